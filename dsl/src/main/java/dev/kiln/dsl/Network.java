@@ -1,0 +1,68 @@
+package dev.kiln.dsl;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Declares a network. The annotated class is a specification only: Kiln's annotation processor
+ * reads its layer fields ({@link Dense}, {@link Dropout}) in source order and generates a model class
+ * named after it with the suffix {@code Model} in the same package ({@code FashionMlp} becomes
+ * {@code FashionMlpModel}).
+ *
+ * <pre>{@code
+ * @Network(inputs = 64, loss = Loss.SOFTMAX_CROSS_ENTROPY, optimizer = Optimizer.ADAM, learningRate = 1e-3)
+ * class Digits {
+ *   @Dense(units = 64, activation = Activation.RELU) Layer hidden;
+ *   @Dense(units = 10, activation = Activation.SOFTMAX) Layer output;
+ * }
+ * }</pre>
+ *
+ * <p>Optimizer hyperparameters that do not apply to the chosen optimizer (for example
+ * {@code momentum} with {@link Optimizer#ADAM}) are compile errors when set.
+ */
+@Documented
+@Retention(RetentionPolicy.SOURCE)
+@Target(ElementType.TYPE)
+public @interface Network {
+  /** Number of input features per sample. Required, at least 1. */
+  int inputs() default 0;
+
+  /** The training loss; it must fit the last layer (see {@link Loss}). */
+  Loss loss();
+
+  /** The optimizer used by {@code train}. */
+  Optimizer optimizer() default Optimizer.ADAM;
+
+  /** Learning rate (step size). */
+  double learningRate() default 1e-3;
+
+  /** SGD momentum in [0, 1). SGD only. */
+  double momentum() default 0.0;
+
+  /** Nesterov momentum. SGD with momentum only. */
+  boolean nesterov() default false;
+
+  /** Adam/AdamW first-moment decay. */
+  double beta1() default 0.9;
+
+  /** Adam/AdamW second-moment decay. */
+  double beta2() default 0.999;
+
+  /** Adam/AdamW denominator epsilon. */
+  double epsilon() default 1e-8;
+
+  /**
+   * Weight decay. For SGD and ADAM it is L2 regularisation (added to the gradient); for ADAMW it is
+   * decoupled (applied to the weights), as in PyTorch.
+   */
+  double weightDecay() default 0.0;
+
+  /** Default mini-batch size of {@code train}. */
+  int batchSize() default 32;
+
+  /** Seed for weight initialisation, shuffling and dropout. */
+  long seed() default 42L;
+}

@@ -1,0 +1,55 @@
+package dev.kiln.processor.check;
+
+/**
+ * Every diagnostic Kiln reports, in one place. Each carries a bracketed code that tests and the
+ * README refer to; the format says what must hold.
+ */
+public enum Message {
+  NOT_A_CLASS("KilnNotAClass", "@Network must be on a class, not on %s %s"),
+  LAYER_OUTSIDE_NETWORK(
+      "KilnLayerOutsideNetwork",
+      "@%s field '%s' is in %s, which is not annotated @Network"),
+  LAYER_CONFLICT(
+      "KilnLayerConflict", "field '%s' has both @Dense and @Dropout; a field declares one layer"),
+  MISSING_INPUTS(
+      "KilnInputs", "@Network needs inputs = <features per sample> (at least 1), got %d"),
+  NO_LAYERS("KilnNoLayers", "network %s declares no layers: add @Dense fields in order"),
+  UNITS("KilnUnits", "@Dense units must be at least 1, got %d (layer '%s')"),
+  DROPOUT_RATE("KilnDropoutRate", "@Dropout rate must be in [0, 1), got %s (layer '%s')"),
+  DROPOUT_POSITION(
+      "KilnDropoutPosition",
+      "@Dropout '%s' must come between two @Dense layers (%s)"),
+  SOFTMAX_NOT_LAST(
+      "KilnSoftmaxPosition",
+      "SOFTMAX is only allowed on the last layer; layer '%s' is followed by '%s'"),
+  LOSS_UNITS(
+      "KilnLossMismatch",
+      "loss %s needs %s on the last layer, but '%s' has %d unit(s)"),
+  LOSS_ACTIVATION(
+      "KilnLossMismatch",
+      "loss %s does not fit activation %s of the last layer '%s'; use %s"),
+  OPTION_NOT_APPLICABLE("KilnOption", "%s does not apply to %s; remove it"),
+  OPTION_CONFLICT("KilnOption", "%s"),
+  BAD_VALUE("KilnValue", "%s must be %s, got %s"),
+  UNKNOWN_PROCESSOR_OPTION(
+      "KilnUnknownOption", "unknown processor option -A%s; Kiln knows: %s"),
+  INTERNAL("KilnInternal", "Kiln failed on %s; this is a bug in Kiln, please report it:%n%s");
+
+  private final String code;
+  private final String format;
+
+  Message(String code, String format) {
+    this.code = code;
+    this.format = format;
+  }
+
+  /** The bracketed code, e.g. {@code KilnUnits}. */
+  public String code() {
+    return code;
+  }
+
+  /** The message text with its code: {@code [KilnUnits] @Dense units must be at least 1, got 0}. */
+  public String format(Object... args) {
+    return "[" + code + "] " + String.format(format, args);
+  }
+}

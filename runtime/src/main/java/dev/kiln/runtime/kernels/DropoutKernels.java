@@ -1,0 +1,33 @@
+package dev.kiln.runtime.kernels;
+
+import java.util.SplittableRandom;
+
+/**
+ * Inverted dropout. The mask holds the per-element scale (0 or 1/(1-rate)) so that the backward
+ * pass multiplies by it directly (see {@link DenseKernels#backwardInput}).
+ */
+public final class DropoutKernels {
+  private DropoutKernels() {}
+
+  /**
+   * mask[i] = (u_i ≥ rate) / (1-rate) with u_i uniform from {@code rng}; out[i] = x[i]·mask[i], for
+   * {@code len} elements.
+   */
+  public static void forward(
+      SplittableRandom rng,
+      float rate,
+      float[] x,
+      int xOff,
+      float[] mask,
+      int maskOff,
+      float[] out,
+      int outOff,
+      int len) {
+    float keep = 1f / (1f - rate);
+    for (int i = 0; i < len; i++) {
+      float m = rng.nextFloat() >= rate ? keep : 0f;
+      mask[maskOff + i] = m;
+      out[outOff + i] = x[xOff + i] * m;
+    }
+  }
+}

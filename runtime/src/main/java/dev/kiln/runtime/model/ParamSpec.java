@@ -1,0 +1,34 @@
+package dev.kiln.runtime.model;
+
+import java.util.Arrays;
+
+/**
+ * One parameter tensor in the model's flat parameter arena.
+ *
+ * @param name saved name, e.g. {@code hidden.kernel} (shape [in, out]) or {@code hidden.bias} ([out])
+ * @param shape row-major shape
+ * @param offset first float in the arena
+ * @param length number of floats (product of the shape)
+ * @param init initialiser
+ * @param fanIn inputs per output unit (for the initialiser)
+ * @param fanOut outputs per input unit (for the initialiser)
+ */
+public record ParamSpec(
+    String name, int[] shape, int offset, int length, Initializer init, int fanIn, int fanOut) {
+  public ParamSpec {
+    shape = shape.clone();
+    long product = 1;
+    for (int d : shape) {
+      product *= d;
+    }
+    if (product != length) {
+      throw new IllegalArgumentException(
+          name + ": shape " + Arrays.toString(shape) + " holds " + product + " floats, not " + length);
+    }
+  }
+
+  @Override
+  public int[] shape() {
+    return shape.clone();
+  }
+}

@@ -1,0 +1,40 @@
+package dev.kiln.runtime.train;
+
+/**
+ * Metrics of one training epoch. Accuracies are NaN for regression; validation values are NaN when
+ * no validation set was given.
+ *
+ * @param epoch 1-based epoch number
+ * @param loss mean training loss over the epoch's samples
+ * @param accuracy training accuracy (measured in training mode, i.e. with dropout)
+ * @param validationLoss mean validation loss
+ * @param validationAccuracy validation accuracy
+ * @param seconds wall time of the epoch's training steps (validation excluded)
+ * @param samplesPerSecond training throughput
+ */
+public record EpochStats(
+    int epoch,
+    double loss,
+    double accuracy,
+    double validationLoss,
+    double validationAccuracy,
+    double seconds,
+    double samplesPerSecond) {
+
+  /** One human-readable line, as printed during training. */
+  public String format(int epochs) {
+    StringBuilder s = new StringBuilder();
+    s.append(String.format("epoch %d/%d  loss %.4f", epoch, epochs, loss));
+    if (!Double.isNaN(accuracy)) {
+      s.append(String.format("  acc %.4f", accuracy));
+    }
+    if (!Double.isNaN(validationLoss)) {
+      s.append(String.format("  val_loss %.4f", validationLoss));
+    }
+    if (!Double.isNaN(validationAccuracy)) {
+      s.append(String.format("  val_acc %.4f", validationAccuracy));
+    }
+    s.append(String.format("  %.2fs  %.0f samples/s", seconds, samplesPerSecond));
+    return s.toString();
+  }
+}

@@ -1,0 +1,56 @@
+package dev.kiln.samples;
+
+import dev.kiln.dsl.Activation;
+import dev.kiln.dsl.Dense;
+import dev.kiln.dsl.Dropout;
+import dev.kiln.dsl.Layer;
+import dev.kiln.dsl.Loss;
+import dev.kiln.dsl.Network;
+import dev.kiln.dsl.Optimizer;
+import dev.kiln.runtime.data.Dataset;
+import dev.kiln.runtime.data.Split;
+import dev.kiln.runtime.data.Standardizer;
+import dev.kiln.runtime.train.Evaluation;
+import dev.kiln.runtime.train.TrainOptions;
+
+/**
+ * Binary diagnosis (malignant / benign) on the Wisconsin breast-cancer data: 30 standardized
+ * features, one sigmoid output trained with binary cross-entropy. Compiled into
+ * {@code BreastCancerModel}.
+ *
+ * <p>Run: {@code mvn -q -DskipTests -Dsample=BreastCancer package}
+ */
+@Network(inputs = 30, loss = Loss.BINARY_CROSS_ENTROPY, optimizer = Optimizer.ADAMW, learningRate = 1e-3, weightDecay = 1e-2, batchSize = 16, seed = 3)
+public class BreastCancer {
+  @Dense(units = 16, activation = Activation.TANH)
+  Layer hidden;
+
+  @Dropout(rate = 0.2)
+  Layer dropout;
+
+  @Dense(units = 1, activation = Activation.SIGMOID)
+  Layer diagnosis;
+
+  /** Default number of epochs. */
+  public static final int EPOCHS = 40;
+
+  public static void main(String[] args) {
+    int epochs = args.length > 0 ? Integer.parseInt(args[0]) : EPOCHS;
+    Split split = SampleData.breastCancer().split(3, 0.7, 0.1);
+    Standardizer scale = Standardizer.fit(split.train());
+    Dataset train = scale.transform(split.train());
+    Dataset validation = scale.transform(split.validation());
+    Dataset test = scale.transform(split.test());
+    System.out.printf("breast cancer: %d train, %d validation, %d test rows%n", train.rows(), validation.rows(), test.rows());
+
+    BreastCancerModel model = new BreastCancerModel();
+    System.out.print(model.summary());
+    model.train(train, TrainOptions.epochs(epochs).withValidation(validation));
+
+    Evaluation result = model.evaluate(test);
+    System.out.println("confusion matrix (0 = malignant, 1 = benign):");
+    System.out.print(result.confusionTable());
+    System.out.printf("test loss: %.4f%n", result.loss());
+    System.out.printf("test accuracy: %.4f%n", result.accuracy());
+  }
+}

@@ -1,0 +1,36 @@
+package dev.kiln.samples;
+
+import dev.kiln.runtime.data.CsvReader;
+import dev.kiln.runtime.data.DataException;
+import dev.kiln.runtime.data.Dataset;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+
+/** The small real data sets shipped with the samples (see data/PROVENANCE.md). */
+public final class SampleData {
+  private SampleData() {}
+
+  /** 1797 8x8 handwritten digits, pixel counts 0..16, labels 0..9. */
+  public static Dataset digits() {
+    return read("digits.csv.gz", CsvReader.builder().name("digits").classes(10).build());
+  }
+
+  /** 569 breast masses, 30 features, label 0 = malignant, 1 = benign. */
+  public static Dataset breastCancer() {
+    return read("breast_cancer.csv", CsvReader.builder().header(true).name("breast-cancer").classes(2).build());
+  }
+
+  private static Dataset read(String resource, CsvReader reader) {
+    try (InputStream in = SampleData.class.getResourceAsStream("data/" + resource)) {
+      if (in == null) {
+        throw new IllegalStateException("resource dev/kiln/samples/data/" + resource + " is missing from the class path");
+      }
+      return reader.read(in, resource);
+    } catch (DataException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,52 @@
+package dev.kiln.samples;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import dev.kiln.runtime.data.Dataset;
+import dev.kiln.runtime.kernels.Parallelism;
+import dev.kiln.runtime.train.TrainOptions;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Same seed and thread count → bitwise the same weights after training. */
+class DeterminismTest {
+  private final int threads = Parallelism.threads();
+
+  @AfterEach
+  void restoreThreads() {
+    Parallelism.setThreads(threads);
+  }
+
+  private static float[] trainOneEpoch(long seed) {
+    Dataset d = SampleData.breastCancer();
+    BreastCancerModel m = new BreastCancerModel(seed);
+    m.train(d, TrainOptions.epochs(1).quiet());
+    return m.parameters();
+  }
+
+  @Test
+  void sameSeedGivesBitwiseIdenticalWeightsAfterAnEpoch() {
+    assertArrayEquals(trainOneEpoch(11), trainOneEpoch(11));
+  }
+
+  @Test
+  void differentSeedsGiveDifferentWeights() {
+    assertFalse(Arrays.equals(trainOneEpoch(11), trainOneEpoch(12)));
+  }
+
+  @Test
+  void fashionSizedStepsAreDeterministicForEachThreadCount() {
+    // Big enough that the kernels split work across threads.
+    Dataset d = SampleData.digits();
+    for (int t : new int[] {1, 2}) {
+      Parallelism.setThreads(t);
+      DigitsModel a = new DigitsModel(4);
+      DigitsModel b = new DigitsModel(4);
+      a.train(d, TrainOptions.epochs(1).withBatchSize(512).quiet());
+      b.train(d, TrainOptions.epochs(1).withBatchSize(512).quiet());
+      assertArrayEquals(a.parameters(), b.parameters(), "threads=" + t);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package dev.kiln.samples;
+
+import dev.kiln.dsl.Activation;
+import dev.kiln.dsl.Dense;
+import dev.kiln.dsl.Layer;
+import dev.kiln.dsl.Loss;
+import dev.kiln.dsl.Network;
+import dev.kiln.dsl.Optimizer;
+
+/** Small networks used only by the tests; Kiln compiles each into {@code <Name>Model}. */
+final class TestNetworks {
+  private TestNetworks() {}
+
+  /** Plain SGD with an absurd learning rate: its loss overflows within a few steps. */
+  @Network(inputs = 2, loss = Loss.MEAN_SQUARED_ERROR, optimizer = Optimizer.SGD, learningRate = 1e6, batchSize = 4)
+  static class Exploding {
+    @Dense(units = 8, activation = Activation.LINEAR)
+    Layer hidden;
+
+    @Dense(units = 1)
+    Layer out;
+  }
+
+  /** Same layer names as Digits but another width: its weights must not load into Digits. */
+  @Network(inputs = 64, loss = Loss.SOFTMAX_CROSS_ENTROPY)
+  static class NarrowDigits {
+    @Dense(units = 32, activation = Activation.RELU)
+    Layer hidden;
+
+    @Dense(units = 10, activation = Activation.SOFTMAX)
+    Layer output;
+  }
+
+  /** SGD with Nesterov momentum on the digits, to exercise that optimizer end to end. */
+  @Network(inputs = 64, loss = Loss.SOFTMAX_CROSS_ENTROPY, optimizer = Optimizer.SGD, learningRate = 0.05, momentum = 0.9, nesterov = true, batchSize = 32, seed = 5)
+  static class NesterovDigits {
+    @Dense(units = 48, activation = Activation.LEAKY_RELU, negativeSlope = 0.05)
+    Layer hidden;
+
+    @Dense(units = 10)
+    Layer logits;
+  }
+
+  /** A regression net: learns y = sin(x0) + x1² style targets. */
+  @Network(inputs = 2, loss = Loss.MEAN_SQUARED_ERROR, optimizer = Optimizer.ADAM, learningRate = 3e-3, batchSize = 32, seed = 2)
+  static class Regressor {
+    @Dense(units = 32, activation = Activation.GELU)
+    Layer hidden;
+
+    @Dense(units = 1)
+    Layer out;
+  }
+}
