@@ -49,8 +49,7 @@ public final class KilnProcessor extends AbstractProcessor {
 
   @Override
   public Set<String> getSupportedOptions() {
-    // Unknown -Akiln.* options are reported by us, so accept every option name here.
-    return Set.of("*");
+    return OPTIONS;
   }
 
   @Override

@@ -70,8 +70,8 @@ class PlainJavacTest {
     assertEquals(0, rc, "javac failed:\n" + err.toString(StandardCharsets.UTF_8));
     assertTrue(Files.exists(dir.resolve("generated/demo/XorModel.java")), "XorModel.java must be generated");
 
-    String java = ProcessHandle.current().info().command().orElseThrow();
-    List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-cp",
+    String javaExe = ProcessHandle.current().info().command().orElseThrow();
+    List<String> cmd = new ArrayList<>(List.of(javaExe, "--add-modules", "jdk.incubator.vector", "-cp",
         classes + java.io.File.pathSeparator + cp, "demo.Xor"));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the trained program must finish");

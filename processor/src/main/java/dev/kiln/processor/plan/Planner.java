@@ -94,7 +94,7 @@ public final class Planner {
           groups.add(
               new DenseGroup(
                   node, in, d.units(), current, pendingDropout, kernel, bias, d.activation(),
-                  (float) d.negativeSlope(), epilogue, out, pre, head, probs,
+                  d.activation() == Activation.LEAKY_RELU ? (float) d.negativeSlope() : 0f, epilogue, out, pre, head, probs,
                   groups.size() % 2 == 0 ? gradA : gradB));
           current = out;
           pendingDropout = null;

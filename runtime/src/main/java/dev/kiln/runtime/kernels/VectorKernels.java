@@ -6,481 +6,481 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API kernels. Loaded only when {@link Backend#VECTOR} is true, because it links against
- * {@code jdk.incubator.vector}.
- *
- * <p>Every GEMM layout runs through one driver, {@link #gemm}, over a strided A and a row-major B:
- * {@code C[i,j] (+)= Σp A(i,p)·B[p,j]} with {@code A(i,p) = a[aOff + i·ars + p·acs]}. A·B uses
- * (ars, acs) = (k, 1), Aᵀ·B uses (1, m), and A·Bᵀ first transposes B into a per-thread scratch buffer.
- * The micro-kernels are small separate methods on purpose: C2 compiles them on their own, keeps the
- * accumulators in registers and never boxes a vector (one big method ran 20x slower).
- *
- * <p>Determinism: every output element is one sequential chain of fused multiply-adds over p, in
- * k-blocks of {@link #KC} stored to C in between (exact), whichever kernel variant (full, masked, 1-row)
- * or thread computes it, so results do not depend on the thread count or the tile split.
- */
+* Vector API kernels. Loaded only when {@link Backend#VECTOR} is true, because it links against
+* {@code jdk.incubator.vector}.
+*
+* <p>Every GEMM layout runs through one driver, {@link #gemm}, over a strided A and a row-major B:
+* {@code C[i,j] (+)= Σp A(i,p)·B[p,j]} with {@code A(i,p) = a[aOff + i·ars + p·acs]}. A·B uses
+* (ars, acs) = (k, 1), Aᵀ·B uses (1, m), and A·Bᵀ first transposes B into a per-thread scratch buffer.
+* The micro-kernels are small separate methods on purpose: C2 compiles them on their own, keeps the
+* accumulators in registers and never boxes a vector (one big method ran 20x slower).
+*
+* <p>Determinism: every output element is one sequential chain of fused multiply-adds over p, in
+* k-blocks of {@link #KC} stored to C in between (exact), whichever kernel variant (full, masked, 1-row)
+* or thread computes it, so results do not depend on the thread count or the tile split.
+*/
 final class VectorKernels {
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    static final int L = S.length();
-    /** Rows of a micro-tile. */
-    private static final int MR = 4;
-    /** Columns of a micro-tile: two vectors. */
-    private static final int NR = 2 * L;
-    /** k-block: keeps a KC×NR panel of B (16 KB with 16 lanes) in L1 while the band's rows stream over it. */
-    private static final int KC = 128;
-    /** Rows of a band: the unit of parallel work and of the softmax epilogue. */
-    private static final int MB = 64;
-    /** Below this many flops a GEMM stays on the calling thread (waking workers costs ~10-50 µs). */
-    private static final long PARALLEL_FLOPS = 1L << 22;
+  static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  static final int L = S.length();
+  /** Rows of a micro-tile. */
+  private static final int MR = 4;
+  /** Columns of a micro-tile: two vectors. */
+  private static final int NR = 2 * L;
+  /** k-block: keeps a KC×NR panel of B (16 KB with 16 lanes) in L1 while the band's rows stream over it. */
+  private static final int KC = 128;
+  /** Rows of a band: the unit of parallel work and of the softmax epilogue. */
+  private static final int MB = 64;
+  /** Below this many flops a GEMM stays on the calling thread (waking workers costs ~10-50 µs). */
+  private static final long PARALLEL_FLOPS = 1L << 22;
 
-    private static final int INIT_ZERO = 0;
-    private static final int INIT_LOAD = 1;
-    private static final int INIT_BIAS = 2;
+  private static final int INIT_ZERO = 0;
+  private static final int INIT_LOAD = 1;
+  private static final int INIT_BIAS = 2;
 
-    static final int EPI_NONE = 0;
-    /** y = act(c) on each finished tile; softmax per band once its rows are complete. */
-    static final int EPI_FORWARD = 1;
-    /** c *= act'(y, z) ⊙ mask on each finished tile. */
-    static final int EPI_BACKWARD = 2;
+  static final int EPI_NONE = 0;
+  /** y = act(c) on each finished tile; softmax per band once its rows are complete. */
+  static final int EPI_FORWARD = 1;
+  /** c *= act'(y, z) ⊙ mask on each finished tile. */
+  static final int EPI_BACKWARD = 2;
 
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
+  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
 
-    private VectorKernels() {}
+  private VectorKernels() {}
 
-    // ---- public-facing layouts --------------------------------------------------------------
+  // ---- public-facing layouts --------------------------------------------------------------
 
-    static void gemmNn(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, boolean acc) {
-        gemm(m, n, k, a, aOff, k, 1, b, bOff, c, cOff, acc, null, 0, EPI_NONE, Activation.LINEAR, 0f,
-                null, 0, null, 0, null, 0);
+  static void gemmNn(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, boolean acc) {
+    gemm(m, n, k, a, aOff, k, 1, b, bOff, c, cOff, acc, null, 0, EPI_NONE, Activation.LINEAR, 0f,
+        null, 0, null, 0, null, 0);
+  }
+
+  static void gemmTn(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, boolean acc) {
+    gemm(m, n, k, a, aOff, 1, m, b, bOff, c, cOff, acc, null, 0, EPI_NONE, Activation.LINEAR, 0f,
+        null, 0, null, 0, null, 0);
+  }
+
+  static void gemmNt(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, boolean acc) {
+    float[] t = transposeToScratch(n, k, b, bOff);
+    gemm(m, n, k, a, aOff, k, 1, t, 0, c, cOff, acc, null, 0, EPI_NONE, Activation.LINEAR, 0f,
+        null, 0, null, 0, null, 0);
+  }
+
+  static void denseForward(int n, int in, int out, float[] x, int xOff, float[] w, int wOff, float[] b, int bOff,
+              Activation act, float alpha, float[] y, int yOff, float[] z, int zOff) {
+    float[] t = z != null ? z : y;
+    int tOff = z != null ? zOff : yOff;
+    int epi = act == Activation.LINEAR && z == null ? EPI_NONE : EPI_FORWARD;
+    gemm(n, out, in, x, xOff, in, 1, w, wOff, t, tOff, false, b, bOff, epi, act, alpha, y, yOff, null, 0, null, 0);
+  }
+
+  static void denseBackwardInput(int n, int in, int out, float[] dz, int dzOff, float[] w, int wOff,
+                 float[] dx, int dxOff, Activation prevAct, float prevAlpha,
+                 float[] prevY, int prevYOff, float[] prevZ, int prevZOff, float[] mask, int maskOff) {
+    // dx[n,in] = dz[n,out]·w[in,out]ᵀ: B = wᵀ[out,in], packed once.
+    float[] t = transposeToScratch(in, out, w, wOff);
+    int epi = prevAct == Activation.LINEAR && mask == null ? EPI_NONE : EPI_BACKWARD;
+    gemm(n, in, out, dz, dzOff, out, 1, t, 0, dx, dxOff, false, null, 0, epi, prevAct, prevAlpha,
+        prevY, prevYOff, prevZ, prevZOff, mask, maskOff);
+  }
+
+  static void denseBackwardParams(int n, int in, int out, float[] x, int xOff, float[] dz, int dzOff,
+                  float[] dw, int dwOff, float[] db, int dbOff) {
+    // dw[in,out] += x[n,in]ᵀ·dz[n,out]
+    gemmTn(in, out, n, x, xOff, dz, dzOff, dw, dwOff, true);
+    if (db != null) {
+      columnSums(n, out, dz, dzOff, db, dbOff);
     }
+  }
 
-    static void gemmTn(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, boolean acc) {
-        gemm(m, n, k, a, aOff, 1, m, b, bOff, c, cOff, acc, null, 0, EPI_NONE, Activation.LINEAR, 0f,
-                null, 0, null, 0, null, 0);
+  // ---- GEMM driver ------------------------------------------------------------------------
+
+  /** C[m,n] (+)= A(m,k)·B[k,n] (+ bias[n]) with an optional epilogue; see the class comment. */
+  static void gemm(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff,
+          float[] c, int cOff, boolean acc, float[] bias, int biasOff,
+          int epi, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff,
+          float[] mask, int maskOff) {
+    if (m == 0 || n == 0) {
+      return;
     }
-
-    static void gemmNt(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, boolean acc) {
-        float[] t = transposeToScratch(n, k, b, bOff);
-        gemm(m, n, k, a, aOff, k, 1, t, 0, c, cOff, acc, null, 0, EPI_NONE, Activation.LINEAR, 0f,
-                null, 0, null, 0, null, 0);
+    int threads = Parallelism.threads();
+    if (threads <= 1 || 2L * m * n * k < PARALLEL_FLOPS) {
+      for (int i = 0; i < m; i += MB) {
+        block(i, Math.min(m, i + MB), 0, n, n, k, a, aOff, ars, acs, b, bOff, c, cOff, acc, bias, biasOff,
+            epi, act, alpha, y, yOff, z, zOff, mask, maskOff);
+      }
+      return;
     }
-
-    static void denseForward(int n, int in, int out, float[] x, int xOff, float[] w, int wOff, float[] b, int bOff,
-                             Activation act, float alpha, float[] y, int yOff, float[] z, int zOff) {
-        float[] t = z != null ? z : y;
-        int tOff = z != null ? zOff : yOff;
-        int epi = act == Activation.LINEAR && z == null ? EPI_NONE : EPI_FORWARD;
-        gemm(n, out, in, x, xOff, in, 1, w, wOff, t, tOff, false, b, bOff, epi, act, alpha, y, yOff, null, 0, null, 0);
+    int bands = (m + MB - 1) / MB;
+    // A small batch (down to 1 row) is split into column chunks instead, so both cores still work.
+    int chunks = bands >= threads ? 1 : Math.min((n + NR - 1) / NR, (2 * threads + bands - 1) / bands);
+    int chunkWidth = ((n + chunks - 1) / chunks + NR - 1) / NR * NR;
+    int chunkCount = (n + chunkWidth - 1) / chunkWidth;
+    Parallelism.forEach(bands * chunkCount, task -> {
+      int i0 = (task / chunkCount) * MB;
+      int j0 = (task % chunkCount) * chunkWidth;
+      block(i0, Math.min(m, i0 + MB), j0, Math.min(n, j0 + chunkWidth), n, k, a, aOff, ars, acs, b, bOff,
+          c, cOff, acc, bias, biasOff, epi, act, alpha, y, yOff, z, zOff, mask, maskOff);
+    });
+    if (chunkCount > 1 && epi == EPI_FORWARD && act == Activation.SOFTMAX) {
+      for (int r = 0; r < m; r++) {
+        ActivationMath.softmaxRow(c, cOff + r * n, y, yOff + r * n, n);
+      }
     }
+  }
 
-    static void denseBackwardInput(int n, int in, int out, float[] dz, int dzOff, float[] w, int wOff,
-                                   float[] dx, int dxOff, Activation prevAct, float prevAlpha,
-                                   float[] prevY, int prevYOff, float[] prevZ, int prevZOff, float[] mask, int maskOff) {
-        // dx[n,in] = dz[n,out]·w[in,out]ᵀ: B = wᵀ[out,in], packed once.
-        float[] t = transposeToScratch(in, out, w, wOff);
-        int epi = prevAct == Activation.LINEAR && mask == null ? EPI_NONE : EPI_BACKWARD;
-        gemm(n, in, out, dz, dzOff, out, 1, t, 0, dx, dxOff, false, null, 0, epi, prevAct, prevAlpha,
-                prevY, prevYOff, prevZ, prevZOff, mask, maskOff);
-    }
-
-    static void denseBackwardParams(int n, int in, int out, float[] x, int xOff, float[] dz, int dzOff,
-                                    float[] dw, int dwOff, float[] db, int dbOff) {
-        // dw[in,out] += x[n,in]ᵀ·dz[n,out]
-        gemmTn(in, out, n, x, xOff, dz, dzOff, dw, dwOff, true);
-        if (db != null) {
-            columnSums(n, out, dz, dzOff, db, dbOff);
-        }
-    }
-
-    // ---- GEMM driver ------------------------------------------------------------------------
-
-    /** C[m,n] (+)= A(m,k)·B[k,n] (+ bias[n]) with an optional epilogue; see the class comment. */
-    static void gemm(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff,
-                     float[] c, int cOff, boolean acc, float[] bias, int biasOff,
-                     int epi, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff,
-                     float[] mask, int maskOff) {
-        if (m == 0 || n == 0) {
-            return;
-        }
-        int threads = Parallelism.threads();
-        if (threads <= 1 || 2L * m * n * k < PARALLEL_FLOPS) {
-            for (int i = 0; i < m; i += MB) {
-                block(i, Math.min(m, i + MB), 0, n, n, k, a, aOff, ars, acs, b, bOff, c, cOff, acc, bias, biasOff,
-                        epi, act, alpha, y, yOff, z, zOff, mask, maskOff);
-            }
-            return;
-        }
-        int bands = (m + MB - 1) / MB;
-        // A small batch (down to 1 row) is split into column chunks instead, so both cores still work.
-        int chunks = bands >= threads ? 1 : Math.min((n + NR - 1) / NR, (2 * threads + bands - 1) / bands);
-        int chunkWidth = ((n + chunks - 1) / chunks + NR - 1) / NR * NR;
-        int chunkCount = (n + chunkWidth - 1) / chunkWidth;
-        Parallelism.forEach(bands * chunkCount, task -> {
-            int i0 = (task / chunkCount) * MB;
-            int j0 = (task % chunkCount) * chunkWidth;
-            block(i0, Math.min(m, i0 + MB), j0, Math.min(n, j0 + chunkWidth), n, k, a, aOff, ars, acs, b, bOff,
-                    c, cOff, acc, bias, biasOff, epi, act, alpha, y, yOff, z, zOff, mask, maskOff);
-        });
-        if (chunkCount > 1 && epi == EPI_FORWARD && act == Activation.SOFTMAX) {
-            for (int r = 0; r < m; r++) {
-                ActivationMath.softmaxRow(c, cOff + r * n, y, yOff + r * n, n);
-            }
-        }
-    }
-
-    /** Rows [i0,i1) × columns [j0,j1) of C[m,n]; the caller keeps i1 - i0 <= MB. */
-    private static void block(int i0, int i1, int j0, int j1, int n, int k, float[] a, int aOff, int ars, int acs,
-                              float[] b, int bOff, float[] c, int cOff, boolean acc, float[] bias, int biasOff,
-                              int epi, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff,
-                              float[] mask, int maskOff) {
-        int pc = 0;
-        do {
-            int kc = Math.min(KC, k - pc);
-            boolean last = pc + kc >= k;
-            int init = acc || pc > 0 ? INIT_LOAD : bias != null ? INIT_BIAS : INIT_ZERO;
-            for (int j = j0; j < j1; j += NR) {
-                int w = Math.min(NR, j1 - j);
-                for (int i = i0; i < i1; i += MR) {
-                    int h = Math.min(MR, i1 - i);
-                    tile(h, w, kc, a, aOff + i * ars + pc * acs, ars, acs, b, bOff + pc * n + j, n,
-                            c, cOff + i * n + j, init, bias, biasOff + j);
-                    if (last && epi != EPI_NONE) {
-                        int rel = i * n + j;
-                        if (epi == EPI_FORWARD) {
-                            if (act != Activation.SOFTMAX) {
-                                forwardTile(act, alpha, c, cOff + rel, y, yOff + rel, h, w, n);
-                            }
-                        } else {
-                            backwardTile(act, alpha, y, yOff + rel, z, zOff + rel, mask, maskOff + rel, c, cOff + rel, h, w, n);
-                        }
-                    }
-                }
-            }
-            pc += KC;
-        } while (pc < k);
-        if (epi == EPI_FORWARD && act == Activation.SOFTMAX && j0 == 0 && j1 == n) {
-            for (int r = i0; r < i1; r++) {
-                ActivationMath.softmaxRow(c, cOff + r * n, y, yOff + r * n, n);
-            }
-        }
-    }
-
-    /** One h×w tile (h <= MR, w <= NR) through the largest micro-kernels that fit. */
-    private static void tile(int h, int w, int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
-                             float[] c, int ci, int init, float[] bias, int bsi) {
-        if (h == MR) {
-            if (w == NR) {
-                k4x2(kc, a, ai, ars, acs, b, bi, ldb, c, ci, init, bias, bsi);
-            } else if (w > L) {
-                k4x1(kc, L, a, ai, ars, acs, b, bi, ldb, c, ci, init, bias, bsi);
-                k4x1(kc, w - L, a, ai, ars, acs, b, bi + L, ldb, c, ci + L, init, bias, bsi + L);
+  /** Rows [i0,i1) × columns [j0,j1) of C[m,n]; the caller keeps i1 - i0 <= MB. */
+  private static void block(int i0, int i1, int j0, int j1, int n, int k, float[] a, int aOff, int ars, int acs,
+               float[] b, int bOff, float[] c, int cOff, boolean acc, float[] bias, int biasOff,
+               int epi, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff,
+               float[] mask, int maskOff) {
+    int pc = 0;
+    do {
+      int kc = Math.min(KC, k - pc);
+      boolean last = pc + kc >= k;
+      int init = acc || pc > 0 ? INIT_LOAD : bias != null ? INIT_BIAS : INIT_ZERO;
+      for (int j = j0; j < j1; j += NR) {
+        int w = Math.min(NR, j1 - j);
+        for (int i = i0; i < i1; i += MR) {
+          int h = Math.min(MR, i1 - i);
+          tile(h, w, kc, a, aOff + i * ars + pc * acs, ars, acs, b, bOff + pc * n + j, n,
+              c, cOff + i * n + j, init, bias, biasOff + j);
+          if (last && epi != EPI_NONE) {
+            int rel = i * n + j;
+            if (epi == EPI_FORWARD) {
+              if (act != Activation.SOFTMAX) {
+                forwardTile(act, alpha, c, cOff + rel, y, yOff + rel, h, w, n);
+              }
             } else {
-                k4x1(kc, w, a, ai, ars, acs, b, bi, ldb, c, ci, init, bias, bsi);
+              backwardTile(act, alpha, y, yOff + rel, z, zOff + rel, mask, maskOff + rel, c, cOff + rel, h, w, n);
             }
-            return;
+          }
         }
-        for (int r = 0; r < h; r++) {
-            int ar = ai + r * ars;
-            int cr = ci + r * ldb;
-            if (w == NR) {
-                k1x2(kc, a, ar, acs, b, bi, ldb, c, cr, init, bias, bsi);
-            } else if (w > L) {
-                k1x1(kc, L, a, ar, acs, b, bi, ldb, c, cr, init, bias, bsi);
-                k1x1(kc, w - L, a, ar, acs, b, bi + L, ldb, c, cr + L, init, bias, bsi + L);
-            } else {
-                k1x1(kc, w, a, ar, acs, b, bi, ldb, c, cr, init, bias, bsi);
-            }
-        }
+      }
+      pc += KC;
+    } while (pc < k);
+    if (epi == EPI_FORWARD && act == Activation.SOFTMAX && j0 == 0 && j1 == n) {
+      for (int r = i0; r < i1; r++) {
+        ActivationMath.softmaxRow(c, cOff + r * n, y, yOff + r * n, n);
+      }
     }
+  }
 
-    // ---- micro-kernels (ldc == ldb == n) ----------------------------------------------------
-
-    /** C[4, 2L] (init) + Σp A(4 rows, p)·B[p, 2L]: 8 accumulators. */
-    private static void k4x2(int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
-                             float[] c, int ci, int init, float[] bias, int bsi) {
-        int c1 = ci + ldb, c2 = c1 + ldb, c3 = c2 + ldb;
-        FloatVector s00, s01, s10, s11, s20, s21, s30, s31;
-        if (init == INIT_LOAD) {
-            s00 = FloatVector.fromArray(S, c, ci);
-            s01 = FloatVector.fromArray(S, c, ci + L);
-            s10 = FloatVector.fromArray(S, c, c1);
-            s11 = FloatVector.fromArray(S, c, c1 + L);
-            s20 = FloatVector.fromArray(S, c, c2);
-            s21 = FloatVector.fromArray(S, c, c2 + L);
-            s30 = FloatVector.fromArray(S, c, c3);
-            s31 = FloatVector.fromArray(S, c, c3 + L);
-        } else if (init == INIT_BIAS) {
-            s00 = s10 = s20 = s30 = FloatVector.fromArray(S, bias, bsi);
-            s01 = s11 = s21 = s31 = FloatVector.fromArray(S, bias, bsi + L);
-        } else {
-            s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = FloatVector.zero(S);
-        }
-        int a1 = ai + ars, a2 = a1 + ars, a3 = a2 + ars;
-        for (int p = 0; p < kc; p++) {
-            // Indices as linear functions of p so C2 can hoist the range checks out of the loop.
-            int bp = bi + p * ldb;
-            int ap = p * acs;
-            FloatVector b0 = FloatVector.fromArray(S, b, bp);
-            FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
-            FloatVector x0 = FloatVector.broadcast(S, a[ai + ap]);
-            s00 = x0.fma(b0, s00);
-            s01 = x0.fma(b1, s01);
-            FloatVector x1 = FloatVector.broadcast(S, a[a1 + ap]);
-            s10 = x1.fma(b0, s10);
-            s11 = x1.fma(b1, s11);
-            FloatVector x2 = FloatVector.broadcast(S, a[a2 + ap]);
-            s20 = x2.fma(b0, s20);
-            s21 = x2.fma(b1, s21);
-            FloatVector x3 = FloatVector.broadcast(S, a[a3 + ap]);
-            s30 = x3.fma(b0, s30);
-            s31 = x3.fma(b1, s31);
-        }
-        s00.intoArray(c, ci);
-        s01.intoArray(c, ci + L);
-        s10.intoArray(c, c1);
-        s11.intoArray(c, c1 + L);
-        s20.intoArray(c, c2);
-        s21.intoArray(c, c2 + L);
-        s30.intoArray(c, c3);
-        s31.intoArray(c, c3 + L);
+  /** One h×w tile (h <= MR, w <= NR) through the largest micro-kernels that fit. */
+  private static void tile(int h, int w, int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
+              float[] c, int ci, int init, float[] bias, int bsi) {
+    if (h == MR) {
+      if (w == NR) {
+        k4x2(kc, a, ai, ars, acs, b, bi, ldb, c, ci, init, bias, bsi);
+      } else if (w > L) {
+        k4x1(kc, L, a, ai, ars, acs, b, bi, ldb, c, ci, init, bias, bsi);
+        k4x1(kc, w - L, a, ai, ars, acs, b, bi + L, ldb, c, ci + L, init, bias, bsi + L);
+      } else {
+        k4x1(kc, w, a, ai, ars, acs, b, bi, ldb, c, ci, init, bias, bsi);
+      }
+      return;
     }
-
-    /** C[4, w] with w <= L lanes (masked). */
-    private static void k4x1(int kc, int w, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
-                             float[] c, int ci, int init, float[] bias, int bsi) {
-        VectorMask<Float> m = S.indexInRange(0, w);
-        int c1 = ci + ldb, c2 = c1 + ldb, c3 = c2 + ldb;
-        FloatVector s0, s1, s2, s3;
-        if (init == INIT_LOAD) {
-            s0 = FloatVector.fromArray(S, c, ci, m);
-            s1 = FloatVector.fromArray(S, c, c1, m);
-            s2 = FloatVector.fromArray(S, c, c2, m);
-            s3 = FloatVector.fromArray(S, c, c3, m);
-        } else if (init == INIT_BIAS) {
-            s0 = s1 = s2 = s3 = FloatVector.fromArray(S, bias, bsi, m);
-        } else {
-            s0 = s1 = s2 = s3 = FloatVector.zero(S);
-        }
-        int a1 = ai + ars, a2 = a1 + ars, a3 = a2 + ars;
-        for (int p = 0; p < kc; p++) {
-            FloatVector b0 = FloatVector.fromArray(S, b, bi, m);
-            s0 = FloatVector.broadcast(S, a[ai]).fma(b0, s0);
-            s1 = FloatVector.broadcast(S, a[a1]).fma(b0, s1);
-            s2 = FloatVector.broadcast(S, a[a2]).fma(b0, s2);
-            s3 = FloatVector.broadcast(S, a[a3]).fma(b0, s3);
-            ai += acs;
-            a1 += acs;
-            a2 += acs;
-            a3 += acs;
-            bi += ldb;
-        }
-        s0.intoArray(c, ci, m);
-        s1.intoArray(c, c1, m);
-        s2.intoArray(c, c2, m);
-        s3.intoArray(c, c3, m);
+    for (int r = 0; r < h; r++) {
+      int ar = ai + r * ars;
+      int cr = ci + r * ldb;
+      if (w == NR) {
+        k1x2(kc, a, ar, acs, b, bi, ldb, c, cr, init, bias, bsi);
+      } else if (w > L) {
+        k1x1(kc, L, a, ar, acs, b, bi, ldb, c, cr, init, bias, bsi);
+        k1x1(kc, w - L, a, ar, acs, b, bi + L, ldb, c, cr + L, init, bias, bsi + L);
+      } else {
+        k1x1(kc, w, a, ar, acs, b, bi, ldb, c, cr, init, bias, bsi);
+      }
     }
+  }
 
-    /** C[1, 2L]. */
-    private static void k1x2(int kc, float[] a, int ai, int acs, float[] b, int bi, int ldb,
-                             float[] c, int ci, int init, float[] bias, int bsi) {
-        FloatVector s0, s1;
-        if (init == INIT_LOAD) {
-            s0 = FloatVector.fromArray(S, c, ci);
-            s1 = FloatVector.fromArray(S, c, ci + L);
-        } else if (init == INIT_BIAS) {
-            s0 = FloatVector.fromArray(S, bias, bsi);
-            s1 = FloatVector.fromArray(S, bias, bsi + L);
-        } else {
-            s0 = s1 = FloatVector.zero(S);
-        }
-        for (int p = 0; p < kc; p++) {
-            FloatVector x = FloatVector.broadcast(S, a[ai]);
-            s0 = x.fma(FloatVector.fromArray(S, b, bi), s0);
-            s1 = x.fma(FloatVector.fromArray(S, b, bi + L), s1);
-            ai += acs;
-            bi += ldb;
-        }
-        s0.intoArray(c, ci);
-        s1.intoArray(c, ci + L);
+  // ---- micro-kernels (ldc == ldb == n) ----------------------------------------------------
+
+  /** C[4, 2L] (init) + Σp A(4 rows, p)·B[p, 2L]: 8 accumulators. */
+  private static void k4x2(int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
+              float[] c, int ci, int init, float[] bias, int bsi) {
+    int c1 = ci + ldb, c2 = c1 + ldb, c3 = c2 + ldb;
+    FloatVector s00, s01, s10, s11, s20, s21, s30, s31;
+    if (init == INIT_LOAD) {
+      s00 = FloatVector.fromArray(S, c, ci);
+      s01 = FloatVector.fromArray(S, c, ci + L);
+      s10 = FloatVector.fromArray(S, c, c1);
+      s11 = FloatVector.fromArray(S, c, c1 + L);
+      s20 = FloatVector.fromArray(S, c, c2);
+      s21 = FloatVector.fromArray(S, c, c2 + L);
+      s30 = FloatVector.fromArray(S, c, c3);
+      s31 = FloatVector.fromArray(S, c, c3 + L);
+    } else if (init == INIT_BIAS) {
+      s00 = s10 = s20 = s30 = FloatVector.fromArray(S, bias, bsi);
+      s01 = s11 = s21 = s31 = FloatVector.fromArray(S, bias, bsi + L);
+    } else {
+      s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = FloatVector.zero(S);
     }
-
-    /** C[1, w] with w <= L lanes (masked). */
-    private static void k1x1(int kc, int w, float[] a, int ai, int acs, float[] b, int bi, int ldb,
-                             float[] c, int ci, int init, float[] bias, int bsi) {
-        VectorMask<Float> m = S.indexInRange(0, w);
-        FloatVector s0;
-        if (init == INIT_LOAD) {
-            s0 = FloatVector.fromArray(S, c, ci, m);
-        } else if (init == INIT_BIAS) {
-            s0 = FloatVector.fromArray(S, bias, bsi, m);
-        } else {
-            s0 = FloatVector.zero(S);
-        }
-        for (int p = 0; p < kc; p++) {
-            s0 = FloatVector.broadcast(S, a[ai]).fma(FloatVector.fromArray(S, b, bi, m), s0);
-            ai += acs;
-            bi += ldb;
-        }
-        s0.intoArray(c, ci, m);
+    int a1 = ai + ars, a2 = a1 + ars, a3 = a2 + ars;
+    for (int p = 0; p < kc; p++) {
+      // Indices as linear functions of p so C2 can hoist the range checks out of the loop.
+      int bp = bi + p * ldb;
+      int ap = p * acs;
+      FloatVector b0 = FloatVector.fromArray(S, b, bp);
+      FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+      FloatVector x0 = FloatVector.broadcast(S, a[ai + ap]);
+      s00 = x0.fma(b0, s00);
+      s01 = x0.fma(b1, s01);
+      FloatVector x1 = FloatVector.broadcast(S, a[a1 + ap]);
+      s10 = x1.fma(b0, s10);
+      s11 = x1.fma(b1, s11);
+      FloatVector x2 = FloatVector.broadcast(S, a[a2 + ap]);
+      s20 = x2.fma(b0, s20);
+      s21 = x2.fma(b1, s21);
+      FloatVector x3 = FloatVector.broadcast(S, a[a3 + ap]);
+      s30 = x3.fma(b0, s30);
+      s31 = x3.fma(b1, s31);
     }
+    s00.intoArray(c, ci);
+    s01.intoArray(c, ci + L);
+    s10.intoArray(c, c1);
+    s11.intoArray(c, c1 + L);
+    s20.intoArray(c, c2);
+    s21.intoArray(c, c2 + L);
+    s30.intoArray(c, c3);
+    s31.intoArray(c, c3 + L);
+  }
 
-    // ---- epilogues --------------------------------------------------------------------------
-
-    /** y[h,w] = act(c[h,w]) for one tile (row stride ld). Cheap activations vectorized, transcendental ones scalar. */
-    static void forwardTile(Activation act, float alpha, float[] c, int ci, float[] y, int yi, int h, int w, int ld) {
-        for (int r = 0; r < h; r++) {
-            int cr = ci + r * ld, yr = yi + r * ld;
-            switch (act) {
-                case LINEAR -> {
-                    if (c != y || cr != yr) {
-                        System.arraycopy(c, cr, y, yr, w);
-                    }
-                }
-                case RELU -> {
-                    for (int j = 0; j < w; j += L) {
-                        VectorMask<Float> m = S.indexInRange(j, w);
-                        FloatVector.fromArray(S, c, cr + j, m).max(0f).intoArray(y, yr + j, m);
-                    }
-                }
-                case LEAKY_RELU -> {
-                    for (int j = 0; j < w; j += L) {
-                        VectorMask<Float> m = S.indexInRange(j, w);
-                        FloatVector v = FloatVector.fromArray(S, c, cr + j, m);
-                        v.blend(v.mul(alpha), v.compare(VectorOperators.LE, 0f)).intoArray(y, yr + j, m);
-                    }
-                }
-                case SIGMOID, TANH, GELU -> {
-                    for (int j = 0; j < w; j++) {
-                        y[yr + j] = ActivationMath.apply(act, alpha, c[cr + j]);
-                    }
-                }
-                case SOFTMAX -> throw new IllegalArgumentException("SOFTMAX is applied per row, not per tile");
-            }
-        }
+  /** C[4, w] with w <= L lanes (masked). */
+  private static void k4x1(int kc, int w, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
+              float[] c, int ci, int init, float[] bias, int bsi) {
+    VectorMask<Float> m = S.indexInRange(0, w);
+    int c1 = ci + ldb, c2 = c1 + ldb, c3 = c2 + ldb;
+    FloatVector s0, s1, s2, s3;
+    if (init == INIT_LOAD) {
+      s0 = FloatVector.fromArray(S, c, ci, m);
+      s1 = FloatVector.fromArray(S, c, c1, m);
+      s2 = FloatVector.fromArray(S, c, c2, m);
+      s3 = FloatVector.fromArray(S, c, c3, m);
+    } else if (init == INIT_BIAS) {
+      s0 = s1 = s2 = s3 = FloatVector.fromArray(S, bias, bsi, m);
+    } else {
+      s0 = s1 = s2 = s3 = FloatVector.zero(S);
     }
-
-    /** g[h,w] *= act'(y, z) ⊙ mask for one tile (row stride ld); derivatives from y vectorized, GELU scalar. */
-    static void backwardTile(Activation act, float alpha, float[] y, int yi, float[] z, int zi, float[] mask, int mi,
-                             float[] g, int gi, int h, int w, int ld) {
-        for (int r = 0; r < h; r++) {
-            int o = r * ld;
-            switch (act) {
-                case LINEAR -> { }
-                case GELU -> {
-                    for (int j = 0; j < w; j++) {
-                        g[gi + o + j] *= ActivationMath.geluDerivative(z[zi + o + j]);
-                    }
-                }
-                case SOFTMAX -> throw new IllegalArgumentException("SOFTMAX has no elementwise derivative");
-                default -> {
-                    for (int j = 0; j < w; j += L) {
-                        VectorMask<Float> m = S.indexInRange(j, w);
-                        FloatVector yv = FloatVector.fromArray(S, y, yi + o + j, m);
-                        FloatVector gv = FloatVector.fromArray(S, g, gi + o + j, m);
-                        gv = switch (act) {
-                            case RELU -> gv.blend(0f, yv.compare(VectorOperators.LE, 0f));
-                            case LEAKY_RELU -> gv.blend(gv.mul(alpha), yv.compare(VectorOperators.LE, 0f));
-                            case SIGMOID -> gv.mul(yv.mul(yv.neg().add(1f)));
-                            default -> gv.mul(yv.mul(yv).neg().add(1f)); // TANH
-                        };
-                        gv.intoArray(g, gi + o + j, m);
-                    }
-                }
-            }
-            if (mask != null) {
-                for (int j = 0; j < w; j += L) {
-                    VectorMask<Float> m = S.indexInRange(j, w);
-                    FloatVector.fromArray(S, g, gi + o + j, m).mul(FloatVector.fromArray(S, mask, mi + o + j, m))
-                            .intoArray(g, gi + o + j, m);
-                }
-            }
-        }
+    int a1 = ai + ars, a2 = a1 + ars, a3 = a2 + ars;
+    for (int p = 0; p < kc; p++) {
+      FloatVector b0 = FloatVector.fromArray(S, b, bi, m);
+      s0 = FloatVector.broadcast(S, a[ai]).fma(b0, s0);
+      s1 = FloatVector.broadcast(S, a[a1]).fma(b0, s1);
+      s2 = FloatVector.broadcast(S, a[a2]).fma(b0, s2);
+      s3 = FloatVector.broadcast(S, a[a3]).fma(b0, s3);
+      ai += acs;
+      a1 += acs;
+      a2 += acs;
+      a3 += acs;
+      bi += ldb;
     }
+    s0.intoArray(c, ci, m);
+    s1.intoArray(c, c1, m);
+    s2.intoArray(c, c2, m);
+    s3.intoArray(c, c3, m);
+  }
 
-    static void applyActivation(Activation act, float alpha, float[] z, int zOff, float[] y, int yOff, int rows, int cols) {
-        if (act == Activation.SOFTMAX) {
-            for (int r = 0; r < rows; r++) {
-                ActivationMath.softmaxRow(z, zOff + r * cols, y, yOff + r * cols, cols);
-            }
-            return;
-        }
-        // Contiguous, so treat it as one row of rows·cols elements.
-        forwardTile(act, alpha, z, zOff, y, yOff, 1, rows * cols, rows * cols);
+  /** C[1, 2L]. */
+  private static void k1x2(int kc, float[] a, int ai, int acs, float[] b, int bi, int ldb,
+              float[] c, int ci, int init, float[] bias, int bsi) {
+    FloatVector s0, s1;
+    if (init == INIT_LOAD) {
+      s0 = FloatVector.fromArray(S, c, ci);
+      s1 = FloatVector.fromArray(S, c, ci + L);
+    } else if (init == INIT_BIAS) {
+      s0 = FloatVector.fromArray(S, bias, bsi);
+      s1 = FloatVector.fromArray(S, bias, bsi + L);
+    } else {
+      s0 = s1 = FloatVector.zero(S);
     }
-
-    static void multiplyDerivative(Activation act, float alpha, float[] y, int yOff, float[] z, int zOff,
-                                   float[] g, int gOff, int len) {
-        backwardTile(act, alpha, y, yOff, z, zOff, null, 0, g, gOff, 1, len, len);
+    for (int p = 0; p < kc; p++) {
+      FloatVector x = FloatVector.broadcast(S, a[ai]);
+      s0 = x.fma(FloatVector.fromArray(S, b, bi), s0);
+      s1 = x.fma(FloatVector.fromArray(S, b, bi + L), s1);
+      ai += acs;
+      bi += ldb;
     }
+    s0.intoArray(c, ci);
+    s1.intoArray(c, ci + L);
+  }
 
-    // ---- helpers ----------------------------------------------------------------------------
-
-    /** db[n] += column sums of dz[rows, n]. */
-    static void columnSums(int rows, int n, float[] dz, int dzOff, float[] db, int dbOff) {
-        for (int j = 0; j < n; j += L) {
-            VectorMask<Float> m = S.indexInRange(j, n);
-            FloatVector s = FloatVector.fromArray(S, db, dbOff + j, m);
-            for (int r = 0; r < rows; r++) {
-                s = s.add(FloatVector.fromArray(S, dz, dzOff + r * n + j, m));
-            }
-            s.intoArray(db, dbOff + j, m);
-        }
+  /** C[1, w] with w <= L lanes (masked). */
+  private static void k1x1(int kc, int w, float[] a, int ai, int acs, float[] b, int bi, int ldb,
+              float[] c, int ci, int init, float[] bias, int bsi) {
+    VectorMask<Float> m = S.indexInRange(0, w);
+    FloatVector s0;
+    if (init == INIT_LOAD) {
+      s0 = FloatVector.fromArray(S, c, ci, m);
+    } else if (init == INIT_BIAS) {
+      s0 = FloatVector.fromArray(S, bias, bsi, m);
+    } else {
+      s0 = FloatVector.zero(S);
     }
-
-    /** Sum over rows of mean((p - t)²), grad = 2(p - t)/cols·gradScale. */
-    static double meanSquaredError(int n, int cols, float[] pred, int pOff, float[] targets, int tOff,
-                                   float[] grad, int gOff, float gradScale) {
-        float g = 2f / cols * gradScale;
-        double total = 0;
-        for (int r = 0; r < n; r++) {
-            int o = r * cols;
-            // Lanewise partial sums, then a fixed-order scalar finish: reduceLanes(ADD) may reorder.
-            FloatVector acc = FloatVector.zero(S);
-            int j = 0;
-            for (; j <= cols - L; j += L) {
-                FloatVector d = FloatVector.fromArray(S, pred, pOff + o + j).sub(FloatVector.fromArray(S, targets, tOff + o + j));
-                acc = d.fma(d, acc);
-                if (grad != null) {
-                    d.mul(g).intoArray(grad, gOff + o + j);
-                }
-            }
-            double rowSum = 0;
-            for (int lane = 0; lane < L; lane++) {
-                rowSum += acc.lane(lane);
-            }
-            for (; j < cols; j++) {
-                float d = pred[pOff + o + j] - targets[tOff + o + j];
-                rowSum += (double) d * d;
-                if (grad != null) {
-                    grad[gOff + o + j] = d * g;
-                }
-            }
-            total += rowSum / cols;
-        }
-        return total;
+    for (int p = 0; p < kc; p++) {
+      s0 = FloatVector.broadcast(S, a[ai]).fma(FloatVector.fromArray(S, b, bi, m), s0);
+      ai += acs;
+      bi += ldb;
     }
+    s0.intoArray(c, ci, m);
+  }
 
-    /** t[k,n] = b[n,k]ᵀ into this thread's scratch buffer (grown, never shrunk, so steady state allocates nothing). */
-    private static float[] transposeToScratch(int n, int k, float[] b, int bOff) {
-        float[][] holder = SCRATCH.get();
-        int size = n * k;
-        if (holder[0].length < size) {
-            holder[0] = new float[size];
+  // ---- epilogues --------------------------------------------------------------------------
+
+  /** y[h,w] = act(c[h,w]) for one tile (row stride ld). Cheap activations vectorized, transcendental ones scalar. */
+  static void forwardTile(Activation act, float alpha, float[] c, int ci, float[] y, int yi, int h, int w, int ld) {
+    for (int r = 0; r < h; r++) {
+      int cr = ci + r * ld, yr = yi + r * ld;
+      switch (act) {
+        case LINEAR -> {
+          if (c != y || cr != yr) {
+            System.arraycopy(c, cr, y, yr, w);
+          }
         }
-        float[] t = holder[0];
-        final int tileSize = 32;
-        for (int j0 = 0; j0 < n; j0 += tileSize) {
-            int j1 = Math.min(n, j0 + tileSize);
-            for (int p0 = 0; p0 < k; p0 += tileSize) {
-                int p1 = Math.min(k, p0 + tileSize);
-                for (int j = j0; j < j1; j++) {
-                    int src = bOff + j * k;
-                    for (int p = p0; p < p1; p++) {
-                        t[p * n + j] = b[src + p];
-                    }
-                }
-            }
+        case RELU -> {
+          for (int j = 0; j < w; j += L) {
+            VectorMask<Float> m = S.indexInRange(j, w);
+            FloatVector.fromArray(S, c, cr + j, m).max(0f).intoArray(y, yr + j, m);
+          }
         }
-        return t;
+        case LEAKY_RELU -> {
+          for (int j = 0; j < w; j += L) {
+            VectorMask<Float> m = S.indexInRange(j, w);
+            FloatVector v = FloatVector.fromArray(S, c, cr + j, m);
+            v.blend(v.mul(alpha), v.compare(VectorOperators.LE, 0f)).intoArray(y, yr + j, m);
+          }
+        }
+        case SIGMOID, TANH, GELU -> {
+          for (int j = 0; j < w; j++) {
+            y[yr + j] = ActivationMath.apply(act, alpha, c[cr + j]);
+          }
+        }
+        case SOFTMAX -> throw new IllegalArgumentException("SOFTMAX is applied per row, not per tile");
+      }
     }
+  }
+
+  /** g[h,w] *= act'(y, z) ⊙ mask for one tile (row stride ld); derivatives from y vectorized, GELU scalar. */
+  static void backwardTile(Activation act, float alpha, float[] y, int yi, float[] z, int zi, float[] mask, int mi,
+              float[] g, int gi, int h, int w, int ld) {
+    for (int r = 0; r < h; r++) {
+      int o = r * ld;
+      switch (act) {
+        case LINEAR -> { }
+        case GELU -> {
+          for (int j = 0; j < w; j++) {
+            g[gi + o + j] *= ActivationMath.geluDerivative(z[zi + o + j]);
+          }
+        }
+        case SOFTMAX -> throw new IllegalArgumentException("SOFTMAX has no elementwise derivative");
+        default -> {
+          for (int j = 0; j < w; j += L) {
+            VectorMask<Float> m = S.indexInRange(j, w);
+            FloatVector yv = FloatVector.fromArray(S, y, yi + o + j, m);
+            FloatVector gv = FloatVector.fromArray(S, g, gi + o + j, m);
+            gv = switch (act) {
+              case RELU -> gv.blend(0f, yv.compare(VectorOperators.LE, 0f));
+              case LEAKY_RELU -> gv.blend(gv.mul(alpha), yv.compare(VectorOperators.LE, 0f));
+              case SIGMOID -> gv.mul(yv.mul(yv.neg().add(1f)));
+              default -> gv.mul(yv.mul(yv).neg().add(1f)); // TANH
+            };
+            gv.intoArray(g, gi + o + j, m);
+          }
+        }
+      }
+      if (mask != null) {
+        for (int j = 0; j < w; j += L) {
+          VectorMask<Float> m = S.indexInRange(j, w);
+          FloatVector.fromArray(S, g, gi + o + j, m).mul(FloatVector.fromArray(S, mask, mi + o + j, m))
+              .intoArray(g, gi + o + j, m);
+        }
+      }
+    }
+  }
+
+  static void applyActivation(Activation act, float alpha, float[] z, int zOff, float[] y, int yOff, int rows, int cols) {
+    if (act == Activation.SOFTMAX) {
+      for (int r = 0; r < rows; r++) {
+        ActivationMath.softmaxRow(z, zOff + r * cols, y, yOff + r * cols, cols);
+      }
+      return;
+    }
+    // Contiguous, so treat it as one row of rows·cols elements.
+    forwardTile(act, alpha, z, zOff, y, yOff, 1, rows * cols, rows * cols);
+  }
+
+  static void multiplyDerivative(Activation act, float alpha, float[] y, int yOff, float[] z, int zOff,
+                 float[] g, int gOff, int len) {
+    backwardTile(act, alpha, y, yOff, z, zOff, null, 0, g, gOff, 1, len, len);
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------
+
+  /** db[n] += column sums of dz[rows, n]. */
+  static void columnSums(int rows, int n, float[] dz, int dzOff, float[] db, int dbOff) {
+    for (int j = 0; j < n; j += L) {
+      VectorMask<Float> m = S.indexInRange(j, n);
+      FloatVector s = FloatVector.fromArray(S, db, dbOff + j, m);
+      for (int r = 0; r < rows; r++) {
+        s = s.add(FloatVector.fromArray(S, dz, dzOff + r * n + j, m));
+      }
+      s.intoArray(db, dbOff + j, m);
+    }
+  }
+
+  /** Sum over rows of mean((p - t)²), grad = 2(p - t)/cols·gradScale. */
+  static double meanSquaredError(int n, int cols, float[] pred, int pOff, float[] targets, int tOff,
+                 float[] grad, int gOff, float gradScale) {
+    float g = 2f / cols * gradScale;
+    double total = 0;
+    for (int r = 0; r < n; r++) {
+      int o = r * cols;
+      // Lanewise partial sums, then a fixed-order scalar finish: reduceLanes(ADD) may reorder.
+      FloatVector acc = FloatVector.zero(S);
+      int j = 0;
+      for (; j <= cols - L; j += L) {
+        FloatVector d = FloatVector.fromArray(S, pred, pOff + o + j).sub(FloatVector.fromArray(S, targets, tOff + o + j));
+        acc = d.fma(d, acc);
+        if (grad != null) {
+          d.mul(g).intoArray(grad, gOff + o + j);
+        }
+      }
+      double rowSum = 0;
+      for (int lane = 0; lane < L; lane++) {
+        rowSum += acc.lane(lane);
+      }
+      for (; j < cols; j++) {
+        float d = pred[pOff + o + j] - targets[tOff + o + j];
+        rowSum += (double) d * d;
+        if (grad != null) {
+          grad[gOff + o + j] = d * g;
+        }
+      }
+      total += rowSum / cols;
+    }
+    return total;
+  }
+
+  /** t[k,n] = b[n,k]ᵀ into this thread's scratch buffer (grown, never shrunk, so steady state allocates nothing). */
+  private static float[] transposeToScratch(int n, int k, float[] b, int bOff) {
+    float[][] holder = SCRATCH.get();
+    int size = n * k;
+    if (holder[0].length < size) {
+      holder[0] = new float[size];
+    }
+    float[] t = holder[0];
+    final int tileSize = 32;
+    for (int j0 = 0; j0 < n; j0 += tileSize) {
+      int j1 = Math.min(n, j0 + tileSize);
+      for (int p0 = 0; p0 < k; p0 += tileSize) {
+        int p1 = Math.min(k, p0 + tileSize);
+        for (int j = j0; j < j1; j++) {
+          int src = bOff + j * k;
+          for (int p = p0; p < p1; p++) {
+            t[p * n + j] = b[src + p];
+          }
+        }
+      }
+    }
+    return t;
+  }
 }
