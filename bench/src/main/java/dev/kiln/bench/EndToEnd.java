@@ -1,0 +1,105 @@
+package dev.kiln.bench;
+
+import dev.kiln.runtime.data.Dataset;
+import dev.kiln.runtime.data.FashionMnist;
+import dev.kiln.runtime.kernels.Parallelism;
+import dev.kiln.runtime.train.History;
+import dev.kiln.runtime.train.TrainOptions;
+import dev.kiln.samples.FashionMlpModel;
+import java.nio.file.Files;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Whole-run figures of the FashionMlp network (784-256-128-10 ReLU, Adam, batch 128): training
+ * samples/s over a full epoch after a warm-up epoch, batch-1 inference latency (median of many
+ * calls) and batch-128 inference throughput.
+ *
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar
+ * dev.kiln.bench.EndToEnd [threads]}
+ */
+public final class EndToEnd {
+  private EndToEnd() {}
+
+  /** Fashion-MNIST's training set when installed, else random data of the same shape. */
+  static Dataset trainingData() throws Exception {
+    if (Files.isDirectory(FashionMnist.DEFAULT_DIR)) {
+      return FashionMnist.train();
+    }
+    System.err.println("Fashion-MNIST not installed; timing on random data of the same shape");
+    SplittableRandom r = new SplittableRandom(1);
+    int rows = 60000;
+    float[] x = new float[rows * 784];
+    int[] y = new int[rows];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) r.nextDouble();
+    }
+    for (int i = 0; i < rows; i++) {
+      y[i] = r.nextInt(10);
+    }
+    return Dataset.classification("random-fashion-shape", x, rows, 784, y, 10);
+  }
+
+  /** Median training samples/s over {@code epochs} epochs after one warm-up epoch. */
+  static double trainingSamplesPerSecond(Dataset data, int epochs) {
+    FashionMlpModel model = new FashionMlpModel();
+    model.train(data, TrainOptions.epochs(1).quiet());
+    History h = model.train(data, TrainOptions.epochs(epochs).quiet());
+    double[] rates = h.epochs().stream().mapToDouble(e -> e.samplesPerSecond()).toArray();
+    return median(rates);
+  }
+
+  /** Median microseconds of one batch-1 {@code predict}, over {@code calls} calls after warm-up. */
+  static double latencyMicros(Dataset data, int calls) {
+    FashionMlpModel model = new FashionMlpModel();
+    float[][] samples = new float[256][];
+    for (int i = 0; i < samples.length; i++) {
+      samples[i] = data.row(i);
+    }
+    for (int i = 0; i < 20000; i++) {
+      model.predict(samples[i % samples.length]);
+    }
+    double[] t = new double[calls];
+    for (int i = 0; i < calls; i++) {
+      long t0 = System.nanoTime();
+      model.predict(samples[i % samples.length]);
+      t[i] = (System.nanoTime() - t0) / 1e3;
+    }
+    return median(t);
+  }
+
+  /** Samples/s of batch-128 inference (median of 200 timed batches after warm-up). */
+  static double batchThroughput(Dataset data, int batch) {
+    FashionMlpModel model = new FashionMlpModel();
+    float[] x = Arrays.copyOf(data.features(), batch * 784);
+    float[] out = new float[batch * 10];
+    for (int i = 0; i < 2000; i++) {
+      model.predict(x, batch, out);
+    }
+    double[] rates = new double[200];
+    for (int i = 0; i < rates.length; i++) {
+      long t0 = System.nanoTime();
+      for (int j = 0; j < 10; j++) {
+        model.predict(x, batch, out);
+      }
+      rates[i] = 10.0 * batch / ((System.nanoTime() - t0) / 1e9);
+    }
+    return median(rates);
+  }
+
+  static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+
+  public static void main(String[] args) throws Exception {
+    int threads = args.length > 0 ? Integer.parseInt(args[0]) : Runtime.getRuntime().availableProcessors();
+    Parallelism.setThreads(threads);
+    Dataset data = trainingData();
+    System.out.printf("threads %d%n", threads);
+    System.out.printf("FashionMlp train: %.0f samples/s (median of 3 epochs)%n", trainingSamplesPerSecond(data, 3));
+    System.out.printf("FashionMlp latency b1: %.2f us (median)%n", latencyMicros(data, 20000));
+    System.out.printf("FashionMlp throughput b128: %.0f samples/s%n", batchThroughput(data, 128));
+  }
+}
