@@ -130,8 +130,8 @@ public final class GoldenNetModel extends CompiledModel {
 
   private static final ModelSpec SPEC = new ModelSpec(
       "GoldenNet",
-      "input[12] -> hidden=Dense(16,GELU) -> drop=Dropout -> narrow=Dense(8,LEAKY_RELU,nobias) -> out=Dense(4,SOFTMAX)",
-      "a902eceeea9d7a52e2cea78894df9f79dbba66bd24738728b543886a69670853",
+      "input[12] -> hidden=Dense(16,GELU) -> drop=Dropout -> narrow=Dense(8,LEAKY_RELU(0.1),nobias) -> out=Dense(4,SOFTMAX)",
+      "0826d5059be20b1d573b1964190847988d1e8ba71979539736844941d21909ce",
       INPUTS,
       OUTPUTS,
       LossKind.SOFTMAX_CROSS_ENTROPY,
@@ -142,7 +142,7 @@ public final class GoldenNetModel extends CompiledModel {
         new LayerSpec("input", "Input", new int[] {12}, "", List.of()),
         new LayerSpec("hidden", "Dense", new int[] {16}, "GELU", List.of(new ParamSpec("hidden.kernel", new int[] {12, 16}, HIDDEN_KERNEL, 192, Initializer.XAVIER_UNIFORM, 12, 16), new ParamSpec("hidden.bias", new int[] {16}, HIDDEN_BIAS, 16, Initializer.ZEROS, 12, 16))),
         new LayerSpec("drop", "Dropout", new int[] {16}, "rate 0.25", List.of()),
-        new LayerSpec("narrow", "Dense", new int[] {8}, "LEAKY_RELU", List.of(new ParamSpec("narrow.kernel", new int[] {16, 8}, NARROW_KERNEL, 128, Initializer.HE_NORMAL, 16, 8))),
+        new LayerSpec("narrow", "Dense", new int[] {8}, "LEAKY_RELU(0.1)", List.of(new ParamSpec("narrow.kernel", new int[] {16, 8}, NARROW_KERNEL, 128, Initializer.HE_NORMAL, 16, 8))),
         new LayerSpec("out", "Dense", new int[] {4}, "SOFTMAX", List.of(new ParamSpec("out.kernel", new int[] {8, 4}, OUT_KERNEL, 32, Initializer.XAVIER_UNIFORM, 8, 4), new ParamSpec("out.bias", new int[] {4}, OUT_BIAS, 4, Initializer.ZEROS, 8, 4)))
       ),
       PARAMETER_COUNT,

@@ -77,11 +77,14 @@ def parse_architecture(text):
         if spec == 'Dropout':
             layers.append({'kind': 'dropout', 'name': name})
             continue
-        m = re.fullmatch(r'Dense\((\d+),([A-Z_]+)(,nobias)?\)', spec)
+        m = re.fullmatch(r'Dense\((\d+),([A-Z_]+)(?:\(([0-9.eE+-]+)\))?(,nobias)?\)', spec)
         if not m:
             raise ValueError('bad layer: ' + part)
-        layers.append({'kind': 'dense', 'name': name, 'units': int(m.group(1)), 'activation': m.group(2),
-                       'bias': m.group(3) is None})
+        layer = {'kind': 'dense', 'name': name, 'units': int(m.group(1)), 'activation': m.group(2),
+                 'bias': m.group(4) is None}
+        if m.group(3) is not None:
+            layer['slope'] = float(m.group(3))  # LEAKY_RELU(slope)
+        layers.append(layer)
     return inputs, layers
 
 
@@ -110,8 +113,9 @@ class Net(torch.nn.Module):
                 else:
                     assert layer['name'] + '.bias' not in weights
             if layer['activation'] == 'LEAKY_RELU':
-                # Not part of the architecture string: the test passes it per layer.
-                layer['slope'] = float(meta['slope.' + layer['name']])
+                # The architecture string carries the slope; the test also states it, and both must agree.
+                stated = float(meta['slope.' + layer['name']])
+                assert abs(layer['slope'] - stated) < 1e-7, (layer, stated)
             self.mods.append(lin)
             self.specs.append(layer)
             width = layer['units']
@@ -228,7 +232,7 @@ def run_model(directory, case):
     l.backward()
     result_meta['grad_loss'] = repr(l.item())
     for name, p, is_kernel in net.named_kiln_params():
-        result.append(('grad.' + name, kiln_layout(p.grad, is_kernel)))
+        result.append(('grad.' + name, kiln_layout(p.grad.detach().clone(), is_kernel)))
 
     # Training: one optimizer step per batch, batches taken from the epoch orders the test sent.
     order = data['order'].long()
@@ -248,7 +252,7 @@ def run_model(directory, case):
         epoch_losses.append(total / rows)
     result_meta['epoch_losses'] = ','.join(repr(v) for v in epoch_losses)
     for name, p, is_kernel in net.named_kiln_params():
-        result.append(('trained.' + name, kiln_layout(p.detach(), is_kernel)))
+        result.append(('trained.' + name, kiln_layout(p.detach().clone(), is_kernel)))
     write_safetensors('%s/%s.torch.safetensors' % (directory, case), result_meta, result)
 
 

@@ -17,6 +17,7 @@ import dev.kiln.processor.ir.OpAttrs;
 import dev.kiln.processor.plan.DenseGroup;
 import dev.kiln.processor.plan.ParamSlot;
 import dev.kiln.processor.plan.Plan;
+import dev.kiln.processor.plan.Planner;
 import dev.kiln.processor.plan.TensorSlot;
 import java.util.List;
 import javax.lang.model.element.Modifier;
@@ -173,7 +174,7 @@ public final class ModelEmitter {
           ps.add(", ").add(paramSpec(g.bias()));
         }
         params = ps.add(")").build();
-        detail = d.activation().name();
+        detail = Planner.activationText(d);
       } else if (n.attrs() instanceof OpAttrs.Dropout d) {
         detail = "rate " + d.rate();
       }

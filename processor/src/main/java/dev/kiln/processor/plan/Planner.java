@@ -166,13 +166,20 @@ public final class Planner {
       s.append(" -> ").append(n.name()).append('=');
       switch (n.attrs()) {
         case OpAttrs.Dense d ->
-            s.append("Dense(").append(d.units()).append(',').append(d.activation())
+            s.append("Dense(").append(d.units()).append(',').append(activationText(d))
                 .append(d.useBias() ? "" : ",nobias").append(')');
         case OpAttrs.Dropout d -> s.append("Dropout");
         case OpAttrs.Input i -> s.append("Input");
       }
     }
     return s.toString();
+  }
+
+  /** The activation with its parameter, e.g. {@code LEAKY_RELU(0.05)}: part of what the weights mean. */
+  public static String activationText(OpAttrs.Dense d) {
+    return d.activation() == Activation.LEAKY_RELU
+        ? "LEAKY_RELU(" + (float) d.negativeSlope() + ")"
+        : d.activation().name();
   }
 
   static String sha256(String text) {

@@ -116,6 +116,16 @@ class PlannerTest {
   }
 
   @Test
+  void leakyReluSlopeIsPartOfTheArchitecture() {
+    OpAttrs.Dense leaky = new OpAttrs.Dense(8, Activation.LEAKY_RELU, 0.05, true, Init.AUTO, Set.of("negativeSlope"));
+    OpAttrs.Dense other = new OpAttrs.Dense(8, Activation.LEAKY_RELU, 0.2, true, Init.AUTO, Set.of("negativeSlope"));
+    Plan a = Planner.plan(graph(Loss.MEAN_SQUARED_ERROR, "h", leaky, "out", dense(1, Activation.LINEAR)));
+    Plan b = Planner.plan(graph(Loss.MEAN_SQUARED_ERROR, "h", other, "out", dense(1, Activation.LINEAR)));
+    assertEquals("input[10] -> h=Dense(8,LEAKY_RELU(0.05)) -> out=Dense(1,LINEAR)", a.architecture());
+    assertNotEquals(a.architectureHash(), b.architectureHash());
+  }
+
+  @Test
   void constantNamesFollowTheFieldNames() {
     assertEquals("HIDDEN_LAYER", Planner.constantName("hiddenLayer"));
     assertEquals("FC1", Planner.constantName("fc1"));
