@@ -3,6 +3,7 @@ package dev.kiln.bench;
 import dev.kiln.runtime.data.Dataset;
 import dev.kiln.runtime.data.FashionMnist;
 import dev.kiln.runtime.kernels.Parallelism;
+import dev.kiln.runtime.train.EpochStats;
 import dev.kiln.runtime.train.History;
 import dev.kiln.runtime.train.TrainOptions;
 import dev.kiln.samples.FashionMlpModel;
@@ -45,7 +46,7 @@ public final class EndToEnd {
     FashionMlpModel model = new FashionMlpModel();
     model.train(data, TrainOptions.epochs(1).quiet());
     History h = model.train(data, TrainOptions.epochs(epochs).quiet());
-    double[] rates = h.epochs().stream().mapToDouble(e -> e.samplesPerSecond()).toArray();
+    double[] rates = h.epochs().stream().mapToDouble(EpochStats::samplesPerSecond).toArray();
     return median(rates);
   }
 

@@ -39,8 +39,11 @@ import javax.tools.JavaFileObject;
  */
 @AutoService(Processor.class)
 public final class KilnProcessor extends AbstractProcessor {
+  /** {@code -Akiln.verbose}: print a note per network with its plan's arena sizes. */
+  static final String VERBOSE = "kiln.verbose";
+
   /** Processor options Kiln understands (none change the generated code's meaning). */
-  static final Set<String> OPTIONS = Set.of("kiln.verbose");
+  static final Set<String> OPTIONS = Set.of(VERBOSE);
 
   @Override
   public Set<String> getSupportedAnnotationTypes() {
@@ -91,7 +94,7 @@ public final class KilnProcessor extends AbstractProcessor {
   }
 
   private void compile(Element element, DiagnosticReporter reporter) {
-    NetworkReader.Result read = NetworkReader.read(element, processingEnv.getElementUtils());
+    NetworkReader.Result read = NetworkReader.read(element);
     List<Diagnostic> problems = new ArrayList<>(read.diagnostics());
     Graph graph = read.graph();
     if (graph != null) {
@@ -105,6 +108,13 @@ public final class KilnProcessor extends AbstractProcessor {
     Plan plan = Planner.plan(graph);
     JavaFile file = ModelEmitter.emit(plan, KilnProcessor.class.getCanonicalName());
     String name = graph.packageName().isEmpty() ? graph.modelName() : graph.packageName() + "." + graph.modelName();
+    if (processingEnv.getOptions().containsKey(VERBOSE)) {
+      processingEnv.getMessager().printMessage(
+          javax.tools.Diagnostic.Kind.NOTE,
+          "Kiln: " + name + ": " + plan.groups().size() + " fused dense groups, " + plan.parameterCount()
+              + " parameters, " + plan.activationFloatsPerSample() + " activation floats per sample",
+          element);
+    }
     try {
       // One originating element per file: what Gradle's isolating processors require.
       JavaFileObject source = processingEnv.getFiler().createSourceFile(name, element);

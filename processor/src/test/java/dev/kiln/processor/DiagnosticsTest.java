@@ -359,6 +359,19 @@ class DiagnosticsTest {
   }
 
   @Test
+  void verboseOptionPrintsThePlanAsANote() {
+    JavaFileObject src =
+        source(
+            "@Network(inputs = 4, loss = Loss.MEAN_SQUARED_ERROR)",
+            "class Net {",
+            "  @Dense(units = 3) Layer out;",
+            "}");
+    Compilation c = compile(src, "-Akiln.verbose");
+    assertThat(c).succeeded();
+    assertThat(c).hadNoteContaining("Kiln: test.NetModel: 1 fused dense groups, 15 parameters").inFile(src).onLine(4);
+  }
+
+  @Test
   void invalidNetworksGenerateNoModel(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
     javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
     java.nio.file.Path src = java.nio.file.Files.writeString(dir.resolve("Net.java"),

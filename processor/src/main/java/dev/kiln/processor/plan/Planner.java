@@ -12,7 +12,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Chooses fusion groups and lays out the arenas of a checked, shape-inferred graph.
@@ -40,15 +39,11 @@ public final class Planner {
     Node inputNode = graph.input();
     TensorSlot current = tensor("INPUT", inputNode.shape().size(), "network input");
     DenseGroup.DropoutPart pendingDropout = null;
-    List<Node> denseNodes = new ArrayList<>();
-    for (Node n : graph.layers()) {
-      if (n.attrs() instanceof OpAttrs.Dense) {
-        denseNodes.add(n);
-      }
-    }
     int maxUnits = 0;
-    for (Node n : denseNodes) {
-      maxUnits = Math.max(maxUnits, ((OpAttrs.Dense) n.attrs()).units());
+    for (Node n : graph.layers()) {
+      if (n.attrs() instanceof OpAttrs.Dense d) {
+        maxUnits = Math.max(maxUnits, d.units());
+      }
     }
     // Gradients of consecutive layers ping-pong between two buffers of the widest layer.
     TensorSlot gradA = tensor("GRAD_A", maxUnits, "pre-activation gradient (layers 0, 2, ...)");
@@ -153,7 +148,7 @@ public final class Planner {
       }
       s.append(Character.toUpperCase(c));
     }
-    return s.toString().replace("__", "_").toUpperCase(Locale.ROOT);
+    return s.toString().replace("__", "_");
   }
 
   /**

@@ -23,7 +23,6 @@ import javax.lang.model.element.PackageElement;
 import javax.lang.model.element.TypeElement;
 import javax.lang.model.element.VariableElement;
 import javax.lang.model.util.ElementFilter;
-import javax.lang.model.util.Elements;
 
 /**
  * Turns a {@code @Network} declaration into IR. This is the only stage that touches
@@ -35,7 +34,7 @@ public final class NetworkReader {
   /** The graph (null if none could be built) and the problems found while reading. */
   public record Result(Graph graph, List<Diagnostic> diagnostics) {}
 
-  public static Result read(Element element, Elements elements) {
+  public static Result read(Element element) {
     AnnotationMirror networkMirror = mirror(element, Network.class);
     Origin networkOrigin = new Origin(element, networkMirror);
     if (element.getKind() != ElementKind.CLASS) {

@@ -295,10 +295,13 @@ public abstract class CompiledModel implements Model {
     int n = data.rows();
     ensureCapacity(n);
     loadBatch(data, identity(n), 0, n);
+    // Masks from the given seed; the model's own dropout stream continues untouched afterwards.
+    SplittableRandom trainingStream = dropoutRng;
     dropoutRng = new SplittableRandom(dropoutSeed);
     Arrays.fill(grads, 0f);
     forward(n, true);
     double loss = computeLoss(n, gradient != null) / n;
+    dropoutRng = trainingStream;
     if (gradient != null) {
       System.arraycopy(grads, 0, gradient, 0, grads.length);
     }
