@@ -368,7 +368,7 @@ class DiagnosticsTest {
             "}");
     Compilation c = compile(src, "-Akiln.verbose");
     assertThat(c).succeeded();
-    assertThat(c).hadNoteContaining("Kiln: test.NetModel: 1 fused dense groups, 15 parameters").inFile(src).onLine(4);
+    assertThat(c).hadNoteContaining("Kiln: test.NetModel: 1 fused dense groups, 15 parameters").inFile(src).onLine(5);
   }
 
   @Test
