@@ -17,7 +17,7 @@ import java.util.SplittableRandom;
  * The script runs the PyTorch half with the same shapes and data and joins the two.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar
- * dev.kiln.bench.Compare [threads] [train-epochs]}
+ * dev.kiln.bench.Compare [threads] [train-epochs] [workload-prefix]}
  */
 public final class Compare {
   private Compare() {}
@@ -25,16 +25,23 @@ public final class Compare {
   public static void main(String[] args) throws Exception {
     int threads = args.length > 0 ? Integer.parseInt(args[0]) : Runtime.getRuntime().availableProcessors();
     int epochs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    String only = args.length > 2 ? args[2] : ""; // run only the workloads whose name starts with this
     Parallelism.setThreads(threads);
 
     emit("peak fp32 fma", "GFLOP/s", PeakProbe.measure(threads, 3), 0);
 
     int[][] shapes = {{128, 784, 256}, {128, 256, 128}, {1024, 1024, 1024}};
     for (int[] s : shapes) {
+      if (!("gemm".startsWith(only) || only.startsWith("gemm"))) {
+        break;
+      }
       double gflops = gemmGflops(s[0], s[1], s[2]);
       emit("gemm " + s[0] + "x" + s[1] + "x" + s[2], "GFLOP/s", gflops, 2.0 * s[0] * s[1] * s[2]);
     }
 
+    if (!"FashionMlp".startsWith(only) && !only.startsWith("FashionMlp")) {
+      return;
+    }
     Dataset train = EndToEnd.trainingData();
     Dataset test = FashionMnist.test();
     FashionMlpModel model = new FashionMlpModel();

@@ -1,6 +1,8 @@
 package dev.kiln.runtime.kernels;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -11,6 +13,14 @@ import java.util.concurrent.locks.ReentrantLock;
 * overridable by the system property {@code kiln.threads} or {@link #setThreads(int)}. A kernel's result
 * never depends on the count: each output element is computed by exactly one task, in a fixed order.
 * Nested calls (a task that calls a kernel) and calls while another thread owns the pool run inline.
+*
+* <p>Dispatch is built for jobs of a few microseconds (one sample's forward pass, an optimizer step):
+* a job is published by bumping a volatile generation counter, workers spin on it for
+* {@code kiln.spinMicros} (default 200) microseconds after their last job before they park, and the
+* caller spins until the workers have acknowledged. Nothing is allocated per job. When a job has
+* exactly one task per thread, task {@code i} always runs on the same thread (the caller takes task 0),
+* so each core keeps its own slice of the weights in its cache from one call to the next; otherwise the
+* tasks are handed out dynamically.
 */
 public final class Parallelism {
   /** One unit of a parallel job; {@code index} runs from 0 to the task count - 1. */
@@ -20,18 +30,19 @@ public final class Parallelism {
   }
 
   private static volatile int threads = initialThreads();
+  private static final long SPIN_NANOS = spinNanos();
 
   private static final ReentrantLock OWNER = new ReentrantLock();
-  private static final Object LOCK = new Object();
   private static final AtomicInteger NEXT = new AtomicInteger();
-  private static Thread[] workers = new Thread[0];
-  // Guarded by LOCK.
-  private static long generation;
+  private static final AtomicInteger PENDING = new AtomicInteger();
+  private static final AtomicReference<Throwable> FAILURE = new AtomicReference<>();
+  // Written by the owner before the volatile generation bump that publishes them.
   private static Task job;
   private static int jobCount;
-  private static int participants;
-  private static int pending;
-  private static Throwable failure;
+  private static int helpers;
+  private static boolean pinned;
+  private static volatile long generation;
+  private static volatile Worker[] workers = new Worker[0];
 
   private Parallelism() {}
 
@@ -64,6 +75,22 @@ public final class Parallelism {
     return Runtime.getRuntime().availableProcessors();
   }
 
+  private static long spinNanos() {
+    String property = System.getProperty("kiln.spinMicros");
+    if (property != null) {
+      try {
+        long micros = Long.parseLong(property.trim());
+        if (micros >= 0) {
+          return micros * 1000;
+        }
+      } catch (NumberFormatException ignored) {
+        // fall through to the default
+      }
+      System.err.println("kiln: ignoring kiln.spinMicros=" + property + " (expected an integer >= 0)");
+    }
+    return 200_000;
+  }
+
   /** Runs {@code task.run(0 .. count-1)} over the pool and returns when all are done. */
   public static void forEach(int count, Task task) {
     int n = threads;
@@ -74,41 +101,40 @@ public final class Parallelism {
       return;
     }
     try {
-      int helpers = Math.min(n, count) - 1;
-      ensureWorkers(helpers);
-      synchronized (LOCK) {
-        job = task;
-        jobCount = count;
-        participants = helpers;
-        pending = helpers;
-        failure = null;
-        NEXT.set(0);
-        generation++;
-        LOCK.notifyAll();
+      int active = Math.min(n, count) - 1;
+      Worker[] pool = ensureWorkers(active);
+      job = task;
+      jobCount = count;
+      helpers = active;
+      pinned = count == active + 1;
+      NEXT.set(pinned ? count : 0);
+      FAILURE.set(null);
+      // Every worker acknowledges every job, so none can still be reading the previous one.
+      PENDING.set(pool.length);
+      generation = generation + 1; // publishes the fields above
+      for (Worker w : pool) {
+        if (w.parked) {
+          LockSupport.unpark(w.thread);
+        }
       }
       Throwable mine = null;
       try {
+        if (pinned) {
+          task.run(0);
+        }
         drain(task, count);
       } catch (Throwable t) {
         mine = t;
       }
-      Throwable theirs;
-      synchronized (LOCK) {
-        boolean interrupted = false;
-        while (pending > 0) {
-          try {
-            LOCK.wait();
-          } catch (InterruptedException e) {
-            interrupted = true;
-          }
-        }
-        job = null;
-        theirs = failure;
-        failure = null;
-        if (interrupted) {
-          Thread.currentThread().interrupt();
+      for (int spins = 0; PENDING.get() > 0; spins++) {
+        if (spins < 1 << 16) {
+          Thread.onSpinWait();
+        } else {
+          Thread.yield();
         }
       }
+      job = null;
+      Throwable theirs = FAILURE.getAndSet(null);
       rethrow(mine != null ? mine : theirs);
     } finally {
       OWNER.unlock();
@@ -133,57 +159,75 @@ public final class Parallelism {
     }
   }
 
-  private static void ensureWorkers(int count) {
-    if (workers.length >= count) {
-      return;
+  /** Called by the owner only. */
+  private static Worker[] ensureWorkers(int count) {
+    Worker[] current = workers;
+    if (current.length >= count) {
+      return current;
     }
-    long current;
-    synchronized (LOCK) {
-      current = generation; // a new worker must not miss the job published right after this
-    }
-    Thread[] grown = java.util.Arrays.copyOf(workers, count);
-    for (int id = workers.length; id < count; id++) {
-      int workerId = id;
-      Thread t = new Thread(() -> workLoop(workerId, current), "kiln-worker-" + id);
-      t.setDaemon(true);
-      grown[id] = t;
-      t.start();
+    Worker[] grown = java.util.Arrays.copyOf(current, count);
+    long start = generation; // new workers wait for the next job
+    for (int id = current.length; id < count; id++) {
+      grown[id] = new Worker(id, start);
     }
     workers = grown;
+    for (int id = current.length; id < count; id++) {
+      grown[id].thread.start();
+    }
+    return grown;
   }
 
-  private static void workLoop(int id, long startGeneration) {
-    long seen = startGeneration;
-    while (true) {
-      Task task;
-      int count;
-      synchronized (LOCK) {
-        while (generation == seen || id >= participants) {
-          if (generation != seen) {
-            seen = generation; // a job this worker is not part of
+  private static final class Worker implements Runnable {
+    final int id;
+    final Thread thread;
+    volatile boolean parked;
+    private long seen;
+
+    Worker(int id, long start) {
+      this.id = id;
+      this.seen = start;
+      this.thread = new Thread(this, "kiln-worker-" + id);
+      thread.setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      while (true) {
+        awaitJob();
+        Task task = job;
+        int count = jobCount;
+        try {
+          if (id < helpers) {
+            if (pinned) {
+              task.run(id + 1);
+            } else {
+              drain(task, count);
+            }
           }
-          try {
-            LOCK.wait();
-          } catch (InterruptedException ignored) {
-            // daemon workers live as long as the JVM
+        } catch (Throwable t) {
+          FAILURE.compareAndSet(null, t);
+        }
+        PENDING.decrementAndGet();
+      }
+    }
+
+    private void awaitJob() {
+      long idleSince = System.nanoTime();
+      for (int spins = 1; ; spins++) {
+        long g = generation;
+        if (g != seen) {
+          seen = g;
+          return;
+        }
+        if ((spins & 63) == 0 && System.nanoTime() - idleSince > SPIN_NANOS) {
+          parked = true;
+          if (generation == seen) { // re-check after announcing: the owner unparks parked workers
+            LockSupport.park(this);
           }
-        }
-        seen = generation;
-        task = job;
-        count = jobCount;
-      }
-      Throwable error = null;
-      try {
-        drain(task, count);
-      } catch (Throwable t) {
-        error = t;
-      }
-      synchronized (LOCK) {
-        if (error != null && failure == null) {
-          failure = error;
-        }
-        if (--pending == 0) {
-          LOCK.notifyAll();
+          parked = false;
+          idleSince = System.nanoTime();
+        } else {
+          Thread.onSpinWait();
         }
       }
     }

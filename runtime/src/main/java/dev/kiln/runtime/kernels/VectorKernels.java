@@ -30,8 +30,8 @@ final class VectorKernels {
   private static final int KC = 128;
   /** Rows of a band: the unit of parallel work and of the softmax epilogue. */
   private static final int MB = 64;
-  /** Below this many flops a GEMM stays on the calling thread (waking workers costs ~10-50 µs). */
-  private static final long PARALLEL_FLOPS = 1L << 22;
+  /** Below this many flops a GEMM stays on the calling thread (a spinning worker takes ~1 µs to join). */
+  private static final long PARALLEL_FLOPS = 1L << 17;
 
   private static final int INIT_ZERO = 0;
   private static final int INIT_LOAD = 1;
@@ -44,6 +44,7 @@ final class VectorKernels {
   static final int EPI_BACKWARD = 2;
 
   private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
+  private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[KC * NR]);
 
   private VectorKernels() {}
 
@@ -111,16 +112,19 @@ final class VectorKernels {
       return;
     }
     int bands = (m + MB - 1) / MB;
-    // A small batch (down to 1 row) is split into column chunks instead, so both cores still work.
-    int chunks = bands >= threads ? 1 : Math.min((n + NR - 1) / NR, (2 * threads + bands - 1) / bands);
+    // A small batch (down to 1 row) is split into one column chunk per thread instead, so every core
+    // works and keeps reading the same columns of B (its slice stays in that core's cache).
+    int chunks = bands >= threads ? 1 : Math.max(1, Math.min((n + NR - 1) / NR, threads / bands));
     int chunkWidth = ((n + chunks - 1) / chunks + NR - 1) / NR * NR;
     int chunkCount = (n + chunkWidth - 1) / chunkWidth;
-    Parallelism.forEach(bands * chunkCount, task -> {
-      int i0 = (task / chunkCount) * MB;
-      int j0 = (task % chunkCount) * chunkWidth;
-      block(i0, Math.min(m, i0 + MB), j0, Math.min(n, j0 + chunkWidth), n, k, a, aOff, ars, acs, b, bOff,
-          c, cOff, acc, bias, biasOff, epi, act, alpha, y, yOff, z, zOff, mask, maskOff);
-    });
+    GemmJob job = GemmJob.acquire();
+    try {
+      job.set(m, n, k, chunkCount, chunkWidth, a, aOff, ars, acs, b, bOff, c, cOff, acc, bias, biasOff,
+          epi, act, alpha, y, yOff, z, zOff, mask, maskOff);
+      Parallelism.forEach(bands * chunkCount, job);
+    } finally {
+      job.release();
+    }
     if (chunkCount > 1 && epi == EPI_FORWARD && act == Activation.SOFTMAX) {
       for (int r = 0; r < m; r++) {
         ActivationMath.softmaxRow(c, cOff + r * n, y, yOff + r * n, n);
@@ -128,31 +132,120 @@ final class VectorKernels {
     }
   }
 
-  /** Rows [i0,i1) × columns [j0,j1) of C[m,n]; the caller keeps i1 - i0 <= MB. */
+  /**
+   * The arguments of one parallel GEMM, as a reusable task: one per calling thread, so a parallel
+   * call allocates nothing (a capturing lambda would allocate on every call).
+   */
+  private static final class GemmJob implements Parallelism.Task {
+    private static final ThreadLocal<GemmJob> CACHE = ThreadLocal.withInitial(GemmJob::new);
+    private boolean busy;
+    private int m, n, k, chunkCount, chunkWidth, aOff, ars, acs, bOff, cOff, biasOff, epi, yOff, zOff, maskOff;
+    private float[] a, b, c, bias, y, z, mask;
+    private boolean acc;
+    private Activation act;
+    private float alpha;
+
+    static GemmJob acquire() {
+      GemmJob cached = CACHE.get();
+      if (cached.busy) {
+        return new GemmJob(); // re-entered from inside a task: rare, not worth sharing
+      }
+      cached.busy = true;
+      return cached;
+    }
+
+    void release() {
+      busy = false;
+      a = b = c = bias = y = z = mask = null;
+    }
+
+    void set(int m, int n, int k, int chunkCount, int chunkWidth, float[] a, int aOff, int ars, int acs,
+        float[] b, int bOff, float[] c, int cOff, boolean acc, float[] bias, int biasOff, int epi,
+        Activation act, float alpha, float[] y, int yOff, float[] z, int zOff, float[] mask, int maskOff) {
+      this.m = m;
+      this.n = n;
+      this.k = k;
+      this.chunkCount = chunkCount;
+      this.chunkWidth = chunkWidth;
+      this.a = a;
+      this.aOff = aOff;
+      this.ars = ars;
+      this.acs = acs;
+      this.b = b;
+      this.bOff = bOff;
+      this.c = c;
+      this.cOff = cOff;
+      this.acc = acc;
+      this.bias = bias;
+      this.biasOff = biasOff;
+      this.epi = epi;
+      this.act = act;
+      this.alpha = alpha;
+      this.y = y;
+      this.yOff = yOff;
+      this.z = z;
+      this.zOff = zOff;
+      this.mask = mask;
+      this.maskOff = maskOff;
+    }
+
+    @Override
+    public void run(int task) {
+      int i0 = (task / chunkCount) * MB;
+      int j0 = (task % chunkCount) * chunkWidth;
+      block(i0, Math.min(m, i0 + MB), j0, Math.min(n, j0 + chunkWidth), n, k, a, aOff, ars, acs, b, bOff,
+          c, cOff, acc, bias, biasOff, epi, act, alpha, y, yOff, z, zOff, mask, maskOff);
+    }
+  }
+
+  /**
+   * Rows [i0,i1) × columns [j0,j1) of C[m,n]; the caller keeps i1 - i0 <= MB. Rows in whole MR-row
+   * tiles run through the 4-row kernels over NR-wide strips of B, packed into a contiguous KC×NR panel
+   * when several tiles share it (a row-major B with a power-of-two row stride would otherwise map every
+   * row of the strip onto the same L1 sets); the last (i1 - i0) % MR rows run through the 1-row kernels
+   * over strips up to 8 vectors wide, so even one sample keeps several independent FMA chains busy
+   * and reads each row of B as one contiguous run.
+   */
   private static void block(int i0, int i1, int j0, int j1, int n, int k, float[] a, int aOff, int ars, int acs,
                float[] b, int bOff, float[] c, int cOff, boolean acc, float[] bias, int biasOff,
                int epi, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff,
                float[] mask, int maskOff) {
+    int full = i0 + (i1 - i0) / MR * MR;
+    boolean pack = full - i0 >= 2 * MR && k > 1;
+    float[] panel = pack ? panelScratch() : null;
     int pc = 0;
     do {
       int kc = Math.min(KC, k - pc);
       boolean last = pc + kc >= k;
       int init = acc || pc > 0 ? INIT_LOAD : bias != null ? INIT_BIAS : INIT_ZERO;
-      for (int j = j0; j < j1; j += NR) {
-        int w = Math.min(NR, j1 - j);
-        for (int i = i0; i < i1; i += MR) {
-          int h = Math.min(MR, i1 - i);
-          tile(h, w, kc, a, aOff + i * ars + pc * acs, ars, acs, b, bOff + pc * n + j, n,
-              c, cOff + i * n + j, init, bias, biasOff + j);
-          if (last && epi != EPI_NONE) {
-            int rel = i * n + j;
-            if (epi == EPI_FORWARD) {
-              if (act != Activation.SOFTMAX) {
-                forwardTile(act, alpha, c, cOff + rel, y, yOff + rel, h, w, n);
-              }
-            } else {
-              backwardTile(act, alpha, y, yOff + rel, z, zOff + rel, mask, maskOff + rel, c, cOff + rel, h, w, n);
+      if (full > i0) {
+        for (int j = j0; j < j1; j += NR) {
+          int w = Math.min(NR, j1 - j);
+          float[] bp = b;
+          int bi = bOff + pc * n + j;
+          int ldb = n;
+          if (pack && w == NR) {
+            packPanel(kc, b, bi, n, panel);
+            bp = panel;
+            bi = 0;
+            ldb = NR;
+          }
+          for (int i = i0; i < full; i += MR) {
+            tile4(w, kc, a, aOff + i * ars + pc * acs, ars, acs, bp, bi, ldb, c, cOff + i * n + j, n,
+                init, bias, biasOff + j);
+            if (last && epi != EPI_NONE) {
+              epilogue(i * n + j, MR, w, n, c, cOff, epi, act, alpha, y, yOff, z, zOff, mask, maskOff);
             }
+          }
+        }
+      }
+      for (int i = full; i < i1; i++) {
+        for (int j = j0; j < j1; j += 8 * L) {
+          int w = Math.min(8 * L, j1 - j);
+          row(w, kc, a, aOff + i * ars + pc * acs, acs, b, bOff + pc * n + j, n, c, cOff + i * n + j,
+              init, bias, biasOff + j);
+          if (last && epi != EPI_NONE) {
+            epilogue(i * n + j, 1, w, n, c, cOff, epi, act, alpha, y, yOff, z, zOff, mask, maskOff);
           }
         }
       }
@@ -165,40 +258,67 @@ final class VectorKernels {
     }
   }
 
-  /** One h×w tile (h <= MR, w <= NR) through the largest micro-kernels that fit. */
-  private static void tile(int h, int w, int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
-              float[] c, int ci, int init, float[] bias, int bsi) {
-    if (h == MR) {
-      if (w == NR) {
-        k4x2(kc, a, ai, ars, acs, b, bi, ldb, c, ci, init, bias, bsi);
-      } else if (w > L) {
-        k4x1(kc, L, a, ai, ars, acs, b, bi, ldb, c, ci, init, bias, bsi);
-        k4x1(kc, w - L, a, ai, ars, acs, b, bi + L, ldb, c, ci + L, init, bias, bsi + L);
-      } else {
-        k4x1(kc, w, a, ai, ars, acs, b, bi, ldb, c, ci, init, bias, bsi);
+  /** The activation (forward) or derivative-and-mask (backward) epilogue of one finished h×w tile at {@code rel}. */
+  private static void epilogue(int rel, int h, int w, int n, float[] c, int cOff, int epi, Activation act, float alpha,
+                 float[] y, int yOff, float[] z, int zOff, float[] mask, int maskOff) {
+    if (epi == EPI_FORWARD) {
+      if (act != Activation.SOFTMAX) {
+        forwardTile(act, alpha, c, cOff + rel, y, yOff + rel, h, w, n);
       }
-      return;
-    }
-    for (int r = 0; r < h; r++) {
-      int ar = ai + r * ars;
-      int cr = ci + r * ldb;
-      if (w == NR) {
-        k1x2(kc, a, ar, acs, b, bi, ldb, c, cr, init, bias, bsi);
-      } else if (w > L) {
-        k1x1(kc, L, a, ar, acs, b, bi, ldb, c, cr, init, bias, bsi);
-        k1x1(kc, w - L, a, ar, acs, b, bi + L, ldb, c, cr + L, init, bias, bsi + L);
-      } else {
-        k1x1(kc, w, a, ar, acs, b, bi, ldb, c, cr, init, bias, bsi);
-      }
+    } else {
+      backwardTile(act, alpha, y, yOff + rel, z, zOff + rel, mask, maskOff + rel, c, cOff + rel, h, w, n);
     }
   }
 
-  // ---- micro-kernels (ldc == ldb == n) ----------------------------------------------------
+  /** Copies B[kc rows, NR columns] (row stride ldb) into a contiguous kc×NR panel. */
+  private static void packPanel(int kc, float[] b, int bi, int ldb, float[] panel) {
+    for (int p = 0; p < kc; p++) {
+      int src = bi + p * ldb;
+      int dst = p * NR;
+      FloatVector.fromArray(S, b, src).intoArray(panel, dst);
+      FloatVector.fromArray(S, b, src + L).intoArray(panel, dst + L);
+    }
+  }
+
+  /** A 4×w tile (w <= NR) through the largest 4-row micro-kernels that fit. */
+  private static void tile4(int w, int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
+               float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
+    if (w == NR) {
+      k4x2(kc, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
+    } else if (w > L) {
+      k4x1(kc, L, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
+      k4x1(kc, w - L, a, ai, ars, acs, b, bi + L, ldb, c, ci + L, ldc, init, bias, bsi + L);
+    } else {
+      k4x1(kc, w, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
+    }
+  }
+
+  /** A 1×w strip (w <= 8L) of C through the widest 1-row micro-kernels that fit. */
+  private static void row(int w, int kc, float[] a, int ai, int acs, float[] b, int bi, int ldb,
+              float[] c, int ci, int init, float[] bias, int bsi) {
+    if (w == 8 * L) {
+      k1x8(kc, a, ai, acs, b, bi, ldb, c, ci, init, bias, bsi);
+      return;
+    }
+    int j = 0;
+    if (w >= 4 * L) {
+      k1x4(kc, a, ai, acs, b, bi, ldb, c, ci, init, bias, bsi);
+      j = 4 * L;
+    }
+    for (; j + NR <= w; j += NR) {
+      k1x2(kc, a, ai, acs, b, bi + j, ldb, c, ci + j, init, bias, bsi + j);
+    }
+    for (; j < w; j += L) {
+      k1x1(kc, Math.min(L, w - j), a, ai, acs, b, bi + j, ldb, c, ci + j, init, bias, bsi + j);
+    }
+  }
+
+  // ---- micro-kernels ----------------------------------------------------------------------
 
   /** C[4, 2L] (init) + Σp A(4 rows, p)·B[p, 2L]: 8 accumulators. */
   private static void k4x2(int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
-              float[] c, int ci, int init, float[] bias, int bsi) {
-    int c1 = ci + ldb, c2 = c1 + ldb, c3 = c2 + ldb;
+              float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
+    int c1 = ci + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
     FloatVector s00, s01, s10, s11, s20, s21, s30, s31;
     if (init == INIT_LOAD) {
       s00 = FloatVector.fromArray(S, c, ci);
@@ -247,9 +367,9 @@ final class VectorKernels {
 
   /** C[4, w] with w <= L lanes (masked). */
   private static void k4x1(int kc, int w, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
-              float[] c, int ci, int init, float[] bias, int bsi) {
+              float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
     VectorMask<Float> m = S.indexInRange(0, w);
-    int c1 = ci + ldb, c2 = c1 + ldb, c3 = c2 + ldb;
+    int c1 = ci + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
     FloatVector s0, s1, s2, s3;
     if (init == INIT_LOAD) {
       s0 = FloatVector.fromArray(S, c, ci, m);
@@ -278,6 +398,87 @@ final class VectorKernels {
     s1.intoArray(c, c1, m);
     s2.intoArray(c, c2, m);
     s3.intoArray(c, c3, m);
+  }
+
+  /**
+   * C[1, 8L]: one row against 8 vectors of B, so a single sample streams each row of B as one
+   * contiguous run (a matrix-vector product is bound by reading B, not by the FMAs).
+   */
+  private static void k1x8(int kc, float[] a, int ai, int acs, float[] b, int bi, int ldb,
+              float[] c, int ci, int init, float[] bias, int bsi) {
+    FloatVector s0, s1, s2, s3, s4, s5, s6, s7;
+    if (init == INIT_LOAD) {
+      s0 = FloatVector.fromArray(S, c, ci);
+      s1 = FloatVector.fromArray(S, c, ci + L);
+      s2 = FloatVector.fromArray(S, c, ci + 2 * L);
+      s3 = FloatVector.fromArray(S, c, ci + 3 * L);
+      s4 = FloatVector.fromArray(S, c, ci + 4 * L);
+      s5 = FloatVector.fromArray(S, c, ci + 5 * L);
+      s6 = FloatVector.fromArray(S, c, ci + 6 * L);
+      s7 = FloatVector.fromArray(S, c, ci + 7 * L);
+    } else if (init == INIT_BIAS) {
+      s0 = FloatVector.fromArray(S, bias, bsi);
+      s1 = FloatVector.fromArray(S, bias, bsi + L);
+      s2 = FloatVector.fromArray(S, bias, bsi + 2 * L);
+      s3 = FloatVector.fromArray(S, bias, bsi + 3 * L);
+      s4 = FloatVector.fromArray(S, bias, bsi + 4 * L);
+      s5 = FloatVector.fromArray(S, bias, bsi + 5 * L);
+      s6 = FloatVector.fromArray(S, bias, bsi + 6 * L);
+      s7 = FloatVector.fromArray(S, bias, bsi + 7 * L);
+    } else {
+      s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = FloatVector.zero(S);
+    }
+    for (int p = 0; p < kc; p++) {
+      int bp = bi + p * ldb;
+      FloatVector x = FloatVector.broadcast(S, a[ai + p * acs]);
+      s0 = x.fma(FloatVector.fromArray(S, b, bp), s0);
+      s1 = x.fma(FloatVector.fromArray(S, b, bp + L), s1);
+      s2 = x.fma(FloatVector.fromArray(S, b, bp + 2 * L), s2);
+      s3 = x.fma(FloatVector.fromArray(S, b, bp + 3 * L), s3);
+      s4 = x.fma(FloatVector.fromArray(S, b, bp + 4 * L), s4);
+      s5 = x.fma(FloatVector.fromArray(S, b, bp + 5 * L), s5);
+      s6 = x.fma(FloatVector.fromArray(S, b, bp + 6 * L), s6);
+      s7 = x.fma(FloatVector.fromArray(S, b, bp + 7 * L), s7);
+    }
+    s0.intoArray(c, ci);
+    s1.intoArray(c, ci + L);
+    s2.intoArray(c, ci + 2 * L);
+    s3.intoArray(c, ci + 3 * L);
+    s4.intoArray(c, ci + 4 * L);
+    s5.intoArray(c, ci + 5 * L);
+    s6.intoArray(c, ci + 6 * L);
+    s7.intoArray(c, ci + 7 * L);
+  }
+
+  /** C[1, 4L]: 4 independent accumulators, enough to keep the FMA pipes busy for a single row. */
+  private static void k1x4(int kc, float[] a, int ai, int acs, float[] b, int bi, int ldb,
+              float[] c, int ci, int init, float[] bias, int bsi) {
+    FloatVector s0, s1, s2, s3;
+    if (init == INIT_LOAD) {
+      s0 = FloatVector.fromArray(S, c, ci);
+      s1 = FloatVector.fromArray(S, c, ci + L);
+      s2 = FloatVector.fromArray(S, c, ci + 2 * L);
+      s3 = FloatVector.fromArray(S, c, ci + 3 * L);
+    } else if (init == INIT_BIAS) {
+      s0 = FloatVector.fromArray(S, bias, bsi);
+      s1 = FloatVector.fromArray(S, bias, bsi + L);
+      s2 = FloatVector.fromArray(S, bias, bsi + 2 * L);
+      s3 = FloatVector.fromArray(S, bias, bsi + 3 * L);
+    } else {
+      s0 = s1 = s2 = s3 = FloatVector.zero(S);
+    }
+    for (int p = 0; p < kc; p++) {
+      int bp = bi + p * ldb;
+      FloatVector x = FloatVector.broadcast(S, a[ai + p * acs]);
+      s0 = x.fma(FloatVector.fromArray(S, b, bp), s0);
+      s1 = x.fma(FloatVector.fromArray(S, b, bp + L), s1);
+      s2 = x.fma(FloatVector.fromArray(S, b, bp + 2 * L), s2);
+      s3 = x.fma(FloatVector.fromArray(S, b, bp + 3 * L), s3);
+    }
+    s0.intoArray(c, ci);
+    s1.intoArray(c, ci + L);
+    s2.intoArray(c, ci + 2 * L);
+    s3.intoArray(c, ci + 3 * L);
   }
 
   /** C[1, 2L]. */
@@ -458,6 +659,11 @@ final class VectorKernels {
       total += rowSum / cols;
     }
     return total;
+  }
+
+  /** This thread's KC×NR buffer for a packed panel of B. */
+  private static float[] panelScratch() {
+    return PANEL.get();
   }
 
   /** t[k,n] = b[n,k]ᵀ into this thread's scratch buffer (grown, never shrunk, so steady state allocates nothing). */

@@ -106,6 +106,24 @@ class GemmTest {
   }
 
   @Test
+  void eachRowIsBitwiseTheSameAloneAsInABatch() {
+    // Whole 4-row tiles (packed B panels), leftover rows and a single row take different kernels;
+    // a sample's prediction must not depend on which batch it was in.
+    for (int[] s : new int[][] {{37, 300, 200}, {9, 1001, 130}, {70, 64, 784}}) {
+      int m = s[0], n = s[1], k = s[2];
+      Random rnd = new Random(11);
+      float[] a = Reference.random(rnd, m * k), b = Reference.random(rnd, k * n);
+      float[] batch = new float[m * n];
+      Gemm.nn(m, n, k, a, 0, b, 0, batch, 0, false);
+      for (int r = 0; r < m; r++) {
+        float[] single = new float[n];
+        Gemm.nn(1, n, k, a, r * k, b, 0, single, 0, false);
+        assertArrayEquals(single, Arrays.copyOfRange(batch, r * n, r * n + n), "row " + r + " of " + Arrays.toString(s));
+      }
+    }
+  }
+
+  @Test
   void rejectsRangesThatDoNotFit() {
     float[] a = new float[6], b = new float[6], c = new float[3];
     assertThrows(IndexOutOfBoundsException.class, () -> Gemm.nn(2, 2, 3, a, 0, b, 0, c, 0, false));
