@@ -218,9 +218,6 @@ public final class OnnxExport {
   /** Temp file in the target's directory, forced to disk, renamed over the target; removed on failure. */
   static void writeAtomically(Path file, byte[] bytes) throws IOException {
     Path target = file.toAbsolutePath();
-    if (Files.isDirectory(target)) {
-      throw new IOException("cannot write the ONNX model to " + file + ": it is a directory");
-    }
     Path dir = target.getParent();
     for (Path p = dir; p != null; p = p.getParent()) {
       if (Files.exists(p) && !Files.isDirectory(p)) {
@@ -243,13 +240,18 @@ public final class OnnxExport {
         ch.force(true);
       }
       try {
+        // Refused (EISDIR) when the target is a directory; the temp file is then removed below.
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
       } catch (AtomicMoveNotSupportedException e) {
+        if (Files.isDirectory(target)) {
+          throw new IOException("target is a directory", e);
+        }
         Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
       }
       temp = null;
     } catch (IOException e) {
-      throw new IOException("cannot write the ONNX model to " + file + ": " + e, e);
+      String reason = Files.isDirectory(target) ? "it is a directory" : e.toString();
+      throw new IOException("cannot write the ONNX model to " + file + ": " + reason, e);
     } finally {
       if (temp != null) {
         try {
