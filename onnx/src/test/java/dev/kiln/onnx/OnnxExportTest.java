@@ -195,6 +195,7 @@ class OnnxExportTest {
     }
   }
 
+  /** Fails naming {@code what} and the worst element if some |actual - expected| exceeds {@link #TOLERANCE}. */
   static void assertClose(float[] expected, float[] actual, String what) {
     assertEquals(expected.length, actual.length, what + ": output length");
     double worst = 0;
@@ -208,7 +209,7 @@ class OnnxExportTest {
     }
     if (!(worst <= TOLERANCE)) {
       throw new AssertionError(
-          what + ": max |ONNX Runtime - Kiln| = " + worst + " at " + at + " (Kiln " + expected[at] + ", ONNX "
+          what + ": max |difference from Kiln| = " + worst + " at " + at + " (Kiln " + expected[at] + ", got "
               + actual[at] + "), allowed " + TOLERANCE);
     }
   }
