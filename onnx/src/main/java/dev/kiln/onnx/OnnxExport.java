@@ -102,7 +102,12 @@ public final class OnnxExport {
     writeAtomically(file, bytes);
   }
 
-  /** The ONNX model of {@code model} with its current weights, as a protobuf message. */
+  /**
+   * The ONNX model of {@code model} with its current weights, as a protobuf message (to inspect or
+   * extend before writing it yourself).
+   *
+   * @throws IllegalArgumentException if the network holds a layer the exporter does not support
+   */
   public static ModelProto toModelProto(Model model) {
     Objects.requireNonNull(model, "model");
     try {
