@@ -1,0 +1,286 @@
+package dev.kiln.onnx;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import dev.kiln.runtime.io.SafeTensors;
+import dev.kiln.runtime.io.SafeTensorsFile;
+import dev.kiln.runtime.model.CompiledModel;
+import dev.kiln.runtime.model.Model;
+import dev.kiln.runtime.model.ModelSpec;
+import dev.kiln.runtime.model.ParamSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Exports a trained network's inference graph to <a href="https://onnx.ai">ONNX</a> (opset {@value
+ * #OPSET}, IR version {@value #IR_VERSION}), so ONNX Runtime, TensorRT, OpenVINO, onnx2torch and the
+ * like can run it.
+ *
+ * <p>The graph computes exactly what {@link Model#predict(float[], int, float[])} returns: input
+ * {@value #INPUT}, float {@code [batch, inputs]} with a symbolic batch dimension; output {@value
+ * #OUTPUT}, float {@code [batch, outputs]}: class probabilities for softmax and binary
+ * cross-entropy networks, the last layer's activated output for mean squared error. Each dense
+ * layer becomes {@code Gemm} (or {@code MatMul} without bias) plus its activation ({@code Relu},
+ * {@code LeakyRelu(alpha)}, {@code Sigmoid}, {@code Tanh}, {@code Softmax(axis=-1)}, and GELU as
+ * {@code 0.5·z·(1 + Erf(z/√2))}); dropout is the identity at inference and is left out. Weights are
+ * initializers named like Kiln's tensors ({@code hidden.kernel} {@code [in, out]}, {@code
+ * hidden.bias} {@code [out]}). The model carries the network's name and architecture in its doc
+ * string and in {@code metadata_props} ({@code kiln.network}, {@code kiln.architecture}, {@code
+ * kiln.architecture_sha256}, {@code kiln.loss}).
+ *
+ * <pre>{@code
+ * DigitsModel model = new DigitsModel();
+ * model.train(train, TrainOptions.epochs(30));
+ * OnnxExport.write(model, Path.of("digits.onnx"));
+ * }</pre>
+ */
+public final class OnnxExport {
+  /** The ONNX operator set the graph uses (default domain). */
+  public static final int OPSET = 17;
+
+  /** ONNX IR version matching {@link #OPSET} (IR 8 was released with opset 17, ONNX 1.12). */
+  public static final int IR_VERSION = 8;
+
+  /** Name of the graph input, float {@code [batch, inputs]}. */
+  public static final String INPUT = "input";
+
+  /** Name of the graph output, float {@code [batch, outputs]}. */
+  public static final String OUTPUT = "output";
+
+  /** Name of the symbolic batch dimension of {@link #INPUT} and {@link #OUTPUT}. */
+  public static final String BATCH_DIM = "batch";
+
+  /** Producer name written into every model. */
+  public static final String PRODUCER = "Kiln";
+
+  /** A protobuf message must stay under 2 GiB; the exporter does not write ONNX external data. */
+  private static final long MAX_WEIGHT_BYTES = (1L << 31) - (1L << 24);
+
+  private OnnxExport() {}
+
+  /**
+   * Writes the inference graph of {@code model} with its current weights to {@code file}, atomically:
+   * the bytes go to a temporary file in the same directory, which is forced to disk and renamed over
+   * {@code file}. On failure nothing is left behind and an existing {@code file} is unchanged.
+   * Missing parent directories are created.
+   *
+   * @throws IllegalArgumentException if the network holds a layer the exporter does not support
+   * @throws IOException naming {@code file} if it cannot be written (for example it is a directory,
+   *     or its parent is a regular file)
+   */
+  public static void write(Model model, Path file) throws IOException {
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(file, "file");
+    write(model.spec(), weights(model), file);
+  }
+
+  /**
+   * Writes the inference graph of the network {@code spec} describes, with the parameter arena
+   * {@code parameters}, to {@code file} atomically (see {@link #write(Model, Path)}).
+   *
+   * @throws IllegalArgumentException if the arena does not match the spec or the network holds a
+   *     layer the exporter does not support
+   * @throws IOException naming {@code file} if it cannot be written
+   */
+  public static void write(ModelSpec spec, float[] parameters, Path file) throws IOException {
+    Objects.requireNonNull(file, "file");
+    byte[] bytes = toModelProto(spec, parameters).toByteArray();
+    writeAtomically(file, bytes);
+  }
+
+  /**
+   * The ONNX model of {@code model} with its current weights, as a protobuf message (to inspect or
+   * extend before writing it yourself).
+   *
+   * @throws IllegalArgumentException if the network holds a layer the exporter does not support
+   */
+  public static ModelProto toModelProto(Model model) {
+    Objects.requireNonNull(model, "model");
+    try {
+      return toModelProto(model.spec(), weights(model));
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not read the weights of " + model.spec().network(), e);
+    }
+  }
+
+  /**
+   * The ONNX model of the network {@code spec} describes with the parameter arena {@code
+   * parameters} ({@code spec.parameterCount()} floats, tensors at the offsets of {@link
+   * ModelSpec#parameters()}).
+   *
+   * @throws IllegalArgumentException if the arena does not match the spec or the network holds a
+   *     layer the exporter does not support
+   */
+  public static ModelProto toModelProto(ModelSpec spec, float[] parameters) {
+    Objects.requireNonNull(spec, "spec");
+    Objects.requireNonNull(parameters, "parameters");
+    if (parameters.length != spec.parameterCount()) {
+      throw new IllegalArgumentException(
+          spec.network() + " has " + spec.parameterCount() + " parameters, but the arena holds " + parameters.length);
+    }
+    for (ParamSpec p : spec.parameters()) {
+      if (p.offset() < 0 || (long) p.offset() + p.length() > parameters.length) {
+        throw new IllegalArgumentException(
+            spec.network() + ": tensor " + p.name() + " at offset " + p.offset() + " (" + p.length()
+                + " floats) lies outside the arena of " + parameters.length + " floats");
+      }
+    }
+    if (4L * parameters.length > MAX_WEIGHT_BYTES) {
+      throw new IllegalArgumentException(
+          spec.network() + " has " + parameters.length + " parameters: too large for one ONNX protobuf (2 GiB)");
+    }
+    InferenceLayers net = InferenceLayers.of(spec);
+    String doc = docString(spec);
+    return ModelProto.newBuilder()
+        .setIrVersion(IR_VERSION)
+        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+        .setProducerName(PRODUCER)
+        .setProducerVersion(producerVersion())
+        .setDomain("dev.kiln")
+        .setModelVersion(1)
+        .setDocString(doc)
+        .setGraph(OnnxGraphBuilder.build(spec.network(), doc, net, parameters))
+        .addMetadataProps(entry(CompiledModel.META_NETWORK, spec.network()))
+        .addMetadataProps(entry(CompiledModel.META_ARCHITECTURE, spec.architecture()))
+        .addMetadataProps(entry(CompiledModel.META_ARCHITECTURE_HASH, spec.architectureHash()))
+        .addMetadataProps(entry("kiln.loss", spec.loss().name()))
+        .build();
+  }
+
+  /** What a person reading the model in Netron needs: the network, its layers, what the output means. */
+  static String docString(ModelSpec spec) {
+    String output =
+        switch (spec.loss()) {
+          case SOFTMAX_CROSS_ENTROPY -> "softmax class probabilities";
+          case BINARY_CROSS_ENTROPY -> "probability of class 1 (sigmoid)";
+          case MEAN_SQUARED_ERROR -> "regression outputs";
+        };
+    return "Kiln network " + spec.network() + ": " + spec.architecture() + ". Input '" + INPUT + "' [" + BATCH_DIM
+        + ", " + spec.inputs() + "], output '" + OUTPUT + "' [" + BATCH_DIM + ", " + spec.outputs() + "]: "
+        + output + ". Trained with " + spec.loss() + ".";
+  }
+
+  private static StringStringEntryProto entry(String key, String value) {
+    return StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
+  }
+
+  /**
+   * The model's parameter arena: {@link CompiledModel#parameters()} for generated networks, otherwise
+   * read back from the safetensors file {@link Model#save} writes to a temporary file.
+   */
+  private static float[] weights(Model model) throws IOException {
+    if (model instanceof CompiledModel compiled) {
+      return compiled.parameters();
+    }
+    ModelSpec spec = model.spec();
+    Path temp = Files.createTempFile("kiln-onnx-weights", ".safetensors");
+    try {
+      model.save(temp);
+      float[] arena = new float[spec.parameterCount()];
+      try (SafeTensorsFile f = SafeTensors.read(temp)) {
+        for (ParamSpec p : spec.parameters()) {
+          if (!Arrays.equals(f.shape(p.name()), p.shape())) {
+            throw new IllegalStateException(
+                spec.network() + " saved tensor " + p.name() + " with shape " + Arrays.toString(f.shape(p.name()))
+                    + ", but its spec says " + Arrays.toString(p.shape()));
+          }
+          f.readInto(p.name(), arena, p.offset());
+        }
+      }
+      return arena;
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+
+  private static String producerVersion() {
+    try (InputStream in = OnnxExport.class.getResourceAsStream("kiln-onnx.properties")) {
+      if (in == null) {
+        return "unknown";
+      }
+      Properties p = new Properties();
+      p.load(in);
+      return p.getProperty("version", "unknown");
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  /** Temp file in the target's directory, forced to disk, renamed over the target; removed on failure. */
+  static void writeAtomically(Path file, byte[] bytes) throws IOException {
+    Path target = file.toAbsolutePath();
+    Path dir = target.getParent();
+    for (Path p = dir; p != null; p = p.getParent()) {
+      if (Files.exists(p) && !Files.isDirectory(p)) {
+        throw new IOException("cannot write the ONNX model to " + file + ": " + p + " is not a directory");
+      }
+    }
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new IOException("cannot write the ONNX model to " + file + ": cannot create directory " + dir + ": " + e, e);
+    }
+    Path temp = null;
+    try {
+      temp = createTemp(dir, target.getFileName().toString());
+      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
+      }
+      try {
+        // Refused (EISDIR) when the target is a directory; the temp file is then removed below.
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        if (Files.isDirectory(target)) {
+          throw new IOException("target is a directory", e);
+        }
+        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+      temp = null;
+    } catch (IOException e) {
+      String reason = Files.isDirectory(target) ? "it is a directory" : e.toString();
+      throw new IOException("cannot write the ONNX model to " + file + ": " + reason, e);
+    } finally {
+      if (temp != null) {
+        try {
+          Files.deleteIfExists(temp);
+        } catch (IOException ignored) {
+          // The original failure is what the caller needs to see.
+        }
+      }
+    }
+  }
+
+  /** Default permissions (unlike Files.createTempFile, owner-only), hidden name, random suffix. */
+  private static Path createTemp(Path dir, String fileName) throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong());
+      Path temp = dir.resolve("." + fileName + "." + suffix + ".tmp");
+      try {
+        Files.newByteChannel(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+        return temp;
+      } catch (FileAlreadyExistsException e) {
+        if (attempt >= 10) {
+          throw e;
+        }
+      }
+    }
+  }
+}
