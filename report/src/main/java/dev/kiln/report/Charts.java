@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.ToDoubleFunction;
+import org.knowm.xchart.AnnotationText;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
@@ -59,6 +60,7 @@ public final class Charts {
     if (chart.getSeriesMap().isEmpty()) {
       throw new IllegalArgumentException("the history has no accuracy (a regression run?)");
     }
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE); // accuracy rises to the top right
     return chart;
   }
 
@@ -123,7 +125,7 @@ public final class Charts {
     style(chart);
     chart.getStyler().setShowValue(true);
     chart.getStyler().setValueFont(new Font(Font.SANS_SERIF, Font.PLAIN, k > 12 ? 9 : 13));
-    chart.getStyler().setRangeColors(new Color[] {new Color(0xf7fbff), new Color(0x6baed6), new Color(0x08306b)});
+    chart.getStyler().setRangeColors(new Color[] {new Color(0xf7fbff), new Color(0x9ecae1), new Color(0x4292c6)});
     chart.getStyler().setHeatMapValueDecimalPattern("0");
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     List<String> names = report.classNames();
@@ -145,8 +147,9 @@ public final class Charts {
   }
 
   /**
-   * The reliability diagram: accuracy against mean confidence for every non-empty calibration bin,
-   * beside the diagonal of perfect calibration. Points below the diagonal mean over-confidence.
+   * The reliability diagram: one bar per calibration bin, as wide as the bin and as high as the
+   * accuracy of its samples, labelled with their number, beside the diagonal of perfect calibration.
+   * Bars below the diagonal mean over-confidence; empty bins have no bar.
    */
   public static XYChart reliabilityDiagram(ClassificationReport report) {
     Objects.requireNonNull(report, "report");
@@ -161,20 +164,34 @@ public final class Charts {
             .build();
     style(chart);
     unitSquare(chart);
+    chart.getStyler().setYAxisMax(1.08); // room for the count labels above full bars
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
-    diagonal(chart, "perfect calibration");
+    // The bars as one step outline, filled down to zero: (lower, acc) -> (upper, acc) per bin.
     List<Double> x = new ArrayList<>();
     List<Double> y = new ArrayList<>();
-    for (CalibrationBin b : calibration.nonEmptyBins()) {
-      x.add(b.meanConfidence());
-      y.add(b.accuracy());
+    x.add(0.0);
+    y.add(0.0);
+    for (CalibrationBin b : calibration.bins()) {
+      double height = b.isEmpty() ? 0 : b.accuracy();
+      x.add(b.lower());
+      y.add(height);
+      x.add(b.upper());
+      y.add(height);
+      if (!b.isEmpty()) {
+        AnnotationText label =
+            new AnnotationText(Integer.toString(b.count()), (b.lower() + b.upper()) / 2, height + 0.03, false);
+        chart.addAnnotation(label);
+      }
     }
-    if (!x.isEmpty()) {
-      XYSeries s = chart.addSeries("model (" + report.calibrationBins() + " bins)", x, y);
-      s.setLineColor(VALIDATION);
-      s.setMarkerColor(VALIDATION);
-      s.setMarker(SeriesMarkers.SQUARE);
-    }
+    x.add(1.0);
+    y.add(0.0);
+    XYSeries bars = chart.addSeries("accuracy per bin (" + report.calibrationBins() + " bins, label = samples)", x, y);
+    bars.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Area);
+    bars.setFillColor(new Color(31, 119, 180, 150));
+    bars.setLineColor(TRAIN);
+    bars.setMarker(SeriesMarkers.NONE);
+    diagonal(chart, "perfect calibration");
+    chart.getStyler().setAnnotationTextFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
     return chart;
   }
 

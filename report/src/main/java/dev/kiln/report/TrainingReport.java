@@ -9,6 +9,7 @@ import dev.kiln.runtime.train.EpochStats;
 import dev.kiln.runtime.train.History;
 import dev.kiln.runtime.train.TrainOptions;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 import org.knowm.xchart.internal.chartpart.Chart;
 
 /**
@@ -247,15 +249,15 @@ public final class TrainingReport {
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"loss", spec.loss().toString()});
     rows.add(new String[] {"optimizer", opt.kind()});
-    rows.add(new String[] {"learning rate", num(opt.learningRate())});
+    rows.add(new String[] {"learning rate", decimal(opt.learningRate())});
     if (opt.kind().equals("SGD")) {
-      rows.add(new String[] {"momentum", num(opt.momentum())});
+      rows.add(new String[] {"momentum", decimal(opt.momentum())});
       rows.add(new String[] {"Nesterov", Boolean.toString(opt.nesterov())});
     } else {
-      rows.add(new String[] {"beta1, beta2", num(opt.beta1()) + ", " + num(opt.beta2())});
-      rows.add(new String[] {"epsilon", num(opt.epsilon())});
+      rows.add(new String[] {"beta1, beta2", decimal(opt.beta1()) + ", " + decimal(opt.beta2())});
+      rows.add(new String[] {"epsilon", decimal(opt.epsilon())});
     }
-    rows.add(new String[] {"weight decay", num(opt.weightDecay())});
+    rows.add(new String[] {"weight decay", decimal(opt.weightDecay())});
     String batch = options != null && options.batchSize() > 0
         ? Integer.toString(options.batchSize())
         : spec.batchSize() + " (declared)";
@@ -358,7 +360,7 @@ public final class TrainingReport {
     for (String[] row : rows) {
       h.append("<tr>");
       for (String c : row) {
-        h.append("<td>").append(e(c)).append("</td>");
+        h.append(NUMBER.matcher(c).matches() ? "<td class=\"num\">" : "<td>").append(e(c)).append("</td>");
       }
       h.append("</tr>\n");
     }
@@ -369,6 +371,14 @@ public final class TrainingReport {
     return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.4f", v);
   }
 
+  /** A float hyperparameter as written in the annotation: 0.001, not 0.00100000. */
+  private static String decimal(float v) {
+    if (v != 0 && Math.abs(v) < 1e-4) {
+      return Float.toString(v);
+    }
+    return new BigDecimal(Float.toString(v)).stripTrailingZeros().toPlainString();
+  }
+
   private static String num(double v) {
     return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.6g", v);
   }
@@ -376,6 +386,9 @@ public final class TrainingReport {
   private static String e(String text) {
     return Html.escape(text);
   }
+
+  /** Cells right-aligned as numbers: digits, signs, separators, exponents, the NaN dash, a unit. */
+  private static final Pattern NUMBER = Pattern.compile("[-+]?[0-9][0-9.,]*(e[-+]?[0-9]+|E-?[0-9]+)?( s)?|–");
 
   private static final String STYLE =
       """
@@ -385,9 +398,9 @@ public final class TrainingReport {
       h2 { border-bottom: 2px solid #1f77b4; padding-bottom: 0.2em; margin-top: 1.6em; }
       .sub { color: #555; margin-top: 0; }
       table { border-collapse: collapse; margin: 0.6em 0 1em; }
-      th, td { border: 1px solid #ccc; padding: 0.3em 0.7em; text-align: right; }
+      th, td { border: 1px solid #ccc; padding: 0.3em 0.7em; text-align: left; }
+      td.num { text-align: right; font-variant-numeric: tabular-nums; }
       th { background: #e8f0f8; }
-      td:first-child, th:first-child { text-align: left; }
       tbody tr:nth-child(even) { background: #f6f8fa; }
       figure { display: inline-block; margin: 0.5em 1em 1em 0; vertical-align: top; }
       figure img { max-width: 100%; border: 1px solid #ddd; }

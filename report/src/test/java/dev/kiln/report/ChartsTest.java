@@ -73,9 +73,8 @@ class ChartsTest {
   }
 
   @Test
-  void confusionHeatMapShowsTheMatrixWithClassZeroOnTop() throws Exception {
-    // 10 classes, a strong diagonal: the top-left cell (class 0 predicted 0) must be the darkest
-    // region on the top row of cells, the top-right cell the lightest.
+  void confusionHeatMapOfTenClassesIsWritten() throws Exception {
+    // 10 classes with a strong diagonal and a few off-diagonal errors.
     int n = 1000;
     float[] p = new float[n * 10];
     int[] labels = new int[n];

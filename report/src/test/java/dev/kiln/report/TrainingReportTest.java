@@ -50,14 +50,15 @@ class TrainingReportTest {
     for (String id : List.of("data", "hyperparameters", "summary", "per-class", "confusion", "history")) {
       assertTrue(text.contains("<table id=\"" + id + "\">"), "table " + id);
     }
-    assertTrue(text.contains("<td>two-blobs/train</td><td>200</td><td>2</td><td>2</td>"), "training data row");
-    assertTrue(text.contains("<td>two-blobs/validation</td><td>60</td>"), "validation data row");
-    assertTrue(text.contains("<td>two-blobs/test</td><td>100</td>"), "test data row");
+    assertTrue(text.contains("<td>two-blobs/train</td><td class=\"num\">200</td><td class=\"num\">2</td><td class=\"num\">2</td>"), "training data row");
+    assertTrue(text.contains("<td>two-blobs/validation</td><td class=\"num\">60</td>"), "validation data row");
+    assertTrue(text.contains("<td>two-blobs/test</td><td class=\"num\">100</td>"), "test data row");
     assertTrue(text.contains("<td>optimizer</td><td>SGD</td>"), text);
-    assertTrue(text.contains("<td>learning rate</td><td>0.100000</td>"), "learning rate");
-    assertTrue(text.contains("<td>batch size</td><td>20</td>"), "batch size from the options");
-    assertTrue(text.contains("<td>epochs requested</td><td>6</td>"), "epochs");
+    assertTrue(text.contains("<td>learning rate</td><td class=\"num\">0.1</td>"), "learning rate");
+    assertTrue(text.contains("<td>batch size</td><td class=\"num\">20</td>"), "batch size from the options");
+    assertTrue(text.contains("<td>epochs requested</td><td class=\"num\">6</td>"), "epochs");
     assertTrue(text.contains("<td>ROC AUC</td>"), "AUC");
+    assertTrue(text.contains("<td>momentum</td><td class=\"num\">0.9</td>"), "momentum");
     assertTrue(text.contains("expected calibration error (15 bins)"), "ECE");
     assertTrue(text.contains("Model: TwoBlobs"), "model summary");
 
@@ -75,6 +76,10 @@ class TrainingReportTest {
     try (Stream<Path> files = Files.list(dir)) {
       assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary files left");
     }
+    // Written files get the umask's permissions like any new file, not a temp file's owner-only ones.
+    Path plain = Files.createFile(tmp.resolve("plain"));
+    assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(html));
+    assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(dir.resolve("roc.svg")));
   }
 
   @Test
