@@ -129,6 +129,10 @@ public final class Charts {
     chart.getStyler().setHeatMapValueDecimalPattern("0");
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     List<String> names = report.classNames();
+    int longest = names.stream().mapToInt(String::length).max().orElse(0);
+    if (longest * k > 60) {
+      chart.getStyler().setXAxisLabelRotation(40); // long names would overlap side by side
+    }
     List<String> x = new ArrayList<>(names);
     // XChart draws the first y category at the bottom; list them in reverse so class 0 is on top.
     List<String> y = new ArrayList<>(names).reversed();
