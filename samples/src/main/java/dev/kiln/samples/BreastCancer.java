@@ -7,18 +7,23 @@ import dev.kiln.dsl.Layer;
 import dev.kiln.dsl.Loss;
 import dev.kiln.dsl.Network;
 import dev.kiln.dsl.Optimizer;
+import dev.kiln.report.TrainingReport;
 import dev.kiln.runtime.data.Dataset;
 import dev.kiln.runtime.data.Split;
 import dev.kiln.runtime.data.Standardizer;
 import dev.kiln.runtime.train.Evaluation;
+import dev.kiln.runtime.train.History;
 import dev.kiln.runtime.train.TrainOptions;
+import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Binary diagnosis (malignant / benign) on the Wisconsin breast-cancer data: 30 standardized
  * features, one sigmoid output trained with binary cross-entropy. Compiled into
  * {@code BreastCancerModel}.
  *
- * <p>Run: {@code mvn -q -DskipTests -Dsample=BreastCancer package}
+ * <p>Run: {@code mvn -q -DskipTests -Dsample=BreastCancer package}; the report (with ROC curve and
+ * reliability diagram) lands in {@code samples/target/reports/BreastCancer/report.html}.
  */
 @Network(inputs = 30, loss = Loss.BINARY_CROSS_ENTROPY, optimizer = Optimizer.ADAMW, learningRate = 1e-3, weightDecay = 1e-2, batchSize = 16, seed = 3)
 public class BreastCancer {
@@ -34,7 +39,7 @@ public class BreastCancer {
   /** Default number of epochs. */
   public static final int EPOCHS = 40;
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws Exception {
     int epochs = args.length > 0 ? Integer.parseInt(args[0]) : EPOCHS;
     Split split = SampleData.breastCancer().split(3, 0.7, 0.1);
     Standardizer scale = Standardizer.fit(split.train());
@@ -43,14 +48,21 @@ public class BreastCancer {
     Dataset test = scale.transform(split.test());
     System.out.printf("breast cancer: %d train, %d validation, %d test rows%n", train.rows(), validation.rows(), test.rows());
 
+    // Created before training so an unwritable directory fails now, not after the run.
+    TrainingReport report =
+        TrainingReport.to(Path.of("target", "reports", "BreastCancer"))
+            .title("Breast cancer: malignant or benign")
+            .classNames(List.of("malignant", "benign"));
     BreastCancerModel model = new BreastCancerModel();
     System.out.print(model.summary());
-    model.train(train, TrainOptions.epochs(epochs).withValidation(validation));
+    TrainOptions options = TrainOptions.epochs(epochs).withValidation(validation);
+    History history = model.train(train, options);
 
     Evaluation result = model.evaluate(test);
     System.out.println("confusion matrix (0 = malignant, 1 = benign):");
     System.out.print(result.confusionTable());
     System.out.printf("test loss: %.4f%n", result.loss());
     System.out.printf("test accuracy: %.4f%n", result.accuracy());
+    System.out.println("report written to " + report.write(model, history, options, train, test));
   }
 }

@@ -1,0 +1,281 @@
+package dev.kiln.report;
+
+import dev.kiln.runtime.train.EpochStats;
+import dev.kiln.runtime.train.History;
+import java.awt.Color;
+import java.awt.Font;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.ToDoubleFunction;
+import org.knowm.xchart.AnnotationText;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
+import org.knowm.xchart.VectorGraphicsEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.lines.SeriesLines;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * XChart pictures of a training run and its evaluation, and a writer that saves any chart as PNG and
+ * SVG. The charts are ordinary XChart objects, so callers may restyle them before writing.
+ */
+public final class Charts {
+  /** Colour of training series. */
+  private static final Color TRAIN = new Color(0x1f77b4);
+
+  /** Colour of validation series and model curves. */
+  private static final Color VALIDATION = new Color(0xd62728);
+
+  private static final Color REFERENCE = new Color(0x7f7f7f);
+
+  private Charts() {}
+
+  /**
+   * Training and (if recorded) validation loss per epoch.
+   *
+   * @throws IllegalArgumentException if the history has no epochs
+   */
+  public static XYChart lossCurve(History history) {
+    return curve(history, "Loss", "loss", EpochStats::loss, EpochStats::validationLoss);
+  }
+
+  /**
+   * Training and (if recorded) validation accuracy per epoch.
+   *
+   * @throws IllegalArgumentException if the history has no epochs or no accuracy (a regression run)
+   */
+  public static XYChart accuracyCurve(History history) {
+    XYChart chart =
+        curve(history, "Accuracy", "accuracy", EpochStats::accuracy, EpochStats::validationAccuracy);
+    if (chart.getSeriesMap().isEmpty()) {
+      throw new IllegalArgumentException("the history has no accuracy (a regression run?)");
+    }
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE); // accuracy rises to the top right
+    return chart;
+  }
+
+  private static XYChart curve(
+      History history,
+      String title,
+      String yTitle,
+      ToDoubleFunction<EpochStats> trainValue,
+      ToDoubleFunction<EpochStats> validationValue) {
+    Objects.requireNonNull(history, "history");
+    if (history.size() == 0) {
+      throw new IllegalArgumentException("the history has no epochs to plot");
+    }
+    XYChart chart =
+        new XYChartBuilder().width(800).height(500).title(title).xAxisTitle("epoch").yAxisTitle(yTitle).build();
+    style(chart);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+    chart.getStyler().setXAxisDecimalPattern("0");
+    addFinite(chart, "training", history.epochs(), trainValue, TRAIN);
+    addFinite(chart, "validation", history.epochs(), validationValue, VALIDATION);
+    return chart;
+  }
+
+  /** Adds the epochs whose value is finite; nothing if none is. */
+  private static void addFinite(
+      XYChart chart, String name, List<EpochStats> epochs, ToDoubleFunction<EpochStats> value, Color color) {
+    List<Double> x = new ArrayList<>();
+    List<Double> y = new ArrayList<>();
+    for (EpochStats e : epochs) {
+      double v = value.applyAsDouble(e);
+      if (Double.isFinite(v)) {
+        x.add((double) e.epoch());
+        y.add(v);
+      }
+    }
+    if (x.isEmpty()) {
+      return;
+    }
+    XYSeries s = chart.addSeries(name, x, y);
+    s.setLineColor(color);
+    s.setMarkerColor(color);
+    s.setMarker(epochs.size() <= 40 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+  }
+
+  /**
+   * The confusion matrix as a heat map: true class down the side (first class at the top), predicted
+   * class along the bottom, each cell labelled with its count.
+   */
+  public static HeatMapChart confusionMatrix(ClassificationReport report) {
+    Objects.requireNonNull(report, "report");
+    int k = report.classes();
+    int[][] confusion = report.confusion();
+    int size = Math.max(520, Math.min(1000, 160 + 56 * k));
+    HeatMapChart chart =
+        new HeatMapChartBuilder()
+            .width(size + 120)
+            .height(size)
+            .title("Confusion matrix (" + report.samples() + " samples)")
+            .xAxisTitle("predicted class")
+            .yAxisTitle("true class")
+            .build();
+    style(chart);
+    chart.getStyler().setShowValue(true);
+    chart.getStyler().setValueFont(new Font(Font.SANS_SERIF, Font.PLAIN, k > 12 ? 9 : 13));
+    chart.getStyler().setRangeColors(new Color[] {new Color(0xf7fbff), new Color(0x9ecae1), new Color(0x4292c6)});
+    chart.getStyler().setHeatMapValueDecimalPattern("0");
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+    List<String> names = report.classNames();
+    int longest = names.stream().mapToInt(String::length).max().orElse(0);
+    if (longest * k > 60) {
+      chart.getStyler().setXAxisLabelRotation(40); // long names would overlap side by side
+    }
+    List<String> x = new ArrayList<>(names);
+    // XChart draws the first y category at the bottom; list them in reverse so class 0 is on top.
+    List<String> y = new ArrayList<>(names).reversed();
+    List<Number[]> cells = new ArrayList<>();
+    int max = 0;
+    for (int actual = 0; actual < k; actual++) {
+      for (int pred = 0; pred < k; pred++) {
+        cells.add(new Number[] {pred, k - 1 - actual, confusion[actual][pred]});
+        max = Math.max(max, confusion[actual][pred]);
+      }
+    }
+    chart.getStyler().setMin(0);
+    chart.getStyler().setMax(Math.max(1, max));
+    chart.addSeries("count", x, y, cells);
+    return chart;
+  }
+
+  /**
+   * The reliability diagram: one bar per calibration bin, as wide as the bin and as high as the
+   * accuracy of its samples, labelled with their number, beside the diagonal of perfect calibration.
+   * Bars below the diagonal mean over-confidence; empty bins have no bar.
+   */
+  public static XYChart reliabilityDiagram(ClassificationReport report) {
+    Objects.requireNonNull(report, "report");
+    Calibration calibration = report.calibration();
+    XYChart chart =
+        new XYChartBuilder()
+            .width(640)
+            .height(600)
+            .title(String.format("Reliability diagram (ECE = %.4f)", calibration.expectedCalibrationError()))
+            .xAxisTitle("confidence (probability of the predicted class)")
+            .yAxisTitle("accuracy")
+            .build();
+    style(chart);
+    unitSquare(chart);
+    chart.getStyler().setYAxisMax(1.08); // room for the count labels above full bars
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+    // The bars as one step outline, filled down to zero: (lower, acc) -> (upper, acc) per bin.
+    List<Double> x = new ArrayList<>();
+    List<Double> y = new ArrayList<>();
+    x.add(0.0);
+    y.add(0.0);
+    for (CalibrationBin b : calibration.bins()) {
+      double height = b.isEmpty() ? 0 : b.accuracy();
+      x.add(b.lower());
+      y.add(height);
+      x.add(b.upper());
+      y.add(height);
+      if (!b.isEmpty()) {
+        AnnotationText label =
+            new AnnotationText(Integer.toString(b.count()), (b.lower() + b.upper()) / 2, height + 0.03, false);
+        chart.addAnnotation(label);
+      }
+    }
+    x.add(1.0);
+    y.add(0.0);
+    XYSeries bars = chart.addSeries("accuracy per bin (" + report.calibrationBins() + " bins, label = samples)", x, y);
+    bars.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Area);
+    bars.setFillColor(new Color(31, 119, 180, 150));
+    bars.setLineColor(TRAIN);
+    bars.setMarker(SeriesMarkers.NONE);
+    diagonal(chart, "perfect calibration");
+    chart.getStyler().setAnnotationTextFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
+    return chart;
+  }
+
+  /**
+   * The ROC curve of a binary classifier, with its AUC in the title.
+   *
+   * @throws IllegalStateException if the report is not binary or holds only one class
+   */
+  public static XYChart rocCurve(ClassificationReport report) {
+    Objects.requireNonNull(report, "report");
+    RocCurve roc = report.roc();
+    if (roc.size() == 0) {
+      throw new IllegalStateException("the ROC curve needs samples of both classes");
+    }
+    XYChart chart =
+        new XYChartBuilder()
+            .width(640)
+            .height(600)
+            .title(String.format("ROC curve (AUC = %.4f)", roc.auc()))
+            .xAxisTitle("false positive rate")
+            .yAxisTitle("true positive rate")
+            .build();
+    style(chart);
+    unitSquare(chart);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+    diagonal(chart, "chance");
+    XYSeries s = chart.addSeries("model", roc.falsePositiveRate(), roc.truePositiveRate());
+    s.setLineColor(TRAIN);
+    s.setMarker(SeriesMarkers.NONE);
+    return chart;
+  }
+
+  private static void style(Chart<?, ?> chart) {
+    chart.getStyler().setChartBackgroundColor(Color.WHITE);
+    chart.getStyler().setLegendBorderColor(Color.LIGHT_GRAY);
+  }
+
+  private static void unitSquare(XYChart chart) {
+    chart.getStyler().setXAxisMin(0.0);
+    chart.getStyler().setXAxisMax(1.0);
+    chart.getStyler().setYAxisMin(0.0);
+    chart.getStyler().setYAxisMax(1.0);
+  }
+
+  private static void diagonal(XYChart chart, String name) {
+    XYSeries d = chart.addSeries(name, new double[] {0, 1}, new double[] {0, 1});
+    d.setLineStyle(SeriesLines.DASH_DASH);
+    d.setLineColor(REFERENCE);
+    d.setMarker(SeriesMarkers.NONE);
+  }
+
+  /**
+   * Writes {@code chart} as {@code dir/baseName.png} and {@code dir/baseName.svg}, each atomically
+   * (a temporary file in {@code dir} renamed over the target).
+   *
+   * @return the PNG and SVG paths, in that order
+   * @throws IOException naming the file that could not be written
+   */
+  public static List<Path> write(Chart<?, ?> chart, Path dir, String baseName) throws IOException {
+    Objects.requireNonNull(chart, "chart");
+    Objects.requireNonNull(dir, "dir");
+    Objects.requireNonNull(baseName, "baseName");
+    if (baseName.isEmpty() || baseName.contains("/") || baseName.contains("\\")) {
+      throw new IllegalArgumentException("baseName must be a plain file name, got '" + baseName + "'");
+    }
+    Files.createDirectories(dir);
+    Path png = dir.resolve(baseName + ".png");
+    Path svg = dir.resolve(baseName + ".svg");
+    writeFile(png, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
+    ByteArrayOutputStream svgBytes = new ByteArrayOutputStream();
+    VectorGraphicsEncoder.saveVectorGraphic(chart, svgBytes, VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
+    writeFile(svg, svgBytes.toByteArray());
+    return List.of(png, svg);
+  }
+
+  private static void writeFile(Path file, byte[] bytes) throws IOException {
+    try {
+      AtomicFiles.write(file, bytes);
+    } catch (IOException e) {
+      throw new IOException("cannot write " + file.toAbsolutePath() + ": " + e, e);
+    }
+  }
+}
