@@ -5,6 +5,7 @@ import dev.kiln.runtime.data.EpochOrder;
 import dev.kiln.runtime.io.SafeTensors;
 import dev.kiln.runtime.io.SafeTensorsFile;
 import dev.kiln.runtime.io.Tensor;
+import dev.kiln.runtime.kernels.ArrayKernels;
 import dev.kiln.runtime.optim.Optimizer;
 import dev.kiln.runtime.train.EpochStats;
 import dev.kiln.runtime.train.Evaluation;
@@ -149,7 +150,7 @@ public abstract class CompiledModel implements Model {
         int start = b * batch;
         int n = Math.min(batch, rows - start);
         loadBatch(train, order, start, n);
-        Arrays.fill(grads, 0f);
+        ArrayKernels.zero(grads, 0, grads.length);
         forward(n, true);
         double loss = computeLoss(n, true);
         if (!Double.isFinite(loss)) {
