@@ -167,6 +167,24 @@ class CheckpointResumeTest {
         TrainOptions.epochs(4).withBatchSize(50).quiet().withCallbacks(LearningRateSchedule.cosine(15, 1e-5)),
         1,
         dir.resolve("c.safetensors"));
+    // Plain SGD keeps no buffer (an empty optimizer tensor); regression has no accuracy.
+    assertResumesBitwise(
+        PlainSgdDigitsModel::new, TRAIN, TrainOptions.epochs(3).quiet(), 1, dir.resolve("p.safetensors"));
+    assertResumesBitwise(
+        RegressorModel::new, regression(), TrainOptions.epochs(4).quiet(), 2, dir.resolve("r.safetensors"));
+  }
+
+  private static Dataset regression() {
+    java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+    int rows = 200;
+    float[] x = new float[rows * 2];
+    float[] y = new float[rows];
+    for (int i = 0; i < rows; i++) {
+      x[2 * i] = (float) r.nextDouble(-2, 2);
+      x[2 * i + 1] = (float) r.nextDouble(-1, 1);
+      y[i] = (float) (Math.sin(x[2 * i]) + x[2 * i + 1] * x[2 * i + 1]);
+    }
+    return Dataset.regression("sin+square", x, rows, 2, y, 1);
   }
 
   @Test

@@ -83,7 +83,9 @@ final class ProgressDisplay implements Callback {
     }
     String head = String.format(Locale.ROOT, "epoch %d/%d", stats.epoch(), c.epochs());
     String tail = line.startsWith(head) ? line.substring(head.length()) : "  " + line;
-    String text = head + " " + barText(c.batches(), c.batches()) + tail;
+    String text =
+        head + " " + barText(c.batches(), c.batches())
+            + String.format(Locale.ROOT, " %d/%d", c.batches(), c.batches()) + tail;
     out.print("\r" + text + padding(text.length()) + "\n");
     out.flush();
     lineOpen = false;

@@ -67,7 +67,7 @@ class ProgressDisplayTest {
     assertTrue(frames[2].startsWith("epoch 1/2 [======>.......................] 4/20  ETA 0:00  loss 0.5000  acc 0.7500"), frames[2]);
     EpochStats stats = new EpochStats(1, 0.5, 0.75, 0.6, 0.7, 0.6, 266.7);
     assertEquals(
-        "epoch 1/2 " + ProgressDisplay.barText(20, 20) + stats.format(2).substring("epoch 1/2".length()) + "\n",
+        "epoch 1/2 " + ProgressDisplay.barText(20, 20) + " 20/20" + stats.format(2).substring("epoch 1/2".length()) + "\n",
         frames[frames.length - 1]);
     assertTrue(frames[frames.length - 1].contains("  val_loss "));
   }
