@@ -2,6 +2,7 @@ package dev.kiln.samples;
 
 import dev.kiln.dsl.Activation;
 import dev.kiln.dsl.Dense;
+import dev.kiln.dsl.Dropout;
 import dev.kiln.dsl.Layer;
 import dev.kiln.dsl.Loss;
 import dev.kiln.dsl.Network;
@@ -49,5 +50,18 @@ final class TestNetworks {
 
     @Dense(units = 1)
     Layer out;
+  }
+
+  /** Dropout between two dense layers, trained with Adam: checkpoint resume must restore both streams of state. */
+  @Network(inputs = 64, loss = Loss.SOFTMAX_CROSS_ENTROPY, optimizer = Optimizer.ADAM, learningRate = 3e-3, batchSize = 32, seed = 9)
+  static class DropoutDigits {
+    @Dense(units = 32, activation = Activation.RELU)
+    Layer hidden;
+
+    @Dropout(rate = 0.3)
+    Layer drop;
+
+    @Dense(units = 10, activation = Activation.SOFTMAX)
+    Layer output;
   }
 }

@@ -4,7 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.runtime.data.Dataset;
 import dev.kiln.runtime.kernels.Parallelism;
+import dev.kiln.runtime.train.Callback;
+import dev.kiln.runtime.train.EarlyStopping;
+import dev.kiln.runtime.train.LearningRateSchedule;
+import dev.kiln.runtime.train.ReduceLearningRateOnPlateau;
+import dev.kiln.runtime.train.StopOnNaN;
 import dev.kiln.runtime.train.TrainOptions;
+import dev.kiln.runtime.train.TrainingContext;
 import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
 
@@ -24,13 +30,40 @@ class TrainingStepAllocationTest {
 
   @Test
   void stepsAllocateNothingInSteadyState() {
+    assertStepsAllocateNothing(TrainOptions.epochs(1).quiet());
+  }
+
+  /** Per-batch callbacks (a cosine schedule, a batch counter) and per-epoch ones add no per-step allocation. */
+  @Test
+  void stepsWithCallbacksAllocateNothingInSteadyState() {
+    long[] batches = new long[1];
+    Callback counter =
+        new Callback() {
+          @Override
+          public void onBatchEnd(TrainingContext c) {
+            batches[0] += c.samplesSeen() > 0 ? 1 : 0;
+          }
+        };
+    assertStepsAllocateNothing(
+        TrainOptions.epochs(1)
+            .quiet()
+            .withCallbacks(
+                LearningRateSchedule.cosine(3, 1e-5),
+                new EarlyStopping("loss", 100),
+                new ReduceLearningRateOnPlateau("loss", 0.5, 100),
+                new StopOnNaN(),
+                counter));
+    assertTrue(batches[0] > 0);
+  }
+
+  private static void assertStepsAllocateNothing(TrainOptions options) {
     int threads = Parallelism.threads();
     Parallelism.setThreads(1);
     try {
       Dataset digits = SampleData.digits();
       DigitsModel model = new DigitsModel();
-      TrainOptions oneStep = TrainOptions.epochs(1).withBatchSize(digits.rows()).quiet();
-      TrainOptions manySteps = TrainOptions.epochs(1).withBatchSize(8).quiet();
+      TrainOptions oneStep = options.withBatchSize(digits.rows());
+      TrainOptions manySteps = options.withBatchSize(8);
       int steps = (digits.rows() + 7) / 8;
       for (int i = 0; i < 30; i++) { // let the JIT compile the step
         model.train(digits, manySteps);

@@ -3,15 +3,27 @@ package dev.kiln.runtime.data;
 /**
  * SplitMix64 (Steele, Lea, Flood 2014): a tiny generator whose output is fixed by its definition,
  * so seeded shuffles give the same order on every JDK (unlike {@code java.util.Random} helpers
- * whose derived methods may change).
+ * whose derived methods may change). Its whole state is one {@code long} ({@link #state()}), which
+ * is what lets a training checkpoint save the dropout stream and resume it exactly.
  */
-final class SplitMix64 {
+public final class SplitMix64 {
     private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
 
     private long state;
 
-    SplitMix64(long seed) {
+    /** A generator whose state is {@code seed}. */
+    public SplitMix64(long seed) {
         this.state = seed;
+    }
+
+    /** The generator's whole state: {@code new SplitMix64(g.state())} continues exactly where {@code g} is. */
+    public long state() {
+        return state;
+    }
+
+    /** Sets the state, as read from {@link #state()}. */
+    public void setState(long state) {
+        this.state = state;
     }
 
     /** Derives an independent seed from a seed and a stream number (e.g. the epoch). */
@@ -25,9 +37,15 @@ final class SplitMix64 {
         return z ^ (z >>> 31);
     }
 
-    long nextLong() {
+    /** The next 64 uniformly distributed bits. */
+    public long nextLong() {
         state += GOLDEN_GAMMA;
         return mix(state);
+    }
+
+    /** Uniform in [0, 1) with 24 random bits, like {@link java.util.SplittableRandom#nextFloat()}. */
+    public float nextFloat() {
+        return (nextLong() >>> 40) * 0x1.0p-24f;
     }
 
     /** Uniform in [0, bound) without modulo bias (Lemire's multiply-and-reject). */

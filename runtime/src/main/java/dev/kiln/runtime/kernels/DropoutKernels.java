@@ -1,6 +1,6 @@
 package dev.kiln.runtime.kernels;
 
-import java.util.SplittableRandom;
+import dev.kiln.runtime.data.SplitMix64;
 
 /**
  * Inverted dropout. The mask holds the per-element scale (0 or 1/(1-rate)) so that the backward
@@ -14,7 +14,7 @@ public final class DropoutKernels {
    * {@code len} elements.
    */
   public static void forward(
-      SplittableRandom rng,
+      SplitMix64 rng,
       float rate,
       float[] x,
       int xOff,

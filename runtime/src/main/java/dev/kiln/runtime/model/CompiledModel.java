@@ -2,6 +2,7 @@ package dev.kiln.runtime.model;
 
 import dev.kiln.runtime.data.Dataset;
 import dev.kiln.runtime.data.EpochOrder;
+import dev.kiln.runtime.data.SplitMix64;
 import dev.kiln.runtime.io.SafeTensors;
 import dev.kiln.runtime.io.SafeTensorsFile;
 import dev.kiln.runtime.io.Tensor;
@@ -12,7 +13,9 @@ import dev.kiln.runtime.train.Evaluation;
 import dev.kiln.runtime.train.History;
 import dev.kiln.runtime.train.TrainOptions;
 import dev.kiln.runtime.train.TrainingDivergedException;
+import dev.kiln.runtime.train.TrainingRun;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -56,10 +59,11 @@ public abstract class CompiledModel implements Model {
   /** Targets of the current batch, row-major [capacity, outputs] (BCE: 0/1, MSE: values). */
   protected float[] targets = new float[0];
 
-  /** Random stream of the dropout masks. */
-  protected SplittableRandom dropoutRng;
+  /** Random stream of the dropout masks; its state is saved in checkpoints. */
+  protected SplitMix64 dropoutRng;
 
   private Optimizer optimizer;
+  private TrainingRun run;
   private int[] identityOrder = new int[0];
 
   /**
@@ -73,7 +77,7 @@ public abstract class CompiledModel implements Model {
     this.seed = seed;
     this.params = new float[spec.parameterCount()];
     this.grads = new float[spec.parameterCount()];
-    this.dropoutRng = new SplittableRandom(seed ^ DROPOUT_STREAM);
+    this.dropoutRng = new SplitMix64(seed ^ DROPOUT_STREAM);
     SplittableRandom init = new SplittableRandom(seed);
     for (ParamSpec p : spec.parameters()) {
       p.init().fill(params, p.offset(), p.length(), p.fanIn(), p.fanOut(), init);
@@ -131,56 +135,107 @@ public abstract class CompiledModel implements Model {
     if (train.rows() == 0) {
       throw new IllegalArgumentException("training data '" + train.name() + "' has no rows");
     }
-    int batch = options.batchSize() > 0 ? options.batchSize() : spec.batchSize();
+    Optimizer optimizer = optimizer();
+    CheckpointFile.Resume resume = null;
+    if (options.resumeFrom() != null) {
+      long[] rng = {dropoutRng.state()};
+      try {
+        resume = CheckpointFile.read(options.resumeFrom(), spec, params, optimizer, rng);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e.getMessage(), e);
+      }
+      dropoutRng.setState(rng[0]);
+    }
+    int batch =
+        options.batchSize() > 0
+            ? options.batchSize()
+            : resume != null ? resume.batchSize() : spec.batchSize();
     ensureCapacity(Math.min(batch, train.rows()));
+    long shuffleSeed =
+        options.shuffleSeed() != null
+            ? options.shuffleSeed()
+            : resume != null ? resume.shuffleSeed() : seed;
+    int firstEpoch = resume == null ? 1 : resume.epoch() + 1;
+    float[] lastGood = params.clone();
+    int rows = train.rows();
+    int batches = EpochOrder.batchCount(rows, batch);
+    TrainingRun run =
+        new TrainingRun(
+            this,
+            options,
+            optimizer,
+            params,
+            spec.optimizer().learningRate(),
+            rows,
+            batch,
+            firstEpoch,
+            resume == null ? new History() : resume.history(),
+            shuffleSeed);
+    this.run = run;
+    try {
+      run.begin(resume == null ? Map.of() : resume.callbacks());
+      epochs:
+      for (int epoch = firstEpoch; epoch <= options.epochs() && !run.stopRequested(); epoch++) {
+        run.epochBegin(epoch);
+        int[] order = EpochOrder.permutation(shuffleSeed, epoch, rows);
+        double lossSum = 0;
+        long correct = 0;
+        long t0 = System.nanoTime();
+        for (int b = 0; b < batches; b++) {
+          run.batchBegin(b);
+          int start = b * batch;
+          int n = Math.min(batch, rows - start);
+          loadBatch(train, order, start, n);
+          ArrayKernels.zero(grads, 0, grads.length);
+          forward(n, true);
+          double loss = computeLoss(n, true);
+          if (!Double.isFinite(loss)) {
+            TrainingDivergedException e = diverged(lastGood, epoch, b, "the loss became " + loss);
+            if (run.stopOnDivergence(e)) {
+              break epochs;
+            }
+            throw e;
+          }
+          optimizer.step(params, grads, 0, params.length);
+          long hits = countCorrect(n);
+          lossSum += loss;
+          correct += hits;
+          run.batchEnd(n, loss, hits);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (!allFinite(params)) {
+          TrainingDivergedException e =
+              diverged(lastGood, epoch, batches - 1, "the weights became NaN or infinite");
+          if (run.stopOnDivergence(e)) {
+            break;
+          }
+          throw e;
+        }
+        System.arraycopy(params, 0, lastGood, 0, params.length);
+        Evaluation val = options.validation() == null ? null : evaluate(options.validation());
+        run.epochEnd(
+            new EpochStats(
+                epoch,
+                lossSum / rows,
+                spec.loss().isClassification() ? (double) correct / rows : Double.NaN,
+                val == null ? Double.NaN : val.loss(),
+                val == null ? Double.NaN : val.accuracy(),
+                seconds,
+                rows / seconds));
+      }
+      run.end();
+    } catch (RuntimeException | Error e) {
+      run.failed();
+      throw e;
+    }
+    return run.history();
+  }
+
+  private Optimizer optimizer() {
     if (optimizer == null) {
       optimizer = spec.optimizer().create(params.length);
     }
-    long shuffleSeed = options.shuffleSeed() != null ? options.shuffleSeed() : seed;
-    float[] lastGood = params.clone();
-    History history = new History();
-    int rows = train.rows();
-    int batches = EpochOrder.batchCount(rows, batch);
-    for (int epoch = 1; epoch <= options.epochs(); epoch++) {
-      int[] order = EpochOrder.permutation(shuffleSeed, epoch, rows);
-      double lossSum = 0;
-      long correct = 0;
-      long t0 = System.nanoTime();
-      for (int b = 0; b < batches; b++) {
-        int start = b * batch;
-        int n = Math.min(batch, rows - start);
-        loadBatch(train, order, start, n);
-        ArrayKernels.zero(grads, 0, grads.length);
-        forward(n, true);
-        double loss = computeLoss(n, true);
-        if (!Double.isFinite(loss)) {
-          throw diverged(lastGood, epoch, b, "the loss became " + loss);
-        }
-        optimizer.step(params, grads, 0, params.length);
-        lossSum += loss;
-        correct += countCorrect(n);
-      }
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      if (!allFinite(params)) {
-        throw diverged(lastGood, epoch, batches - 1, "the weights became NaN or infinite");
-      }
-      System.arraycopy(params, 0, lastGood, 0, params.length);
-      Evaluation val = options.validation() == null ? null : evaluate(options.validation());
-      EpochStats stats =
-          new EpochStats(
-              epoch,
-              lossSum / rows,
-              spec.loss().isClassification() ? (double) correct / rows : Double.NaN,
-              val == null ? Double.NaN : val.loss(),
-              val == null ? Double.NaN : val.accuracy(),
-              seconds,
-              rows / seconds);
-      history.add(stats);
-      if (options.verbose()) {
-        options.out().println(stats.format(options.epochs()));
-      }
-    }
-    return history;
+    return optimizer;
   }
 
   private TrainingDivergedException diverged(float[] lastGood, int epoch, int batch, String what) {
@@ -297,8 +352,8 @@ public abstract class CompiledModel implements Model {
     ensureCapacity(n);
     loadBatch(data, identity(n), 0, n);
     // Masks from the given seed; the model's own dropout stream continues untouched afterwards.
-    SplittableRandom trainingStream = dropoutRng;
-    dropoutRng = new SplittableRandom(dropoutSeed);
+    SplitMix64 trainingStream = dropoutRng;
+    dropoutRng = new SplitMix64(dropoutSeed);
     Arrays.fill(grads, 0f);
     forward(n, true);
     double loss = computeLoss(n, gradient != null) / n;
@@ -458,6 +513,34 @@ public abstract class CompiledModel implements Model {
       tensors.add(new Tensor(p.name(), p.shape(), params, p.offset(), p.length()));
     }
     SafeTensors.write(file, meta, tensors);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Between epochs of a running {@code train} (from a callback's {@code onEpochEnd}) or after it,
+   * the checkpoint holds that run's epoch, history and callback state; before any training, epoch 0.
+   *
+   * @throws IllegalStateException if called from inside an epoch (e.g. from {@code onBatchEnd}),
+   *     where weights and optimizer state belong to no finished epoch
+   */
+  @Override
+  public void saveCheckpoint(Path file) throws IOException {
+    TrainingRun r = run;
+    if (r != null && !r.betweenEpochs()) {
+      throw new IllegalStateException(
+          "saveCheckpoint(" + file + ") was called inside epoch " + r.context().epoch()
+              + "; checkpoints are taken between epochs (from onEpochEnd, or after train returns)");
+    }
+    CheckpointFile.State state =
+        new CheckpointFile.State(
+            r == null ? 0 : r.epochsCompleted(),
+            r == null ? spec.batchSize() : r.context().batchSize(),
+            r == null ? seed : r.shuffleSeed(),
+            dropoutRng.state(),
+            r == null ? new History() : r.history(),
+            r == null ? Map.of() : r.callbackStates());
+    CheckpointFile.write(file, spec, params, optimizer(), state);
   }
 
   @Override

@@ -47,6 +47,14 @@ public interface Model {
   void save(Path file) throws IOException;
 
   /**
+   * Writes a training checkpoint (atomically): the weights, the optimizer's state (moments, momentum
+   * buffers, step count, learning rate), the dropout random stream, the finished epoch, the history
+   * and the callbacks' state, with a SHA-256 checksum. Continue from it with {@code
+   * train(data, options.resumeFrom(file))}; {@link #load} reads its weights alone.
+   */
+  void saveCheckpoint(Path file) throws IOException;
+
+  /**
    * Reads weights written by {@link #save} for the same architecture.
    *
    * @throws IllegalArgumentException naming both networks if the file holds another architecture

@@ -65,6 +65,14 @@ public final class Adam implements Optimizer {
   }
 
   @Override
+  public void setSteps(long steps) {
+    if (steps < 0) {
+      throw new IllegalArgumentException("steps must be at least 0, got " + steps);
+    }
+    this.steps = steps;
+  }
+
+  @Override
   public float[][] state() {
     return new float[][] {m, v};
   }

@@ -17,6 +17,14 @@ public interface Optimizer {
   /** Steps taken so far (Adam's bias correction uses it). */
   long steps();
 
+  /**
+   * Sets the step counter, when resuming from a checkpoint together with the buffers of
+   * {@link #state()}.
+   *
+   * @throws IllegalArgumentException if {@code steps} is negative
+   */
+  void setSteps(long steps);
+
   /** The moment buffers, indexed like the parameter arena, for checkpoints (live arrays, not copies). */
   float[][] state();
 }

@@ -57,6 +57,14 @@ public final class Sgd implements Optimizer {
   }
 
   @Override
+  public void setSteps(long steps) {
+    if (steps < 0) {
+      throw new IllegalArgumentException("steps must be at least 0, got " + steps);
+    }
+    this.steps = steps;
+  }
+
+  @Override
   public float[][] state() {
     return new float[][] {buffer};
   }

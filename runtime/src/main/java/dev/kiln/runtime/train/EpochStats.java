@@ -21,6 +21,37 @@ public record EpochStats(
     double seconds,
     double samplesPerSecond) {
 
+  /** The metric names {@link #metric} accepts. */
+  public static final java.util.List<String> METRICS =
+      java.util.List.of("loss", "accuracy", "val_loss", "val_accuracy");
+
+  /**
+   * The canonical name of a metric: {@code loss}, {@code accuracy}, {@code val_loss} or
+   * {@code val_accuracy}; {@code acc} and {@code val_acc} are accepted for the accuracies.
+   *
+   * @throws IllegalArgumentException naming the accepted names if {@code name} is none of them
+   */
+  public static String canonicalMetric(String name) {
+    return switch (name) {
+      case "loss", "val_loss", "accuracy", "val_accuracy" -> name;
+      case "acc" -> "accuracy";
+      case "val_acc" -> "val_accuracy";
+      case null, default ->
+          throw new IllegalArgumentException(
+              "unknown metric '" + name + "'; use one of " + String.join(", ", METRICS));
+    };
+  }
+
+  /** A metric by name (see {@link #canonicalMetric}). */
+  public double metric(String name) {
+    return switch (canonicalMetric(name)) {
+      case "loss" -> loss;
+      case "accuracy" -> accuracy;
+      case "val_loss" -> validationLoss;
+      default -> validationAccuracy;
+    };
+  }
+
   /** One human-readable line, as printed during training. */
   public String format(int epochs) {
     StringBuilder s = new StringBuilder();

@@ -2,28 +2,38 @@ package dev.kiln.runtime.train;
 
 import dev.kiln.runtime.data.Dataset;
 import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
 
 /**
  * Options of one {@code train} call. Immutable; each {@code withX} returns a copy.
  *
  * <pre>{@code
- * model.train(train, TrainOptions.epochs(10).withValidation(val).withBatchSize(128));
+ * model.train(train, TrainOptions.epochs(10).withValidation(val).withBatchSize(128)
+ *     .withCallbacks(new EarlyStopping("val_loss", 3).restoringBestWeights()));
  * }</pre>
  *
- * @param epochs number of passes over the training data
+ * @param epochs the epoch to train to (when resuming, the epochs of the checkpoint count)
  * @param batchSize mini-batch size; 0 means the network's declared default
  * @param validation evaluated after every epoch, or null
- * @param shuffleSeed seed of the per-epoch shuffling; null means the model's seed
- * @param verbose whether to print one line per epoch
+ * @param shuffleSeed seed of the per-epoch shuffling; null means the model's seed, or the
+ *     checkpoint's when resuming
+ * @param verbosity what is printed (default {@link Verbosity#BATCHES}: a bar on a terminal, one
+ *     line per epoch elsewhere)
  * @param out where progress goes
+ * @param callbacks called during training, in order
+ * @param resumeFrom a checkpoint to continue from, or null
  */
 public record TrainOptions(
     int epochs,
     int batchSize,
     Dataset validation,
     Long shuffleSeed,
-    boolean verbose,
-    PrintStream out) {
+    Verbosity verbosity,
+    PrintStream out,
+    List<Callback> callbacks,
+    Path resumeFrom) {
 
   public TrainOptions {
     if (epochs < 1) {
@@ -32,33 +42,68 @@ public record TrainOptions(
     if (batchSize < 0) {
       throw new IllegalArgumentException("batchSize must be at least 1 (or 0 for the default), got " + batchSize);
     }
+    Objects.requireNonNull(verbosity, "verbosity");
+    Objects.requireNonNull(out, "out");
+    callbacks = List.copyOf(callbacks); // also refuses null elements
   }
 
-  /** {@code n} epochs, default batch size, no validation, printing to standard output. */
+  /** {@code n} epochs, default batch size, no validation, progress on standard output. */
   public static TrainOptions epochs(int n) {
-    return new TrainOptions(n, 0, null, null, true, System.out);
+    return new TrainOptions(n, 0, null, null, Verbosity.BATCHES, System.out, List.of(), null);
   }
 
   public TrainOptions withBatchSize(int b) {
     if (b < 1) {
       throw new IllegalArgumentException("batchSize must be at least 1, got " + b);
     }
-    return new TrainOptions(epochs, b, validation, shuffleSeed, verbose, out);
+    return new TrainOptions(epochs, b, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom);
   }
 
   public TrainOptions withValidation(Dataset v) {
-    return new TrainOptions(epochs, batchSize, v, shuffleSeed, verbose, out);
+    return new TrainOptions(epochs, batchSize, v, shuffleSeed, verbosity, out, callbacks, resumeFrom);
   }
 
   public TrainOptions withShuffleSeed(long seed) {
-    return new TrainOptions(epochs, batchSize, validation, seed, verbose, out);
+    return new TrainOptions(epochs, batchSize, validation, seed, verbosity, out, callbacks, resumeFrom);
   }
 
+  /** Prints nothing. */
   public TrainOptions quiet() {
-    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, false, out);
+    return withVerbosity(Verbosity.QUIET);
+  }
+
+  /** Sets what is printed. */
+  public TrainOptions withVerbosity(Verbosity v) {
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, v, out, callbacks, resumeFrom);
+  }
+
+  /** Whether anything is printed (verbosity is not {@link Verbosity#QUIET}). */
+  public boolean verbose() {
+    return verbosity != Verbosity.QUIET;
   }
 
   public TrainOptions withOutput(PrintStream o) {
-    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbose, o);
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, o, callbacks, resumeFrom);
+  }
+
+  /** Replaces the callbacks with {@code cs}, called in this order (see {@link Callback}). */
+  public TrainOptions withCallbacks(Callback... cs) {
+    return withCallbacks(List.of(cs));
+  }
+
+  /** Replaces the callbacks with {@code cs}, called in this order (see {@link Callback}). */
+  public TrainOptions withCallbacks(List<Callback> cs) {
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, cs, resumeFrom);
+  }
+
+  /**
+   * Continues from a checkpoint written by {@code saveCheckpoint} or {@link ModelCheckpoint}:
+   * weights, optimizer state, dropout random stream, learning rate, history and callback state are
+   * restored, and training runs from the checkpoint's epoch + 1 to {@link #epochs()}. With the same
+   * data, batch size and callbacks, the result is bitwise that of an uninterrupted run.
+   */
+  public TrainOptions resumeFrom(Path checkpoint) {
+    Objects.requireNonNull(checkpoint, "checkpoint");
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, checkpoint);
   }
 }

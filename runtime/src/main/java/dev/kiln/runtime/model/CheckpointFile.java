@@ -1,0 +1,359 @@
+package dev.kiln.runtime.model;
+
+import dev.kiln.runtime.io.SafeTensors;
+import dev.kiln.runtime.io.SafeTensorsFile;
+import dev.kiln.runtime.io.SafeTensorsFormatException;
+import dev.kiln.runtime.io.Tensor;
+import dev.kiln.runtime.optim.Optimizer;
+import dev.kiln.runtime.train.CallbackState;
+import dev.kiln.runtime.train.EpochStats;
+import dev.kiln.runtime.train.History;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * The training checkpoint format: a safetensors file whose tensors are the weights (under the same
+ * names as {@link CompiledModel#save}, so {@code load} reads a checkpoint's weights too), the
+ * optimizer's buffers ({@code optimizer.state.0}, ... in arena layout: Adam's first and second
+ * moments, SGD's momentum buffer) and callbacks' arrays ({@code callback.<key>.<name>}); and whose
+ * metadata holds the epoch, optimizer step count and learning rate, dropout random state, shuffle
+ * seed, batch size, history, callbacks' numbers, and a SHA-256 over all of it.
+ */
+final class CheckpointFile {
+  static final String VERSION = "1";
+  static final String META_CHECKPOINT = "kiln.checkpoint";
+  static final String META_EPOCH = "kiln.epoch";
+  static final String META_BATCH_SIZE = "kiln.batch_size";
+  static final String META_SHUFFLE_SEED = "kiln.shuffle_seed";
+  static final String META_OPTIMIZER = "kiln.optimizer";
+  static final String META_OPTIMIZER_STEPS = "kiln.optimizer.steps";
+  static final String META_LEARNING_RATE = "kiln.optimizer.learning_rate";
+  static final String META_DROPOUT_RNG = "kiln.rng.dropout";
+  static final String META_HISTORY = "kiln.history";
+  static final String META_CALLBACK = "kiln.callback.";
+  static final String META_CHECKSUM = "kiln.checkpoint_sha256";
+  static final String OPTIMIZER_TENSOR = "optimizer.state.";
+  static final String CALLBACK_TENSOR = "callback.";
+
+  private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_]+");
+
+  private CheckpointFile() {}
+
+  /** What a checkpoint restores besides the arrays it writes in place. */
+  record Resume(
+      int epoch, int batchSize, long shuffleSeed, History history, Map<String, CallbackState> callbacks) {}
+
+  /** Everything a checkpoint saves. */
+  record State(
+      int epoch,
+      int batchSize,
+      long shuffleSeed,
+      long dropoutRngState,
+      History history,
+      Map<String, CallbackState> callbacks) {}
+
+  static void write(Path file, ModelSpec spec, float[] params, Optimizer optimizer, State state)
+      throws IOException {
+    Map<String, String> meta = new LinkedHashMap<>();
+    meta.put("format", "pt");
+    meta.put(CompiledModel.META_NETWORK, spec.network());
+    meta.put(CompiledModel.META_ARCHITECTURE, spec.architecture());
+    meta.put(CompiledModel.META_ARCHITECTURE_HASH, spec.architectureHash());
+    meta.put(META_CHECKPOINT, VERSION);
+    meta.put(META_EPOCH, Integer.toString(state.epoch()));
+    meta.put(META_BATCH_SIZE, Integer.toString(state.batchSize()));
+    meta.put(META_SHUFFLE_SEED, Long.toString(state.shuffleSeed()));
+    meta.put(META_OPTIMIZER, spec.optimizer().kind());
+    meta.put(META_OPTIMIZER_STEPS, Long.toString(optimizer.steps()));
+    meta.put(META_LEARNING_RATE, Float.toString(optimizer.learningRate()));
+    meta.put(META_DROPOUT_RNG, Long.toString(state.dropoutRngState()));
+    meta.put(META_HISTORY, historyText(state.history()));
+
+    List<Tensor> tensors = new ArrayList<>();
+    for (ParamSpec p : spec.parameters()) {
+      tensors.add(new Tensor(p.name(), p.shape(), params, p.offset(), p.length()));
+    }
+    float[][] buffers = optimizer.state();
+    for (int i = 0; i < buffers.length; i++) {
+      tensors.add(Tensor.of(OPTIMIZER_TENSOR + i, buffers[i], buffers[i].length));
+    }
+    for (Map.Entry<String, CallbackState> e : state.callbacks().entrySet()) {
+      String key = e.getKey();
+      if (!KEY.matcher(key).matches()) {
+        throw new IllegalArgumentException(
+            "callback state key '" + key + "' must be letters, digits and '_'");
+      }
+      StringBuilder numbers = new StringBuilder();
+      for (Map.Entry<String, String> n : e.getValue().numbers().entrySet()) {
+        numbers.append(numbers.isEmpty() ? "" : ";").append(n.getKey()).append('=').append(n.getValue());
+      }
+      meta.put(META_CALLBACK + key, numbers.toString());
+      for (Map.Entry<String, float[]> a : e.getValue().arrays().entrySet()) {
+        tensors.add(Tensor.of(CALLBACK_TENSOR + key + "." + a.getKey(), a.getValue(), a.getValue().length));
+      }
+    }
+    Map<String, float[]> data = new LinkedHashMap<>();
+    Map<String, int[]> shapes = new LinkedHashMap<>();
+    for (Tensor t : tensors) {
+      data.put(t.name(), Arrays.copyOfRange(t.data(), t.offset(), t.offset() + t.length()));
+      shapes.put(t.name(), t.shape());
+    }
+    meta.put(META_CHECKSUM, checksum(meta, data, shapes));
+    SafeTensors.write(file, meta, tensors);
+  }
+
+  /**
+   * Reads and checks {@code file} completely, then writes its weights, optimizer state and random
+   * state into the given objects. Nothing is changed if any check fails.
+   *
+   * @throws CheckpointException if the file is truncated, corrupt or not a checkpoint
+   * @throws IllegalArgumentException naming both networks if it belongs to another architecture
+   */
+  static Resume read(Path file, ModelSpec spec, float[] params, Optimizer optimizer, long[] rngState)
+      throws IOException {
+    Map<String, String> meta;
+    Map<String, float[]> data = new LinkedHashMap<>();
+    Map<String, int[]> shapes = new LinkedHashMap<>();
+    try (SafeTensorsFile f = SafeTensors.read(file)) {
+      meta = f.metadata();
+      if (!meta.containsKey(META_CHECKPOINT)) {
+        throw new CheckpointException(
+            file,
+            meta.containsKey(CompiledModel.META_NETWORK)
+                ? "holds only the weights of '" + meta.get(CompiledModel.META_NETWORK)
+                    + "' (written by save()), not a training checkpoint; read it with load(), or "
+                    + "write checkpoints with saveCheckpoint() or ModelCheckpoint"
+                : "is not a Kiln training checkpoint (no " + META_CHECKPOINT + " metadata)",
+            null);
+      }
+      for (String name : f.names()) {
+        if (!f.dtype(name).equals("F32")) {
+          throw new CheckpointException(file, "tensor '" + name + "' has dtype " + f.dtype(name)
+              + "; checkpoints hold F32 only (corrupt?)", null);
+        }
+        data.put(name, f.data(name));
+        shapes.put(name, f.shape(name));
+      }
+    } catch (SafeTensorsFormatException e) {
+      throw new CheckpointException(
+          file, "not a readable checkpoint (truncated or corrupt): " + e.getMessage(), e);
+    }
+    String stored = meta.get(META_CHECKSUM);
+    if (stored == null) {
+      throw new CheckpointException(file, "has no " + META_CHECKSUM + " entry (corrupt?)", null);
+    }
+    String actual = checksum(meta, data, shapes);
+    if (!stored.equals(actual)) {
+      throw new CheckpointException(
+          file,
+          "is corrupt: its SHA-256 checksum does not match its contents (the file was changed or "
+              + "damaged after it was written); use an earlier checkpoint",
+          null);
+    }
+    if (!VERSION.equals(meta.get(META_CHECKPOINT))) {
+      throw new CheckpointException(
+          file, "has checkpoint format version " + meta.get(META_CHECKPOINT) + "; this runtime reads "
+              + VERSION, null);
+    }
+    String hash = meta.get(CompiledModel.META_ARCHITECTURE_HASH);
+    if (!spec.architectureHash().equals(hash)) {
+      throw new IllegalArgumentException(
+          "cannot resume " + spec.network() + " [" + spec.architecture() + "] from " + file
+              + ": it is a checkpoint of network '" + meta.getOrDefault(CompiledModel.META_NETWORK, "?")
+              + "' [" + meta.getOrDefault(CompiledModel.META_ARCHITECTURE, "?") + "]");
+    }
+    String kind = meta.get(META_OPTIMIZER);
+    if (!spec.optimizer().kind().equals(kind)) {
+      throw new IllegalArgumentException(
+          "cannot resume " + spec.network() + " from " + file + ": the checkpoint holds " + kind
+              + " optimizer state, but " + spec.network() + " declares " + spec.optimizer().kind());
+    }
+
+    // Stage everything, then commit.
+    float[] stagedParams = params.clone();
+    for (ParamSpec p : spec.parameters()) {
+      float[] t = data.get(p.name());
+      if (t == null || !Arrays.equals(shapes.get(p.name()), p.shape())) {
+        throw new CheckpointException(file, "tensor '" + p.name() + "' is missing or has the wrong shape", null);
+      }
+      System.arraycopy(t, 0, stagedParams, p.offset(), p.length());
+    }
+    float[][] buffers = optimizer.state();
+    float[][] stagedBuffers = new float[buffers.length][];
+    for (int i = 0; i < buffers.length; i++) {
+      float[] t = data.get(OPTIMIZER_TENSOR + i);
+      if (t == null || t.length != buffers[i].length) {
+        throw new CheckpointException(
+            file, "optimizer buffer " + OPTIMIZER_TENSOR + i + " is missing or has "
+                + (t == null ? 0 : t.length) + " floats instead of " + buffers[i].length, null);
+      }
+      stagedBuffers[i] = t;
+    }
+    int epoch = intValue(file, meta, META_EPOCH);
+    int batchSize = intValue(file, meta, META_BATCH_SIZE);
+    long shuffleSeed = longValue(file, meta, META_SHUFFLE_SEED);
+    long steps = longValue(file, meta, META_OPTIMIZER_STEPS);
+    long rng = longValue(file, meta, META_DROPOUT_RNG);
+    float lr;
+    try {
+      lr = Float.parseFloat(meta.getOrDefault(META_LEARNING_RATE, ""));
+    } catch (NumberFormatException e) {
+      throw new CheckpointException(file, META_LEARNING_RATE + " is not a number", e);
+    }
+    History history = parseHistory(file, meta.getOrDefault(META_HISTORY, ""));
+    Map<String, CallbackState> callbacks = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : meta.entrySet()) {
+      if (e.getKey().startsWith(META_CALLBACK)) {
+        String key = e.getKey().substring(META_CALLBACK.length());
+        callbacks.put(key, parseCallback(file, key, e.getValue(), data));
+      }
+    }
+
+    System.arraycopy(stagedParams, 0, params, 0, params.length);
+    for (int i = 0; i < buffers.length; i++) {
+      System.arraycopy(stagedBuffers[i], 0, buffers[i], 0, buffers[i].length);
+    }
+    optimizer.setSteps(steps);
+    optimizer.setLearningRate(lr);
+    rngState[0] = rng;
+    return new Resume(epoch, batchSize, shuffleSeed, history, callbacks);
+  }
+
+  private static CallbackState parseCallback(
+      Path file, String key, String numbers, Map<String, float[]> data) throws CheckpointException {
+    CallbackState s = new CallbackState();
+    try {
+      if (!numbers.isEmpty()) {
+        for (String pair : numbers.split(";")) {
+          int eq = pair.indexOf('=');
+          if (eq < 0) {
+            throw new IllegalArgumentException("'" + pair + "' is not name=value");
+          }
+          s.putNumberText(pair.substring(0, eq), pair.substring(eq + 1));
+        }
+      }
+      String prefix = CALLBACK_TENSOR + key + ".";
+      for (Map.Entry<String, float[]> t : data.entrySet()) {
+        if (t.getKey().startsWith(prefix)) {
+          s.putFloats(t.getKey().substring(prefix.length()), t.getValue());
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      throw new CheckpointException(file, "state of callback '" + key + "': " + e.getMessage(), e);
+    }
+    return s;
+  }
+
+  static String historyText(History history) {
+    StringBuilder s = new StringBuilder();
+    for (EpochStats e : history.epochs()) {
+      s.append(s.isEmpty() ? "" : ";")
+          .append(e.epoch()).append(',')
+          .append(e.loss()).append(',')
+          .append(e.accuracy()).append(',')
+          .append(e.validationLoss()).append(',')
+          .append(e.validationAccuracy()).append(',')
+          .append(e.seconds()).append(',')
+          .append(e.samplesPerSecond());
+    }
+    return s.toString();
+  }
+
+  private static History parseHistory(Path file, String text) throws CheckpointException {
+    History h = new History();
+    if (text.isEmpty()) {
+      return h;
+    }
+    for (String row : text.split(";")) {
+      String[] f = row.split(",");
+      try {
+        if (f.length != 7) {
+          throw new NumberFormatException("7 fields expected");
+        }
+        h.add(
+            new EpochStats(
+                Integer.parseInt(f[0]),
+                Double.parseDouble(f[1]),
+                Double.parseDouble(f[2]),
+                Double.parseDouble(f[3]),
+                Double.parseDouble(f[4]),
+                Double.parseDouble(f[5]),
+                Double.parseDouble(f[6])));
+      } catch (NumberFormatException e) {
+        throw new CheckpointException(file, "history row '" + row + "' is malformed", e);
+      }
+    }
+    return h;
+  }
+
+  private static long longValue(Path file, Map<String, String> meta, String key)
+      throws CheckpointException {
+    String v = meta.get(key);
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw new CheckpointException(file, key + " is missing or not an integer: " + v, e);
+    }
+  }
+
+  private static int intValue(Path file, Map<String, String> meta, String key)
+      throws CheckpointException {
+    long v = longValue(file, meta, key);
+    if (v < 0 || v > Integer.MAX_VALUE) {
+      throw new CheckpointException(file, key + " is out of range: " + v, null);
+    }
+    return (int) v;
+  }
+
+  /**
+   * SHA-256 over the metadata (except the checksum itself) and every tensor's name, shape and
+   * little-endian float bits, all in sorted name order so that it does not depend on file order.
+   */
+  static String checksum(Map<String, String> meta, Map<String, float[]> data, Map<String, int[]> shapes) {
+    MessageDigest md;
+    try {
+      md = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JDK", e);
+    }
+    for (Map.Entry<String, String> e : new TreeMap<>(meta).entrySet()) {
+      if (!e.getKey().equals(META_CHECKSUM)) {
+        md.update(e.getKey().getBytes(StandardCharsets.UTF_8));
+        md.update((byte) 0);
+        md.update(e.getValue().getBytes(StandardCharsets.UTF_8));
+        md.update((byte) 0);
+      }
+    }
+    ByteBuffer buf = ByteBuffer.allocate(1 << 14).order(ByteOrder.LITTLE_ENDIAN);
+    for (Map.Entry<String, float[]> e : new TreeMap<>(data).entrySet()) {
+      md.update(e.getKey().getBytes(StandardCharsets.UTF_8));
+      md.update((byte) 0);
+      for (int d : shapes.get(e.getKey())) {
+        buf.clear();
+        md.update(buf.putInt(d).flip());
+      }
+      float[] a = e.getValue();
+      for (int i = 0; i < a.length; ) {
+        buf.clear();
+        while (i < a.length && buf.remaining() >= 4) {
+          buf.putInt(Float.floatToRawIntBits(a[i++]));
+        }
+        md.update(buf.flip());
+      }
+    }
+    return HexFormat.of().formatHex(md.digest());
+  }
+}

@@ -1,0 +1,243 @@
+package dev.kiln.runtime.train;
+
+import dev.kiln.runtime.model.Model;
+import dev.kiln.runtime.optim.Optimizer;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The callback side of one {@code train} call: the training loop reports its events here, and this
+ * class keeps the {@link TrainingContext} current and calls the callbacks (the progress display
+ * first, the user's callbacks in order, checkpoint writers last). Used by the runtime's training
+ * loop; users interact with {@link TrainingContext} and {@link Callback}.
+ *
+ * <p>The per-batch methods allocate nothing.
+ */
+public final class TrainingRun {
+  private final TrainingContext context;
+  private final Callback[] callbacks;
+  private final String[] stateKeys;
+  private final ProgressDisplay progress;
+  private final boolean stopOnNaN;
+  private final long shuffleSeed;
+  private int epochsCompleted;
+  private boolean inEpoch;
+
+  /**
+   * @param model the model being trained
+   * @param options the call's options (callbacks, verbosity, output, epochs)
+   * @param optimizer the model's optimizer (its learning rate is what callbacks set)
+   * @param params the live parameter arena
+   * @param baseLearningRate the declared learning rate
+   * @param samplesPerEpoch training rows
+   * @param batchSize mini-batch size
+   * @param startEpoch first epoch to run (1, or a checkpoint's epoch + 1)
+   * @param history the run's history, holding a resumed checkpoint's epochs already
+   * @param shuffleSeed the seed of the per-epoch shuffling in use
+   */
+  public TrainingRun(
+      Model model,
+      TrainOptions options,
+      Optimizer optimizer,
+      float[] params,
+      float baseLearningRate,
+      int samplesPerEpoch,
+      int batchSize,
+      int startEpoch,
+      History history,
+      long shuffleSeed) {
+    int batches = (samplesPerEpoch + batchSize - 1) / batchSize;
+    PrintStream log = options.verbosity() == Verbosity.QUIET ? null : options.out();
+    this.context =
+        new TrainingContext(
+            model,
+            optimizer,
+            params,
+            baseLearningRate,
+            options.epochs(),
+            startEpoch,
+            batches,
+            batchSize,
+            samplesPerEpoch,
+            options.validation() != null,
+            history,
+            log);
+    this.epochsCompleted = startEpoch - 1;
+    this.shuffleSeed = shuffleSeed;
+    List<Callback> ordered = new ArrayList<>();
+    this.progress =
+        log == null
+            ? null
+            : new ProgressDisplay(
+                log,
+                options.verbosity() == Verbosity.BATCHES && ProgressDisplay.isTerminal(log),
+                System::nanoTime);
+    if (progress != null) {
+      ordered.add(progress);
+    }
+    for (Callback c : options.callbacks()) {
+      if (!c.writesCheckpoints()) {
+        ordered.add(c);
+      }
+    }
+    for (Callback c : options.callbacks()) {
+      if (c.writesCheckpoints()) {
+        ordered.add(c);
+      }
+    }
+    this.callbacks = ordered.toArray(new Callback[0]);
+    this.stateKeys = new String[callbacks.length];
+    Map<String, Integer> seen = new HashMap<>();
+    boolean nan = false;
+    for (int i = 0; i < callbacks.length; i++) {
+      nan |= callbacks[i] instanceof StopOnNaN;
+      String key = callbacks[i].stateKey();
+      if (key != null) {
+        int n = seen.merge(key, 1, Integer::sum);
+        stateKeys[i] = n == 1 ? key : key + "_" + n;
+      }
+    }
+    this.stopOnNaN = nan;
+  }
+
+  /** The context callbacks see. */
+  public TrainingContext context() {
+    return context;
+  }
+
+  /** The run's history (resumed epochs included). */
+  public History history() {
+    return context.history();
+  }
+
+  /** Epochs finished, counting a resumed checkpoint's. */
+  public int epochsCompleted() {
+    return epochsCompleted;
+  }
+
+  /**
+   * False from the start of an epoch until it is recorded, and after a divergence inside an epoch:
+   * the weights and optimizer state then belong to no finished epoch.
+   */
+  public boolean betweenEpochs() {
+    return !inEpoch;
+  }
+
+  /** The seed of the per-epoch shuffling in use. */
+  public long shuffleSeed() {
+    return shuffleSeed;
+  }
+
+  /** The current state of every callback that has some, by unique key (for a checkpoint). */
+  public Map<String, CallbackState> callbackStates() {
+    Map<String, CallbackState> out = new LinkedHashMap<>();
+    for (int i = 0; i < callbacks.length; i++) {
+      if (stateKeys[i] != null) {
+        CallbackState s = new CallbackState();
+        callbacks[i].saveState(s);
+        out.put(stateKeys[i], s);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Calls {@code onTrainBegin}, then restores each callback's state from {@code restored} (a
+   * checkpoint's, by key; callbacks without an entry start fresh).
+   */
+  public void begin(Map<String, CallbackState> restored) {
+    for (Callback c : callbacks) {
+      c.onTrainBegin(context);
+    }
+    for (int i = 0; i < callbacks.length; i++) {
+      CallbackState s = stateKeys[i] == null ? null : restored.get(stateKeys[i]);
+      if (s != null) {
+        callbacks[i].restoreState(s);
+      }
+    }
+  }
+
+  /** Starts epoch {@code epoch}. */
+  public void epochBegin(int epoch) {
+    inEpoch = true;
+    context.epoch = epoch;
+    context.batch = -1;
+    context.samplesSeen = 0;
+    context.lossSum = 0;
+    context.correct = 0;
+    context.batchLoss = Double.NaN;
+    for (Callback c : callbacks) {
+      c.onEpochBegin(context);
+    }
+  }
+
+  /** Before step {@code batch} (0-based) of the current epoch. */
+  public void batchBegin(int batch) {
+    context.batch = batch;
+    for (Callback c : callbacks) {
+      c.onBatchBegin(context);
+    }
+  }
+
+  /** After a step over {@code n} samples with summed loss {@code lossSum} and {@code correct} hits. */
+  public void batchEnd(int n, double lossSum, long correct) {
+    context.samplesSeen += n;
+    context.lossSum += lossSum;
+    context.correct += correct;
+    context.batchLoss = lossSum / n;
+    for (Callback c : callbacks) {
+      c.onBatchEnd(context);
+    }
+  }
+
+  /** Records the finished epoch in the history and calls {@code onEpochEnd}. */
+  public void epochEnd(EpochStats stats) {
+    context.batch = -1;
+    context.history().add(stats);
+    epochsCompleted = stats.epoch();
+    inEpoch = false;
+    for (Callback c : callbacks) {
+      c.onEpochEnd(context);
+    }
+  }
+
+  /** Whether a callback asked to stop. */
+  public boolean stopRequested() {
+    return context.stopRequested();
+  }
+
+  /**
+   * The loop found a NaN or infinite loss or weight (and restored the weights). Returns true if a
+   * {@link StopOnNaN} callback turns this into a normal stop; false means the loop must throw.
+   */
+  public boolean stopOnDivergence(TrainingDivergedException e) {
+    if (progress != null) {
+      progress.abandonLine();
+    }
+    if (!stopOnNaN) {
+      return false;
+    }
+    context.divergence = e;
+    context.requestStop("StopOnNaN: " + e.getMessage());
+    return true;
+  }
+
+  /** Calls {@code onTrainEnd}. */
+  public void end() {
+    context.batch = -1;
+    for (Callback c : callbacks) {
+      c.onTrainEnd(context);
+    }
+  }
+
+  /** Training ends with an exception: ends an open progress line so the error starts on its own. */
+  public void failed() {
+    if (progress != null) {
+      progress.abandonLine();
+    }
+  }
+}
