@@ -113,8 +113,13 @@ final class VectorKernels {
     }
     int bands = (m + MB - 1) / MB;
     // A small batch (down to 1 row) is split into one column chunk per thread instead, so every core
-    // works and keeps reading the same columns of B (its slice stays in that core's cache).
-    int chunks = bands >= threads ? 1 : Math.max(1, Math.min((n + NR - 1) / NR, threads / bands));
+    // works and keeps reading the same columns of B (its slice stays in that core's cache). When the
+    // bands do not divide evenly among the threads (13 bands on 2 threads would leave one thread
+    // idle for a whole band), each band is split into one column chunk per thread as well.
+    int chunks = bands >= threads && bands % threads == 0 ? 1
+        : bands >= threads ? threads
+        : Math.max(1, threads / bands);
+    chunks = Math.max(1, Math.min((n + NR - 1) / NR, chunks));
     int chunkWidth = ((n + chunks - 1) / chunks + NR - 1) / NR * NR;
     int chunkCount = (n + chunkWidth - 1) / chunkWidth;
     GemmJob job = GemmJob.acquire();
