@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.runtime.data.Dataset;
 import dev.kiln.runtime.kernels.Parallelism;
+import dev.kiln.runtime.model.Model;
 import dev.kiln.runtime.train.TrainOptions;
 import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
@@ -24,11 +25,22 @@ class TrainingStepAllocationTest {
 
   @Test
   void stepsAllocateNothingInSteadyState() {
+    assertStepsAllocateNothing(new DigitsModel());
+  }
+
+  @Test
+  void stepsWithAFrozenMiddleLayerAllocateNothing() {
+    // The optimizer steps two ranges around the frozen layer.
+    AdamWDigitsModel model = new AdamWDigitsModel();
+    model.freeze("mid");
+    assertStepsAllocateNothing(model);
+  }
+
+  private static void assertStepsAllocateNothing(Model model) {
     int threads = Parallelism.threads();
     Parallelism.setThreads(1);
     try {
       Dataset digits = SampleData.digits();
-      DigitsModel model = new DigitsModel();
       TrainOptions oneStep = TrainOptions.epochs(1).withBatchSize(digits.rows()).quiet();
       TrainOptions manySteps = TrainOptions.epochs(1).withBatchSize(8).quiet();
       int steps = (digits.rows() + 7) / 8;
