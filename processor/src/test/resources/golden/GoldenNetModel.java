@@ -23,7 +23,7 @@ import javax.annotation.processing.Generated;
  * input            Input    [B, 12]
  * hidden           Dense    [B, 16] GELU
  * drop             Dropout  [B, 16] rate 0.25
- * narrow           Dense    [B, 8] LEAKY_RELU no bias
+ * narrow           Dense    [B, 8] LEAKY_RELU no bias frozen
  * out              Dense    [B, 4] SOFTMAX
  * loss SOFTMAX_CROSS_ENTROPY, optimizer SGD (lr 0.1), batch 8, seed 5
  * </pre>
@@ -142,7 +142,7 @@ public final class GoldenNetModel extends CompiledModel {
         new LayerSpec("input", "Input", new int[] {12}, "", List.of()),
         new LayerSpec("hidden", "Dense", new int[] {16}, "GELU", List.of(new ParamSpec("hidden.kernel", new int[] {12, 16}, HIDDEN_KERNEL, 192, Initializer.XAVIER_UNIFORM, 12, 16), new ParamSpec("hidden.bias", new int[] {16}, HIDDEN_BIAS, 16, Initializer.ZEROS, 12, 16))),
         new LayerSpec("drop", "Dropout", new int[] {16}, "rate 0.25", List.of()),
-        new LayerSpec("narrow", "Dense", new int[] {8}, "LEAKY_RELU(0.1)", List.of(new ParamSpec("narrow.kernel", new int[] {16, 8}, NARROW_KERNEL, 128, Initializer.HE_NORMAL, 16, 8))),
+        new LayerSpec("narrow", "Dense", new int[] {8}, "LEAKY_RELU(0.1)", List.of(new ParamSpec("narrow.kernel", new int[] {16, 8}, NARROW_KERNEL, 128, Initializer.HE_NORMAL, 16, 8)), false),
         new LayerSpec("out", "Dense", new int[] {4}, "SOFTMAX", List.of(new ParamSpec("out.kernel", new int[] {8, 4}, OUT_KERNEL, 32, Initializer.XAVIER_UNIFORM, 8, 4), new ParamSpec("out.bias", new int[] {4}, OUT_BIAS, 4, Initializer.ZEROS, 8, 4)))
       ),
       PARAMETER_COUNT,

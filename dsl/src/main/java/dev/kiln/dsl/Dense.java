@@ -29,4 +29,12 @@ public @interface Dense {
 
   /** Weight initialisation; {@link Init#AUTO} picks He for the ReLU family, Xavier otherwise. */
   Init init() default Init.AUTO;
+
+  /**
+   * Whether training updates this layer's weights. {@code false} freezes the layer from the start
+   * (typical for layers whose weights are loaded from another network); the model's
+   * {@code freeze}/{@code unfreeze} methods change it at run time. Frozen weights stay bitwise
+   * unchanged by training, whatever the optimizer.
+   */
+  boolean trainable() default true;
 }

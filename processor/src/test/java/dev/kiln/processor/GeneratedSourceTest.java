@@ -29,7 +29,8 @@ class GeneratedSourceTest {
       class GoldenNet {
         @Dense(units = 16, activation = Activation.GELU) Layer hidden;
         @Dropout(rate = 0.25) Layer drop;
-        @Dense(units = 8, activation = Activation.LEAKY_RELU, negativeSlope = 0.1, useBias = false) Layer narrow;
+        @Dense(units = 8, activation = Activation.LEAKY_RELU, negativeSlope = 0.1, useBias = false,
+            trainable = false) Layer narrow;
         @Dense(units = 4, activation = Activation.SOFTMAX) Layer out;
       }
       """;

@@ -64,4 +64,50 @@ final class TestNetworks {
     @Dense(units = 10, activation = Activation.SOFTMAX)
     Layer output;
   }
+
+  /** Digits' hidden layer with a five-class head of the same name: only 'hidden' fits Digits' weights. */
+  @Network(inputs = 64, loss = Loss.SOFTMAX_CROSS_ENTROPY, optimizer = Optimizer.ADAM, learningRate = 1e-3, batchSize = 32, seed = 9)
+  static class FiveClassDigits {
+    @Dense(units = 64, activation = Activation.RELU)
+    Layer hidden;
+
+    @Dense(units = 5, activation = Activation.SOFTMAX)
+    Layer output;
+  }
+
+  /** Digits' hidden layer, declared frozen, under a new five-class head. */
+  @Network(inputs = 64, loss = Loss.SOFTMAX_CROSS_ENTROPY, optimizer = Optimizer.ADAM, learningRate = 1e-2, batchSize = 16, seed = 4)
+  static class DigitsNewHead {
+    @Dense(units = 64, activation = Activation.RELU, trainable = false)
+    Layer hidden;
+
+    @Dense(units = 5, activation = Activation.SOFTMAX)
+    Layer head;
+  }
+
+  /** AdamW with weight decay, three dense layers and a dropout: freezing the middle splits the arena. */
+  @Network(inputs = 64, loss = Loss.SOFTMAX_CROSS_ENTROPY, optimizer = Optimizer.ADAMW, learningRate = 1e-2, weightDecay = 0.05, batchSize = 32, seed = 6)
+  static class AdamWDigits {
+    @Dense(units = 32, activation = Activation.RELU)
+    Layer hidden;
+
+    @Dropout(rate = 0.2)
+    Layer drop;
+
+    @Dense(units = 16, activation = Activation.TANH)
+    Layer mid;
+
+    @Dense(units = 10, activation = Activation.SOFTMAX)
+    Layer output;
+  }
+
+  /** SGD with (non-Nesterov) momentum and weight decay. */
+  @Network(inputs = 64, loss = Loss.SOFTMAX_CROSS_ENTROPY, optimizer = Optimizer.SGD, learningRate = 0.02, momentum = 0.9, weightDecay = 1e-3, batchSize = 32, seed = 8)
+  static class MomentumDigits {
+    @Dense(units = 32, activation = Activation.RELU)
+    Layer hidden;
+
+    @Dense(units = 10, activation = Activation.SOFTMAX)
+    Layer output;
+  }
 }

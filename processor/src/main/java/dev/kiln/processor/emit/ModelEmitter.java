@@ -138,7 +138,8 @@ public final class ModelEmitter {
     String detail =
         switch (n.attrs()) {
           case OpAttrs.Input i -> "";
-          case OpAttrs.Dense d -> " " + d.activation() + (d.useBias() ? "" : " no bias");
+          case OpAttrs.Dense d ->
+              " " + d.activation() + (d.useBias() ? "" : " no bias") + (d.trainable() ? "" : " frozen");
           case OpAttrs.Dropout d -> " rate " + d.rate();
         };
     return String.format("%-16s %-8s %s%s", n.name(), n.kind().displayName(), n.shape(), detail);
@@ -166,7 +167,10 @@ public final class ModelEmitter {
       Node n = nodes.get(i);
       CodeBlock params = CodeBlock.of("$T.of()", LIST);
       String detail = "";
+      // Layers are trainable unless declared otherwise; only frozen ones pass the flag.
+      String frozen = "";
       if (n.attrs() instanceof OpAttrs.Dense d) {
+        frozen = d.trainable() ? "" : ", false";
         DenseGroup g = group(n);
         CodeBlock.Builder ps = CodeBlock.builder().add("$T.of(", LIST);
         ps.add(paramSpec(g.kernel()));
@@ -179,8 +183,8 @@ public final class ModelEmitter {
         detail = "rate " + d.rate();
       }
       layers.add(
-          "new $T($S, $S, new int[] {$L}, $S, $L)$L\n",
-          LAYER_SPEC, n.name(), n.kind().displayName(), n.shape().size(), detail, params,
+          "new $T($S, $S, new int[] {$L}, $S, $L$L)$L\n",
+          LAYER_SPEC, n.name(), n.kind().displayName(), n.shape().size(), detail, params, frozen,
           i + 1 < nodes.size() ? "," : "");
     }
     CodeBlock optimizer =

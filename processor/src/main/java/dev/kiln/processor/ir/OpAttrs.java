@@ -15,13 +15,20 @@ public sealed interface OpAttrs {
   /** The network input: {@code size} features per sample. */
   record Input(int size, Set<String> explicit) implements OpAttrs {}
 
-  /** out = activation(in · W + b). */
+  /**
+   * out = activation(in · W + b).
+   *
+   * @param trainable false if the layer is declared frozen (its weights are not trained until
+   *     unfrozen at run time); not part of the architecture, since it does not change what the
+   *     weights mean
+   */
   record Dense(
       int units,
       Activation activation,
       double negativeSlope,
       boolean useBias,
       Init init,
+      boolean trainable,
       Set<String> explicit)
       implements OpAttrs {}
 

@@ -97,6 +97,7 @@ public final class NetworkReader {
                     dense.negativeSlope(),
                     dense.useBias(),
                     dense.init(),
+                    dense.trainable(),
                     explicit(m)),
                 new Origin(field, m));
       } else if (dropout != null) {

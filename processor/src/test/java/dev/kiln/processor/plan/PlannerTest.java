@@ -44,7 +44,7 @@ class PlannerTest {
   }
 
   private static OpAttrs.Dense dense(int units, Activation act) {
-    return new OpAttrs.Dense(units, act, 0.01, true, Init.AUTO, Set.of());
+    return new OpAttrs.Dense(units, act, 0.01, true, Init.AUTO, true, Set.of());
   }
 
   @Test
@@ -117,12 +117,21 @@ class PlannerTest {
 
   @Test
   void leakyReluSlopeIsPartOfTheArchitecture() {
-    OpAttrs.Dense leaky = new OpAttrs.Dense(8, Activation.LEAKY_RELU, 0.05, true, Init.AUTO, Set.of("negativeSlope"));
-    OpAttrs.Dense other = new OpAttrs.Dense(8, Activation.LEAKY_RELU, 0.2, true, Init.AUTO, Set.of("negativeSlope"));
+    OpAttrs.Dense leaky = new OpAttrs.Dense(8, Activation.LEAKY_RELU, 0.05, true, Init.AUTO, true, Set.of("negativeSlope"));
+    OpAttrs.Dense other = new OpAttrs.Dense(8, Activation.LEAKY_RELU, 0.2, true, Init.AUTO, true, Set.of("negativeSlope"));
     Plan a = Planner.plan(graph(Loss.MEAN_SQUARED_ERROR, "h", leaky, "out", dense(1, Activation.LINEAR)));
     Plan b = Planner.plan(graph(Loss.MEAN_SQUARED_ERROR, "h", other, "out", dense(1, Activation.LINEAR)));
     assertEquals("input[10] -> h=Dense(8,LEAKY_RELU(0.05)) -> out=Dense(1,LINEAR)", a.architecture());
     assertNotEquals(a.architectureHash(), b.architectureHash());
+  }
+
+  @Test
+  void freezingALayerDoesNotChangeTheArchitecture() {
+    OpAttrs.Dense frozen = new OpAttrs.Dense(8, Activation.TANH, 0.01, true, Init.AUTO, false, Set.of("trainable"));
+    Plan a = Planner.plan(graph(Loss.MEAN_SQUARED_ERROR, "h", dense(8, Activation.TANH), "out", dense(2, Activation.LINEAR)));
+    Plan b = Planner.plan(graph(Loss.MEAN_SQUARED_ERROR, "h", frozen, "out", dense(2, Activation.LINEAR)));
+    // Saved weights of a network load into its frozen variant and back.
+    assertEquals(a.architectureHash(), b.architectureHash());
   }
 
   @Test

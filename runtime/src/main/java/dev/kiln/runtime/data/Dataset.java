@@ -213,6 +213,94 @@ public final class Dataset {
                 targets == null ? null : Arrays.copyOfRange(targets, from * targetCols, to * targetCols), targetCols);
     }
 
+    /**
+     * The rows whose label is one of {@code classes}, in their original order, relabelled by
+     * position: a row of class {@code classes[i]} gets label {@code i}, and the result has
+     * {@code classes.length} classes. For example {@code selectClasses(5, 6, 7, 8, 9)} turns the
+     * last five classes of a ten-class set into a five-class set labelled 0 to 4.
+     *
+     * @throws IllegalStateException for a regression data set
+     * @throws IllegalArgumentException if {@code classes} is empty, repeats a class or names one
+     *                                  outside {@code [0, classes())}
+     */
+    public Dataset selectClasses(int... classes) {
+        Objects.requireNonNull(classes, "classes");
+        requireClassification("classes to select");
+        if (classes.length == 0) {
+            throw new IllegalArgumentException("dataset '" + name + "': select at least one class");
+        }
+        int[] newLabel = new int[this.classes];
+        Arrays.fill(newLabel, -1);
+        for (int i = 0; i < classes.length; i++) {
+            int c = classes[i];
+            if (c < 0 || c >= this.classes) {
+                throw new IllegalArgumentException("dataset '" + name + "': class " + c + " is outside [0, "
+                        + this.classes + ")");
+            }
+            if (newLabel[c] >= 0) {
+                throw new IllegalArgumentException("dataset '" + name + "': class " + c + " is selected twice in "
+                        + Arrays.toString(classes));
+            }
+            newLabel[c] = i;
+        }
+        int n = 0;
+        for (int label : labels) {
+            if (newLabel[label] >= 0) {
+                n++;
+            }
+        }
+        float[] sx = new float[Math.multiplyExact(n, cols)];
+        int[] sl = new int[n];
+        int k = 0;
+        for (int r = 0; r < rows; r++) {
+            int l = newLabel[labels[r]];
+            if (l >= 0) {
+                System.arraycopy(x, r * cols, sx, k * cols, cols);
+                sl[k++] = l;
+            }
+        }
+        return new Dataset(name, sx, n, cols, sl, classes.length, null, 0);
+    }
+
+    /**
+     * {@code perClass} rows of every class, chosen at random with {@code seed}, then shuffled so the
+     * classes are mixed: a small balanced training set (few-shot learning). The result depends only
+     * on the data and the seed.
+     *
+     * @throws IllegalStateException for a regression data set
+     * @throws IllegalArgumentException if {@code perClass < 1} or a class has fewer rows, naming it
+     */
+    public Dataset samplePerClass(int perClass, long seed) {
+        requireClassification("classes to sample");
+        if (perClass < 1) {
+            throw new IllegalArgumentException("dataset '" + name + "': perClass must be >= 1, got " + perClass);
+        }
+        int[] count = new int[classes];
+        for (int label : labels) {
+            count[label]++;
+        }
+        int[][] byClass = new int[classes][];
+        for (int c = 0; c < classes; c++) {
+            if (count[c] < perClass) {
+                throw new IllegalArgumentException("dataset '" + name + "': class " + c + " has " + count[c]
+                        + " rows, fewer than the " + perClass + " per class requested");
+            }
+            byClass[c] = new int[count[c]];
+        }
+        int[] pos = new int[classes];
+        for (int r = 0; r < rows; r++) {
+            byClass[labels[r]][pos[labels[r]]++] = r;
+        }
+        SplitMix64 rng = new SplitMix64(SplitMix64.derive(seed, 0xFE57_5A3FL));
+        int[] chosen = new int[Math.multiplyExact(perClass, classes)];
+        for (int c = 0; c < classes; c++) {
+            rng.shuffle(byClass[c], 0, byClass[c].length);
+            System.arraycopy(byClass[c], 0, chosen, c * perClass, perClass);
+        }
+        rng.shuffle(chosen, 0, chosen.length);
+        return subset(chosen);
+    }
+
     /** The same data (arrays shared, not copied) under another name. */
     public Dataset withName(String newName) {
         Objects.requireNonNull(newName, "name");

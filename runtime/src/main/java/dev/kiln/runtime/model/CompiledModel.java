@@ -65,6 +65,7 @@ public abstract class CompiledModel implements Model {
   private Optimizer optimizer;
   private TrainingRun run;
   private int[] identityOrder = new int[0];
+  private final TrainableLayers trainable;
 
   /**
    * Allocates the arenas and initialises the parameters from {@code seed}.
@@ -78,6 +79,7 @@ public abstract class CompiledModel implements Model {
     this.params = new float[spec.parameterCount()];
     this.grads = new float[spec.parameterCount()];
     this.dropoutRng = new SplitMix64(seed ^ DROPOUT_STREAM);
+    this.trainable = new TrainableLayers(spec);
     SplittableRandom init = new SplittableRandom(seed);
     for (ParamSpec p : spec.parameters()) {
       p.init().fill(params, p.offset(), p.length(), p.fanIn(), p.fanOut(), init);
@@ -135,6 +137,7 @@ public abstract class CompiledModel implements Model {
     if (train.rows() == 0) {
       throw new IllegalArgumentException("training data '" + train.name() + "' has no rows");
     }
+    requireTrainableLayers();
     Optimizer optimizer = optimizer();
     CheckpointFile.Resume resume = null;
     if (options.resumeFrom() != null) {
@@ -196,7 +199,7 @@ public abstract class CompiledModel implements Model {
             }
             throw e;
           }
-          optimizer.step(params, grads, 0, params.length);
+          stepTrainable();
           long hits = countCorrect(n);
           lossSum += loss;
           correct += hits;
@@ -236,6 +239,19 @@ public abstract class CompiledModel implements Model {
       optimizer = spec.optimizer().create(params.length);
     }
     return optimizer;
+  }
+
+  /** One optimizer step over the trainable layers; frozen layers' floats are neither read nor written. */
+  private void stepTrainable() {
+    optimizer.step(params, grads, trainable.ranges());
+  }
+
+  private void requireTrainableLayers() {
+    if (trainable.trainableCount() == 0) {
+      throw new IllegalStateException(
+          spec.network() + ": every layer is frozen " + trainable.frozenNames()
+              + "; unfreeze at least one layer to train");
+    }
   }
 
   private TrainingDivergedException diverged(float[] lastGood, int epoch, int batch, String what) {
@@ -364,7 +380,7 @@ public abstract class CompiledModel implements Model {
     return loss;
   }
 
-  /** A copy of the parameter arena. */
+  @Override
   public float[] parameters() {
     return params.clone();
   }
@@ -577,25 +593,83 @@ public abstract class CompiledModel implements Model {
     System.arraycopy(staged, 0, params, 0, params.length);
   }
 
+  // ---------------------------------------------------------------- freezing and transfer
+
+  @Override
+  public void freeze(String... layers) {
+    trainable.set(true, layers);
+  }
+
+  @Override
+  public void unfreeze(String... layers) {
+    trainable.set(false, layers);
+  }
+
+  @Override
+  public boolean isFrozen(String layer) {
+    return trainable.isFrozen(layer);
+  }
+
+  @Override
+  public long trainableParameterCount() {
+    return trainable.trainableCount();
+  }
+
+  @Override
+  public List<String> transferFrom(Model source, String... layers) {
+    try {
+      return WeightTransfer.copyLayers(spec, params, WeightTransfer.of(source), layers);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a model source does no I/O
+    }
+  }
+
+  @Override
+  public List<String> transferFrom(Path weights, String... layers) throws IOException {
+    try (SafeTensorsFile f = SafeTensors.read(weights)) {
+      return WeightTransfer.copyLayers(spec, params, WeightTransfer.of(f), layers);
+    }
+  }
+
+  @Override
+  public List<String> loadMatching(Model source) {
+    try {
+      return WeightTransfer.copyMatching(spec, params, WeightTransfer.of(source));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a model source does no I/O
+    }
+  }
+
+  @Override
+  public List<String> loadMatching(Path weights) throws IOException {
+    try (SafeTensorsFile f = SafeTensors.read(weights)) {
+      return WeightTransfer.copyMatching(spec, params, WeightTransfer.of(f));
+    }
+  }
+
   // ---------------------------------------------------------------- summary
 
   @Override
   public String summary() {
     StringBuilder s = new StringBuilder();
-    String rule = "-".repeat(64) + "\n";
+    String rule = "-".repeat(75) + "\n";
     s.append("Model: ").append(spec.network()).append('\n').append(rule);
-    s.append(String.format("%-18s %-22s %-12s %10s%n", "Layer", "Type", "Output", "Params"));
+    s.append(String.format("%-18s %-22s %-12s %10s  %s%n", "Layer", "Type", "Output", "Params", "Trainable"));
     s.append(rule);
-    for (LayerSpec l : spec.layers()) {
+    List<LayerSpec> layers = spec.layers();
+    for (int i = 0; i < layers.size(); i++) {
+      LayerSpec l = layers.get(i);
       String type = l.detail().isEmpty() ? l.type() : l.type() + "(" + l.detail() + ")";
+      String state = !l.hasParameters() ? "-" : trainable.isFrozen(i) ? "frozen" : "yes";
       s.append(
           String.format(
-              "%-18s %-22s %-12s %,10d%n",
-              l.name(), type, shapeText(l.outputShape()), l.parameterCount()));
+              "%-18s %-22s %-12s %,10d  %s%n",
+              l.name(), type, shapeText(l.outputShape()), l.parameterCount(), state));
     }
     s.append(rule);
     long p = spec.parameterCount();
-    s.append(String.format("Parameters: %,d (%s)%n", p, bytes(4 * p)));
+    long t = trainable.trainableCount();
+    s.append(String.format("Parameters: %,d (%s): %,d trainable, %,d frozen%n", p, bytes(4 * p), t, p - t));
     s.append(String.format("Gradient arena: %s%n", bytes(4 * p)));
     s.append(
         String.format(

@@ -10,12 +10,25 @@ import java.util.List;
  * @param outputShape per-sample output shape (batch excluded)
  * @param detail activation or rate, for display
  * @param params the layer's parameter tensors (empty for parameter-free layers)
+ * @param trainable whether the layer was declared trainable ({@code @Dense(trainable = false)}
+ *     gives false); a model starts with its declared layers frozen and can change that at run time
+ *     with {@link Model#freeze} and {@link Model#unfreeze}
  */
 public record LayerSpec(
-    String name, String type, int[] outputShape, String detail, List<ParamSpec> params) {
+    String name,
+    String type,
+    int[] outputShape,
+    String detail,
+    List<ParamSpec> params,
+    boolean trainable) {
   public LayerSpec {
     outputShape = outputShape.clone();
     params = List.copyOf(params);
+  }
+
+  /** A layer declared trainable. */
+  public LayerSpec(String name, String type, int[] outputShape, String detail, List<ParamSpec> params) {
+    this(name, type, outputShape, detail, params, true);
   }
 
   @Override
@@ -23,7 +36,12 @@ public record LayerSpec(
     return outputShape.clone();
   }
 
-  /** Number of trainable floats of this layer. */
+  /** Whether the layer has parameter tensors (only those can be frozen or transferred). */
+  public boolean hasParameters() {
+    return !params.isEmpty();
+  }
+
+  /** Number of parameter floats of this layer. */
   public int parameterCount() {
     int n = 0;
     for (ParamSpec p : params) {

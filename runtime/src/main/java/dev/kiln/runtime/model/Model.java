@@ -6,6 +6,7 @@ import dev.kiln.runtime.train.History;
 import dev.kiln.runtime.train.TrainOptions;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * What every generated network offers. Tools (trainers, evaluators, serializers) work on this type,
@@ -61,6 +62,76 @@ public interface Model {
    */
   void load(Path file) throws IOException;
 
-  /** A table of layers, output shapes, parameter counts and arena sizes. */
+  // ---------------------------------------------------------------- freezing and transfer
+
+  /**
+   * Freezes the named layers: training leaves their weights (and their optimizer state) bitwise
+   * unchanged, whatever the optimizer, weight decay or momentum. Layers declared
+   * {@code @Dense(trainable = false)} start frozen.
+   *
+   * @throws IllegalArgumentException listing the layers that have parameters if a name is unknown
+   *     or names a layer without parameters; then no layer changes
+   */
+  void freeze(String... layers);
+
+  /**
+   * Makes the named layers trainable again.
+   *
+   * @throws IllegalArgumentException as {@link #freeze} does
+   */
+  void unfreeze(String... layers);
+
+  /**
+   * Whether layer {@code layer} is frozen (false for layers without parameters).
+   *
+   * @throws IllegalArgumentException listing the layers if there is no such layer
+   */
+  boolean isFrozen(String layer);
+
+  /** Number of parameter floats that training updates (those of layers that are not frozen). */
+  long trainableParameterCount();
+
+  /** A copy of the parameter arena, tensors at the offsets of {@link ModelSpec#parameters()}. */
+  float[] parameters();
+
+  /**
+   * Copies the named layers' weights from {@code source}, a network whose layers of those names
+   * have the same tensors and shapes (its other layers may differ: typically a new head).
+   *
+   * @return the copied tensor names, e.g. {@code [hidden.kernel, hidden.bias]}
+   * @throws IllegalArgumentException if no layer is named, a layer is missing here or in the
+   *     source (listing the source's layers), or its shapes differ (naming both shapes); then no
+   *     weight changes
+   */
+  List<String> transferFrom(Model source, String... layers);
+
+  /**
+   * {@link #transferFrom(Model, String...)} from a safetensors file, such as one written by
+   * {@link #save} for another network.
+   *
+   * @throws IOException if the file cannot be read or is malformed
+   */
+  List<String> transferFrom(Path weights, String... layers) throws IOException;
+
+  /**
+   * Copies every layer whose name, tensors and shapes match a layer of {@code source}; the
+   * others keep their weights.
+   *
+   * @return the copied tensor names (empty if nothing matched)
+   */
+  List<String> loadMatching(Model source);
+
+  /**
+   * {@link #loadMatching(Model)} from a safetensors file; its architecture may differ from this
+   * network's.
+   *
+   * @throws IOException if the file cannot be read or is malformed
+   */
+  List<String> loadMatching(Path weights) throws IOException;
+
+  /**
+   * A table of layers, output shapes, parameter counts and which layers are trainable or frozen,
+   * with the trainable and frozen totals and the arena sizes.
+   */
   String summary();
 }

@@ -33,7 +33,21 @@ public final class Adam implements Optimizer {
   @Override
   public void step(float[] params, float[] grads, int offset, int length) {
     OptimizerLoops.checkRange(params, grads, offset, length, m.length);
-    long t = steps + 1;
+    update(params, grads, offset, length, steps + 1);
+    steps++;
+  }
+
+  @Override
+  public void step(float[] params, float[] grads, int[] ranges) {
+    OptimizerLoops.checkRanges(params, grads, ranges, m.length);
+    for (int r = 0; r < ranges.length; r += 2) {
+      update(params, grads, ranges[r], ranges[r + 1], steps + 1);
+    }
+    steps++;
+  }
+
+  /** The update of step {@code t} over one range. */
+  private void update(float[] params, float[] grads, int offset, int length, long t) {
     // Scalars in double, as PyTorch computes them on the host in Python floats.
     double bc1 = 1 - Math.pow(beta1, t);
     double bc2 = 1 - Math.pow(beta2, t);
@@ -46,7 +60,6 @@ public final class Adam implements Optimizer {
     } else {
       OptimizerLoops.adam(params, grads, m, v, offset, length, beta1, beta2, eps, stepSize, invSqrtBc2, decay, l2);
     }
-    steps = t;
   }
 
   @Override

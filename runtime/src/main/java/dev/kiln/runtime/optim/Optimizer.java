@@ -10,6 +10,18 @@ public interface Optimizer {
   /** params[offset, offset+length) -= update(grads[offset, offset+length), state). */
   void step(float[] params, float[] grads, int offset, int length);
 
+  /**
+   * One step over several disjoint ranges of the arena, {@code ranges = {offset0, length0, offset1,
+   * length1, ...}}: the same update as {@link #step(float[], float[], int, int)} applied to each
+   * range, counted as one step. Floats outside the ranges, and their optimizer state, are not read
+   * or written; this is how frozen layers stay bitwise unchanged. With one range covering the arena
+   * it equals the whole-arena step bit for bit.
+   *
+   * @throws IllegalArgumentException if {@code ranges} has odd length
+   * @throws IndexOutOfBoundsException if a range lies outside the arena or the optimizer state
+   */
+  void step(float[] params, float[] grads, int[] ranges);
+
   float learningRate();
 
   void setLearningRate(float lr);

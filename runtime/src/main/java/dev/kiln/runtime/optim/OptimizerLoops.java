@@ -15,6 +15,16 @@ final class OptimizerLoops {
     }
   }
 
+  static void checkRanges(float[] params, float[] grads, int[] ranges, int stateLength) {
+    if (ranges.length % 2 != 0) {
+      throw new IllegalArgumentException(
+          "ranges must be (offset, length) pairs, got " + ranges.length + " ints");
+    }
+    for (int r = 0; r < ranges.length; r += 2) {
+      checkRange(params, grads, ranges[r], ranges[r + 1], stateLength);
+    }
+  }
+
   /** SGD over p[offset, offset+length); see {@link Sgd}. */
   static void sgd(float[] p, float[] g, float[] buf, int offset, int length, float lr, float momentum,
           boolean nesterov, float wd, boolean first) {

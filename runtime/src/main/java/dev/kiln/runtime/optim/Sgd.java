@@ -32,13 +32,26 @@ public final class Sgd implements Optimizer {
   @Override
   public void step(float[] params, float[] grads, int offset, int length) {
     OptimizerLoops.checkRange(params, grads, offset, length, momentum != 0 ? buffer.length : Integer.MAX_VALUE);
+    update(params, grads, offset, length);
+    steps++;
+  }
+
+  @Override
+  public void step(float[] params, float[] grads, int[] ranges) {
+    OptimizerLoops.checkRanges(params, grads, ranges, momentum != 0 ? buffer.length : Integer.MAX_VALUE);
+    for (int r = 0; r < ranges.length; r += 2) {
+      update(params, grads, ranges[r], ranges[r + 1]);
+    }
+    steps++;
+  }
+
+  private void update(float[] params, float[] grads, int offset, int length) {
     boolean first = steps == 0;
     if (Backend.vectorized()) {
       VectorOptimizerLoops.sgd(params, grads, buffer, offset, length, lr, momentum, nesterov, weightDecay, first);
     } else {
       OptimizerLoops.sgd(params, grads, buffer, offset, length, lr, momentum, nesterov, weightDecay, first);
     }
-    steps++;
   }
 
   @Override

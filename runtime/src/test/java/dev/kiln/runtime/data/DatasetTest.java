@@ -110,4 +110,69 @@ class DatasetTest {
         assertNotSame(d, n);
         assertSame(d.features(), n.features());
     }
+
+    private static Dataset tenRowsFourClasses() {
+        // Row r has features {r, -r} and label r % 4.
+        float[] x = new float[20];
+        int[] y = new int[10];
+        for (int r = 0; r < 10; r++) {
+            x[2 * r] = r;
+            x[2 * r + 1] = -r;
+            y[r] = r % 4;
+        }
+        return Dataset.classification("ten", x, 10, 2, y, 4);
+    }
+
+    @Test
+    void selectClassesKeepsOrderAndRelabelsByPosition() {
+        Dataset d = tenRowsFourClasses().selectClasses(3, 1);
+        assertEquals(2, d.classes());
+        assertEquals(5, d.rows());
+        // Rows 1, 3, 5, 7, 9 (classes 1, 3, 1, 3, 1): class 3 becomes 0, class 1 becomes 1.
+        assertArrayEquals(new float[] {1, -1, 3, -3, 5, -5, 7, -7, 9, -9}, d.features());
+        assertArrayEquals(new int[] {1, 0, 1, 0, 1}, d.labels());
+        assertEquals("ten", d.name());
+    }
+
+    @Test
+    void selectClassesRejectsUnknownRepeatedOrNoClassesAndRegression() {
+        Dataset d = tenRowsFourClasses();
+        var out = assertThrows(IllegalArgumentException.class, () -> d.selectClasses(1, 4));
+        assertTrue(out.getMessage().contains("class 4 is outside [0, 4)"), out.getMessage());
+        var twice = assertThrows(IllegalArgumentException.class, () -> d.selectClasses(2, 2));
+        assertTrue(twice.getMessage().contains("class 2 is selected twice"), twice.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> d.selectClasses());
+        Dataset r = Dataset.regression("r", new float[] {1, 2}, 2, 1, new float[] {0, 1}, 1);
+        assertThrows(IllegalStateException.class, () -> r.selectClasses(0));
+    }
+
+    @Test
+    void samplePerClassIsBalancedDrawnFromTheDataAndDeterministic() {
+        Dataset d = tenRowsFourClasses();
+        Dataset s = d.samplePerClass(2, 42);
+        assertEquals(8, s.rows());
+        int[] perClass = new int[4];
+        java.util.Set<Integer> rowsSeen = new java.util.HashSet<>();
+        for (int i = 0; i < s.rows(); i++) {
+            int original = (int) s.features()[2 * i];
+            assertEquals(original % 4, s.label(i), "label travels with its row");
+            assertTrue(rowsSeen.add(original), "row " + original + " drawn twice");
+            perClass[s.label(i)]++;
+        }
+        assertArrayEquals(new int[] {2, 2, 2, 2}, perClass);
+        assertArrayEquals(s.features(), d.samplePerClass(2, 42).features(), "same seed, same rows");
+        boolean differs = false;
+        for (long seed = 0; seed < 10 && !differs; seed++) {
+            differs = !java.util.Arrays.equals(s.features(), d.samplePerClass(2, seed).features());
+        }
+        assertTrue(differs, "other seeds draw other rows");
+    }
+
+    @Test
+    void samplePerClassNamesAClassWithTooFewRows() {
+        // Classes 0 and 1 have 3 rows each, classes 2 and 3 have 2.
+        var e = assertThrows(IllegalArgumentException.class, () -> tenRowsFourClasses().samplePerClass(3, 1));
+        assertTrue(e.getMessage().contains("class 2 has 2 rows, fewer than the 3 per class requested"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> tenRowsFourClasses().samplePerClass(0, 1));
+    }
 }

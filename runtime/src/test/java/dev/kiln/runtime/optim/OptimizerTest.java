@@ -127,4 +127,67 @@ class OptimizerTest {
     }
     assertThrows(IndexOutOfBoundsException.class, () -> adam.step(p, g, 20, 30));
   }
+
+  /** Every optimizer with weight decay and momentum, so skipped floats would move if touched. */
+  private static Optimizer[] decayingOptimizers(int size) {
+    return new Optimizer[] {
+      new Sgd(size, 0.1f, 0.9f, false, 0.01f),
+      new Sgd(size, 0.1f, 0.9f, true, 0.01f),
+      new Adam(size, 0.01f, 0.9f, 0.999f, 1e-8f, 0.01f, false),
+      new Adam(size, 0.01f, 0.9f, 0.999f, 1e-8f, 0.1f, true)
+    };
+  }
+
+  @Test
+  void rangeStepLeavesFloatsOutsideTheRangesBitwiseUnchangedAndCountsOneStep() {
+    int size = 100;
+    int[] ranges = {10, 20, 50, 33};
+    for (Optimizer opt : decayingOptimizers(size)) {
+      Random rnd = new Random(3);
+      float[] p = random(rnd, size);
+      float[] before = p.clone();
+      for (int t = 0; t < 4; t++) {
+        opt.step(p, random(rnd, size), ranges);
+      }
+      assertEquals(4, opt.steps(), opt.getClass().getSimpleName());
+      for (int i = 0; i < size; i++) {
+        boolean inside = (i >= 10 && i < 30) || (i >= 50 && i < 83);
+        if (inside) {
+          assertTrue(p[i] != before[i], opt + " did not update index " + i);
+        } else {
+          assertEquals(Float.floatToRawIntBits(before[i]), Float.floatToRawIntBits(p[i]), "index " + i);
+          for (float[] state : opt.state()) {
+            assertEquals(0f, state[i], "optimizer state at frozen index " + i);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void rangeStepEqualsSingleRangeStepsOfTheSameStepNumber() {
+    int size = 64;
+    Optimizer[] a = decayingOptimizers(size);
+    Optimizer[] b = decayingOptimizers(size);
+    for (int k = 0; k < a.length; k++) {
+      Random rnd = new Random(5);
+      float[] pa = random(rnd, size);
+      float[] pb = pa.clone();
+      for (int t = 0; t < 3; t++) {
+        float[] g = random(rnd, size);
+        a[k].step(pa, g, new int[] {0, size});
+        b[k].step(pb, g, 0, size);
+      }
+      assertArrayEquals(pb, pa, "one range over the arena is the whole-arena step");
+    }
+  }
+
+  @Test
+  void rangeStepRejectsOddOrOutOfBoundsRanges() {
+    Adam adam = new Adam(10, 0.1f, 0.9f, 0.999f, 1e-8f, 0f, false);
+    float[] p = new float[10], g = new float[10];
+    assertThrows(IllegalArgumentException.class, () -> adam.step(p, g, new int[] {0}));
+    assertThrows(IndexOutOfBoundsException.class, () -> adam.step(p, g, new int[] {0, 5, 8, 3}));
+    assertEquals(0, adam.steps());
+  }
 }
