@@ -30,6 +30,8 @@ final class VectorKernels {
   private static final int KC = 128;
   /** Rows of a band: the unit of parallel work and of the softmax epilogue. */
   private static final int MB = 64;
+  /** Bands grow up to this many rows while every thread keeps at least two: fewer re-packs of B. */
+  private static final int MB_MAX = 256;
   /** Below this many flops a GEMM stays on the calling thread (a spinning worker takes ~1 µs to join). */
   private static final long PARALLEL_FLOPS = 1L << 17;
 
@@ -105,13 +107,15 @@ final class VectorKernels {
     }
     int threads = Parallelism.threads();
     if (threads <= 1 || 2L * m * n * k < PARALLEL_FLOPS) {
-      for (int i = 0; i < m; i += MB) {
-        block(i, Math.min(m, i + MB), 0, n, n, k, a, aOff, ars, acs, b, bOff, c, cOff, acc, bias, biasOff,
+      int bh = bandHeight(m, 1);
+      for (int i = 0; i < m; i += bh) {
+        block(i, Math.min(m, i + bh), 0, n, n, k, a, aOff, ars, acs, b, bOff, c, cOff, acc, bias, biasOff,
             epi, act, alpha, y, yOff, z, zOff, mask, maskOff);
       }
       return;
     }
-    int bands = (m + MB - 1) / MB;
+    int bh = bandHeight(m, threads);
+    int bands = (m + bh - 1) / bh;
     // A small batch (down to 1 row) is split into one column chunk per thread instead, so every core
     // works and keeps reading the same columns of B (its slice stays in that core's cache). When the
     // bands do not divide evenly among the threads (13 bands on 2 threads would leave one thread
@@ -124,7 +128,7 @@ final class VectorKernels {
     int chunkCount = (n + chunkWidth - 1) / chunkWidth;
     GemmJob job = GemmJob.acquire();
     try {
-      job.set(m, n, k, chunkCount, chunkWidth, a, aOff, ars, acs, b, bOff, c, cOff, acc, bias, biasOff,
+      job.set(m, n, k, bh, chunkCount, chunkWidth, a, aOff, ars, acs, b, bOff, c, cOff, acc, bias, biasOff,
           epi, act, alpha, y, yOff, z, zOff, mask, maskOff);
       Parallelism.forEach(bands * chunkCount, job);
     } finally {
@@ -138,13 +142,25 @@ final class VectorKernels {
   }
 
   /**
+   * Rows per band: MB, doubled up to MB_MAX while each of {@code threads} threads still gets two bands.
+   * Every band packs each KC×NR panel of B it uses, so taller bands read B from memory fewer times.
+   */
+  private static int bandHeight(int m, int threads) {
+    int bh = MB;
+    while (bh < MB_MAX && (m + 2 * bh - 1) / (2 * bh) >= 2 * threads) {
+      bh *= 2;
+    }
+    return bh;
+  }
+
+  /**
    * The arguments of one parallel GEMM, as a reusable task: one per calling thread, so a parallel
    * call allocates nothing (a capturing lambda would allocate on every call).
    */
   private static final class GemmJob implements Parallelism.Task {
     private static final ThreadLocal<GemmJob> CACHE = ThreadLocal.withInitial(GemmJob::new);
     private boolean busy;
-    private int m, n, k, chunkCount, chunkWidth, aOff, ars, acs, bOff, cOff, biasOff, epi, yOff, zOff, maskOff;
+    private int m, n, k, bh, chunkCount, chunkWidth, aOff, ars, acs, bOff, cOff, biasOff, epi, yOff, zOff, maskOff;
     private float[] a, b, c, bias, y, z, mask;
     private boolean acc;
     private Activation act;
@@ -164,12 +180,13 @@ final class VectorKernels {
       a = b = c = bias = y = z = mask = null;
     }
 
-    void set(int m, int n, int k, int chunkCount, int chunkWidth, float[] a, int aOff, int ars, int acs,
+    void set(int m, int n, int k, int bh, int chunkCount, int chunkWidth, float[] a, int aOff, int ars, int acs,
         float[] b, int bOff, float[] c, int cOff, boolean acc, float[] bias, int biasOff, int epi,
         Activation act, float alpha, float[] y, int yOff, float[] z, int zOff, float[] mask, int maskOff) {
       this.m = m;
       this.n = n;
       this.k = k;
+      this.bh = bh;
       this.chunkCount = chunkCount;
       this.chunkWidth = chunkWidth;
       this.a = a;
@@ -196,15 +213,15 @@ final class VectorKernels {
 
     @Override
     public void run(int task) {
-      int i0 = (task / chunkCount) * MB;
+      int i0 = (task / chunkCount) * bh;
       int j0 = (task % chunkCount) * chunkWidth;
-      block(i0, Math.min(m, i0 + MB), j0, Math.min(n, j0 + chunkWidth), n, k, a, aOff, ars, acs, b, bOff,
+      block(i0, Math.min(m, i0 + bh), j0, Math.min(n, j0 + chunkWidth), n, k, a, aOff, ars, acs, b, bOff,
           c, cOff, acc, bias, biasOff, epi, act, alpha, y, yOff, z, zOff, mask, maskOff);
     }
   }
 
   /**
-   * Rows [i0,i1) × columns [j0,j1) of C[m,n]; the caller keeps i1 - i0 <= MB. Rows in whole MR-row
+   * Rows [i0,i1) × columns [j0,j1) of C[m,n] (a band of at most MB_MAX rows). Rows in whole MR-row
    * tiles run through the 4-row kernels over NR-wide strips of B, packed into a contiguous KC×NR panel
    * when several tiles share it (a row-major B with a power-of-two row stride would otherwise map every
    * row of the strip onto the same L1 sets); the last (i1 - i0) % MR rows run through the 1-row kernels
@@ -235,12 +252,21 @@ final class VectorKernels {
             bi = 0;
             ldb = NR;
           }
-          for (int i = i0; i < full; i += MR) {
-            tile4(w, kc, a, aOff + i * ars + pc * acs, ars, acs, bp, bi, ldb, c, cOff + i * n + j, n,
-                init, bias, biasOff + j);
-            if (last && epi != EPI_NONE) {
-              epilogue(i * n + j, MR, w, n, c, cOff, epi, act, alpha, y, yOff, z, zOff, mask, maskOff);
+          for (int i = i0; i < full; ) {
+            int h = i + 2 * MR <= full ? 2 * MR : MR;
+            if (h == 2 * MR && w == NR) {
+              k8x2(kc, a, aOff + i * ars + pc * acs, ars, acs, bp, bi, ldb, c, cOff + i * n + j, n,
+                  init, bias, biasOff + j);
+            } else {
+              for (int r = 0; r < h; r += MR) {
+                tile4(w, kc, a, aOff + (i + r) * ars + pc * acs, ars, acs, bp, bi, ldb, c, cOff + (i + r) * n + j, n,
+                    init, bias, biasOff + j);
+              }
             }
+            if (last && epi != EPI_NONE) {
+              epilogue(i * n + j, h, w, n, c, cOff, epi, act, alpha, y, yOff, z, zOff, mask, maskOff);
+            }
+            i += h;
           }
         }
       }
@@ -319,6 +345,83 @@ final class VectorKernels {
   }
 
   // ---- micro-kernels ----------------------------------------------------------------------
+
+  /** C[8, 2L] (init) + Σp A(8 rows, p)·B[p, 2L]: 16 accumulators, 10 loads per 16 FMAs. */
+  private static void k8x2(int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
+              float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
+    FloatVector s00, s01, s10, s11, s20, s21, s30, s31, s40, s41, s50, s51, s60, s61, s70, s71;
+    if (init == INIT_LOAD) {
+      s00 = FloatVector.fromArray(S, c, ci);
+      s01 = FloatVector.fromArray(S, c, ci + L);
+      s10 = FloatVector.fromArray(S, c, ci + ldc);
+      s11 = FloatVector.fromArray(S, c, ci + ldc + L);
+      s20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
+      s21 = FloatVector.fromArray(S, c, ci + 2 * ldc + L);
+      s30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
+      s31 = FloatVector.fromArray(S, c, ci + 3 * ldc + L);
+      s40 = FloatVector.fromArray(S, c, ci + 4 * ldc);
+      s41 = FloatVector.fromArray(S, c, ci + 4 * ldc + L);
+      s50 = FloatVector.fromArray(S, c, ci + 5 * ldc);
+      s51 = FloatVector.fromArray(S, c, ci + 5 * ldc + L);
+      s60 = FloatVector.fromArray(S, c, ci + 6 * ldc);
+      s61 = FloatVector.fromArray(S, c, ci + 6 * ldc + L);
+      s70 = FloatVector.fromArray(S, c, ci + 7 * ldc);
+      s71 = FloatVector.fromArray(S, c, ci + 7 * ldc + L);
+    } else if (init == INIT_BIAS) {
+      s00 = s10 = s20 = s30 = s40 = s50 = s60 = s70 = FloatVector.fromArray(S, bias, bsi);
+      s01 = s11 = s21 = s31 = s41 = s51 = s61 = s71 = FloatVector.fromArray(S, bias, bsi + L);
+    } else {
+      s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = FloatVector.zero(S);
+      s40 = s41 = s50 = s51 = s60 = s61 = s70 = s71 = s00;
+    }
+    int a1 = ai + ars, a2 = a1 + ars, a3 = a2 + ars, a4 = a3 + ars, a5 = a4 + ars, a6 = a5 + ars, a7 = a6 + ars;
+    for (int p = 0; p < kc; p++) {
+      int bp = bi + p * ldb;
+      int ap = p * acs;
+      FloatVector b0 = FloatVector.fromArray(S, b, bp);
+      FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+      FloatVector x = FloatVector.broadcast(S, a[ai + ap]);
+      s00 = x.fma(b0, s00);
+      s01 = x.fma(b1, s01);
+      x = FloatVector.broadcast(S, a[a1 + ap]);
+      s10 = x.fma(b0, s10);
+      s11 = x.fma(b1, s11);
+      x = FloatVector.broadcast(S, a[a2 + ap]);
+      s20 = x.fma(b0, s20);
+      s21 = x.fma(b1, s21);
+      x = FloatVector.broadcast(S, a[a3 + ap]);
+      s30 = x.fma(b0, s30);
+      s31 = x.fma(b1, s31);
+      x = FloatVector.broadcast(S, a[a4 + ap]);
+      s40 = x.fma(b0, s40);
+      s41 = x.fma(b1, s41);
+      x = FloatVector.broadcast(S, a[a5 + ap]);
+      s50 = x.fma(b0, s50);
+      s51 = x.fma(b1, s51);
+      x = FloatVector.broadcast(S, a[a6 + ap]);
+      s60 = x.fma(b0, s60);
+      s61 = x.fma(b1, s61);
+      x = FloatVector.broadcast(S, a[a7 + ap]);
+      s70 = x.fma(b0, s70);
+      s71 = x.fma(b1, s71);
+    }
+    s00.intoArray(c, ci);
+    s01.intoArray(c, ci + L);
+    s10.intoArray(c, ci + ldc);
+    s11.intoArray(c, ci + ldc + L);
+    s20.intoArray(c, ci + 2 * ldc);
+    s21.intoArray(c, ci + 2 * ldc + L);
+    s30.intoArray(c, ci + 3 * ldc);
+    s31.intoArray(c, ci + 3 * ldc + L);
+    s40.intoArray(c, ci + 4 * ldc);
+    s41.intoArray(c, ci + 4 * ldc + L);
+    s50.intoArray(c, ci + 5 * ldc);
+    s51.intoArray(c, ci + 5 * ldc + L);
+    s60.intoArray(c, ci + 6 * ldc);
+    s61.intoArray(c, ci + 6 * ldc + L);
+    s70.intoArray(c, ci + 7 * ldc);
+    s71.intoArray(c, ci + 7 * ldc + L);
+  }
 
   /** C[4, 2L] (init) + Σp A(4 rows, p)·B[p, 2L]: 8 accumulators. */
   private static void k4x2(int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
