@@ -286,7 +286,10 @@ public final class FashionTransfer {
     TrainOptions legOne = TrainOptions.epochs(FIRST_LEG).withValidation(validation).withOutput(log)
         .withCallbacks(callbacks(new EarlyStopping("val_loss", PATIENCE).restoringBestWeights(), best, last, csv));
     History firstLeg = interrupted.train(train, legOne);
-    log.printf("base: first leg stopped after epoch %d; latest checkpoint %s%n", firstLeg.last().epoch(), last);
+    // (Its early stopping may put an earlier epoch's weights back into this model at the end; the
+    // checkpoint already holds the last epoch's state, which is what a resume needs.)
+    log.printf("base: first leg ended after epoch %d; this model is dropped, as if its process had died; %s holds epoch %d's state%n",
+        firstLeg.last().epoch(), last, firstLeg.last().epoch());
 
     // Leg 2: a fresh instance, as a new process would create, continues from the checkpoint with the
     // same callbacks (their state, e.g. early stopping's best value and patience count, comes from it).
