@@ -13,6 +13,7 @@ import dev.kiln.runtime.data.Split;
 import dev.kiln.runtime.train.Callback;
 import dev.kiln.runtime.train.CsvLogger;
 import dev.kiln.runtime.train.EarlyStopping;
+import dev.kiln.runtime.train.EpochStats;
 import dev.kiln.runtime.train.History;
 import dev.kiln.runtime.train.ModelCheckpoint;
 import dev.kiln.runtime.train.TrainOptions;
@@ -237,9 +238,10 @@ public final class FashionTransfer {
           if (reported) {
             options = options.withValidation(newValidation);
           }
-          long start = System.nanoTime();
           History history = model.train(few, options);
-          trainSeconds[way] += seconds(start);
+          for (EpochStats e : history.epochs()) {
+            trainSeconds[way] += e.seconds(); // training steps only, not the validation passes
+          }
           accuracy[way][draw] = model.evaluate(newTest).accuracy();
           if (reported) {
             fineTuneHtml = fineTuneReport.write(model, history, options, few, newTest);
@@ -260,7 +262,7 @@ public final class FashionTransfer {
             WAYS[way], perDraw.toString().trim(), mean[s][way], trainSeconds[way] / DRAWS);
       }
     }
-    log.printf("%n(train time: mean of one few-shot run; the base trained once in %.1f s)%n", baseSeconds);
+    log.printf("%n(train time: mean of one few-shot run's training steps; the base trained once in %.1f s)%n", baseSeconds);
     log.println("fine-tune: report " + fineTuneHtml);
     return new Result(base, baseHtml, fineTuneHtml, mean);
   }
