@@ -50,6 +50,14 @@ public final class Compare {
     double rate = EndToEnd.median(h.epochs().stream().mapToDouble(EpochStats::samplesPerSecond).toArray());
     emit("FashionMlp train", "samples/s", rate, 0);
     emit("FashionMlp test accuracy after " + (epochs + 1) + " epochs", "accuracy", model.evaluate(test).accuracy(), 0);
+    if (threads > 1) {
+      // The same training run on one thread: how well training scales with the second core.
+      Parallelism.setThreads(1);
+      double single = EndToEnd.trainingSamplesPerSecond(train, epochs);
+      emit("FashionMlp train, 1 thread", "samples/s", single, 0);
+      Parallelism.setThreads(threads);
+      emit("FashionMlp train scaling 1->" + threads + " threads", "x", rate / single, 0);
+    }
     emit("FashionMlp latency b1", "us", EndToEnd.latencyMicros(train, 20000), 0);
     emit("FashionMlp inference b128", "samples/s", EndToEnd.batchThroughput(train, 128), 0);
   }
