@@ -29,7 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * (xᵀ·dz plus the bias column sums), softmax cross-entropy with its gradient, and the Adam and
  * SGD-momentum updates over a whole parameter arena.
  *
- * <p>Run everything (about 50 configurations, roughly 7 minutes with the short settings below):
+ * <p>Run everything (48 configurations: about 5 minutes with the short settings below, about 8 with the
+ * defaults):
  * <pre>{@code
  * mvn -q -B -DskipTests package
  * java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar KernelBenchmark -wi 2 -i 3 -w 1 -r 1 -prof gc
@@ -52,7 +53,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>Allocation: with {@code -prof gc}, {@code gc.alloc.rate.norm} must be about 0 B/op for every
  *       kernel. A kernel whose vectors stop being scalar-replaced (the boxing regression described in
  *       issue 3, which cost a GEMM 20x) shows up here as kilobytes per op long before anyone notices the
- *       time.
+ *       time. A real allocation costs at least 16 B (one object header) per op; the fractions of a byte
+ *       up to ~10 B/op seen on a clean run are JMH's own few kilobytes per iteration divided over the
+ *       ops, which is why they grow with µs/op.
  *   <li>{@code threads} is applied with {@link Parallelism#setThreads}; the softmax cross-entropy is a
  *       single-threaded scalar kernel (exp/log bound), so it has no thread parameter.
  * </ul>
