@@ -1,5 +1,6 @@
 package dev.kiln.runtime.data;
 
+import dev.kiln.runtime.kernels.Parallelism;
 import java.util.Objects;
 
 /**
@@ -63,27 +64,108 @@ public final class EpochOrder {
         Objects.checkFromIndexSize(start, count, order.length);
         int cols = d.cols();
         Objects.checkFromIndexSize(xOff, count * cols, xDst.length);
-        float[] x = d.features();
-        int rows = d.rows();
         if (d.isClassification()) {
             Objects.requireNonNull(labelDst, "labelDst (classification data set)");
             Objects.checkFromIndexSize(0, count, labelDst.length);
+        } else {
+            Objects.requireNonNull(targetDst, "targetDst (regression data set)");
+            Objects.checkFromIndexSize(0, count * d.targetCols(), targetDst.length);
+        }
+        int slices = (long) count * cols < PARALLEL_FLOATS ? 1 : Math.min(count, Parallelism.threads());
+        if (slices <= 1) {
+            copyRows(d, order, start, 0, count, xDst, xOff, labelDst, targetDst);
+            return;
+        }
+        GatherJob job = GatherJob.acquire();
+        try {
+            job.set(d, order, start, count, slices, xDst, xOff, labelDst, targetDst);
+            Parallelism.forEach(slices, job);
+        } finally {
+            job.release();
+        }
+    }
+
+    /** Below this many floats a batch is copied by the calling thread alone. */
+    private static final int PARALLEL_FLOATS = 1 << 15;
+
+    /** Copies batch rows [from, to) (rows {@code order[start + k]}); the caller checked every range. */
+    private static void copyRows(Dataset d, int[] order, int start, int from, int to,
+                                 float[] xDst, int xOff, int[] labelDst, float[] targetDst) {
+        int cols = d.cols();
+        float[] x = d.features();
+        int rows = d.rows();
+        if (d.isClassification()) {
             int[] labels = d.labels();
-            for (int k = 0; k < count; k++) {
+            for (int k = from; k < to; k++) {
                 int r = Objects.checkIndex(order[start + k], rows);
                 System.arraycopy(x, r * cols, xDst, xOff + k * cols, cols);
                 labelDst[k] = labels[r];
             }
         } else {
-            Objects.requireNonNull(targetDst, "targetDst (regression data set)");
             int tc = d.targetCols();
-            Objects.checkFromIndexSize(0, count * tc, targetDst.length);
             float[] t = d.targets();
-            for (int k = 0; k < count; k++) {
+            for (int k = from; k < to; k++) {
                 int r = Objects.checkIndex(order[start + k], rows);
                 System.arraycopy(x, r * cols, xDst, xOff + k * cols, cols);
                 System.arraycopy(t, r * tc, targetDst, k * tc, tc);
             }
+        }
+    }
+
+    /**
+     * A batch copy split into one slice of rows per thread (the rows are scattered over the data set,
+     * so one core waits on memory most of the time), as a reusable task: one per calling thread, so
+     * it allocates nothing.
+     */
+    private static final class GatherJob implements Parallelism.Task {
+        private static final ThreadLocal<GatherJob> CACHE = ThreadLocal.withInitial(GatherJob::new);
+        private boolean busy;
+        private Dataset d;
+        private int[] order;
+        private int start;
+        private int count;
+        private int slices;
+        private float[] xDst;
+        private int xOff;
+        private int[] labelDst;
+        private float[] targetDst;
+
+        static GatherJob acquire() {
+            GatherJob cached = CACHE.get();
+            if (cached.busy) {
+                return new GatherJob();
+            }
+            cached.busy = true;
+            return cached;
+        }
+
+        void set(Dataset d, int[] order, int start, int count, int slices, float[] xDst, int xOff,
+                 int[] labelDst, float[] targetDst) {
+            this.d = d;
+            this.order = order;
+            this.start = start;
+            this.count = count;
+            this.slices = slices;
+            this.xDst = xDst;
+            this.xOff = xOff;
+            this.labelDst = labelDst;
+            this.targetDst = targetDst;
+        }
+
+        void release() {
+            busy = false;
+            d = null;
+            order = null;
+            xDst = null;
+            labelDst = null;
+            targetDst = null;
+        }
+
+        @Override
+        public void run(int slice) {
+            int per = (count + slices - 1) / slices;
+            int from = Math.min(count, slice * per);
+            copyRows(d, order, start, from, Math.min(count, from + per), xDst, xOff, labelDst, targetDst);
         }
     }
 }

@@ -6,7 +6,6 @@ import dev.kiln.runtime.data.SplitMix64;
 import dev.kiln.runtime.io.SafeTensors;
 import dev.kiln.runtime.io.SafeTensorsFile;
 import dev.kiln.runtime.io.Tensor;
-import dev.kiln.runtime.kernels.ArrayKernels;
 import dev.kiln.runtime.optim.Optimizer;
 import dev.kiln.runtime.train.EpochStats;
 import dev.kiln.runtime.train.Evaluation;
@@ -189,7 +188,7 @@ public abstract class CompiledModel implements Model {
           int start = b * batch;
           int n = Math.min(batch, rows - start);
           loadBatch(train, order, start, n);
-          ArrayKernels.zero(grads, 0, grads.length);
+          Arrays.fill(grads, 0f);
           forward(n, true);
           double loss = computeLoss(n, true);
           if (!Double.isFinite(loss)) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.kiln.runtime.kernels.Parallelism;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -107,5 +108,41 @@ class EpochOrderTest {
                 () -> EpochOrder.gather(d, new int[] {0, 1}, 0, 2, new float[4], 0, null, new float[4]));
         assertThrows(IndexOutOfBoundsException.class,
                 () -> EpochOrder.gather(d, new int[] {0, 1}, 1, 2, new float[4], 0, new int[2], null));
+    }
+
+    @Test
+    void largeBatchesCopiedByTwoThreadsEqualTheSerialCopy() {
+        // 300 rows x 784 columns: above the size where the copy is split over the threads.
+        int rows = 300, cols = 784;
+        float[] x = new float[rows * cols];
+        int[] y = new int[rows];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i * 0.5f;
+        }
+        for (int i = 0; i < rows; i++) {
+            y[i] = i % 7;
+        }
+        Dataset d = Dataset.classification("wide", x, rows, cols, y, 7);
+        int[] order = EpochOrder.permutation(5, 1, rows);
+        int before = Parallelism.threads();
+        try {
+            float[][] copies = new float[2][];
+            int[][] labels = new int[2][];
+            for (int t = 1; t <= 2; t++) {
+                Parallelism.setThreads(t);
+                copies[t - 1] = new float[(rows - 13) * cols + 7];
+                labels[t - 1] = new int[rows - 13];
+                EpochOrder.gather(d, order, 13, rows - 13, copies[t - 1], 7, labels[t - 1], null);
+            }
+            assertArrayEquals(copies[0], copies[1]);
+            assertArrayEquals(labels[0], labels[1]);
+            for (int k = 0; k < rows - 13; k++) {
+                int r = order[13 + k];
+                assertEquals(x[r * cols + 5], copies[1][7 + k * cols + 5]);
+                assertEquals(y[r], labels[1][k]);
+            }
+        } finally {
+            Parallelism.setThreads(before);
+        }
     }
 }
