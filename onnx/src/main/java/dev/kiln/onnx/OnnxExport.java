@@ -1,5 +1,6 @@
 package dev.kiln.onnx;
 
+import dev.kiln.runtime.io.AtomicFiles;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
@@ -12,18 +13,11 @@ import dev.kiln.runtime.model.ParamSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Properties;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Exports a trained network's inference graph to <a href="https://onnx.ai">ONNX</a> (opset {@value
@@ -220,67 +214,13 @@ public final class OnnxExport {
     }
   }
 
-  /** Temp file in the target's directory, forced to disk, renamed over the target; removed on failure. */
+  /** The model bytes, written atomically; errors say they concern the ONNX model. */
   static void writeAtomically(Path file, byte[] bytes) throws IOException {
-    Path target = file.toAbsolutePath();
-    Path dir = target.getParent();
-    for (Path p = dir; p != null; p = p.getParent()) {
-      if (Files.exists(p) && !Files.isDirectory(p)) {
-        throw new IOException("cannot write the ONNX model to " + file + ": " + p + " is not a directory");
-      }
-    }
     try {
-      Files.createDirectories(dir);
+      AtomicFiles.write(file, bytes);
     } catch (IOException e) {
-      throw new IOException("cannot write the ONNX model to " + file + ": cannot create directory " + dir + ": " + e, e);
-    }
-    Path temp = null;
-    try {
-      temp = createTemp(dir, target.getFileName().toString());
-      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        ch.force(true);
-      }
-      try {
-        // Refused (EISDIR) when the target is a directory; the temp file is then removed below.
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        if (Files.isDirectory(target)) {
-          throw new IOException("target is a directory", e);
-        }
-        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-      temp = null;
-    } catch (IOException e) {
-      String reason = Files.isDirectory(target) ? "it is a directory" : e.toString();
-      throw new IOException("cannot write the ONNX model to " + file + ": " + reason, e);
-    } finally {
-      if (temp != null) {
-        try {
-          Files.deleteIfExists(temp);
-        } catch (IOException ignored) {
-          // The original failure is what the caller needs to see.
-        }
-      }
+      throw new IOException("ONNX model: " + e.getMessage(), e);
     }
   }
 
-  /** Default permissions (unlike Files.createTempFile, owner-only), hidden name, random suffix. */
-  private static Path createTemp(Path dir, String fileName) throws IOException {
-    for (int attempt = 0; ; attempt++) {
-      String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong());
-      Path temp = dir.resolve("." + fileName + "." + suffix + ".tmp");
-      try {
-        Files.newByteChannel(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
-        return temp;
-      } catch (FileAlreadyExistsException e) {
-        if (attempt >= 10) {
-          throw e;
-        }
-      }
-    }
-  }
 }

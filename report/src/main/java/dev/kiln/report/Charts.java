@@ -1,5 +1,6 @@
 package dev.kiln.report;
 
+import dev.kiln.runtime.io.AtomicFiles;
 import dev.kiln.runtime.train.EpochStats;
 import dev.kiln.runtime.train.History;
 import java.awt.Color;

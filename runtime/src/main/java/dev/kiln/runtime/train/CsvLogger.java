@@ -1,5 +1,6 @@
 package dev.kiln.runtime.train;
 
+import dev.kiln.runtime.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -71,7 +72,7 @@ public final class CsvLogger implements Callback {
           .append('\n');
     }
     try {
-      AtomicFile.write(file, s.toString().getBytes(StandardCharsets.UTF_8));
+      AtomicFiles.write(file, s.toString().getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException("CsvLogger could not write " + file + ": " + e.getMessage(), e);
     }
