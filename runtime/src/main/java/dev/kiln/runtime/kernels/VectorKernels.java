@@ -30,7 +30,7 @@ final class VectorKernels {
   private static final int KC = 128;
   /** Rows of a band: the unit of parallel work and of the softmax epilogue. */
   private static final int MB = 64;
-  /** Bands grow up to this many rows while every thread keeps at least two: fewer re-packs of B. */
+  /** Bands grow to about this many rows when there are enough rows: fewer re-packs of B. */
   private static final int MB_MAX = 256;
   /** Below this many flops a GEMM stays on the calling thread (a spinning worker takes ~1 µs to join). */
   private static final long PARALLEL_FLOPS = 1L << 17;
@@ -142,15 +142,23 @@ final class VectorKernels {
   }
 
   /**
-   * Rows per band: MB, doubled up to MB_MAX while each of {@code threads} threads still gets two bands.
-   * Every band packs each KC×NR panel of B it uses, so taller bands read B from memory fewer times.
+   * Rows per band. Up to MB·threads rows: MB (small batches are split by columns instead). Above
+   * that: bands of at most about MB_MAX rows (every band packs each KC×NR panel of B it uses, so taller
+   * bands read B fewer times), as many as a multiple of the thread count, at least two per thread,
+   * and of equal height rounded up to whole 8-row tiles, so the threads finish together
+   * (784 rows on 2 threads: 200, 200, 200, 184 rather than 256, 256, 256, 16).
    */
-  private static int bandHeight(int m, int threads) {
-    int bh = MB;
-    while (bh < MB_MAX && (m + 2 * bh - 1) / (2 * bh) >= 2 * threads) {
-      bh *= 2;
+  static int bandHeight(int m, int threads) {
+    if (m <= MB * threads) {
+      return MB;
     }
-    return bh;
+    int bands = (m + MB_MAX - 1) / MB_MAX;
+    if (threads > 1) {
+      bands = Math.max(bands, Math.min(2 * threads, (m + MB - 1) / MB));
+      bands = (bands + threads - 1) / threads * threads;
+    }
+    int bh = (m + bands - 1) / bands;
+    return (bh + 2 * MR - 1) / (2 * MR) * (2 * MR);
   }
 
   /**
