@@ -1,6 +1,7 @@
 package dev.kiln.runtime.kernels;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -15,12 +16,14 @@ import java.util.concurrent.locks.ReentrantLock;
 * Nested calls (a task that calls a kernel) and calls while another thread owns the pool run inline.
 *
 * <p>Dispatch is built for jobs of a few microseconds (one sample's forward pass, an optimizer step):
-* a job is published by bumping a volatile generation counter, workers spin on it for
-* {@code kiln.spinMicros} (default 200) microseconds after their last job before they park, and the
-* caller spins until the workers have acknowledged. Nothing is allocated per job. When a job has
-* exactly one task per thread, task {@code i} always runs on the same thread (the caller takes task 0),
-* so each core keeps its own slice of the weights in its cache from one call to the next; otherwise the
-* tasks are handed out dynamically.
+* a job is published in one of a few reusable slots, workers spin on the current slot for
+* {@code kiln.spinMicros} (default 200) microseconds after their last job before they park, and every
+* task is claimed atomically by whichever thread gets to it first. The caller returns as soon as every
+* task is done: it never waits for a worker that has nothing to do, so a worker the operating system
+* has descheduled slows a job down (the caller runs its tasks) instead of stalling it. Nothing is
+* allocated per job. When a job has exactly one task per thread, worker {@code w} first claims task
+* {@code w + 1} (the caller takes task 0), so each core keeps its own slice of the weights in its cache
+* from one call to the next; otherwise tasks are handed out in order.
 */
 public final class Parallelism {
   /** One unit of a parallel job; {@code index} runs from 0 to the task count - 1. */
@@ -31,17 +34,14 @@ public final class Parallelism {
 
   private static volatile int threads = initialThreads();
   private static final long SPIN_NANOS = spinNanos();
+  /** Job slots used in turn; a slot is reused only when no worker is still looking at it. */
+  private static final int SLOTS = 4;
 
   private static final ReentrantLock OWNER = new ReentrantLock();
-  private static final AtomicInteger NEXT = new AtomicInteger();
-  private static final AtomicInteger PENDING = new AtomicInteger();
-  private static final AtomicReference<Throwable> FAILURE = new AtomicReference<>();
-  // Written by the owner before the volatile generation bump that publishes them.
-  private static Task job;
-  private static int jobCount;
-  private static int helpers;
-  private static boolean pinned;
-  private static volatile long generation;
+  private static final Slot[] RING = {new Slot(), new Slot(), new Slot(), new Slot()};
+  private static int ringIndex; // owner only
+  /** The slot of the job being run, or null; workers watch it. */
+  private static volatile Slot current;
   private static volatile Worker[] workers = new Worker[0];
 
   private Parallelism() {}
@@ -101,17 +101,16 @@ public final class Parallelism {
       return;
     }
     try {
-      int active = Math.min(n, count) - 1;
-      Worker[] pool = ensureWorkers(active);
-      job = task;
-      jobCount = count;
-      helpers = active;
-      pinned = count == active + 1;
-      NEXT.set(pinned ? count : 0);
-      FAILURE.set(null);
-      // Every worker acknowledges every job, so none can still be reading the previous one.
-      PENDING.set(pool.length);
-      generation = generation + 1; // publishes the fields above
+      int helpers = Math.min(n, count) - 1;
+      Worker[] pool = ensureWorkers(helpers);
+      Slot slot = RING[ringIndex];
+      ringIndex = (ringIndex + 1) % SLOTS;
+      // A worker that looked at this slot four jobs ago may still be leaving it.
+      for (int spins = 0; slot.users.get() != 0; spins++) {
+        backOff(spins);
+      }
+      slot.publish(task, count, helpers, count == helpers + 1);
+      current = slot;
       for (Worker w : pool) {
         if (w.parked) {
           LockSupport.unpark(w.thread);
@@ -119,31 +118,31 @@ public final class Parallelism {
       }
       Throwable mine = null;
       try {
-        if (pinned) {
-          task.run(0);
+        if (slot.pinned && slot.claimPinned(0)) {
+          slot.runTask(0);
         }
-        drain(task, count);
+        slot.drain(true);
       } catch (Throwable t) {
         mine = t;
       }
-      for (int spins = 0; PENDING.get() > 0; spins++) {
-        if (spins < 1 << 16) {
-          Thread.onSpinWait();
-        } else {
-          Thread.yield();
-        }
+      for (int spins = 0; slot.done.get() < count; spins++) {
+        backOff(spins);
       }
-      job = null;
-      Throwable theirs = FAILURE.getAndSet(null);
+      current = null;
+      slot.task = null;
+      Throwable theirs = slot.failure.getAndSet(null);
       rethrow(mine != null ? mine : theirs);
     } finally {
       OWNER.unlock();
     }
   }
 
-  private static void drain(Task task, int count) {
-    for (int i = NEXT.getAndIncrement(); i < count; i = NEXT.getAndIncrement()) {
-      task.run(i);
+  /** Spin, but let a thread that shares this core run now and then (the OS may place both on one). */
+  private static void backOff(int spins) {
+    if ((spins & 255) == 255) {
+      Thread.yield();
+    } else {
+      Thread.onSpinWait();
     }
   }
 
@@ -159,19 +158,80 @@ public final class Parallelism {
     }
   }
 
+  /** One job: its task, how far it has been handed out, how much is done. */
+  private static final class Slot {
+    final AtomicInteger users = new AtomicInteger();
+    final AtomicInteger next = new AtomicInteger();
+    final AtomicInteger done = new AtomicInteger();
+    final AtomicIntegerArray claimed = new AtomicIntegerArray(64);
+    final AtomicReference<Throwable> failure = new AtomicReference<>();
+    // Written by the owner before the volatile write of 'current' that publishes the slot.
+    Task task;
+    int count;
+    /** Bumped by every job published in this slot. */
+    long seq;
+    int helpers;
+    boolean pinned;
+
+    void publish(Task task, int count, int helpers, boolean pinned) {
+      this.task = task;
+      this.count = count;
+      this.helpers = helpers;
+      this.pinned = pinned && count <= claimed.length();
+      for (int i = 0; i < Math.min(count, claimed.length()); i++) {
+        claimed.set(i, 0);
+      }
+      failure.set(null);
+      done.set(0);
+      next.set(0);
+      seq++;
+    }
+
+    /** Claims task {@code i} of a pinned job; true for exactly one thread. */
+    boolean claimPinned(int i) {
+      return claimed.compareAndSet(i, 0, 1);
+    }
+
+    /** Runs unclaimed tasks until none is left; the caller also takes pinned tasks nobody started. */
+    void drain(boolean caller) {
+      if (pinned) {
+        if (caller) {
+          for (int i = 1; i < count; i++) {
+            if (claimPinned(i)) {
+              runTask(i);
+            }
+          }
+        }
+        return;
+      }
+      for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+        runTask(i);
+      }
+    }
+
+    void runTask(int i) {
+      try {
+        task.run(i);
+      } catch (Throwable t) {
+        failure.compareAndSet(null, t);
+      } finally {
+        done.incrementAndGet();
+      }
+    }
+  }
+
   /** Called by the owner only. */
   private static Worker[] ensureWorkers(int count) {
-    Worker[] current = workers;
-    if (current.length >= count) {
-      return current;
+    Worker[] existing = workers;
+    if (existing.length >= count) {
+      return existing;
     }
-    Worker[] grown = java.util.Arrays.copyOf(current, count);
-    long start = generation; // new workers wait for the next job
-    for (int id = current.length; id < count; id++) {
-      grown[id] = new Worker(id, start);
+    Worker[] grown = java.util.Arrays.copyOf(existing, count);
+    for (int id = existing.length; id < count; id++) {
+      grown[id] = new Worker(id);
     }
     workers = grown;
-    for (int id = current.length; id < count; id++) {
+    for (int id = existing.length; id < count; id++) {
       grown[id].thread.start();
     }
     return grown;
@@ -181,11 +241,12 @@ public final class Parallelism {
     final int id;
     final Thread thread;
     volatile boolean parked;
-    private long seen;
+    /** The last job this worker looked at (its slot and sequence number), so it never serves a job twice. */
+    private Slot served;
+    private long servedSeq;
 
-    Worker(int id, long start) {
+    Worker(int id) {
       this.id = id;
-      this.seen = start;
       this.thread = new Thread(this, "kiln-worker-" + id);
       thread.setDaemon(true);
     }
@@ -193,35 +254,42 @@ public final class Parallelism {
     @Override
     public void run() {
       while (true) {
-        awaitJob();
-        Task task = job;
-        int count = jobCount;
+        Slot slot = awaitJob();
+        slot.users.incrementAndGet();
         try {
-          if (id < helpers) {
-            if (pinned) {
-              task.run(id + 1);
-            } else {
-              drain(task, count);
+          if (current == slot) { // still the same job, so its fields are the ones published
+            served = slot;
+            servedSeq = slot.seq;
+            if (id < slot.helpers) {
+              if (slot.pinned) {
+                if (slot.claimPinned(id + 1)) {
+                  slot.runTask(id + 1);
+                }
+              } else {
+                slot.drain(false);
+              }
             }
           }
-        } catch (Throwable t) {
-          FAILURE.compareAndSet(null, t);
+        } finally {
+          slot.users.decrementAndGet();
         }
-        PENDING.decrementAndGet();
       }
     }
 
-    private void awaitJob() {
+    private Slot awaitJob() {
       long idleSince = System.nanoTime();
       for (int spins = 1; ; spins++) {
-        long g = generation;
-        if (g != seen) {
-          seen = g;
-          return;
+        Slot slot = current;
+        if (slot != null && (slot != served || slot.seq != servedSeq)) {
+          return slot;
+        }
+        if ((spins & 255) == 0) {
+          Thread.yield(); // lets a thread that shares this core run (the OS may place both on one)
         }
         if ((spins & 63) == 0 && System.nanoTime() - idleSince > SPIN_NANOS) {
           parked = true;
-          if (generation == seen) { // re-check after announcing: the owner unparks parked workers
+          Slot again = current;
+          if (again == null || (again == served && again.seq == servedSeq)) { // re-check after announcing: the owner unparks parked workers
             LockSupport.park(this);
           }
           parked = false;
