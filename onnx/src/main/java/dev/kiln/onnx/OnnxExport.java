@@ -1,21 +1,16 @@
 package dev.kiln.onnx;
 
-import dev.kiln.runtime.io.AtomicFiles;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
-import dev.kiln.runtime.io.SafeTensors;
-import dev.kiln.runtime.io.SafeTensorsFile;
+import dev.kiln.runtime.io.AtomicFiles;
 import dev.kiln.runtime.model.CompiledModel;
 import dev.kiln.runtime.model.Model;
 import dev.kiln.runtime.model.ModelSpec;
 import dev.kiln.runtime.model.ParamSpec;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Objects;
 import java.util.Properties;
 
@@ -79,7 +74,7 @@ public final class OnnxExport {
   public static void write(Model model, Path file) throws IOException {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(file, "file");
-    write(model.spec(), weights(model), file);
+    write(model.spec(), model.parameters(), file);
   }
 
   /**
@@ -104,11 +99,7 @@ public final class OnnxExport {
    */
   public static ModelProto toModelProto(Model model) {
     Objects.requireNonNull(model, "model");
-    try {
-      return toModelProto(model.spec(), weights(model));
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not read the weights of " + model.spec().network(), e);
-    }
+    return toModelProto(model.spec(), model.parameters());
   }
 
   /**
@@ -170,35 +161,6 @@ public final class OnnxExport {
 
   private static StringStringEntryProto entry(String key, String value) {
     return StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
-  }
-
-  /**
-   * The model's parameter arena: {@link CompiledModel#parameters()} for generated networks, otherwise
-   * read back from the safetensors file {@link Model#save} writes to a temporary file.
-   */
-  private static float[] weights(Model model) throws IOException {
-    if (model instanceof CompiledModel compiled) {
-      return compiled.parameters();
-    }
-    ModelSpec spec = model.spec();
-    Path temp = Files.createTempFile("kiln-onnx-weights", ".safetensors");
-    try {
-      model.save(temp);
-      float[] arena = new float[spec.parameterCount()];
-      try (SafeTensorsFile f = SafeTensors.read(temp)) {
-        for (ParamSpec p : spec.parameters()) {
-          if (!Arrays.equals(f.shape(p.name()), p.shape())) {
-            throw new IllegalStateException(
-                spec.network() + " saved tensor " + p.name() + " with shape " + Arrays.toString(f.shape(p.name()))
-                    + ", but its spec says " + Arrays.toString(p.shape()));
-          }
-          f.readInto(p.name(), arena, p.offset());
-        }
-      }
-      return arena;
-    } finally {
-      Files.deleteIfExists(temp);
-    }
   }
 
   private static String producerVersion() {

@@ -103,9 +103,9 @@ class OnnxExportBadInputTest {
   }
 
   @Test
-  void modelThatIsNotACompiledModelIsExportedThroughItsSavedWeights() throws Exception {
+  void modelThatIsNotACompiledModelIsExportedThroughTheModelInterface() throws Exception {
     DigitsModel real = new DigitsModel(99);
-    // Only the Model interface: the exporter must get the weights through save().
+    // Only the Model interface: the exporter must get the weights through Model.parameters().
     Model wrapper =
         (Model)
             Proxy.newProxyInstance(

@@ -1,7 +1,7 @@
 package dev.kiln.report;
 
-import dev.kiln.runtime.io.AtomicFiles;
 import dev.kiln.runtime.data.Dataset;
+import dev.kiln.runtime.io.AtomicFiles;
 import dev.kiln.runtime.model.CompiledModel;
 import dev.kiln.runtime.model.Model;
 import dev.kiln.runtime.model.ModelSpec;
