@@ -7,7 +7,7 @@ import dev.kiln.runtime.kernels.Backend;
 * {@code m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g²; p -= lr/(1-β1^t) · m / (√v/√(1-β2^t) + eps)}.
 * Weight decay is L2 ({@code g += wd·p}) for Adam, or decoupled ({@code p *= 1 - lr·wd} first) for AdamW.
 */
-public final class Adam implements Optimizer {
+public final class Adam extends BaseOptimizer {
   private final float beta1;
   private final float beta2;
   private final float eps;
@@ -15,12 +15,10 @@ public final class Adam implements Optimizer {
   private final boolean decoupled;
   private final float[] m;
   private final float[] v;
-  private float lr;
-  private long steps;
 
   /** @param decoupledWeightDecay true for AdamW */
   public Adam(int size, float lr, float beta1, float beta2, float eps, float weightDecay, boolean decoupledWeightDecay) {
-    this.lr = lr;
+    super(lr);
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.eps = eps;
@@ -31,23 +29,13 @@ public final class Adam implements Optimizer {
   }
 
   @Override
-  public void step(float[] params, float[] grads, int offset, int length) {
-    OptimizerLoops.checkRange(params, grads, offset, length, m.length);
-    update(params, grads, offset, length, steps + 1);
-    steps++;
+  int stateLength() {
+    return m.length;
   }
 
   @Override
-  public void step(float[] params, float[] grads, int[] ranges) {
-    OptimizerLoops.checkRanges(params, grads, ranges, m.length);
-    for (int r = 0; r < ranges.length; r += 2) {
-      update(params, grads, ranges[r], ranges[r + 1], steps + 1);
-    }
-    steps++;
-  }
-
-  /** The update of step {@code t} over one range. */
-  private void update(float[] params, float[] grads, int offset, int length, long t) {
+  void update(float[] params, float[] grads, int offset, int length) {
+    long t = steps + 1;
     // Scalars in double, as PyTorch computes them on the host in Python floats.
     double bc1 = 1 - Math.pow(beta1, t);
     double bc2 = 1 - Math.pow(beta2, t);
@@ -60,29 +48,6 @@ public final class Adam implements Optimizer {
     } else {
       OptimizerLoops.adam(params, grads, m, v, offset, length, beta1, beta2, eps, stepSize, invSqrtBc2, decay, l2);
     }
-  }
-
-  @Override
-  public float learningRate() {
-    return lr;
-  }
-
-  @Override
-  public void setLearningRate(float lr) {
-    this.lr = lr;
-  }
-
-  @Override
-  public long steps() {
-    return steps;
-  }
-
-  @Override
-  public void setSteps(long steps) {
-    if (steps < 0) {
-      throw new IllegalArgumentException("steps must be at least 0, got " + steps);
-    }
-    this.steps = steps;
   }
 
   @Override
