@@ -76,12 +76,12 @@ public final class EpochOrder {
             copyRows(d, order, start, 0, count, xDst, xOff, labelDst, targetDst);
             return;
         }
-        GatherJob job = GatherJob.acquire();
+        GatherJob job = GatherJob.CACHE.acquire();
         try {
             job.set(d, order, start, count, slices, xDst, xOff, labelDst, targetDst);
             Parallelism.forEach(slices, job);
         } finally {
-            job.release();
+            GatherJob.CACHE.release(job);
         }
     }
 
@@ -114,12 +114,11 @@ public final class EpochOrder {
 
     /**
      * A batch copy split into one slice of rows per thread (the rows are scattered over the data set,
-     * so one core waits on memory most of the time), as a reusable task: one per calling thread, so
-     * it allocates nothing.
+     * so one core waits on memory most of the time), as a reusable task (see
+     * {@link Parallelism.TaskCache}).
      */
-    private static final class GatherJob implements Parallelism.Task {
-        private static final ThreadLocal<GatherJob> CACHE = ThreadLocal.withInitial(GatherJob::new);
-        private boolean busy;
+    private static final class GatherJob implements Parallelism.ReusableTask {
+        static final Parallelism.TaskCache<GatherJob> CACHE = new Parallelism.TaskCache<>(GatherJob::new);
         private Dataset d;
         private int[] order;
         private int start;
@@ -129,15 +128,6 @@ public final class EpochOrder {
         private int xOff;
         private int[] labelDst;
         private float[] targetDst;
-
-        static GatherJob acquire() {
-            GatherJob cached = CACHE.get();
-            if (cached.busy) {
-                return new GatherJob();
-            }
-            cached.busy = true;
-            return cached;
-        }
 
         void set(Dataset d, int[] order, int start, int count, int slices, float[] xDst, int xOff,
                  int[] labelDst, float[] targetDst) {
@@ -152,8 +142,8 @@ public final class EpochOrder {
             this.targetDst = targetDst;
         }
 
-        void release() {
-            busy = false;
+        @Override
+        public void clear() {
             d = null;
             order = null;
             xDst = null;

@@ -5,6 +5,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
 * A fixed pool of daemon worker threads, created lazily, that kernels split independent output tiles over.
@@ -30,6 +31,55 @@ public final class Parallelism {
   @FunctionalInterface
   public interface Task {
     void run(int index);
+  }
+
+  /** A task object that is filled in, run as one job, and cleared, over and over. */
+  public interface ReusableTask extends Task {
+    /** Drops the references of the last job, so the task does not keep its arrays alive. */
+    void clear();
+  }
+
+  /**
+   * One reusable task object per calling thread, so a parallel job allocates nothing (a capturing
+   * lambda would allocate on every call). {@link #acquire} hands out this thread's instance, or a
+   * fresh one when that instance is already in use (a kernel called from inside one of its tasks).
+   */
+  public static final class TaskCache<T extends ReusableTask> {
+    private static final class Entry<T> {
+      final T task;
+      boolean busy;
+
+      Entry(T task) {
+        this.task = task;
+      }
+    }
+
+    private final Supplier<T> factory;
+    private final ThreadLocal<Entry<T>> local;
+
+    public TaskCache(Supplier<T> factory) {
+      this.factory = factory;
+      this.local = ThreadLocal.withInitial(() -> new Entry<>(factory.get()));
+    }
+
+    /** This thread's task object; give it back with {@link #release}. */
+    public T acquire() {
+      Entry<T> e = local.get();
+      if (e.busy) {
+        return factory.get(); // re-entered from inside a task: rare, not worth sharing
+      }
+      e.busy = true;
+      return e.task;
+    }
+
+    /** Clears {@code task} and, if it is this thread's cached one, makes it available again. */
+    public void release(T task) {
+      task.clear();
+      Entry<T> e = local.get();
+      if (e.task == task) {
+        e.busy = false;
+      }
+    }
   }
 
   private static volatile int threads = initialThreads();
@@ -178,8 +228,10 @@ public final class Parallelism {
       this.count = count;
       this.helpers = helpers;
       this.pinned = pinned && count <= claimed.length();
-      for (int i = 0; i < Math.min(count, claimed.length()); i++) {
-        claimed.set(i, 0);
+      if (this.pinned) { // only pinned jobs use the claim flags
+        for (int i = 0; i < count; i++) {
+          claimed.set(i, 0);
+        }
       }
       failure.set(null);
       done.set(0);

@@ -126,13 +126,13 @@ final class VectorKernels {
     chunks = Math.max(1, Math.min((n + NR - 1) / NR, chunks));
     int chunkWidth = ((n + chunks - 1) / chunks + NR - 1) / NR * NR;
     int chunkCount = (n + chunkWidth - 1) / chunkWidth;
-    GemmJob job = GemmJob.acquire();
+    GemmJob job = GemmJob.CACHE.acquire();
     try {
       job.set(m, n, k, bh, chunkCount, chunkWidth, a, aOff, ars, acs, b, bOff, c, cOff, acc, bias, biasOff,
           epi, act, alpha, y, yOff, z, zOff, mask, maskOff);
       Parallelism.forEach(bands * chunkCount, job);
     } finally {
-      job.release();
+      GemmJob.CACHE.release(job);
     }
     if (chunkCount > 1 && epi == EPI_FORWARD && act == Activation.SOFTMAX) {
       for (int r = 0; r < m; r++) {
@@ -161,30 +161,17 @@ final class VectorKernels {
     return (bh + 2 * MR - 1) / (2 * MR) * (2 * MR);
   }
 
-  /**
-   * The arguments of one parallel GEMM, as a reusable task: one per calling thread, so a parallel
-   * call allocates nothing (a capturing lambda would allocate on every call).
-   */
-  private static final class GemmJob implements Parallelism.Task {
-    private static final ThreadLocal<GemmJob> CACHE = ThreadLocal.withInitial(GemmJob::new);
-    private boolean busy;
+  /** The arguments of one parallel GEMM, as a reusable task (see {@link Parallelism.TaskCache}). */
+  private static final class GemmJob implements Parallelism.ReusableTask {
+    static final Parallelism.TaskCache<GemmJob> CACHE = new Parallelism.TaskCache<>(GemmJob::new);
     private int m, n, k, bh, chunkCount, chunkWidth, aOff, ars, acs, bOff, cOff, biasOff, epi, yOff, zOff, maskOff;
     private float[] a, b, c, bias, y, z, mask;
     private boolean acc;
     private Activation act;
     private float alpha;
 
-    static GemmJob acquire() {
-      GemmJob cached = CACHE.get();
-      if (cached.busy) {
-        return new GemmJob(); // re-entered from inside a task: rare, not worth sharing
-      }
-      cached.busy = true;
-      return cached;
-    }
-
-    void release() {
-      busy = false;
+    @Override
+    public void clear() {
       a = b = c = bias = y = z = mask = null;
     }
 

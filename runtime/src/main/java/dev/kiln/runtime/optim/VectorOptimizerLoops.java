@@ -25,12 +25,12 @@ final class VectorOptimizerLoops {
       sgdSlice(p, g, buf, offset, length, lr, momentum, nesterov, wd, first);
       return;
     }
-    Job job = Job.acquire();
+    Job job = Job.CACHE.acquire();
     try {
       job.sgd(p, g, buf, offset, length, slices, lr, momentum, nesterov, wd, first);
       Parallelism.forEach(slices, job);
     } finally {
-      job.release();
+      Job.CACHE.release(job);
     }
   }
 
@@ -41,12 +41,12 @@ final class VectorOptimizerLoops {
       adamSlice(p, g, m, v, offset, length, beta1, beta2, eps, stepSize, invSqrtBc2, decay, l2);
       return;
     }
-    Job job = Job.acquire();
+    Job job = Job.CACHE.acquire();
     try {
       job.adam(p, g, m, v, offset, length, slices, beta1, beta2, eps, stepSize, invSqrtBc2, decay, l2);
       Parallelism.forEach(slices, job);
     } finally {
-      job.release();
+      Job.CACHE.release(job);
     }
   }
 
@@ -56,28 +56,18 @@ final class VectorOptimizerLoops {
 
   /**
    * One optimizer update split into contiguous slices (elementwise, so the split cannot change a
-   * result), as a reusable task: one per calling thread, so a parallel update allocates nothing.
+   * result), as a reusable task (see {@link Parallelism.TaskCache}).
    */
-  private static final class Job implements Parallelism.Task {
-    private static final ThreadLocal<Job> CACHE = ThreadLocal.withInitial(Job::new);
-    private boolean busy;
+  private static final class Job implements Parallelism.ReusableTask {
+    static final Parallelism.TaskCache<Job> CACHE = new Parallelism.TaskCache<>(Job::new);
     private boolean isAdam;
     private float[] p, g, m, v, buf;
     private int offset, length, slices;
     private float beta1, beta2, eps, stepSize, invSqrtBc2, decay, l2, lr, momentum, wd;
     private boolean nesterov, first;
 
-    static Job acquire() {
-      Job cached = CACHE.get();
-      if (cached.busy) {
-        return new Job();
-      }
-      cached.busy = true;
-      return cached;
-    }
-
-    void release() {
-      busy = false;
+    @Override
+    public void clear() {
       p = g = m = v = buf = null;
     }
 
