@@ -20,9 +20,11 @@ import jdk.incubator.vector.VectorSpecies;
 * or thread computes it, so results do not depend on the thread count or the tile split.
 */
 final class VectorKernels {
-  static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  static final VectorSpecies<Float> S = VectorShape.FLOAT;
   static final int L = S.length();
-  /** Rows of a micro-tile. */
+  /** Rows of the main register tile: 8 with 32 vector registers, 6 with 16 (see {@link VectorShape}). */
+  static final int TM = VectorShape.TILE_ROWS;
+  /** Rows of the small tile that takes the rows left over by TM-row tiles. */
   private static final int MR = 4;
   /** Columns of a micro-tile: two vectors. */
   private static final int NR = 2 * L;
@@ -145,7 +147,7 @@ final class VectorKernels {
    * Rows per band. Up to MB·threads rows: MB (small batches are split by columns instead). Above
    * that: bands of at most about MB_MAX rows (every band packs each KC×NR panel of B it uses, so taller
    * bands read B fewer times), as many as a multiple of the thread count, at least two per thread,
-   * and of equal height rounded up to whole 8-row tiles, so the threads finish together
+   * and of equal height rounded up to whole TM-row tiles, so the threads finish together
    * (784 rows on 2 threads: 200, 200, 200, 184 rather than 256, 256, 256, 16).
    */
   static int bandHeight(int m, int threads) {
@@ -158,7 +160,7 @@ final class VectorKernels {
       bands = (bands + threads - 1) / threads * threads;
     }
     int bh = (m + bands - 1) / bands;
-    return (bh + 2 * MR - 1) / (2 * MR) * (2 * MR);
+    return (bh + TM - 1) / TM * TM;
   }
 
   /** The arguments of one parallel GEMM, as a reusable task (see {@link Parallelism.TaskCache}). */
@@ -216,18 +218,20 @@ final class VectorKernels {
   }
 
   /**
-   * Rows [i0,i1) × columns [j0,j1) of C[m,n] (a band of at most MB_MAX rows). Rows in whole MR-row
-   * tiles run through the 4-row kernels over NR-wide strips of B, packed into a contiguous KC×NR panel
-   * when several tiles share it (a row-major B with a power-of-two row stride would otherwise map every
-   * row of the strip onto the same L1 sets); the last (i1 - i0) % MR rows run through the 1-row kernels
-   * over strips up to 8 vectors wide, so even one sample keeps several independent FMA chains busy
-   * and reads each row of B as one contiguous run.
+   * Rows [i0,i1) × columns [j0,j1) of C[m,n] (a band of at most MB_MAX rows). Rows in whole TM-row
+   * tiles run through the main TM×2-vector kernels, the next whole 4-row tiles through the 4-row
+   * kernels, over NR-wide strips of B packed into a contiguous KC×NR panel when several tiles share it
+   * (a row-major B with a power-of-two row stride would otherwise map every row of the strip onto the
+   * same L1 sets); the last rows run through the 1-row kernels over strips up to 8 vectors wide, so
+   * even one sample keeps several independent FMA chains busy and reads each row of B as one
+   * contiguous run. Which main kernel runs is decided by the constant TM, so C2 folds the choice away.
    */
   private static void block(int i0, int i1, int j0, int j1, int n, int k, float[] a, int aOff, int ars, int acs,
                float[] b, int bOff, float[] c, int cOff, boolean acc, float[] bias, int biasOff,
                int epi, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff,
                float[] mask, int maskOff) {
-    int full = i0 + (i1 - i0) / MR * MR;
+    int mainEnd = i0 + (i1 - i0) / TM * TM;
+    int full = mainEnd + (i1 - mainEnd) / MR * MR;
     boolean pack = full - i0 >= 2 * MR && k > 1;
     float[] panel = pack ? panelScratch() : null;
     int pc = 0;
@@ -248,15 +252,13 @@ final class VectorKernels {
             ldb = NR;
           }
           for (int i = i0; i < full; ) {
-            int h = i + 2 * MR <= full ? 2 * MR : MR;
-            if (h == 2 * MR && w == NR) {
-              k8x2(kc, a, aOff + i * ars + pc * acs, ars, acs, bp, bi, ldb, c, cOff + i * n + j, n,
-                  init, bias, biasOff + j);
+            int h = i < mainEnd ? TM : MR;
+            int ai = aOff + i * ars + pc * acs;
+            int ci = cOff + i * n + j;
+            if (h == TM) {
+              tileMain(w, kc, a, ai, ars, acs, bp, bi, ldb, c, ci, n, init, bias, biasOff + j);
             } else {
-              for (int r = 0; r < h; r += MR) {
-                tile4(w, kc, a, aOff + (i + r) * ars + pc * acs, ars, acs, bp, bi, ldb, c, cOff + (i + r) * n + j, n,
-                    init, bias, biasOff + j);
-              }
+              tile4(w, kc, a, ai, ars, acs, bp, bi, ldb, c, ci, n, init, bias, biasOff + j);
             }
             if (last && epi != EPI_NONE) {
               epilogue(i * n + j, h, w, n, c, cOff, epi, act, alpha, y, yOff, z, zOff, mask, maskOff);
@@ -303,6 +305,30 @@ final class VectorKernels {
       int dst = p * NR;
       FloatVector.fromArray(S, b, src).intoArray(panel, dst);
       FloatVector.fromArray(S, b, src + L).intoArray(panel, dst + L);
+    }
+  }
+
+  /** A TM×w tile (w <= NR) through the main micro-kernels of this register file. */
+  private static void tileMain(int w, int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
+               float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
+    if (TM == 8) {
+      if (w == NR) {
+        k8x2(kc, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
+      } else if (w > L) {
+        k8x1(kc, L, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
+        k8x1(kc, w - L, a, ai, ars, acs, b, bi + L, ldb, c, ci + L, ldc, init, bias, bsi + L);
+      } else {
+        k8x1(kc, w, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
+      }
+    } else {
+      if (w == NR) {
+        k6x2(kc, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
+      } else if (w > L) {
+        k6x1(kc, L, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
+        k6x1(kc, w - L, a, ai, ars, acs, b, bi + L, ldb, c, ci + L, ldc, init, bias, bsi + L);
+      } else {
+        k6x1(kc, w, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
+      }
     }
   }
 
@@ -416,6 +442,85 @@ final class VectorKernels {
     s61.intoArray(c, ci + 6 * ldc + L);
     s70.intoArray(c, ci + 7 * ldc);
     s71.intoArray(c, ci + 7 * ldc + L);
+  }
+
+  /** C[6, 2L] (init) + Σp A(6 rows, p)·B[p, 2L]: 12 accumulators + 2 B vectors + 1 broadcast fit 16 registers. */
+  private static void k6x2(int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
+              float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
+    FloatVector s00, s01, s10, s11, s20, s21, s30, s31, s40, s41, s50, s51;
+    if (init == INIT_LOAD) {
+      s00 = FloatVector.fromArray(S, c, ci);
+      s01 = FloatVector.fromArray(S, c, ci + L);
+      s10 = FloatVector.fromArray(S, c, ci + ldc);
+      s11 = FloatVector.fromArray(S, c, ci + ldc + L);
+      s20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
+      s21 = FloatVector.fromArray(S, c, ci + 2 * ldc + L);
+      s30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
+      s31 = FloatVector.fromArray(S, c, ci + 3 * ldc + L);
+      s40 = FloatVector.fromArray(S, c, ci + 4 * ldc);
+      s41 = FloatVector.fromArray(S, c, ci + 4 * ldc + L);
+      s50 = FloatVector.fromArray(S, c, ci + 5 * ldc);
+      s51 = FloatVector.fromArray(S, c, ci + 5 * ldc + L);
+    } else if (init == INIT_BIAS) {
+      s00 = s10 = s20 = s30 = s40 = s50 = FloatVector.fromArray(S, bias, bsi);
+      s01 = s11 = s21 = s31 = s41 = s51 = FloatVector.fromArray(S, bias, bsi + L);
+    } else {
+      s00 = s01 = s10 = s11 = s20 = s21 = FloatVector.zero(S);
+      s30 = s31 = s40 = s41 = s50 = s51 = s00;
+    }
+    int a1 = ai + ars, a2 = a1 + ars, a3 = a2 + ars, a4 = a3 + ars, a5 = a4 + ars;
+    for (int p = 0; p < kc; p++) {
+      int bp = bi + p * ldb;
+      int ap = p * acs;
+      FloatVector b0 = FloatVector.fromArray(S, b, bp);
+      FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+      FloatVector x = FloatVector.broadcast(S, a[ai + ap]);
+      s00 = x.fma(b0, s00);
+      s01 = x.fma(b1, s01);
+      x = FloatVector.broadcast(S, a[a1 + ap]);
+      s10 = x.fma(b0, s10);
+      s11 = x.fma(b1, s11);
+      x = FloatVector.broadcast(S, a[a2 + ap]);
+      s20 = x.fma(b0, s20);
+      s21 = x.fma(b1, s21);
+      x = FloatVector.broadcast(S, a[a3 + ap]);
+      s30 = x.fma(b0, s30);
+      s31 = x.fma(b1, s31);
+      x = FloatVector.broadcast(S, a[a4 + ap]);
+      s40 = x.fma(b0, s40);
+      s41 = x.fma(b1, s41);
+      x = FloatVector.broadcast(S, a[a5 + ap]);
+      s50 = x.fma(b0, s50);
+      s51 = x.fma(b1, s51);
+    }
+    s00.intoArray(c, ci);
+    s01.intoArray(c, ci + L);
+    s10.intoArray(c, ci + ldc);
+    s11.intoArray(c, ci + ldc + L);
+    s20.intoArray(c, ci + 2 * ldc);
+    s21.intoArray(c, ci + 2 * ldc + L);
+    s30.intoArray(c, ci + 3 * ldc);
+    s31.intoArray(c, ci + 3 * ldc + L);
+    s40.intoArray(c, ci + 4 * ldc);
+    s41.intoArray(c, ci + 4 * ldc + L);
+    s50.intoArray(c, ci + 5 * ldc);
+    s51.intoArray(c, ci + 5 * ldc + L);
+  }
+
+  /** C[8, w] with w <= L lanes (masked): the column tail of the 8-row tile. */
+  private static void k8x1(int kc, int w, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
+              float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
+    k4x1(kc, w, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
+    k4x1(kc, w, a, ai + 4 * ars, ars, acs, b, bi, ldb, c, ci + 4 * ldc, ldc, init, bias, bsi);
+  }
+
+  /** C[6, w] with w <= L lanes (masked): the column tail of the 6-row tile. */
+  private static void k6x1(int kc, int w, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
+              float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
+    k4x1(kc, w, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
+    for (int r = 4; r < 6; r++) {
+      k1x1(kc, w, a, ai + r * ars, acs, b, bi, ldb, c, ci + r * ldc, init, bias, bsi);
+    }
   }
 
   /** C[4, 2L] (init) + Σp A(4 rows, p)·B[p, 2L]: 8 accumulators. */

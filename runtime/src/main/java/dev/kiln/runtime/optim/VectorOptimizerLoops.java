@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  * contiguous slice per thread.
  */
 final class VectorOptimizerLoops {
-  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Float> S = dev.kiln.runtime.kernels.VectorShape.FLOAT;
   private static final int L = S.length();
 
   private VectorOptimizerLoops() {}
