@@ -49,4 +49,18 @@ class DeterminismTest {
       assertArrayEquals(a.parameters(), b.parameters(), "threads=" + t);
     }
   }
+
+  @Test
+  void threadTuningSwitchesNeverChangeTheWeights() {
+    // 113 steps of 16: the tuner (on by default) runs its first trial, switching between one and two
+    // threads step by step; the kernels' results do not depend on the count, so neither do the weights.
+    Dataset d = SampleData.digits();
+    Parallelism.setThreads(1);
+    DigitsModel single = new DigitsModel(4);
+    single.train(d, TrainOptions.epochs(1).withBatchSize(16).quiet());
+    Parallelism.setThreads(2);
+    DigitsModel tuned = new DigitsModel(4);
+    tuned.train(d, TrainOptions.epochs(1).withBatchSize(16).quiet());
+    assertArrayEquals(single.parameters(), tuned.parameters());
+  }
 }

@@ -6,6 +6,7 @@ import dev.kiln.runtime.data.SplitMix64;
 import dev.kiln.runtime.io.SafeTensors;
 import dev.kiln.runtime.io.SafeTensorsFile;
 import dev.kiln.runtime.io.Tensor;
+import dev.kiln.runtime.kernels.ThreadTuner;
 import dev.kiln.runtime.optim.Optimizer;
 import dev.kiln.runtime.train.EpochStats;
 import dev.kiln.runtime.train.Evaluation;
@@ -174,7 +175,7 @@ public abstract class CompiledModel implements Model {
             resume == null ? new History() : resume.history(),
             shuffleSeed);
     this.run = run;
-    try {
+    try (ThreadTuner tuner = ThreadTuner.forCurrentThreads()) {
       run.begin(resume == null ? Map.of() : resume.callbacks());
       epochs:
       for (int epoch = firstEpoch; epoch <= options.epochs() && !run.stopRequested(); epoch++) {
@@ -185,6 +186,7 @@ public abstract class CompiledModel implements Model {
         long t0 = System.nanoTime();
         for (int b = 0; b < batches; b++) {
           run.batchBegin(b);
+          tuner.stepBegin();
           int start = b * batch;
           int n = Math.min(batch, rows - start);
           loadBatch(train, order, start, n);
@@ -200,6 +202,7 @@ public abstract class CompiledModel implements Model {
           }
           stepTrainable();
           long hits = countCorrect(n);
+          tuner.stepEnd();
           lossSum += loss;
           correct += hits;
           run.batchEnd(n, loss, hits);

@@ -1,0 +1,143 @@
+package dev.kiln.runtime.kernels;
+
+import java.util.Arrays;
+
+/**
+ * Chooses, by measurement while training runs, between the configured thread count and one thread,
+ * so that training on several threads is never slower than on one.
+ *
+ * <p>Why: on shared 2-vCPU machines a two-thread run sometimes goes slower than a one-thread run for
+ * minutes at a time, because the second vCPU is busy with something else or shares a physical core
+ * with the first (the host decides, and it changes while a run goes on). No property of the program
+ * tells these cases apart beforehand; the step time does. Every {@link #PERIOD} steps the tuner times
+ * {@link #PROBES} steps on each setting, interleaved so that a drift in the machine's speed hits both
+ * alike, and runs the rest of the period on the setting with the lower median step time. The first
+ * trial waits {@link #WARM_UP} steps for the JIT compiler. Kernel results do not depend on the thread
+ * count, so the switches never change a number, only the time.
+ *
+ * <p>Cost when the configured count is the right one: {@code PROBES} of every {@code PERIOD} steps run
+ * on one thread (about 1 % of the steps when two threads are 1.6x faster). {@code -Dkiln.threadTuning=false}
+ * turns it off; {@code =verbose} prints every decision to standard error.
+ *
+ * <p>Use: {@link #stepBegin()} and {@link #stepEnd()} around each training step, {@link #close()} at
+ * the end, which restores the configured count. Allocates nothing per step.
+ */
+public final class ThreadTuner implements AutoCloseable {
+  /** Steps between the starts of two trials. */
+  static final int PERIOD = 256;
+  /** Timed steps per setting in a trial. */
+  static final int PROBES = 6;
+  /** Steps before the first trial (JIT warm-up). */
+  static final int WARM_UP = 24;
+
+  private static final String MODE = System.getProperty("kiln.threadTuning", "true").trim();
+
+  private final int configured;
+  private final boolean active;
+  private final boolean verbose;
+  private final long[] many = new long[PROBES];
+  private final long[] one = new long[PROBES];
+  private final long[] sorted = new long[PROBES];
+  private int step;
+  private int chosen;
+  private long t0;
+  private int manySteps;
+  private int oneSteps;
+
+  private ThreadTuner(int configured, boolean active, boolean verbose) {
+    this.configured = configured;
+    this.active = active;
+    this.verbose = verbose;
+    this.chosen = configured;
+  }
+
+  /** A tuner over the current {@link Parallelism#threads()} count (inactive when it is 1 or tuning is off). */
+  public static ThreadTuner forCurrentThreads() {
+    int threads = Parallelism.threads();
+    boolean off = MODE.equalsIgnoreCase("false") || MODE.equals("0") || MODE.equalsIgnoreCase("off");
+    return new ThreadTuner(threads, threads > 1 && !off, MODE.equalsIgnoreCase("verbose"));
+  }
+
+  /** Before a training step: sets the thread count this step runs with. */
+  public void stepBegin() {
+    if (!active) {
+      return;
+    }
+    int trial = trialIndex();
+    if (trial >= 0) {
+      // Interleaved: even trial steps on one thread, odd ones on the configured count.
+      Parallelism.setThreads(trial % 2 == 0 ? 1 : configured);
+      t0 = System.nanoTime();
+    } else {
+      Parallelism.setThreads(chosen);
+    }
+  }
+
+  /** After the step begun by {@link #stepBegin()}. */
+  public void stepEnd() {
+    int trial = active ? trialIndex() : -1;
+    if (trial >= 0) {
+      long dt = System.nanoTime() - t0;
+      if (trial % 2 == 0) {
+        one[trial / 2] = dt;
+      } else {
+        many[trial / 2] = dt;
+      }
+      if (trial == 2 * PROBES - 1) {
+        decide();
+      }
+    }
+    if (Parallelism.threads() == 1) {
+      oneSteps++;
+    } else {
+      manySteps++;
+    }
+    step++;
+  }
+
+  /** Position in the current trial, or -1 outside a trial. */
+  private int trialIndex() {
+    if (step < WARM_UP) {
+      return -1;
+    }
+    int inPeriod = (step - WARM_UP) % PERIOD;
+    return inPeriod < 2 * PROBES ? inPeriod : -1;
+  }
+
+  private void decide() {
+    long medianOne = median(one);
+    long medianMany = median(many);
+    int before = chosen;
+    chosen = medianOne < medianMany ? 1 : configured;
+    if (verbose) {
+      System.err.printf("kiln: step %d: median step %.0f us on 1 thread, %.0f us on %d -> %d thread(s)%s%n",
+          step + 1, medianOne / 1e3, medianMany / 1e3, configured, chosen,
+          before != chosen ? " (changed)" : "");
+    }
+  }
+
+  private long median(long[] v) {
+    long[] s = sorted;
+    System.arraycopy(v, 0, s, 0, v.length);
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+
+  /** Steps run on one thread so far (trial steps included). */
+  public int stepsOnOneThread() {
+    return oneSteps;
+  }
+
+  /** Steps run on the configured count so far (trial steps included). */
+  public int stepsOnConfiguredThreads() {
+    return manySteps;
+  }
+
+  /** Restores the configured thread count. */
+  @Override
+  public void close() {
+    if (active) {
+      Parallelism.setThreads(configured);
+    }
+  }
+}

@@ -1,0 +1,100 @@
+package dev.kiln.runtime.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ThreadTunerTest {
+  private int saved;
+
+  @BeforeEach
+  void save() {
+    saved = Parallelism.threads();
+  }
+
+  @AfterEach
+  void restore() {
+    Parallelism.setThreads(saved);
+  }
+
+  /** A fake training step that takes {@code oneMicros} on one thread and {@code manyMicros} on more. */
+  private static void fakeStep(long oneMicros, long manyMicros) {
+    long end = System.nanoTime() + 1000 * (Parallelism.threads() == 1 ? oneMicros : manyMicros);
+    while (System.nanoTime() < end) {
+      Thread.onSpinWait();
+    }
+  }
+
+  /** Runs {@code steps} fake steps and returns the thread count of each. */
+  private static int[] run(int steps, long oneMicros, long manyMicros) {
+    int[] used = new int[steps];
+    try (ThreadTuner tuner = ThreadTuner.forCurrentThreads()) {
+      for (int s = 0; s < steps; s++) {
+        tuner.stepBegin();
+        used[s] = Parallelism.threads();
+        fakeStep(oneMicros, manyMicros);
+        tuner.stepEnd();
+      }
+      assertEquals(steps, tuner.stepsOnOneThread() + tuner.stepsOnConfiguredThreads());
+    }
+    return used;
+  }
+
+  private static int firstAfterTrial() {
+    return ThreadTuner.WARM_UP + 2 * ThreadTuner.PROBES;
+  }
+
+  @Test
+  void fallsBackToOneThreadWhenOneIsFaster() {
+    Parallelism.setThreads(2);
+    int steps = firstAfterTrial() + 20;
+    int[] used = run(steps, 150, 600);
+    for (int s = 0; s < ThreadTuner.WARM_UP; s++) {
+      assertEquals(2, used[s], "warm-up step " + s + " runs on the configured count");
+    }
+    for (int s = firstAfterTrial(); s < steps; s++) {
+      assertEquals(1, used[s], "step " + s + " after the trial");
+    }
+    assertEquals(2, Parallelism.threads(), "close() restores the configured count");
+  }
+
+  @Test
+  void keepsTheConfiguredCountWhenItIsFaster() {
+    Parallelism.setThreads(2);
+    int steps = firstAfterTrial() + 20;
+    int[] used = run(steps, 600, 150);
+    int ones = 0;
+    for (int s = 0; s < steps; s++) {
+      ones += used[s] == 1 ? 1 : 0;
+    }
+    assertEquals(ThreadTuner.PROBES, ones, "only the trial's one-thread probes run on one thread");
+    for (int s = firstAfterTrial(); s < steps; s++) {
+      assertEquals(2, used[s], "step " + s + " after the trial");
+    }
+  }
+
+  @Test
+  void trialsRecurEveryPeriodAndInterleave() {
+    Parallelism.setThreads(2);
+    int steps = ThreadTuner.WARM_UP + ThreadTuner.PERIOD + 2 * ThreadTuner.PROBES;
+    int[] used = run(steps, 600, 150);
+    for (int trialStart : new int[] {ThreadTuner.WARM_UP, ThreadTuner.WARM_UP + ThreadTuner.PERIOD}) {
+      for (int i = 0; i < 2 * ThreadTuner.PROBES; i++) {
+        assertEquals(i % 2 == 0 ? 1 : 2, used[trialStart + i], "trial step " + i + " at " + trialStart);
+      }
+    }
+  }
+
+  @Test
+  void inactiveOnOneThread() {
+    Parallelism.setThreads(1);
+    int[] used = run(firstAfterTrial() + 4, 100, 100);
+    for (int u : used) {
+      assertEquals(1, u);
+    }
+    assertTrue(Parallelism.threads() == 1);
+  }
+}
