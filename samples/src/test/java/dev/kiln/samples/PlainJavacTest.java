@@ -1,24 +1,22 @@
 package dev.kiln.samples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The promise without Maven: {@code javac -processorpath kiln-processor.jar -cp
- * kiln-dsl.jar:kiln-runtime.jar} compiles a network, and {@code java} trains it.
+ * The promise without Maven, as the README's "With plain javac" section gives it: {@code javac
+ * -processorpath kiln-processor-<version>.jar -cp kiln-dsl-<version>.jar:kiln-runtime-<version>.jar}
+ * compiles {@code examples/plain-javac/src/demo/Xor.java} without {@code --add-modules}, and {@code
+ * java --add-modules jdk.incubator.vector} trains it with only the runtime jar on the class path.
  */
 class PlainJavacTest {
   @TempDir Path dir;
@@ -30,54 +28,43 @@ class PlainJavacTest {
   }
 
   @Test
-  void plainJavacWithTheProcessorJarCompilesAndRunsANetwork() throws Exception {
-    Path src = Files.createDirectories(dir.resolve("src/demo"));
-    Files.writeString(
-        src.resolve("Xor.java"),
-        """
-        package demo;
-
-        import dev.kiln.dsl.*;
-        import dev.kiln.runtime.data.Dataset;
-        import dev.kiln.runtime.train.TrainOptions;
-
-        @Network(inputs = 2, loss = Loss.BINARY_CROSS_ENTROPY, learningRate = 0.05, batchSize = 4, seed = 1)
-        public class Xor {
-          @Dense(units = 8, activation = Activation.TANH) Layer hidden;
-          @Dense(units = 1, activation = Activation.SIGMOID) Layer out;
-
-          public static void main(String[] args) {
-            Dataset xor = Dataset.classification("xor", new float[] {0, 0, 0, 1, 1, 0, 1, 1}, 4, 2, new int[] {0, 1, 1, 0}, 2);
-            XorModel model = new XorModel();
-            model.train(xor, TrainOptions.epochs(300).quiet());
-            System.out.println("accuracy " + model.evaluate(xor).accuracy());
-          }
-        }
-        """);
+  void theReadmeCommandsCompileAndRunTheXorExample() throws Exception {
+    Path source = Path.of(System.getProperty("kiln.plainJavacSource", "(kiln.plainJavacSource not set)"));
+    assertTrue(Files.isRegularFile(source), "the README's example must exist: " + source);
     Path classes = Files.createDirectories(dir.resolve("classes"));
     String cp = jar("kiln.dslJar") + java.io.File.pathSeparator + jar("kiln.runtimeJar");
-    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int rc =
-        javac.run(
-            null, err, err,
+    // javac in its own process, as on the command line: an in-process compiler would load the
+    // processor from this test's class path before looking at -processorpath.
+    Path bin = Path.of(System.getProperty("java.home"), "bin");
+    ProcessResult compiled =
+        run(
+            bin.resolve("javac").toString(),
             "-processorpath", jar("kiln.processorJar"),
             "-cp", cp,
-            "--add-modules", "jdk.incubator.vector",
             "-d", classes.toString(),
-            "-s", Files.createDirectories(dir.resolve("generated")).toString(),
-            src.resolve("Xor.java").toString());
-    assertEquals(0, rc, "javac failed:\n" + err.toString(StandardCharsets.UTF_8));
-    assertTrue(Files.exists(dir.resolve("generated/demo/XorModel.java")), "XorModel.java must be generated");
+            source.toString());
+    // No --add-modules: the user's code never names a Vector API type, so javac does not need it.
+    assertEquals(0, compiled.exitCode(), "javac failed:\n" + compiled.output());
+    assertFalse(compiled.output().contains("warning"), "javac warned:\n" + compiled.output());
+    assertTrue(Files.exists(classes.resolve("demo/XorModel.java")), "XorModel.java must be generated beside the classes");
 
-    String javaExe = ProcessHandle.current().info().command().orElseThrow();
-    List<String> cmd = new ArrayList<>(List.of(javaExe, "--add-modules", "jdk.incubator.vector", "-cp",
-        classes + java.io.File.pathSeparator + cp, "demo.Xor"));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the trained program must finish");
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, p.exitValue(), out);
-    assertTrue(out.contains("accuracy 1.0"), "XOR must be learned: " + out);
+    // Run time needs the runtime jar only: the annotations have source retention and the
+    // generated model does not refer to kiln-dsl.
+    ProcessResult ran =
+        run(bin.resolve("java").toString(), "--add-modules", "jdk.incubator.vector",
+            "-cp", classes + java.io.File.pathSeparator + jar("kiln.runtimeJar"), "demo.Xor");
+    assertEquals(0, ran.exitCode(), ran.output());
+    assertTrue(ran.output().contains("accuracy 1.0"), "XOR must be learned: " + ran.output());
+    assertFalse(ran.output().contains("scalar kernels"), "must run on the Vector API: " + ran.output());
+  }
+
+  private record ProcessResult(int exitCode, String output) {}
+
+  private static ProcessResult run(String... command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    byte[] output = p.getInputStream().readAllBytes(); // until the process closes its output
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "must finish: " + String.join(" ", command));
+    return new ProcessResult(p.exitValue(), new String(output, StandardCharsets.UTF_8));
   }
 
   @Test
