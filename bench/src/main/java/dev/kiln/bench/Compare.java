@@ -41,7 +41,7 @@ public final class Compare {
     Parallelism.setThreads(threads);
 
     System.out.println(machine(threads));
-    emit("peak fp32 fma", "GFLOP/s", PeakProbe.measure(threads, 3), 0);
+    emit("peak fp32 fma", "GFLOP/s", PeakProbe.measure(threads, 10), 0);
 
     int[][] shapes = {{128, 784, 256}, {128, 256, 128}, {1024, 1024, 1024}};
     for (int[] s : shapes) {

@@ -37,6 +37,7 @@ public final class PeakProbe {
   /** The chain counts probed; the peak is the best of them. */
   static final int[] CHAIN_COUNTS = {12, 16};
   private static final long ITERATIONS = 20_000_000L;
+  private static final long WARM_UP_NANOS = 1_000_000_000L;
 
   private PeakProbe() {}
 
@@ -51,12 +52,16 @@ public final class PeakProbe {
 
   /** Peak GFLOP/s with {@code threads} threads and {@code chains} FMA chains, best of {@code repeats} timed runs. */
   static double measure(int threads, int repeats, int chains) throws Exception {
+    // Warm-up for a second, not one run: a run lasts ~50 ms, and while C2 still compiles the probe
+    // in the background it takes a core from a probe thread (with 2 cores and 2 threads this read
+    // ~15 % low when the peak was the first thing a JVM measured).
+    long warmEnd = System.nanoTime() + WARM_UP_NANOS;
+    for (int r = 0; r < 2 || System.nanoTime() < warmEnd; r++) {
+      once(threads, chains);
+    }
     double best = 0;
-    for (int r = 0; r < repeats + 1; r++) { // the first run is warm-up
-      double g = once(threads, chains);
-      if (r > 0) {
-        best = Math.max(best, g);
-      }
+    for (int r = 0; r < repeats; r++) {
+      best = Math.max(best, once(threads, chains));
     }
     return best;
   }
