@@ -1,13 +1,19 @@
 package dev.kiln.bench;
 
+import dev.kiln.onnx.OnnxExport;
 import dev.kiln.runtime.data.Dataset;
 import dev.kiln.runtime.data.FashionMnist;
 import dev.kiln.runtime.kernels.Gemm;
 import dev.kiln.runtime.kernels.Parallelism;
+import dev.kiln.runtime.kernels.VectorShape;
 import dev.kiln.runtime.train.EpochStats;
 import dev.kiln.runtime.train.History;
 import dev.kiln.runtime.train.TrainOptions;
 import dev.kiln.samples.FashionMlpModel;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -16,8 +22,14 @@ import java.util.SplittableRandom;
  * object per line on stdout ({@code {"workload": ..., "unit": ..., "value": ..., "flops": ...}}).
  * The script runs the PyTorch half with the same shapes and data and joins the two.
  *
- * <p>Run: {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar
- * dev.kiln.bench.Compare [threads] [train-epochs] [workload-prefix]}
+ * <p>The first line describes the machine ({@code {"machine": {...}}}: the vector species and
+ * register count the kernels were tiled for, HotSpot's {@code UseAVX}, the CPU model, the JVM and
+ * the thread count). After Kiln's inference rows, the same trained FashionMlp is exported to ONNX
+ * and ONNX Runtime runs the inference rows with 1 and with {@code threads} intra-op threads; its
+ * rows carry {@code "engine": "onnxruntime"} and a {@code "config"}.
+ *
+ * <p>Run: {@code java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp
+ * bench/target/benchmarks.jar dev.kiln.bench.Compare [threads] [train-epochs] [workload-prefix]}
  */
 public final class Compare {
   private Compare() {}
@@ -28,7 +40,8 @@ public final class Compare {
     String only = args.length > 2 ? args[2] : ""; // run only the workloads whose name starts with this
     Parallelism.setThreads(threads);
 
-    emit("peak fp32 fma", "GFLOP/s", PeakProbe.measure(threads, 3), 0);
+    System.out.println(machine(threads));
+    emit("peak fp32 fma", "GFLOP/s", PeakProbe.measure(threads, 10), 0);
 
     int[][] shapes = {{128, 784, 256}, {128, 256, 128}, {1024, 1024, 1024}};
     for (int[] s : shapes) {
@@ -58,8 +71,106 @@ public final class Compare {
       Parallelism.setThreads(threads);
       emit("FashionMlp train scaling 1->" + threads + " threads", "x", rate / single, 0);
     }
-    emit("FashionMlp latency b1", "us", EndToEnd.latencyMicros(train, 20000), 0);
-    emit("FashionMlp inference b128", "samples/s", EndToEnd.batchThroughput(train, 128), 0);
+    // The trained model, so ONNX Runtime below runs exactly the network Kiln ran.
+    emit("FashionMlp latency b1", "us", EndToEnd.latencyMicros(model, train, 20000), 0);
+    emit("FashionMlp inference b128", "samples/s", EndToEnd.batchThroughput(model, train, 128), 0);
+    onnxRuntime(model, train, threads);
+  }
+
+  /**
+   * ONNX Runtime on the inference rows, after Kiln's (never overlapping them), with 1 and with
+   * {@code threads} intra-op threads; the script credits it with its better setting per row. The
+   * exported graph is checked to give Kiln's outputs first.
+   */
+  private static void onnxRuntime(FashionMlpModel model, Dataset data, int threads) throws Exception {
+    Path file = Files.createTempFile("kiln-compare-fashion-mlp", ".onnx");
+    try {
+      OnnxExport.write(model, file);
+      int inputs = model.spec().inputs();
+      int outputs = model.spec().outputs();
+      int[] settings = threads > 1 ? new int[] {1, threads} : new int[] {1};
+      for (int intra : settings) {
+        try (OnnxRuntimePeer ort = new OnnxRuntimePeer(file, intra, inputs, outputs)) {
+          checkSameOutputs(model, ort, data, inputs, outputs);
+          String config = "ONNX Runtime " + ort.version() + ", intra-op threads " + intra;
+          emitPeer("onnxruntime", config, "FashionMlp latency b1", "us", ort.latencyMicros(data, 20000));
+          emitPeer("onnxruntime", config, "FashionMlp inference b128", "samples/s", ort.batchThroughput(data, 128));
+        }
+      }
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  /** Fails unless ONNX Runtime's outputs for the first 128 rows match Kiln's to 1e-4. */
+  private static void checkSameOutputs(FashionMlpModel model, OnnxRuntimePeer ort, Dataset data, int inputs, int outputs)
+      throws Exception {
+    int rows = 128;
+    float[] x = java.util.Arrays.copyOf(data.features(), rows * inputs);
+    float[] kiln = new float[rows * outputs];
+    model.predict(x, rows, kiln);
+    float[] peer = ort.outputs(x, rows);
+    for (int i = 0; i < kiln.length; i++) {
+      if (!(Math.abs(kiln[i] - peer[i]) <= 1e-4f)) {
+        throw new IllegalStateException("ONNX Runtime's output " + i + " is " + peer[i] + ", Kiln's " + kiln[i]);
+      }
+    }
+  }
+
+  /**
+   * The machine line: vector species and lanes, the register count and GEMM tile Kiln assumed,
+   * HotSpot's UseAVX, the CPU model, the JVM and the thread count, as one JSON object.
+   */
+  static String machine(int threads) {
+    return String.format(Locale.ROOT,
+        "{\"machine\": {\"vector_bits\": %d, \"lanes\": %d, \"registers\": %d, \"gemm_tile\": \"%dx2\", "
+            + "\"use_avx\": %d, \"cpu\": \"%s\", \"os_arch\": \"%s\", \"jvm\": \"%s\", \"threads\": %d, "
+            + "\"cores\": %d, \"describe\": \"%s\"}}",
+        VectorShape.FLOAT.vectorBitSize(), VectorShape.FLOAT.length(), VectorShape.REGISTERS, VectorShape.TILE_ROWS,
+        useAvx(), jsonEscape(cpuModel()), jsonEscape(System.getProperty("os.arch", "?")),
+        jsonEscape(System.getProperty("java.vm.name", "") + " " + Runtime.version()), threads,
+        Runtime.getRuntime().availableProcessors(), jsonEscape(VectorShape.describe()));
+  }
+
+  /** HotSpot's {@code UseAVX} (3: AVX-512 in use, 2: AVX2), or -1 where the option cannot be read. */
+  static int useAvx() {
+    try {
+      var bean = ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+      return Integer.parseInt(bean.getVMOption("UseAVX").getValue());
+    } catch (RuntimeException | LinkageError e) {
+      return -1;
+    }
+  }
+
+  /** The first "model name" of /proc/cpuinfo, else os.arch. */
+  static String cpuModel() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) {
+          int colon = line.indexOf(':');
+          if (colon >= 0 && !line.substring(colon + 1).isBlank()) {
+            return line.substring(colon + 1).trim();
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // no /proc/cpuinfo (not Linux), or unreadable: fall through
+    }
+    return System.getProperty("os.arch", "unknown");
+  }
+
+  private static String jsonEscape(String s) {
+    StringBuilder b = new StringBuilder();
+    for (char c : s.toCharArray()) {
+      if (c == '"' || c == '\\') {
+        b.append('\\').append(c);
+      } else if (c < 0x20) {
+        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
   }
 
   /** Median GFLOP/s of C = A·B (row-major, m×k times k×n) over timed repeats after warm-up. */
@@ -90,6 +201,13 @@ public final class Compare {
       samples[s] = flops * reps / (System.nanoTime() - t0);
     }
     return EndToEnd.median(samples);
+  }
+
+  private static void emitPeer(String engine, String config, String workload, String unit, double value) {
+    System.out.println(String.format(Locale.ROOT,
+        "{\"engine\": \"%s\", \"config\": \"%s\", \"workload\": \"%s\", \"unit\": \"%s\", \"value\": %.6g}",
+        engine, config, workload, unit, value));
+    System.out.flush();
   }
 
   private static void emit(String workload, String unit, double value, double flops) {

@@ -3,6 +3,7 @@ package dev.kiln.bench;
 import dev.kiln.runtime.data.Dataset;
 import dev.kiln.runtime.data.FashionMnist;
 import dev.kiln.runtime.kernels.Parallelism;
+import dev.kiln.runtime.model.Model;
 import dev.kiln.runtime.train.EpochStats;
 import dev.kiln.runtime.train.History;
 import dev.kiln.runtime.train.TrainOptions;
@@ -50,9 +51,13 @@ public final class EndToEnd {
     return median(rates);
   }
 
-  /** Median microseconds of one batch-1 {@code predict}, over {@code calls} calls after warm-up. */
+  /** Median microseconds of one batch-1 {@code predict} of a fresh FashionMlp, over {@code calls} calls after warm-up. */
   static double latencyMicros(Dataset data, int calls) {
-    FashionMlpModel model = new FashionMlpModel();
+    return latencyMicros(new FashionMlpModel(), data, calls);
+  }
+
+  /** Median microseconds of one batch-1 {@code model.predict}, over {@code calls} calls after warm-up. */
+  static double latencyMicros(Model model, Dataset data, int calls) {
     float[][] samples = new float[256][];
     for (int i = 0; i < samples.length; i++) {
       samples[i] = data.row(i);
@@ -69,9 +74,13 @@ public final class EndToEnd {
     return median(t);
   }
 
-  /** Samples/s of batch-128 inference (median of 200 timed batches after warm-up). */
+  /** Samples/s of batch inference of a fresh FashionMlp (see {@link #batchThroughput(Model, Dataset, int)}). */
   static double batchThroughput(Dataset data, int batch) {
-    FashionMlpModel model = new FashionMlpModel();
+    return batchThroughput(new FashionMlpModel(), data, batch);
+  }
+
+  /** Samples/s of batch inference (median of 200 timed groups of 10 batches after warm-up). */
+  static double batchThroughput(Model model, Dataset data, int batch) {
     float[] x = Arrays.copyOf(data.features(), batch * 784);
     float[] out = new float[batch * 10];
     for (int i = 0; i < 2000; i++) {

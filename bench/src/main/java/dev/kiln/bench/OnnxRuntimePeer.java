@@ -1,0 +1,132 @@
+package dev.kiln.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.kiln.onnx.OnnxExport;
+import dev.kiln.runtime.data.Dataset;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * ONNX Runtime (Java API, CPU execution provider) running a Kiln network exported with {@link
+ * OnnxExport}: the second peer of {@code bench/compare}'s inference rows. Timed exactly like {@link
+ * EndToEnd#latencyMicros} and {@link EndToEnd#batchThroughput}: the same samples, warm-up counts and
+ * medians.
+ *
+ * <p>Each call is what a user of the API writes: an {@link OnnxTensor} is created over the input,
+ * {@link OrtSession#run} runs it, the output is copied into a {@code float[]} and both are closed.
+ * Tensor creation is inside the timed region. The inputs sit in direct buffers made once, which ONNX
+ * Runtime wraps without copying (a heap buffer would be copied into a fresh direct one per call):
+ * that is the reuse the API allows. Sessions use full graph optimisation, sequential execution, one
+ * inter-op thread and the given number of intra-op threads.
+ */
+final class OnnxRuntimePeer implements AutoCloseable {
+  private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+  private final OrtSession session;
+  private final int inputs;
+  private final int outputs;
+
+  OnnxRuntimePeer(Path model, int intraOpThreads, int inputs, int outputs) throws OrtException {
+    this.inputs = inputs;
+    this.outputs = outputs;
+    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+      options.setIntraOpNumThreads(intraOpThreads);
+      options.setInterOpNumThreads(1);
+      options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      session = env.createSession(model.toString(), options);
+    }
+  }
+
+  /** ONNX Runtime's version, e.g. {@code 1.29.0}. */
+  String version() {
+    return env.getVersion();
+  }
+
+  /** Median microseconds of one batch-1 run, over {@code calls} calls after warm-up (as {@link EndToEnd#latencyMicros}). */
+  double latencyMicros(Dataset data, int calls) throws OrtException {
+    FloatBuffer[] samples = new FloatBuffer[256];
+    for (int i = 0; i < samples.length; i++) {
+      samples[i] = direct(data.row(i));
+    }
+    long[] shape = {1, inputs};
+    float sink = 0;
+    for (int i = 0; i < 20000; i++) {
+      sink += predict(samples[i % samples.length], shape)[0];
+    }
+    double[] t = new double[calls];
+    for (int i = 0; i < calls; i++) {
+      long t0 = System.nanoTime();
+      float[] p = predict(samples[i % samples.length], shape);
+      t[i] = (System.nanoTime() - t0) / 1e3;
+      sink += p[0];
+    }
+    keep(sink);
+    return EndToEnd.median(t);
+  }
+
+  /** Samples/s of batch inference (median of 200 timed groups of 10 batches after warm-up, as {@link EndToEnd#batchThroughput}). */
+  double batchThroughput(Dataset data, int batch) throws OrtException {
+    float[] x = java.util.Arrays.copyOf(data.features(), batch * inputs);
+    FloatBuffer in = direct(x);
+    float[] out = new float[batch * outputs];
+    long[] shape = {batch, inputs};
+    for (int i = 0; i < 2000; i++) {
+      predict(in, shape, out);
+    }
+    double[] rates = new double[200];
+    for (int i = 0; i < rates.length; i++) {
+      long t0 = System.nanoTime();
+      for (int j = 0; j < 10; j++) {
+        predict(in, shape, out);
+      }
+      rates[i] = 10.0 * batch / ((System.nanoTime() - t0) / 1e9);
+    }
+    keep(out[0]);
+    return EndToEnd.median(rates);
+  }
+
+  /** Outputs for the first {@code rows} samples of {@code x}, row-major (to check the export). */
+  float[] outputs(float[] x, int rows) throws OrtException {
+    float[] out = new float[rows * outputs];
+    predict(direct(java.util.Arrays.copyOf(x, rows * inputs)), new long[] {rows, inputs}, out);
+    return out;
+  }
+
+  /** One sample's outputs, in a new array (as {@code Model.predict(float[])}). */
+  private float[] predict(FloatBuffer sample, long[] shape) throws OrtException {
+    float[] out = new float[outputs];
+    predict(sample, shape, out);
+    return out;
+  }
+
+  private void predict(FloatBuffer x, long[] shape, float[] out) throws OrtException {
+    try (OnnxTensor in = OnnxTensor.createTensor(env, x, shape);
+        OrtSession.Result result = session.run(Map.of(OnnxExport.INPUT, in))) {
+      // getFloatBuffer() copies the output; a user reading it into an array does the same.
+      ((OnnxTensor) result.get(0)).getFloatBuffer().get(out);
+    }
+  }
+
+  private static FloatBuffer direct(float[] values) {
+    FloatBuffer b = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    b.put(values).flip();
+    return b;
+  }
+
+  private static void keep(float f) {
+    if (f == 42.4242f) {
+      System.err.print(""); // keeps the outputs alive
+    }
+  }
+
+  @Override
+  public void close() throws OrtException {
+    session.close();
+  }
+}
