@@ -94,6 +94,8 @@ def main():
     torch.set_num_threads(args.torch_threads)
     config = "torch threads %d, OpenBLAS threads %s" % (
         args.torch_threads, os.environ.get("OPENBLAS_NUM_THREADS", "default"))
+    if os.environ.get("OPENBLAS_CORETYPE"):
+        config += " (%s kernels)" % os.environ["OPENBLAS_CORETYPE"]
     torch.manual_seed(1)
 
     for m, k, n in ((128, 784, 256), (128, 256, 128), (1024, 1024, 1024)):

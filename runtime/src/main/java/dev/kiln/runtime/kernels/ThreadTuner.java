@@ -9,10 +9,11 @@ import java.util.Arrays;
  * <p>Why: on shared 2-vCPU machines a two-thread run sometimes goes slower than a one-thread run for
  * minutes at a time, because the second vCPU is busy with something else or shares a physical core
  * with the first (the host decides, and it changes while a run goes on). No property of the program
- * tells these cases apart beforehand; the step time does. Every {@link #PERIOD} steps the tuner times
- * {@link #PROBES} steps on each setting, interleaved so that a drift in the machine's speed hits both
- * alike, and runs the rest of the period on the setting with the lower median step time. The first
- * trial waits {@link #WARM_UP} steps for the JIT compiler. Kernel results do not depend on the thread
+ * tells these cases apart beforehand; the step time does. In a trial the tuner times {@link #PROBES}
+ * steps on each setting, interleaved so that a drift in the machine's speed hits both alike, and runs
+ * on the setting with the lower median step time until the next trial. The first trial comes after
+ * {@link #WARM_UP} steps; the JIT compiler is often still at work then, so the next comes
+ * {@link #FIRST_GAP} steps later and the gaps double up to {@link #PERIOD} steps. Kernel results do not depend on the thread
  * count, so the switches never change a number, only the time.
  *
  * <p>Cost when the configured count is the right one: {@code PROBES} of every {@code PERIOD} steps run
@@ -23,8 +24,10 @@ import java.util.Arrays;
  * the end, which restores the configured count. Allocates nothing per step.
  */
 public final class ThreadTuner implements AutoCloseable {
-  /** Steps between the starts of two trials. */
+  /** Steps between the starts of two trials, once the JIT has settled. */
   static final int PERIOD = 256;
+  /** Steps between the first two trials; the gap doubles up to PERIOD (early steps still compile). */
+  static final int FIRST_GAP = 32;
   /** Timed steps per setting in a trial. */
   static final int PROBES = 6;
   /** Steps before the first trial (JIT warm-up). */
@@ -39,6 +42,10 @@ public final class ThreadTuner implements AutoCloseable {
   private final long[] one = new long[PROBES];
   private final long[] sorted = new long[PROBES];
   private int step;
+  /** Step at which the current or next trial starts. */
+  private int trialStart = WARM_UP;
+  /** Steps from this trial's start to the next one's: FIRST_GAP, doubling up to PERIOD. */
+  private int gap = FIRST_GAP;
   private int chosen;
   private long t0;
   private int manySteps;
@@ -85,6 +92,8 @@ public final class ThreadTuner implements AutoCloseable {
       }
       if (trial == 2 * PROBES - 1) {
         decide();
+        trialStart += gap;
+        gap = Math.min(PERIOD, 2 * gap);
       }
     }
     if (Parallelism.threads() == 1) {
@@ -97,11 +106,8 @@ public final class ThreadTuner implements AutoCloseable {
 
   /** Position in the current trial, or -1 outside a trial. */
   private int trialIndex() {
-    if (step < WARM_UP) {
-      return -1;
-    }
-    int inPeriod = (step - WARM_UP) % PERIOD;
-    return inPeriod < 2 * PROBES ? inPeriod : -1;
+    int i = step - trialStart;
+    return i >= 0 && i < 2 * PROBES ? i : -1;
   }
 
   private void decide() {

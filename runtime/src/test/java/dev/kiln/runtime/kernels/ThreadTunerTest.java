@@ -77,11 +77,21 @@ class ThreadTunerTest {
   }
 
   @Test
-  void trialsRecurEveryPeriodAndInterleave() {
+  void trialsComeAtDoublingGapsUpToThePeriodAndInterleave() {
     Parallelism.setThreads(2);
-    int steps = ThreadTuner.WARM_UP + ThreadTuner.PERIOD + 2 * ThreadTuner.PROBES;
-    int[] used = run(steps, 600, 150);
-    for (int trialStart : new int[] {ThreadTuner.WARM_UP, ThreadTuner.WARM_UP + ThreadTuner.PERIOD}) {
+    // 24, then gaps of 32, 64, 128, 256, 256: trials start at 24, 56, 120, 248, 504, 760.
+    int[] starts = {24, 56, 120, 248, 504, 760};
+    assertEquals(24, ThreadTuner.WARM_UP);
+    assertEquals(32, ThreadTuner.FIRST_GAP);
+    assertEquals(256, ThreadTuner.PERIOD);
+    int steps = starts[starts.length - 1] + 2 * ThreadTuner.PROBES + 4;
+    int[] used = run(steps, 300, 100);
+    int ones = 0;
+    for (int s = 0; s < steps; s++) {
+      ones += used[s] == 1 ? 1 : 0;
+    }
+    assertEquals(starts.length * ThreadTuner.PROBES, ones, "one-thread steps are the trials' probes only");
+    for (int trialStart : starts) {
       for (int i = 0; i < 2 * ThreadTuner.PROBES; i++) {
         assertEquals(i % 2 == 0 ? 1 : 2, used[trialStart + i], "trial step " + i + " at " + trialStart);
       }
