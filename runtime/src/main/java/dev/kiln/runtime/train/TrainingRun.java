@@ -50,6 +50,7 @@ public final class TrainingRun {
       int startEpoch,
       History history,
       long shuffleSeed) {
+    this.shuffle = options.shuffle();
     int batches = (samplesPerEpoch + batchSize - 1) / batchSize;
     PrintStream log = options.verbosity() == Verbosity.QUIET ? null : options.out();
     this.context =
@@ -125,6 +126,13 @@ public final class TrainingRun {
    */
   public boolean betweenEpochs() {
     return !inEpoch;
+  }
+
+  private final boolean shuffle;
+
+  /** Whether epochs are shuffled ({@link TrainOptions#shuffle()}). */
+  public boolean shuffle() {
+    return shuffle;
   }
 
   /** The seed of the per-epoch shuffling in use. */
