@@ -10,6 +10,7 @@ import dev.kiln.runtime.optim.Optimizer;
 import dev.kiln.runtime.train.EpochStats;
 import dev.kiln.runtime.train.Evaluation;
 import dev.kiln.runtime.train.History;
+import dev.kiln.runtime.train.RegressionMetrics;
 import dev.kiln.runtime.train.TrainOptions;
 import dev.kiln.runtime.train.TrainingDivergedException;
 import dev.kiln.runtime.train.TrainingRun;
@@ -489,11 +490,16 @@ public abstract class CompiledModel implements Model {
     int[] order = identity(rows);
     double lossSum = 0;
     long correct = 0;
+    int outs = spec.outputs();
+    float[] predictions = spec.loss().isClassification() ? null : new float[Math.multiplyExact(rows, outs)];
     for (int start = 0; start < rows; start += chunk) {
       int n = Math.min(chunk, rows - start);
       loadBatch(data, order, start, n);
       forward(n, false);
       lossSum += computeLoss(n, false);
+      if (predictions != null) {
+        System.arraycopy(activations, outputOffset(), predictions, start * outs, n * outs);
+      }
       if (spec.loss().isClassification()) {
         int out = outputOffset();
         for (int i = 0; i < n; i++) {
@@ -509,7 +515,8 @@ public abstract class CompiledModel implements Model {
         rows,
         rows == 0 ? Double.NaN : lossSum / rows,
         spec.loss().isClassification() && rows > 0 ? (double) correct / rows : Double.NaN,
-        confusion);
+        confusion,
+        predictions == null || rows == 0 ? null : RegressionMetrics.of(predictions, data.targets(), outs));
   }
 
   private int[] identity(int n) {

@@ -41,7 +41,10 @@ public interface Model {
   /** The most probable class of one sample (for binary cross-entropy: 1 iff p ≥ 0.5). */
   int predictClass(float[] sample);
 
-  /** Mean loss, accuracy and confusion matrix on {@code data}. */
+  /**
+   * Mean loss on {@code data}, with accuracy and confusion matrix (classification) or MSE, MAE and
+   * R² per output and averaged (regression, {@link Evaluation#regression()}).
+   */
   Evaluation evaluate(Dataset data);
 
   /** Writes the weights as safetensors (atomically) with the network's name and architecture hash. */
