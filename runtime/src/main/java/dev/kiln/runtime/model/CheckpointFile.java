@@ -218,11 +218,20 @@ final class CheckpointFile {
     long shuffleSeed = longValue(file, meta, META_SHUFFLE_SEED);
     long steps = longValue(file, meta, META_OPTIMIZER_STEPS);
     long rng = longValue(file, meta, META_DROPOUT_RNG);
+    if (batchSize < 1) {
+      throw new CheckpointException(file, META_BATCH_SIZE + " must be at least 1, got " + batchSize, null);
+    }
+    if (steps < 0) {
+      throw new CheckpointException(file, META_OPTIMIZER_STEPS + " must be at least 0, got " + steps, null);
+    }
     float lr;
     try {
       lr = Float.parseFloat(meta.getOrDefault(META_LEARNING_RATE, ""));
     } catch (NumberFormatException e) {
       throw new CheckpointException(file, META_LEARNING_RATE + " is not a number", e);
+    }
+    if (!(lr >= 0) || Float.isInfinite(lr)) {
+      throw new CheckpointException(file, META_LEARNING_RATE + " must be a finite number >= 0, got " + lr, null);
     }
     // Checkpoints written before withShuffle existed were always shuffled.
     String shuffleText = meta.getOrDefault(META_SHUFFLE, "true");
