@@ -103,7 +103,12 @@ public final class TrainingRun {
       }
     }
     this.stopOnNaN = nan;
+    this.params = params;
+    this.watch = new DivergenceWatch(log, progress == null ? () -> {} : progress::abandonLine);
   }
+
+  private final float[] params;
+  private final DivergenceWatch watch;
 
   /** The context callbacks see. */
   public TrainingContext context() {
@@ -158,6 +163,7 @@ public final class TrainingRun {
    * checkpoint's, by key; callbacks without an entry start fresh).
    */
   public void begin(Map<String, CallbackState> restored) {
+    watch.begin(params);
     for (Callback c : callbacks) {
       c.onTrainBegin(context);
     }
@@ -197,6 +203,7 @@ public final class TrainingRun {
     context.lossSum += lossSum;
     context.correct += correct;
     context.batchLoss = lossSum / n;
+    watch.batch(context.epoch, context.batch, context.batchLoss, context.learningRate());
     for (Callback c : callbacks) {
       c.onBatchEnd(context);
     }
@@ -208,6 +215,7 @@ public final class TrainingRun {
     context.history().add(stats);
     epochsCompleted = stats.epoch();
     inEpoch = false;
+    watch.epochEnd(stats.epoch(), params, context.learningRate());
     for (Callback c : callbacks) {
       c.onEpochEnd(context);
     }
