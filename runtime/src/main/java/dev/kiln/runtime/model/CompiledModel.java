@@ -446,18 +446,14 @@ public abstract class CompiledModel implements Model {
     }
   }
 
-  /**
-   * Refuses NaN and infinite inputs, which would silently give NaN outputs. One compare per float
-   * and no allocation: small beside the forward pass's multiply-adds per input float.
-   */
+  /** Refuses NaN and infinite inputs, which would silently give NaN outputs (see {@link FiniteInputs}). */
   private void checkFinite(float[] x, int length, boolean single) {
-    for (int i = 0; i < length; i++) {
-      if (!Float.isFinite(x[i])) {
-        int in = spec.inputs();
-        throw new IllegalArgumentException(
-            (single ? "sample" : "sample " + i / in) + ", feature " + i % in + " is " + x[i] + "; "
-                + spec.network() + " needs finite inputs (a missing value, or a failed normalization?)");
-      }
+    int i = FiniteInputs.firstNonFinite(x, length);
+    if (i >= 0) {
+      int in = spec.inputs();
+      throw new IllegalArgumentException(
+          (single ? "sample" : "sample " + i / in) + ", feature " + i % in + " is " + x[i] + "; "
+              + spec.network() + " needs finite inputs (a missing value, or a failed normalization?)");
     }
   }
 
