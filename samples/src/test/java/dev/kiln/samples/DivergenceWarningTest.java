@@ -44,7 +44,7 @@ class DivergenceWarningTest {
     }
     assertTrue(warning >= 0, out);
     System.out.println(lines.get(warning));
-    assertTrue(lines.get(warning).contains("by epoch 1,") && lines.get(warning).contains("learning rate (1.00e+03)"),
+    assertTrue(lines.get(warning).contains("in epoch 1, batch ") && lines.get(warning).contains("learning rate (1.00e+03)"),
         lines.get(warning));
     // It comes before the first epoch's summary line.
     assertTrue(lines.subList(0, warning).stream().noneMatch(l -> l.startsWith("epoch 1/")), out);

@@ -104,11 +104,21 @@ public final class TrainingRun {
     }
     this.stopOnNaN = nan;
     this.params = params;
-    this.watch = new DivergenceWatch(log, progress == null ? () -> {} : progress::abandonLine);
+    this.watch =
+        new DivergenceWatch(log, progress == null ? () -> {} : progress::abandonLine, chanceLoss(model));
   }
 
   private final float[] params;
   private final DivergenceWatch watch;
+
+  /** The mean loss of guessing uniformly: ln(classes) for cross-entropy, 0 for regression. */
+  private static double chanceLoss(Model model) {
+    return switch (model.spec().loss()) {
+      case SOFTMAX_CROSS_ENTROPY -> Math.log(model.spec().outputs());
+      case BINARY_CROSS_ENTROPY -> Math.log(2);
+      case MEAN_SQUARED_ERROR -> 0;
+    };
+  }
 
   /** The context callbacks see. */
   public TrainingContext context() {
