@@ -65,4 +65,12 @@ public @interface Network {
 
   /** Seed for weight initialisation, shuffling and dropout. */
   long seed() default 42L;
+
+  /**
+   * Simple name of the generated model class, in the specification's package. Default (empty): the
+   * specification's simple name plus {@code Model}. Needed when two nested specifications of one
+   * package share a simple name ({@code OuterA.Net} and {@code OuterB.Net} would both make
+   * {@code NetModel}).
+   */
+  String name() default "";
 }

@@ -20,6 +20,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.Writer;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -62,6 +65,9 @@ public final class KilnProcessor extends AbstractProcessor {
 
   private boolean optionsChecked;
 
+  /** Generated model names written in earlier rounds, with the network that claimed each. */
+  private final Map<String, Element> written = new HashMap<>();
+
   @Override
   public boolean process(Set<? extends TypeElement> annotations, RoundEnvironment round) {
     DiagnosticReporter reporter = new DiagnosticReporter(processingEnv.getMessager());
@@ -81,19 +87,75 @@ public final class KilnProcessor extends AbstractProcessor {
         }
       }
     }
+    // Read and check every network of the round first, so that two networks generating the same
+    // class are both reported before either is written.
+    Map<String, List<Element>> byModelName = new LinkedHashMap<>();
+    Map<Element, Graph> valid = new LinkedHashMap<>();
     for (Element element : round.getElementsAnnotatedWith(Network.class)) {
       try {
-        compile(element, reporter);
+        Graph graph = check(element, reporter);
+        if (graph != null) {
+          byModelName.computeIfAbsent(graph.qualifiedModelName(), k -> new ArrayList<>()).add(element);
+          valid.put(element, graph);
+        }
       } catch (RuntimeException | Error e) {
-        StringWriter trace = new StringWriter();
-        e.printStackTrace(new PrintWriter(trace));
-        reporter.report(Diagnostic.of(Message.INTERNAL, new Origin(element, null), null, element, trace));
+        internal(element, e, reporter);
+      }
+    }
+    for (Map.Entry<String, List<Element>> e : byModelName.entrySet()) {
+      List<Element> claimants = new ArrayList<>(e.getValue());
+      Element earlier = written.get(e.getKey());
+      if (earlier != null) {
+        claimants.add(0, earlier);
+      }
+      if (claimants.size() > 1) {
+        reportClash(e.getKey(), claimants, valid, reporter);
+        e.getValue().forEach(valid::remove);
+      }
+    }
+    for (Map.Entry<Element, Graph> e : valid.entrySet()) {
+      try {
+        emit(e.getKey(), e.getValue());
+        written.put(e.getValue().qualifiedModelName(), e.getKey());
+      } catch (RuntimeException | Error failure) {
+        internal(e.getKey(), failure, reporter);
       }
     }
     return false;
   }
 
-  private void compile(Element element, DiagnosticReporter reporter) {
+  private static void internal(Element element, Throwable e, DiagnosticReporter reporter) {
+    StringWriter trace = new StringWriter();
+    e.printStackTrace(new PrintWriter(trace));
+    reporter.report(Diagnostic.of(Message.INTERNAL, new Origin(element, null), null, element, trace));
+  }
+
+  /** One error on each network that claims {@code modelName}, naming the others. */
+  private static void reportClash(
+      String modelName, List<Element> claimants, Map<Element, Graph> graphs, DiagnosticReporter reporter) {
+    for (Element element : claimants) {
+      List<String> others = new ArrayList<>();
+      for (Element other : claimants) {
+        if (other != element) {
+          others.add(((TypeElement) other).getQualifiedName().toString());
+        }
+      }
+      Graph graph = graphs.get(element);
+      Origin origin = graph != null ? graph.origin() : new Origin(element, null);
+      boolean named = graph != null && !graph.modelName().equals(graph.networkName() + "Model");
+      reporter.report(
+          Diagnostic.of(
+              Message.NAME_CLASH,
+              origin,
+              named ? "name" : null,
+              ((TypeElement) element).getQualifiedName(),
+              String.join(" and ", others),
+              modelName));
+    }
+  }
+
+  /** Reads and checks a network: its graph, or null after reporting why there is none. */
+  private static Graph check(Element element, DiagnosticReporter reporter) {
     NetworkReader.Result read = NetworkReader.read(element);
     List<Diagnostic> problems = new ArrayList<>(read.diagnostics());
     Graph graph = read.graph();
@@ -101,13 +163,14 @@ public final class KilnProcessor extends AbstractProcessor {
       problems.addAll(GraphChecker.check(graph));
     }
     problems.forEach(reporter::report);
-    if (graph == null || !problems.isEmpty()) {
-      return; // never render a model from an invalid network
-    }
+    return problems.isEmpty() ? graph : null; // never render a model from an invalid network
+  }
+
+  private void emit(Element element, Graph graph) {
     ShapeInference.infer(graph);
     Plan plan = Planner.plan(graph);
     JavaFile file = ModelEmitter.emit(plan, KilnProcessor.class.getCanonicalName());
-    String name = graph.packageName().isEmpty() ? graph.modelName() : graph.packageName() + "." + graph.modelName();
+    String name = graph.qualifiedModelName();
     if (processingEnv.getOptions().containsKey(VERBOSE)) {
       processingEnv.getMessager().printMessage(
           javax.tools.Diagnostic.Kind.NOTE,

@@ -118,6 +118,16 @@ class ModelReportsTest {
       assertEquals(1 - sq / total, r.r2(j), 1e-5);
     }
     assertTrue(r.r2(0) > 0.8, "the linear target is learnt, R² " + r.r2(0));
+    // evaluate() computes the same metrics in the runtime, without this module.
+    dev.kiln.runtime.train.Evaluation e = model.evaluate(test);
+    for (int j = 0; j < 2; j++) {
+      assertEquals(r.mse(j), e.regression().mse(j), 1e-9);
+      assertEquals(r.mae(j), e.regression().mae(j), 1e-9);
+      assertEquals(r.r2(j), e.regression().r2(j), 1e-9);
+    }
+    assertEquals(r.r2(), e.r2(), 1e-9);
+    assertEquals(r.mse(), e.mse(), 1e-9);
+    assertEquals(r.mae(), e.mae(), 1e-9);
   }
 
   private static float[][] rows(Dataset d) {

@@ -29,6 +29,40 @@ class BadInputTest {
   }
 
   @Test
+  void nanOrInfinityInPredictInputNamesSampleAndFeature() {
+    DigitsModel m = new DigitsModel();
+    float[] one = new float[64];
+    one[17] = Float.NaN;
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.predict(one));
+    assertTrue(e.getMessage().startsWith("sample, feature 17 is NaN; Digits needs finite inputs"), e.getMessage());
+
+    float[][] batch = {new float[64], new float[64], new float[64]};
+    batch[2][63] = Float.NEGATIVE_INFINITY;
+    e = assertThrows(IllegalArgumentException.class, () -> m.predict(batch));
+    assertTrue(e.getMessage().startsWith("sample 2, feature 63 is -Infinity"), e.getMessage());
+
+    float[] flat = new float[3 * 64];
+    flat[64 + 5] = Float.POSITIVE_INFINITY;
+    e = assertThrows(IllegalArgumentException.class, () -> m.predict(flat, 3, new float[30]));
+    assertTrue(e.getMessage().startsWith("sample 1, feature 5 is Infinity"), e.getMessage());
+    // Values past the rows asked for are not looked at.
+    float[] tail = new float[2 * 64];
+    tail[64] = Float.NaN;
+    m.predict(tail, 1, new float[10]);
+  }
+
+  @Test
+  void savingUnderARegularFileNamesIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("notes.txt"), "x");
+    java.nio.file.Path target = file.resolve("run").resolve("digits.safetensors");
+    DigitsModel m = new DigitsModel();
+    java.io.IOException e = assertThrows(java.io.IOException.class, () -> m.save(target));
+    assertTrue(e.getMessage().equals("cannot write " + target + ": " + file + " is not a directory"), e.getMessage());
+    e = assertThrows(java.io.IOException.class, () -> m.saveCheckpoint(target));
+    assertTrue(e.getMessage().contains(file + " is not a directory"), e.getMessage());
+  }
+
+  @Test
   void dataWithTheWrongFeatureCountIsRefusedBeforeTraining() {
     Dataset wrong = Dataset.classification("wrong", new float[10 * 30], 10, 30, new int[10], 10);
     IllegalArgumentException e =

@@ -123,6 +123,50 @@ class CheckpointResumeTest {
   }
 
   @Test
+  void unshuffledTrainingVisitsRowsInOrderAndResumesBitwise() throws IOException {
+    TrainOptions options = TrainOptions.epochs(4).withShuffle(false).quiet();
+    DropoutDigitsModel reference = new DropoutDigitsModel();
+    reference.train(TRAIN, options);
+    // Unshuffled is another run than shuffled ...
+    DropoutDigitsModel shuffled = new DropoutDigitsModel();
+    shuffled.train(TRAIN, TrainOptions.epochs(4).quiet());
+    assertFalse(Arrays.equals(reference.parameters(), shuffled.parameters()));
+    // ... and does not depend on the shuffle seed, which it does not use.
+    DropoutDigitsModel otherSeed = new DropoutDigitsModel();
+    otherSeed.train(TRAIN, options.withShuffleSeed(99));
+    assertArrayEquals(reference.parameters(), otherSeed.parameters());
+    // The first batch is rows 0..31 in order: one SGD-free check through the loss of batch 0.
+    List<Double> firstBatchLoss = new ArrayList<>();
+    DropoutDigitsModel probe = new DropoutDigitsModel();
+    probe.train(TRAIN, options.withBatchSize(32).withCallbacks(new Callback() {
+      @Override
+      public void onBatchEnd(TrainingContext c) {
+        if (c.epoch() == 1 && firstBatchLoss.isEmpty()) {
+          firstBatchLoss.add(c.batchLoss());
+        }
+      }
+    }));
+    DropoutDigitsModel fresh = new DropoutDigitsModel();
+    assertEquals(fresh.trainingLoss(TRAIN.subset(0, 32), fresh.seed() ^ 0x9E3779B97F4A7C15L, null),
+        firstBatchLoss.get(0), 1e-9);
+
+    DropoutDigitsModel first = new DropoutDigitsModel();
+    first.train(TRAIN, TrainOptions.epochs(2).withShuffle(false).quiet());
+    Path file = dir.resolve("unshuffled.safetensors");
+    first.saveCheckpoint(file);
+    DropoutDigitsModel resumed = new DropoutDigitsModel(7);
+    resumed.train(TRAIN, options.resumeFrom(file));
+    assertArrayEquals(reference.parameters(), resumed.parameters());
+    // Resuming with the other setting would silently be another run: refused, model untouched.
+    DropoutDigitsModel wrong = new DropoutDigitsModel(7);
+    float[] before = wrong.parameters();
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> wrong.train(TRAIN, TrainOptions.epochs(4).quiet().resumeFrom(file)));
+    assertTrue(e.getMessage().contains("withShuffle(false)"), e.getMessage());
+    assertArrayEquals(before, wrong.parameters());
+  }
+
+  @Test
   void resumingWithAnotherShuffleSeedDiverges() throws IOException {
     // Control: the comparison above can fail when the resumed run is not the same run.
     TrainOptions options = TrainOptions.epochs(4).quiet();

@@ -22,6 +22,16 @@ final class TestNetworks {
     Layer out;
   }
 
+  /** Digits with Adam at a learning rate 10^6 times too high: finite numbers, a useless model. */
+  @Network(inputs = 64, loss = Loss.SOFTMAX_CROSS_ENTROPY, optimizer = Optimizer.ADAM, learningRate = 1e3, batchSize = 32, seed = 3)
+  static class AdamTooFast {
+    @Dense(units = 64, activation = Activation.RELU)
+    Layer hidden;
+
+    @Dense(units = 10, activation = Activation.SOFTMAX)
+    Layer output;
+  }
+
   /** Same layer names as Digits but another width: its weights must not load into Digits. */
   @Network(inputs = 64, loss = Loss.SOFTMAX_CROSS_ENTROPY)
   static class NarrowDigits {

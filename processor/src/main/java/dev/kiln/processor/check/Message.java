@@ -9,6 +9,18 @@ public enum Message {
   LAYER_OUTSIDE_NETWORK(
       "KilnLayerOutsideNetwork",
       "@%s field '%s' is in %s, which is not annotated @Network"),
+  STATIC_LAYER(
+      "KilnStaticLayer",
+      "layer field '%s' must not be static: layers belong to the network declaration; remove 'static'"),
+  LAYER_TYPE(
+      "KilnLayerType", "layer field '%s' must have type dev.kiln.dsl.Layer, not %s"),
+  MODEL_NAME(
+      "KilnModelName",
+      "@Network name must be a Java identifier (the generated class's simple name), got \"%s\""),
+  NAME_CLASH(
+      "KilnNameClash",
+      "%s and %s would both generate class %s; choose another name for one of them with"
+          + " @Network(name = \"...\")"),
   LAYER_CONFLICT(
       "KilnLayerConflict", "field '%s' has both @Dense and @Dropout; a field declares one layer"),
   MISSING_INPUTS(

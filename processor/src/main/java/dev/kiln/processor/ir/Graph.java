@@ -13,11 +13,30 @@ import java.util.List;
  * @param config {@code @Network} settings
  * @param nodes nodes in topological order
  * @param origin the {@code @Network} declaration
+ * @param modelName the generated model's simple name: {@code @Network(name = ...)}, else the
+ *     specification's simple name plus {@code Model}
  */
 public record Graph(
-    String packageName, String networkName, String sourceName, NetworkConfig config, List<Node> nodes, Origin origin) {
+    String packageName,
+    String networkName,
+    String sourceName,
+    NetworkConfig config,
+    List<Node> nodes,
+    Origin origin,
+    String modelName) {
   public Graph {
     nodes = List.copyOf(nodes);
+  }
+
+  /** A graph whose model takes the default name, {@code networkName + "Model"}. */
+  public Graph(
+      String packageName, String networkName, String sourceName, NetworkConfig config, List<Node> nodes, Origin origin) {
+    this(packageName, networkName, sourceName, config, nodes, origin, networkName + "Model");
+  }
+
+  /** The generated model's fully qualified name. */
+  public String qualifiedModelName() {
+    return packageName.isEmpty() ? modelName : packageName + "." + modelName;
   }
 
   /** The input node. */
@@ -33,10 +52,5 @@ public record Graph(
   /** Nodes that are layers (everything but the input). */
   public List<Node> layers() {
     return nodes.subList(1, nodes.size());
-  }
-
-  /** The generated model's simple name: the specification's name plus {@code Model}. */
-  public String modelName() {
-    return networkName + "Model";
   }
 }

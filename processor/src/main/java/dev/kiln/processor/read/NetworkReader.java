@@ -2,6 +2,7 @@ package dev.kiln.processor.read;
 
 import dev.kiln.dsl.Dense;
 import dev.kiln.dsl.Dropout;
+import dev.kiln.dsl.Layer;
 import dev.kiln.dsl.Network;
 import dev.kiln.processor.check.Diagnostic;
 import dev.kiln.processor.check.Message;
@@ -15,13 +16,18 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import javax.lang.model.SourceVersion;
 import javax.lang.model.element.AnnotationMirror;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.ElementKind;
 import javax.lang.model.element.ExecutableElement;
+import javax.lang.model.element.Modifier;
 import javax.lang.model.element.PackageElement;
 import javax.lang.model.element.TypeElement;
 import javax.lang.model.element.VariableElement;
+import javax.lang.model.type.DeclaredType;
+import javax.lang.model.type.TypeKind;
+import javax.lang.model.type.TypeMirror;
 import javax.lang.model.util.ElementFilter;
 
 /**
@@ -82,6 +88,11 @@ public final class NetworkReader {
                 Message.LAYER_CONFLICT, new Origin(field, mirror(field, Dropout.class)), null, name));
         continue;
       }
+      if (dense == null && dropout == null) {
+        continue;
+      }
+      AnnotationMirror layerMirror = mirror(field, dense != null ? Dense.class : Dropout.class);
+      diagnostics.addAll(checkField(field, layerMirror));
       Node node;
       if (dense != null) {
         AnnotationMirror m = mirror(field, Dense.class);
@@ -111,7 +122,7 @@ public final class NetworkReader {
                 new OpAttrs.Dropout(dropout.rate(), explicit(m)),
                 new Origin(field, m));
       } else {
-        continue;
+        throw new AssertionError(); // one of the two is present (checked above)
       }
       nodes.add(node);
       previous = node;
@@ -123,8 +134,37 @@ public final class NetworkReader {
     String pkg = ((PackageElement) enclosing).getQualifiedName().toString();
     String qualified = type.getQualifiedName().toString();
     String sourceName = pkg.isEmpty() ? qualified : qualified.substring(pkg.length() + 1);
-    Graph graph = new Graph(pkg, type.getSimpleName().toString(), sourceName, config, nodes, networkOrigin);
+    String modelName = n.name().isEmpty() ? type.getSimpleName() + "Model" : n.name();
+    if (!n.name().isEmpty() && (!SourceVersion.isIdentifier(n.name()) || SourceVersion.isKeyword(n.name()))) {
+      diagnostics.add(Diagnostic.of(Message.MODEL_NAME, networkOrigin, "name", n.name()));
+    }
+    Graph graph =
+        new Graph(pkg, type.getSimpleName().toString(), sourceName, config, nodes, networkOrigin, modelName);
     return new Result(graph, diagnostics);
+  }
+
+  /**
+   * Problems of the layer field itself: it must be an instance field of type {@code Layer}. Private
+   * is fine: generated code never touches the fields, they only declare layers and their order.
+   */
+  private static List<Diagnostic> checkField(VariableElement field, AnnotationMirror layer) {
+    List<Diagnostic> out = new ArrayList<>();
+    Origin origin = new Origin(field, layer);
+    String name = field.getSimpleName().toString();
+    if (field.getModifiers().contains(Modifier.STATIC)) {
+      out.add(Diagnostic.of(Message.STATIC_LAYER, origin, null, name));
+    }
+    TypeMirror type = field.asType();
+    boolean isLayer =
+        type.getKind() == TypeKind.DECLARED
+            && ((TypeElement) ((DeclaredType) type).asElement())
+                .getQualifiedName()
+                .contentEquals(Layer.class.getCanonicalName());
+    // An unresolved type is javac's own error; do not add a second one.
+    if (!isLayer && type.getKind() != TypeKind.ERROR) {
+      out.add(Diagnostic.of(Message.LAYER_TYPE, origin, null, name, type));
+    }
+    return out;
   }
 
   /**

@@ -85,9 +85,57 @@ public final class CsvReader {
         return n;
     }
 
+    /**
+     * Reads a data set whose features and targets are in two files with one line per sample each,
+     * such as scikit-learn's {@code X.csv} and {@code y.csv}: every column of {@code features} is a
+     * feature; with {@link Builder#regression regression()} every column of {@code targets} is a
+     * target, otherwise {@code targets} has one column, the class label. Header and skipped lines
+     * apply to both files; the column choices of {@code labelColumn} and {@code regression(columns)}
+     * apply only to one-file reads. The data set is named after {@code features}.
+     *
+     * @throws DataException as {@link #read(Path)} does, or naming both files if their row counts differ
+     */
+    public Dataset read(Path features, Path targets) throws DataException {
+        Objects.requireNonNull(features, "features");
+        Objects.requireNonNull(targets, "targets");
+        Table x = table(features, Part.FEATURES);
+        Table y = table(targets, Part.TARGETS);
+        if (x.rows != y.rows) {
+            throw new DataException(features + " has " + x.rows + " data rows but " + targets + " has " + y.rows
+                    + "; each line of one must belong to the same line of the other");
+        }
+        String datasetName = datasetName(features.getFileName() == null ? features.toString()
+                : features.getFileName().toString());
+        float[] fx = Arrays.copyOf(x.x, x.rows * x.cols);
+        if (targetColumns == null) {
+            return Dataset.classification(datasetName, fx, x.rows, x.cols, Arrays.copyOf(y.labels, y.rows),
+                    classes > 0 ? classes : y.maxLabel + 1);
+        }
+        return Dataset.regression(datasetName, fx, x.rows, x.cols, Arrays.copyOf(y.targets, y.rows * y.targetCount),
+                y.targetCount);
+    }
+
+    private Table table(Path path, Part part) throws DataException {
+        String source = path.toString();
+        try (InputStream in = SourceStreams.open(path)) {
+            return parseTable(in, source, part);
+        } catch (DataException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new DataException(source + ": " + e, e); // only close() can get here
+        }
+    }
+
+    /** What a file holds: whole rows (the usual one-file case), or one side of a two-file data set. */
+    private enum Part { ROWS, FEATURES, TARGETS }
+
     private Dataset parse(InputStream in, String source, String datasetName) throws DataException {
+        return parseTable(in, source, Part.ROWS).toDataset(datasetName);
+    }
+
+    private Table parseTable(InputStream in, String source, Part part) throws DataException {
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
-        Table t = new Table(source);
+        Table t = new Table(source, part);
         int lineNo = 0;
         int firstBlank = 0;
         String line;
@@ -118,7 +166,7 @@ public final class CsvReader {
             throw new DataException(source + ": no data rows" + (skipLines > 0
                     ? " after skipping " + skipLines + " line(s) (" + lineNo + " line(s) in the file)" : ""));
         }
-        return t.toDataset(datasetName);
+        return t;
     }
 
     private static String readLine(BufferedReader reader, String source, int linesRead) throws DataException {
@@ -135,6 +183,7 @@ public final class CsvReader {
     /** Rows accumulated while parsing; the layout is fixed by the first data row. */
     private final class Table {
         private final String source;
+        private final Part part;
         int fields = -1;
         int cols;
         int label = -1;       // resolved label column (classification)
@@ -146,14 +195,15 @@ public final class CsvReader {
         float[] targets;
         int maxLabel = -1;
 
-        Table(String source) {
+        Table(String source, Part part) {
             this.source = source;
+            this.part = part;
         }
 
         void addRow(String line, int lineNo) throws DataException {
             String[] f = split(line);
             if (fields < 0) {
-                layout(f.length, lineNo);
+                layout(f.length, lineNo, line);
             } else if (f.length != fields) {
                 throw new DataException(source + ": line " + lineNo + ": expected " + fields + " fields, found "
                         + f.length);
@@ -175,8 +225,30 @@ public final class CsvReader {
             rows++;
         }
 
-        private void layout(int n, int lineNo) throws DataException {
+        private void layout(int n, int lineNo, String line) throws DataException {
             fields = n;
+            if (part == Part.FEATURES) {
+                cols = n;
+                x = new float[256 * cols];
+                return;
+            }
+            if (part == Part.TARGETS) {
+                cols = 0;
+                x = new float[0];
+                if (targetColumns != null) {
+                    isTarget = new boolean[n];
+                    Arrays.fill(isTarget, true);
+                    targetCount = n;
+                    targets = new float[256 * n];
+                } else if (n == 1) {
+                    label = 0;
+                    labels = new int[256];
+                } else {
+                    throw new DataException(source + ": line " + lineNo + ": a label file must have one column,"
+                            + " found " + n + " fields; for regression targets use regression()");
+                }
+                return;
+            }
             if (targetColumns == null) {
                 label = resolve(labelColumn, n, lineNo, "label column");
                 targetCount = 0;
@@ -198,9 +270,38 @@ public final class CsvReader {
             cols = n - (targetColumns == null ? 1 : targetCount);
             if (cols < 1) {
                 throw new DataException(source + ": line " + lineNo + ": no feature columns left among " + n
-                        + " fields");
+                        + " field" + (n == 1 ? "" : "s") + hint(line));
             }
             x = new float[256 * cols];
+        }
+
+        /** Why a first row may have too few fields: another delimiter, or a file of targets only. */
+        private String hint(String line) {
+            String other = otherDelimiter(line);
+            if (other != null) {
+                return "; the line has no " + describe(delimiter) + " but contains " + other;
+            }
+            return "; for a file that holds only targets or labels, read it with its features file:"
+                    + " read(featuresFile, targetsFile)";
+        }
+
+        /** {@code "spaces: use delimiter(' ')"} if {@code text} holds a likely delimiter other than ours. */
+        private String otherDelimiter(String text) {
+            for (char d : new char[] {';', '\t', ' ', ',', '|'}) {
+                if (d != delimiter && text.trim().indexOf(d) >= 0) {
+                    String shown = d == '\t' ? "'\\t'" : "'" + d + "'";
+                    return describe(d) + ": use delimiter(" + shown + ")";
+                }
+            }
+            return null;
+        }
+
+        private static String describe(char c) {
+            return switch (c) {
+                case '\t' -> "tabs";
+                case ' ' -> "spaces";
+                default -> "'" + c + "'";
+            };
         }
 
         private int resolve(int column, int n, int lineNo, String what) throws DataException {
@@ -263,8 +364,10 @@ public final class CsvReader {
                 }
                 v = Float.parseFloat(s);
             } catch (NumberFormatException e) {
+                String other = row == 0 ? otherDelimiter(s) : null;
                 throw new DataException(where(lineNo, row) + "column " + c + " is not a number: '" + s + "'"
-                        + (row == 0 ? " (if this line is a header, use header(true))" : ""));
+                        + (other != null ? " (it contains " + other + ")"
+                            : row == 0 ? " (if this line is a header, use header(true))" : ""));
             }
             if (Float.isNaN(v)) {
                 throw new DataException(where(lineNo, row) + "column " + c + " is NaN");

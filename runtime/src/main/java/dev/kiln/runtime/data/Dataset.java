@@ -316,6 +316,16 @@ public final class Dataset {
         return new Dataset(name, newX, rows, cols, labels, classes, targets, targetCols);
     }
 
+    /** The same features with other regression targets; used by {@link TargetStandardizer}. */
+    Dataset withTargets(float[] newTargets) {
+        if (targets == null || newTargets.length != targets.length) {
+            throw new IllegalArgumentException("targets length: expected " + (targets == null ? 0 : targets.length)
+                    + ", got " + newTargets.length);
+        }
+        checkFinite(name, "target", newTargets, targetCols);
+        return new Dataset(name, x, rows, cols, null, 0, newTargets, targetCols);
+    }
+
     /**
      * Splits into train, validation and test parts of about {@code trainFraction},
      * {@code validationFraction} and the remaining rows. Rows are shuffled with {@code seed};

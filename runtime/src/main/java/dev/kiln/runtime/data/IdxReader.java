@@ -85,6 +85,8 @@ public final class IdxReader {
 
     /** Reads exactly, tracking the byte offset for messages. */
     private static final class Cursor {
+        private static final int INITIAL_BUFFER = 1 << 16;
+
         private final InputStream in;
         private final String name;
         long position;
@@ -94,15 +96,23 @@ public final class IdxReader {
             this.name = name;
         }
 
+        /**
+         * Reads {@code n} bytes. The buffer grows with the data that actually arrives rather than being
+         * sized from {@code n} up front: {@code n} comes from the header, and a corrupt or hostile
+         * header of a few bytes must not make us allocate gigabytes.
+         */
         byte[] read(int n, String expected) throws DataException {
-            byte[] buf = new byte[n];
+            byte[] buf = new byte[Math.min(n, INITIAL_BUFFER)];
             long start = position;
             int got = 0;
             try {
                 while (got < n) {
+                    if (got == buf.length) {
+                        buf = Arrays.copyOf(buf, (int) Math.min(n, 2L * buf.length));
+                    }
                     // Small chunks: a buffered read that fails part-way loses its progress, so a cut gzip
                     // stream would otherwise report "got 0"; this keeps the offset within 4 KiB.
-                    int r = in.read(buf, got, Math.min(n - got, 4096));
+                    int r = in.read(buf, got, Math.min(Math.min(n - got, 4096), buf.length - got));
                     if (r < 0) {
                         break;
                     }

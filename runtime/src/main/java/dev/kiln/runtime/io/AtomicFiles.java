@@ -28,17 +28,7 @@ public final class AtomicFiles {
    */
   public static void write(Path file, byte[] bytes) throws IOException {
     Path target = file.toAbsolutePath();
-    Path dir = target.getParent();
-    for (Path p = dir; p != null; p = p.getParent()) {
-      if (Files.exists(p) && !Files.isDirectory(p)) {
-        throw new IOException("cannot write " + file + ": " + p + " is not a directory");
-      }
-    }
-    try {
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw new IOException("cannot write " + file + ": cannot create directory " + dir + ": " + e, e);
-    }
+    Path dir = createParentDirectories(file);
     Path temp = null;
     try {
       temp = createTemp(dir, target.getFileName().toString());
@@ -71,6 +61,27 @@ public final class AtomicFiles {
         }
       }
     }
+  }
+
+  /**
+   * Creates the missing parent directories of {@code file} and returns its absolute parent.
+   *
+   * @throws IOException naming {@code file} and the ancestor that is a regular file, or why a
+   *     directory cannot be created (instead of a bare {@code FileAlreadyExistsException})
+   */
+  static Path createParentDirectories(Path file) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    for (Path p = dir; p != null; p = p.getParent()) {
+      if (Files.exists(p) && !Files.isDirectory(p)) {
+        throw new IOException("cannot write " + file + ": " + p + " is not a directory");
+      }
+    }
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new IOException("cannot write " + file + ": cannot create directory " + dir + ": " + e, e);
+    }
+    return dir;
   }
 
   /**

@@ -53,8 +53,7 @@ public final class SafeTensors {
         byte[] header = header(metadata, tensors);
 
         Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        Files.createDirectories(dir);
+        Path dir = AtomicFiles.createParentDirectories(file);
         Path temp = null;
         try {
             temp = createTemp(dir, target.getFileName().toString());

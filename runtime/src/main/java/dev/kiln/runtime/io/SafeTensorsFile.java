@@ -287,19 +287,28 @@ public final class SafeTensorsFile implements AutoCloseable {
         return entry(name).elements();
     }
 
-    /** Reads an F32 tensor into a new array. */
+    /**
+     * Reads an F32 tensor into a new array.
+     *
+     * @throws SafeTensorsFormatException if the tensor is not F32 (valid safetensors, but nothing Kiln
+     *     can read into floats) or has more elements than a Java array holds
+     */
     public float[] data(String name) throws IOException {
         Entry e = f32(name);
         if (e.elements() > Integer.MAX_VALUE - 8) {
-            throw new UnsupportedOperationException("tensor '" + name + "' has " + e.elements()
-                    + " elements, more than a Java array holds; use readInto on slices");
+            throw new SafeTensorsFormatException(path, "tensor '" + name + "' has " + e.elements()
+                    + " elements, more than a Java array holds");
         }
         float[] out = new float[(int) e.elements()];
         readInto(name, out, 0);
         return out;
     }
 
-    /** Reads an F32 tensor into {@code dst} from index {@code offset}, for loading straight into a parameter arena. */
+    /**
+     * Reads an F32 tensor into {@code dst} from index {@code offset}, for loading straight into a parameter arena.
+     *
+     * @throws SafeTensorsFormatException if the tensor is not F32
+     */
     public void readInto(String name, float[] dst, int offset) throws IOException {
         Entry e = f32(name);
         Objects.requireNonNull(dst, "dst");
@@ -335,11 +344,11 @@ public final class SafeTensorsFile implements AutoCloseable {
         return e;
     }
 
-    private Entry f32(String name) {
+    private Entry f32(String name) throws SafeTensorsFormatException {
         Entry e = entry(name);
         if (!e.dtype().equals("F32")) {
-            throw new UnsupportedOperationException("tensor '" + name + "' in " + path + " has dtype " + e.dtype()
-                    + "; only F32 can be read for now");
+            throw new SafeTensorsFormatException(path, "tensor '" + name + "' has dtype " + e.dtype()
+                    + "; Kiln reads F32 tensors only (convert the file, e.g. with tensor.float() in PyTorch)");
         }
         return e;
     }

@@ -38,6 +38,7 @@ final class CheckpointFile {
   static final String META_EPOCH = "kiln.epoch";
   static final String META_BATCH_SIZE = "kiln.batch_size";
   static final String META_SHUFFLE_SEED = "kiln.shuffle_seed";
+  static final String META_SHUFFLE = "kiln.shuffle";
   static final String META_OPTIMIZER = "kiln.optimizer";
   static final String META_OPTIMIZER_STEPS = "kiln.optimizer.steps";
   static final String META_LEARNING_RATE = "kiln.optimizer.learning_rate";
@@ -54,13 +55,19 @@ final class CheckpointFile {
 
   /** What a checkpoint restores besides the arrays it writes in place. */
   record Resume(
-      int epoch, int batchSize, long shuffleSeed, History history, Map<String, CallbackState> callbacks) {}
+      int epoch,
+      int batchSize,
+      long shuffleSeed,
+      boolean shuffle,
+      History history,
+      Map<String, CallbackState> callbacks) {}
 
   /** Everything a checkpoint saves. */
   record State(
       int epoch,
       int batchSize,
       long shuffleSeed,
+      boolean shuffle,
       long dropoutRngState,
       History history,
       Map<String, CallbackState> callbacks) {}
@@ -76,6 +83,7 @@ final class CheckpointFile {
     meta.put(META_EPOCH, Integer.toString(state.epoch()));
     meta.put(META_BATCH_SIZE, Integer.toString(state.batchSize()));
     meta.put(META_SHUFFLE_SEED, Long.toString(state.shuffleSeed()));
+    meta.put(META_SHUFFLE, Boolean.toString(state.shuffle()));
     meta.put(META_OPTIMIZER, spec.optimizer().kind());
     meta.put(META_OPTIMIZER_STEPS, Long.toString(optimizer.steps()));
     meta.put(META_LEARNING_RATE, Float.toString(optimizer.learningRate()));
@@ -120,9 +128,12 @@ final class CheckpointFile {
    * state into the given objects. Nothing is changed if any check fails.
    *
    * @throws CheckpointException if the file is truncated, corrupt or not a checkpoint
-   * @throws IllegalArgumentException naming both networks if it belongs to another architecture
+   * @param shuffle the resuming run's {@code TrainOptions.shuffle()}, which must match the checkpoint's
+   * @throws IllegalArgumentException naming both networks if it belongs to another architecture, or
+   *     if it was written by a run with the other shuffle setting
    */
-  static Resume read(Path file, ModelSpec spec, float[] params, Optimizer optimizer, long[] rngState)
+  static Resume read(
+      Path file, ModelSpec spec, float[] params, Optimizer optimizer, long[] rngState, boolean shuffle)
       throws IOException {
     Map<String, String> meta;
     Map<String, float[]> data = new LinkedHashMap<>();
@@ -207,11 +218,31 @@ final class CheckpointFile {
     long shuffleSeed = longValue(file, meta, META_SHUFFLE_SEED);
     long steps = longValue(file, meta, META_OPTIMIZER_STEPS);
     long rng = longValue(file, meta, META_DROPOUT_RNG);
+    if (batchSize < 1) {
+      throw new CheckpointException(file, META_BATCH_SIZE + " must be at least 1, got " + batchSize, null);
+    }
+    if (steps < 0) {
+      throw new CheckpointException(file, META_OPTIMIZER_STEPS + " must be at least 0, got " + steps, null);
+    }
     float lr;
     try {
       lr = Float.parseFloat(meta.getOrDefault(META_LEARNING_RATE, ""));
     } catch (NumberFormatException e) {
       throw new CheckpointException(file, META_LEARNING_RATE + " is not a number", e);
+    }
+    if (!(lr >= 0) || Float.isInfinite(lr)) {
+      throw new CheckpointException(file, META_LEARNING_RATE + " must be a finite number >= 0, got " + lr, null);
+    }
+    // Checkpoints written before withShuffle existed were always shuffled.
+    String shuffleText = meta.getOrDefault(META_SHUFFLE, "true");
+    if (!shuffleText.equals("true") && !shuffleText.equals("false")) {
+      throw new CheckpointException(file, META_SHUFFLE + " must be true or false, got " + shuffleText, null);
+    }
+    if (Boolean.parseBoolean(shuffleText) != shuffle) {
+      throw new IllegalArgumentException(
+          "cannot resume " + spec.network() + " from " + file + ": it was written by a run "
+              + (shuffle ? "with withShuffle(false)" : "that shuffled") + ", but this run "
+              + (shuffle ? "shuffles" : "has withShuffle(false)") + "; use the same setting");
     }
     History history = parseHistory(file, meta.getOrDefault(META_HISTORY, ""));
     Map<String, CallbackState> callbacks = new LinkedHashMap<>();
@@ -229,7 +260,7 @@ final class CheckpointFile {
     optimizer.setSteps(steps);
     optimizer.setLearningRate(lr);
     rngState[0] = rng;
-    return new Resume(epoch, batchSize, shuffleSeed, history, callbacks);
+    return new Resume(epoch, batchSize, shuffleSeed, Boolean.parseBoolean(shuffleText), history, callbacks);
   }
 
   private static CallbackState parseCallback(

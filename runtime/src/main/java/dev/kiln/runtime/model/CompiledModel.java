@@ -11,6 +11,7 @@ import dev.kiln.runtime.optim.Optimizer;
 import dev.kiln.runtime.train.EpochStats;
 import dev.kiln.runtime.train.Evaluation;
 import dev.kiln.runtime.train.History;
+import dev.kiln.runtime.train.RegressionMetrics;
 import dev.kiln.runtime.train.TrainOptions;
 import dev.kiln.runtime.train.TrainingDivergedException;
 import dev.kiln.runtime.train.TrainingRun;
@@ -143,7 +144,7 @@ public abstract class CompiledModel implements Model {
     if (options.resumeFrom() != null) {
       long[] rng = {dropoutRng.state()};
       try {
-        resume = CheckpointFile.read(options.resumeFrom(), spec, params, optimizer, rng);
+        resume = CheckpointFile.read(options.resumeFrom(), spec, params, optimizer, rng, options.shuffle());
       } catch (IOException e) {
         throw new UncheckedIOException(e.getMessage(), e);
       }
@@ -180,7 +181,7 @@ public abstract class CompiledModel implements Model {
       epochs:
       for (int epoch = firstEpoch; epoch <= options.epochs() && !run.stopRequested(); epoch++) {
         run.epochBegin(epoch);
-        int[] order = EpochOrder.permutation(shuffleSeed, epoch, rows);
+        int[] order = options.shuffle() ? EpochOrder.permutation(shuffleSeed, epoch, rows) : identity(rows);
         double lossSum = 0;
         long correct = 0;
         long t0 = System.nanoTime();
@@ -401,6 +402,7 @@ public abstract class CompiledModel implements Model {
   @Override
   public float[] predict(float[] sample) {
     checkSample(sample, -1);
+    checkFinite(sample, sample.length, true);
     System.arraycopy(sample, 0, activations, 0, sample.length);
     forward(1, false);
     return Arrays.copyOfRange(activations, outputOffset(), outputOffset() + spec.outputs());
@@ -438,11 +440,23 @@ public abstract class CompiledModel implements Model {
     }
     int chunk = Math.max(capacity, Math.min(rows, 1024));
     ensureCapacity(chunk);
+    checkFinite(x, rows * in, false);
     for (int start = 0; start < rows; start += chunk) {
       int n = Math.min(chunk, rows - start);
       System.arraycopy(x, start * in, activations, 0, n * in);
       forward(n, false);
       System.arraycopy(activations, outputOffset(), out, start * outs, n * outs);
+    }
+  }
+
+  /** Refuses NaN and infinite inputs, which would silently give NaN outputs (see {@link FiniteInputs}). */
+  private void checkFinite(float[] x, int length, boolean single) {
+    int i = FiniteInputs.firstNonFinite(x, length);
+    if (i >= 0) {
+      int in = spec.inputs();
+      throw new IllegalArgumentException(
+          (single ? "sample" : "sample " + i / in) + ", feature " + i % in + " is " + x[i] + "; "
+              + spec.network() + " needs finite inputs (a missing value, or a failed normalization?)");
     }
   }
 
@@ -475,11 +489,16 @@ public abstract class CompiledModel implements Model {
     int[] order = identity(rows);
     double lossSum = 0;
     long correct = 0;
+    int outs = spec.outputs();
+    float[] predictions = spec.loss().isClassification() ? null : new float[Math.multiplyExact(rows, outs)];
     for (int start = 0; start < rows; start += chunk) {
       int n = Math.min(chunk, rows - start);
       loadBatch(data, order, start, n);
       forward(n, false);
       lossSum += computeLoss(n, false);
+      if (predictions != null) {
+        System.arraycopy(activations, outputOffset(), predictions, start * outs, n * outs);
+      }
       if (spec.loss().isClassification()) {
         int out = outputOffset();
         for (int i = 0; i < n; i++) {
@@ -495,7 +514,8 @@ public abstract class CompiledModel implements Model {
         rows,
         rows == 0 ? Double.NaN : lossSum / rows,
         spec.loss().isClassification() && rows > 0 ? (double) correct / rows : Double.NaN,
-        confusion);
+        confusion,
+        predictions == null || rows == 0 ? null : RegressionMetrics.of(predictions, data.targets(), outs));
   }
 
   private int[] identity(int n) {
@@ -555,6 +575,7 @@ public abstract class CompiledModel implements Model {
             r == null ? 0 : r.epochsCompleted(),
             r == null ? spec.batchSize() : r.context().batchSize(),
             r == null ? seed : r.shuffleSeed(),
+            r == null || r.shuffle(),
             dropoutRng.state(),
             r == null ? new History() : r.history(),
             r == null ? Map.of() : r.callbackStates());

@@ -1,8 +1,10 @@
 package dev.kiln.runtime.model;
 
 import dev.kiln.runtime.data.Dataset;
+import dev.kiln.runtime.data.TargetStandardizer;
 import dev.kiln.runtime.train.Evaluation;
 import dev.kiln.runtime.train.History;
+import dev.kiln.runtime.train.RegressionMetrics;
 import dev.kiln.runtime.train.TrainOptions;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -41,8 +43,31 @@ public interface Model {
   /** The most probable class of one sample (for binary cross-entropy: 1 iff p ≥ 0.5). */
   int predictClass(float[] sample);
 
-  /** Mean loss, accuracy and confusion matrix on {@code data}. */
+  /**
+   * Mean loss on {@code data}, with accuracy and confusion matrix (classification) or MSE, MAE and
+   * R² per output and averaged (regression, {@link Evaluation#regression()}).
+   */
   Evaluation evaluate(Dataset data);
+
+  /**
+   * MSE, MAE and R² in the targets' original units, for a regression network trained on targets
+   * standardized by {@code targets}: {@code data} holds the features as the network takes them and
+   * the targets in original units; the network's outputs are mapped back before comparing.
+   *
+   * @throws IllegalArgumentException if {@code data} does not hold one regression target per output,
+   *     or {@code targets} was fitted on another number of columns
+   */
+  default RegressionMetrics evaluate(Dataset data, TargetStandardizer targets) {
+    int outputs = spec().outputs();
+    if (data.isClassification() || data.targetCols() != outputs || targets.cols() != outputs) {
+      throw new IllegalArgumentException(
+          "dataset '" + data.name() + "' and the TargetStandardizer (" + targets.cols() + " columns) must both have "
+              + outputs + " regression targets per row for " + spec().network());
+    }
+    float[] predictions = new float[Math.multiplyExact(data.rows(), outputs)];
+    predict(data.features(), data.rows(), predictions);
+    return RegressionMetrics.of(targets.inverseTransform(predictions), data.targets(), outputs);
+  }
 
   /** Writes the weights as safetensors (atomically) with the network's name and architecture hash. */
   void save(Path file) throws IOException;

@@ -7,8 +7,30 @@ package dev.kiln.runtime.train;
  * @param loss mean loss
  * @param accuracy fraction of correct predictions (NaN for regression)
  * @param confusion {@code confusion[actual][predicted]} counts (empty for regression)
+ * @param regression MSE, MAE and R² per output and averaged (null for classification)
  */
-public record Evaluation(int samples, double loss, double accuracy, int[][] confusion) {
+public record Evaluation(
+    int samples, double loss, double accuracy, int[][] confusion, RegressionMetrics regression) {
+
+  /** A classification result (no regression metrics). */
+  public Evaluation(int samples, double loss, double accuracy, int[][] confusion) {
+    this(samples, loss, accuracy, confusion, null);
+  }
+
+  /** Mean squared error averaged over outputs, in the targets' units squared; NaN for classification. */
+  public double mse() {
+    return regression == null ? Double.NaN : regression.mse();
+  }
+
+  /** Mean absolute error averaged over outputs; NaN for classification. */
+  public double mae() {
+    return regression == null ? Double.NaN : regression.mae();
+  }
+
+  /** R² averaged over outputs; NaN for classification or constant targets. */
+  public double r2() {
+    return regression == null ? Double.NaN : regression.r2();
+  }
 
   /** The confusion matrix as an aligned text table. */
   public String confusionTable() {
@@ -39,6 +61,10 @@ public record Evaluation(int samples, double loss, double accuracy, int[][] conf
 
   @Override
   public String toString() {
+    if (regression != null && samples > 0) {
+      return String.format(
+          "test loss: %.4f, MSE: %.6g, MAE: %.6g, R²: %.4f (%d samples)", loss, mse(), mae(), r2(), samples);
+    }
     return Double.isNaN(accuracy)
         ? String.format("test loss: %.4f (%d samples)", loss, samples)
         : String.format("test loss: %.4f, test accuracy: %.4f (%d samples)", loss, accuracy, samples);

@@ -24,6 +24,8 @@ import java.util.Objects;
  * @param out where progress goes
  * @param callbacks called during training, in order
  * @param resumeFrom a checkpoint to continue from, or null
+ * @param shuffle whether each epoch visits the rows in a new seeded order (default) or in data-set
+ *     order
  */
 public record TrainOptions(
     int epochs,
@@ -33,7 +35,8 @@ public record TrainOptions(
     Verbosity verbosity,
     PrintStream out,
     List<Callback> callbacks,
-    Path resumeFrom) {
+    Path resumeFrom,
+    boolean shuffle) {
 
   public TrainOptions {
     if (epochs < 1) {
@@ -49,22 +52,31 @@ public record TrainOptions(
 
   /** {@code n} epochs, default batch size, no validation, progress on standard output. */
   public static TrainOptions epochs(int n) {
-    return new TrainOptions(n, 0, null, null, Verbosity.BATCHES, System.out, List.of(), null);
+    return new TrainOptions(n, 0, null, null, Verbosity.BATCHES, System.out, List.of(), null, true);
   }
 
   public TrainOptions withBatchSize(int b) {
     if (b < 1) {
       throw new IllegalArgumentException("batchSize must be at least 1, got " + b);
     }
-    return new TrainOptions(epochs, b, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom);
+    return new TrainOptions(epochs, b, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle);
   }
 
   public TrainOptions withValidation(Dataset v) {
-    return new TrainOptions(epochs, batchSize, v, shuffleSeed, verbosity, out, callbacks, resumeFrom);
+    return new TrainOptions(epochs, batchSize, v, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle);
   }
 
   public TrainOptions withShuffleSeed(long seed) {
-    return new TrainOptions(epochs, batchSize, validation, seed, verbosity, out, callbacks, resumeFrom);
+    return new TrainOptions(epochs, batchSize, validation, seed, verbosity, out, callbacks, resumeFrom, shuffle);
+  }
+
+  /**
+   * With {@code false}, every epoch visits the rows in data-set order (batches are still the same
+   * consecutive slices); for time series, curricula, or comparing with a tool that does not
+   * shuffle. Resuming needs the same setting as the run that wrote the checkpoint.
+   */
+  public TrainOptions withShuffle(boolean shuffle) {
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle);
   }
 
   /** Prints nothing. */
@@ -74,7 +86,7 @@ public record TrainOptions(
 
   /** Sets what is printed. */
   public TrainOptions withVerbosity(Verbosity v) {
-    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, v, out, callbacks, resumeFrom);
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, v, out, callbacks, resumeFrom, shuffle);
   }
 
   /** Whether anything is printed (verbosity is not {@link Verbosity#QUIET}). */
@@ -83,7 +95,7 @@ public record TrainOptions(
   }
 
   public TrainOptions withOutput(PrintStream o) {
-    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, o, callbacks, resumeFrom);
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, o, callbacks, resumeFrom, shuffle);
   }
 
   /** Replaces the callbacks with {@code cs}, called in this order (see {@link Callback}). */
@@ -93,7 +105,7 @@ public record TrainOptions(
 
   /** Replaces the callbacks with {@code cs}, called in this order (see {@link Callback}). */
   public TrainOptions withCallbacks(List<Callback> cs) {
-    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, cs, resumeFrom);
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, cs, resumeFrom, shuffle);
   }
 
   /**
@@ -104,6 +116,6 @@ public record TrainOptions(
    */
   public TrainOptions resumeFrom(Path checkpoint) {
     Objects.requireNonNull(checkpoint, "checkpoint");
-    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, checkpoint);
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, checkpoint, shuffle);
   }
 }

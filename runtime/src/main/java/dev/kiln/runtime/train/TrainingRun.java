@@ -50,6 +50,7 @@ public final class TrainingRun {
       int startEpoch,
       History history,
       long shuffleSeed) {
+    this.shuffle = options.shuffle();
     int batches = (samplesPerEpoch + batchSize - 1) / batchSize;
     PrintStream log = options.verbosity() == Verbosity.QUIET ? null : options.out();
     this.context =
@@ -102,6 +103,21 @@ public final class TrainingRun {
       }
     }
     this.stopOnNaN = nan;
+    this.params = params;
+    this.watch =
+        new DivergenceWatch(log, progress == null ? () -> {} : progress::abandonLine, chanceLoss(model));
+  }
+
+  private final float[] params;
+  private final DivergenceWatch watch;
+
+  /** The mean loss of guessing uniformly: ln(classes) for cross-entropy, 0 for regression. */
+  private static double chanceLoss(Model model) {
+    return switch (model.spec().loss()) {
+      case SOFTMAX_CROSS_ENTROPY -> Math.log(model.spec().outputs());
+      case BINARY_CROSS_ENTROPY -> Math.log(2);
+      case MEAN_SQUARED_ERROR -> 0;
+    };
   }
 
   /** The context callbacks see. */
@@ -127,6 +143,13 @@ public final class TrainingRun {
     return !inEpoch;
   }
 
+  private final boolean shuffle;
+
+  /** Whether epochs are shuffled ({@link TrainOptions#shuffle()}). */
+  public boolean shuffle() {
+    return shuffle;
+  }
+
   /** The seed of the per-epoch shuffling in use. */
   public long shuffleSeed() {
     return shuffleSeed;
@@ -150,6 +173,7 @@ public final class TrainingRun {
    * checkpoint's, by key; callbacks without an entry start fresh).
    */
   public void begin(Map<String, CallbackState> restored) {
+    watch.begin(params);
     for (Callback c : callbacks) {
       c.onTrainBegin(context);
     }
@@ -189,6 +213,7 @@ public final class TrainingRun {
     context.lossSum += lossSum;
     context.correct += correct;
     context.batchLoss = lossSum / n;
+    watch.batch(context.epoch, context.batch, context.batchLoss, context.learningRate());
     for (Callback c : callbacks) {
       c.onBatchEnd(context);
     }
@@ -200,6 +225,7 @@ public final class TrainingRun {
     context.history().add(stats);
     epochsCompleted = stats.epoch();
     inEpoch = false;
+    watch.epochEnd(stats.epoch(), params, context.learningRate());
     for (Callback c : callbacks) {
       c.onEpochEnd(context);
     }

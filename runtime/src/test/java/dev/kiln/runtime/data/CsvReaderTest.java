@@ -201,4 +201,68 @@ class CsvReaderTest {
         String m = message(write("col.csv", "1,2,0\n"), CsvReader.builder().labelColumn(5).build());
         assertTrue(m.contains("label column 5 is outside the 3 fields"), m);
     }
+
+    @Test
+    void fieldsSeparatedByAnotherDelimiterSuggestDelimiter() throws IOException {
+        String spaces = message(write("s.csv", "1.5 2.5 0\n3 4 1\n"), CsvReader.builder().build());
+        assertEquals(dir.resolve("s.csv") + ": line 1: no feature columns left among 1 field; the line has no ','"
+                + " but contains spaces: use delimiter(' ')", spaces);
+        String semicolons = message(write("c.csv", "1;2;0\n"), CsvReader.builder().build());
+        assertTrue(semicolons.endsWith("the line has no ',' but contains ';': use delimiter(';')"), semicolons);
+        // Decimal commas split the fields into pieces that are not numbers: the hint comes with that error.
+        String european = message(write("e.csv", "1,5;2,5;0\n"), CsvReader.builder().build());
+        assertTrue(european.endsWith("column 1 is not a number: '5;2' (it contains ';': use delimiter(';'))"), european);
+        String tabs = message(write("t.csv", "1\t2\t0\n"), CsvReader.builder().delimiter(';').build());
+        assertTrue(tabs.endsWith("the line has no ';' but contains tabs: use delimiter('\\t')"), tabs);
+        // With the suggested delimiter the file reads.
+        Dataset d = CsvReader.builder().delimiter(' ').build().read(dir.resolve("s.csv"));
+        assertArrayEquals(new float[] {1.5f, 2.5f, 3, 4}, d.features());
+    }
+
+    @Test
+    void singleColumnFileWithoutOtherDelimiterPointsAtTwoFileReads() throws IOException {
+        String m = message(write("y.csv", "1.5\n2.5\n"), CsvReader.builder().regression().build());
+        assertTrue(m.endsWith("no feature columns left among 1 field; for a file that holds only targets or labels,"
+                + " read it with its features file: read(featuresFile, targetsFile)"), m);
+    }
+
+    @Test
+    void featuresAndTargetOnlyFilesReadTogether() throws IOException {
+        Path x = write("X.csv", "a,b\n1,2\n3,4\n5,6\n");
+        Path y = write("y.csv", "target\n0.5\n1.5\n2.5\n");
+        Dataset d = CsvReader.builder().header(true).regression().build().read(x, y);
+        assertEquals("X", d.name());
+        assertEquals(3, d.rows());
+        assertEquals(2, d.cols());
+        assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, d.features());
+        assertArrayEquals(new float[] {0.5f, 1.5f, 2.5f}, d.targets());
+
+        // A single feature column and two target columns.
+        Dataset one = CsvReader.builder().regression().build()
+                .read(write("x1.csv", "7\n8\n"), write("y2.csv", "1,2\n3,4\n"));
+        assertEquals(1, one.cols());
+        assertEquals(2, one.targetCols());
+        assertArrayEquals(new float[] {1, 2, 3, 4}, one.targets());
+
+        // Labels: one column.
+        Dataset labelled = CsvReader.builder().build().read(write("x2.csv", "1,1\n2,2\n"), write("l.csv", "1\n0\n"));
+        assertArrayEquals(new int[] {1, 0}, labelled.labels());
+        assertEquals(2, labelled.classes());
+    }
+
+    @Test
+    void twoFileReadsCheckRowCountsAndLabelWidth() throws IOException {
+        Path x = write("X.csv", "1,2\n3,4\n");
+        DataException rows = assertThrows(DataException.class,
+                () -> CsvReader.builder().regression().build().read(x, write("y.csv", "1\n2\n3\n")));
+        assertEquals(x + " has 2 data rows but " + dir.resolve("y.csv") + " has 3; each line of one must belong to"
+                + " the same line of the other", rows.getMessage());
+        DataException wide = assertThrows(DataException.class,
+                () -> CsvReader.builder().build().read(x, write("l.csv", "1,0\n0,1\n")));
+        assertTrue(wide.getMessage().endsWith("l.csv: line 1: a label file must have one column, found 2 fields;"
+                + " for regression targets use regression()"), wide.getMessage());
+        DataException badTarget = assertThrows(DataException.class,
+                () -> CsvReader.builder().regression().build().read(x, write("y3.csv", "1\nNaN\n")));
+        assertTrue(badTarget.getMessage().endsWith("y3.csv: line 2 (row 1): column 0 is NaN"), badTarget.getMessage());
+    }
 }

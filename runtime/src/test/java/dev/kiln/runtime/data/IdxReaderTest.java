@@ -154,4 +154,19 @@ class IdxReaderTest {
         var l = assertThrows(DataException.class, () -> Idx.classification(img, bad, 3, 1, "x"));
         assertTrue(l.getMessage().contains("label 2 is 5"), l.getMessage());
     }
+
+    @Test
+    void aHeaderClaimingGigabytesInAFewBytesFailsWithoutAllocatingThem() {
+        // 2 x 32767 x 32767 unsigned bytes = 2 GiB claimed, 3 bytes present.
+        byte[] file = {0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0x7f, (byte) 0xff, 0, 0, 0x7f, (byte) 0xff, 1, 2, 3};
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        DataException e = assertThrows(DataException.class,
+                () -> IdxReader.read(new ByteArrayInputStream(file), "huge.idx"));
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(e.getMessage().startsWith("huge.idx: truncated at byte 19: expected 2147352578 bytes of data"),
+                e.getMessage());
+        assertTrue(allocated < 8 << 20, allocated + " bytes allocated for a 19-byte file");
+    }
 }

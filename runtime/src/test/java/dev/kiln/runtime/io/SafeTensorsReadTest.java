@@ -54,8 +54,10 @@ class SafeTensorsReadTest {
                 new byte[6]);
         try (SafeTensorsFile f = SafeTensors.read(file)) {
             assertEquals("F16", f.dtype("h"));
-            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> f.data("h"));
-            assertTrue(e.getMessage().contains("has dtype F16; only F32"), e.getMessage());
+            SafeTensorsFormatException e = assertThrows(SafeTensorsFormatException.class, () -> f.data("h"));
+            assertEquals(file + ": tensor 'h' has dtype F16; Kiln reads F32 tensors only (convert the file, e.g."
+                    + " with tensor.float() in PyTorch)", e.getMessage());
+            assertThrows(SafeTensorsFormatException.class, () -> f.readInto("h", new float[3], 0));
         }
         assertFormatError("{\"h\":{\"dtype\":\"Q4\",\"shape\":[3],\"data_offsets\":[0,6]}}", new byte[6],
                 "tensor 'h': unknown dtype \"Q4\"");

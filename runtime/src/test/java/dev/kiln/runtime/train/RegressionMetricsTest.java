@@ -1,4 +1,4 @@
-package dev.kiln.report;
+package dev.kiln.runtime.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-class RegressionReportTest {
+class RegressionMetricsTest {
   @Test
   void singleOutputMatchesKnownExample() {
     // scikit-learn's documented example: MSE 0.375, MAE 0.5, R² 0.9486081370449679.
-    RegressionReport r =
-        RegressionReport.fromPredictions(new float[] {2.5f, 0f, 2f, 8f}, new float[] {3f, -0.5f, 2f, 7f}, 1);
+    RegressionMetrics r =
+        RegressionMetrics.of(new float[] {2.5f, 0f, 2f, 8f}, new float[] {3f, -0.5f, 2f, 7f}, 1);
     assertEquals(4, r.samples());
     assertEquals(0.375, r.mse(), 1e-12);
     assertEquals(0.5, r.mae(), 1e-12);
@@ -24,7 +24,7 @@ class RegressionReportTest {
   void multipleOutputsAreAveragedWithEqualWeight() {
     float[] truth = {0.5f, 1f, -1f, 1f, 7f, -6f};
     float[] pred = {0f, 2f, -1f, 2f, 8f, -5f};
-    RegressionReport r = RegressionReport.fromPredictions(pred, truth, 2);
+    RegressionMetrics r = RegressionMetrics.of(pred, truth, 2);
     // output 0: errors 0.5, 0, -1; output 1: errors -1, -1, -1
     assertEquals(1.25 / 3, r.mse(0), 1e-12);
     assertEquals(1.0, r.mse(1), 1e-12);
@@ -47,7 +47,7 @@ class RegressionReportTest {
 
   @Test
   void constantTargetsHaveUndefinedR2() {
-    RegressionReport r = RegressionReport.fromPredictions(new float[] {1f, 2f}, new float[] {3f, 3f}, 1);
+    RegressionMetrics r = RegressionMetrics.of(new float[] {1f, 2f}, new float[] {3f, 3f}, 1);
     assertTrue(Double.isNaN(r.r2()));
     assertEquals(2.5, r.mse(), 1e-12);
   }
@@ -55,7 +55,7 @@ class RegressionReportTest {
   @Test
   void mismatchedLengthsAreRejected() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> RegressionReport.fromPredictions(new float[3], new float[4], 2));
+        () -> RegressionMetrics.of(new float[3], new float[4], 2));
     assertTrue(e.getMessage().contains("3 values") && e.getMessage().contains("4 values"), e.getMessage());
   }
 }
