@@ -9,14 +9,15 @@ import java.util.Arrays;
  * <p>Why: on shared 2-vCPU machines a two-thread run sometimes goes slower than a one-thread run for
  * minutes at a time, because the second vCPU is busy with something else or shares a physical core
  * with the first (the host decides, and it changes while a run goes on). No property of the program
- * tells these cases apart beforehand; the step time does. In a trial the tuner times {@link #PROBES}
- * steps on each setting, interleaved so that a drift in the machine's speed hits both alike, and runs
- * on the setting with the lower median step time until the next trial. The first trial comes after
+ * tells these cases apart beforehand; the step time does. A trial runs a block of steps on one thread
+ * and a block on the configured count; it times the last {@link #PROBES} steps of each (the first
+ * {@link #SETTLE} after a switch still move data between the cores' caches) and runs on the setting
+ * with the lower median step time until the next trial. The first trial comes after
  * {@link #WARM_UP} steps; the JIT compiler is often still at work then, so the next comes
  * {@link #FIRST_GAP} steps later and the gaps double up to {@link #PERIOD} steps. Kernel results do not depend on the thread
  * count, so the switches never change a number, only the time.
  *
- * <p>Cost when the configured count is the right one: {@code PROBES} of every {@code PERIOD} steps run
+ * <p>Cost when the configured count is the right one: {@code BLOCK} of every {@code PERIOD} steps run
  * on one thread (about 1 % of the steps when two threads are 1.6x faster). {@code -Dkiln.threadTuning=false}
  * turns it off; {@code =verbose} prints every decision to standard error.
  *
@@ -29,7 +30,15 @@ public final class ThreadTuner implements AutoCloseable {
   /** Steps between the first two trials; the gap doubles up to PERIOD (early steps still compile). */
   static final int FIRST_GAP = 32;
   /** Timed steps per setting in a trial. */
-  static final int PROBES = 6;
+  static final int PROBES = 4;
+  /**
+   * Untimed steps after each switch: the first steps after a change of thread count move the weights,
+   * gradients and optimizer state between the cores' caches and would make whichever setting comes
+   * second look slow.
+   */
+  static final int SETTLE = 2;
+  /** Steps per setting in a trial. */
+  static final int BLOCK = SETTLE + PROBES;
   /** Steps before the first trial (JIT warm-up). */
   static final int WARM_UP = 24;
 
@@ -72,8 +81,8 @@ public final class ThreadTuner implements AutoCloseable {
     }
     int trial = trialIndex();
     if (trial >= 0) {
-      // Interleaved: even trial steps on one thread, odd ones on the configured count.
-      Parallelism.setThreads(trial % 2 == 0 ? 1 : configured);
+      // First a block on one thread, then a block on the configured count.
+      Parallelism.setThreads(trial < BLOCK ? 1 : configured);
       t0 = System.nanoTime();
     } else {
       Parallelism.setThreads(chosen);
@@ -85,12 +94,11 @@ public final class ThreadTuner implements AutoCloseable {
     int trial = active ? trialIndex() : -1;
     if (trial >= 0) {
       long dt = System.nanoTime() - t0;
-      if (trial % 2 == 0) {
-        one[trial / 2] = dt;
-      } else {
-        many[trial / 2] = dt;
+      int inBlock = trial % BLOCK;
+      if (inBlock >= SETTLE) {
+        (trial < BLOCK ? one : many)[inBlock - SETTLE] = dt;
       }
-      if (trial == 2 * PROBES - 1) {
+      if (trial == 2 * BLOCK - 1) {
         decide();
         trialStart += gap;
         gap = Math.min(PERIOD, 2 * gap);
@@ -107,7 +115,7 @@ public final class ThreadTuner implements AutoCloseable {
   /** Position in the current trial, or -1 outside a trial. */
   private int trialIndex() {
     int i = step - trialStart;
-    return i >= 0 && i < 2 * PROBES ? i : -1;
+    return i >= 0 && i < 2 * BLOCK ? i : -1;
   }
 
   private void decide() {

@@ -44,7 +44,7 @@ class ThreadTunerTest {
   }
 
   private static int firstAfterTrial() {
-    return ThreadTuner.WARM_UP + 2 * ThreadTuner.PROBES;
+    return ThreadTuner.WARM_UP + 2 * ThreadTuner.BLOCK;
   }
 
   @Test
@@ -70,30 +70,30 @@ class ThreadTunerTest {
     for (int s = 0; s < steps; s++) {
       ones += used[s] == 1 ? 1 : 0;
     }
-    assertEquals(ThreadTuner.PROBES, ones, "only the trial's one-thread probes run on one thread");
+    assertEquals(ThreadTuner.BLOCK, ones, "only the trial's one-thread block runs on one thread");
     for (int s = firstAfterTrial(); s < steps; s++) {
       assertEquals(2, used[s], "step " + s + " after the trial");
     }
   }
 
   @Test
-  void trialsComeAtDoublingGapsUpToThePeriodAndInterleave() {
+  void trialsComeAtDoublingGapsUpToThePeriodOneBlockPerSetting() {
     Parallelism.setThreads(2);
     // 24, then gaps of 32, 64, 128, 256, 256: trials start at 24, 56, 120, 248, 504, 760.
     int[] starts = {24, 56, 120, 248, 504, 760};
     assertEquals(24, ThreadTuner.WARM_UP);
     assertEquals(32, ThreadTuner.FIRST_GAP);
     assertEquals(256, ThreadTuner.PERIOD);
-    int steps = starts[starts.length - 1] + 2 * ThreadTuner.PROBES + 4;
+    int steps = starts[starts.length - 1] + 2 * ThreadTuner.BLOCK + 4;
     int[] used = run(steps, 300, 100);
     int ones = 0;
     for (int s = 0; s < steps; s++) {
       ones += used[s] == 1 ? 1 : 0;
     }
-    assertEquals(starts.length * ThreadTuner.PROBES, ones, "one-thread steps are the trials' probes only");
+    assertEquals(starts.length * ThreadTuner.BLOCK, ones, "one-thread steps are the trials' first blocks only");
     for (int trialStart : starts) {
-      for (int i = 0; i < 2 * ThreadTuner.PROBES; i++) {
-        assertEquals(i % 2 == 0 ? 1 : 2, used[trialStart + i], "trial step " + i + " at " + trialStart);
+      for (int i = 0; i < 2 * ThreadTuner.BLOCK; i++) {
+        assertEquals(i < ThreadTuner.BLOCK ? 1 : 2, used[trialStart + i], "trial step " + i + " at " + trialStart);
       }
     }
   }
