@@ -1,6 +1,7 @@
 package dev.kiln.samples;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.kiln.runtime.data.Dataset;
@@ -52,8 +53,10 @@ class DeterminismTest {
 
   @Test
   void threadTuningSwitchesNeverChangeTheWeights() {
-    // 113 steps of 16: the tuner (on by default) runs its first trial, switching between one and two
-    // threads step by step; the kernels' results do not depend on the count, so neither do the weights.
+    // 113 steps of 16: the tuner (turned on for these tests in samples/pom.xml) runs its first trials,
+    // switching between one and two threads; the kernels' results do not depend on the count, so
+    // neither do the weights.
+    assertEquals("true", System.getProperty("kiln.threadTuning"), "the tuner must be on for this test");
     Dataset d = SampleData.digits();
     Parallelism.setThreads(1);
     DigitsModel single = new DigitsModel(4);

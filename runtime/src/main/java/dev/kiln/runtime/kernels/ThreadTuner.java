@@ -11,15 +11,20 @@ import java.util.Arrays;
  * with the first (the host decides, and it changes while a run goes on). No property of the program
  * tells these cases apart beforehand; the step time does. A trial runs a block of steps on one thread
  * and a block on the configured count; it times the last {@link #PROBES} steps of each (the first
- * {@link #SETTLE} after a switch still move data between the cores' caches) and runs on the setting
- * with the lower median step time until the next trial. The first trial comes after
+ * {@link #SETTLE} after a switch still move data between the cores' caches) and runs on one thread
+ * until the next trial when that block's median step time was at least 5 % lower, else on the
+ * configured count. The first trial comes after
  * {@link #WARM_UP} steps; the JIT compiler is often still at work then, so the next comes
  * {@link #FIRST_GAP} steps later and the gaps double up to {@link #PERIOD} steps. Kernel results do not depend on the thread
  * count, so the switches never change a number, only the time.
  *
- * <p>Cost when the configured count is the right one: {@code BLOCK} of every {@code PERIOD} steps run
- * on one thread (about 1 % of the steps when two threads are 1.6x faster). {@code -Dkiln.threadTuning=false}
- * turns it off; {@code =verbose} prints every decision to standard error.
+ * <p>Off unless {@code -Dkiln.threadTuning=true} ({@code =verbose} also prints every decision to
+ * standard error). On the 2-vCPU machines it was measured on, one and two threads differ by 5-15 % in
+ * training, less than the machine's own swing from run to run, and four steps per setting do not
+ * tell them apart reliably: over ten back-to-back runs the median two-thread speed-up was 1.08x
+ * without the tuner and 1.02x with it. It pays where the two settings differ by more than that.
+ * Cost when the configured count is the right one: {@code BLOCK} of every {@code PERIOD} steps run
+ * on one thread.
  *
  * <p>Use: {@link #stepBegin()} and {@link #stepEnd()} around each training step, {@link #close()} at
  * the end, which restores the configured count. Allocates nothing per step.
@@ -39,10 +44,12 @@ public final class ThreadTuner implements AutoCloseable {
   static final int SETTLE = 2;
   /** Steps per setting in a trial. */
   static final int BLOCK = SETTLE + PROBES;
+  /** One thread is chosen when its median step time is below this fraction of the configured count's. */
+  static final double MARGIN = 0.95;
   /** Steps before the first trial (JIT warm-up). */
   static final int WARM_UP = 24;
 
-  private static final String MODE = System.getProperty("kiln.threadTuning", "true").trim();
+  private static final String MODE = System.getProperty("kiln.threadTuning", "false").trim();
 
   private final int configured;
   private final boolean active;
@@ -67,11 +74,19 @@ public final class ThreadTuner implements AutoCloseable {
     this.chosen = configured;
   }
 
-  /** A tuner over the current {@link Parallelism#threads()} count (inactive when it is 1 or tuning is off). */
+  /**
+   * A tuner over the current {@link Parallelism#threads()} count: active when that is above 1 and
+   * {@code -Dkiln.threadTuning=true} (or {@code verbose}); otherwise every call does nothing.
+   */
   public static ThreadTuner forCurrentThreads() {
     int threads = Parallelism.threads();
-    boolean off = MODE.equalsIgnoreCase("false") || MODE.equals("0") || MODE.equalsIgnoreCase("off");
-    return new ThreadTuner(threads, threads > 1 && !off, MODE.equalsIgnoreCase("verbose"));
+    boolean on = MODE.equalsIgnoreCase("true") || MODE.equalsIgnoreCase("verbose");
+    return forThreads(threads, on, MODE.equalsIgnoreCase("verbose"));
+  }
+
+  /** A tuner over {@code threads} (inactive when it is 1 or {@code on} is false); for tests. */
+  static ThreadTuner forThreads(int threads, boolean on, boolean verbose) {
+    return new ThreadTuner(threads, threads > 1 && on, verbose);
   }
 
   /** Before a training step: sets the thread count this step runs with. */
@@ -122,7 +137,9 @@ public final class ThreadTuner implements AutoCloseable {
     long medianOne = median(one);
     long medianMany = median(many);
     int before = chosen;
-    chosen = medianOne < medianMany ? 1 : configured;
+    // One thread only when clearly faster: a few steps' medians move by several per cent with the
+    // machine's noise, and flapping to one thread on such noise costs the whole period.
+    chosen = medianOne < MARGIN * medianMany ? 1 : configured;
     if (verbose) {
       System.err.printf("kiln: step %d: median step %.0f us on 1 thread, %.0f us on %d -> %d thread(s)%s%n",
           step + 1, medianOne / 1e3, medianMany / 1e3, configured, chosen,

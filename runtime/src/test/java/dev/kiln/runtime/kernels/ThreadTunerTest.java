@@ -31,7 +31,7 @@ class ThreadTunerTest {
   /** Runs {@code steps} fake steps and returns the thread count of each. */
   private static int[] run(int steps, long oneMicros, long manyMicros) {
     int[] used = new int[steps];
-    try (ThreadTuner tuner = ThreadTuner.forCurrentThreads()) {
+    try (ThreadTuner tuner = ThreadTuner.forThreads(Parallelism.threads(), true, false)) {
       for (int s = 0; s < steps; s++) {
         tuner.stepBegin();
         used[s] = Parallelism.threads();
@@ -95,6 +95,19 @@ class ThreadTunerTest {
       for (int i = 0; i < 2 * ThreadTuner.BLOCK; i++) {
         assertEquals(i < ThreadTuner.BLOCK ? 1 : 2, used[trialStart + i], "trial step " + i + " at " + trialStart);
       }
+    }
+  }
+
+  @Test
+  void offByDefault() {
+    Parallelism.setThreads(2);
+    try (ThreadTuner tuner = ThreadTuner.forCurrentThreads()) {
+      for (int s = 0; s < firstAfterTrial() + 4; s++) {
+        tuner.stepBegin();
+        assertEquals(2, Parallelism.threads(), "step " + s);
+        tuner.stepEnd();
+      }
+      assertEquals(0, tuner.stepsOnOneThread());
     }
   }
 
