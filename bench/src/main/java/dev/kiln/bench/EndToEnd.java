@@ -52,45 +52,67 @@ public final class EndToEnd {
   }
 
   /** Median microseconds of one batch-1 {@code predict} of a fresh FashionMlp, over {@code calls} calls after warm-up. */
-  static double latencyMicros(Dataset data, int calls) {
+  static double latencyMicros(Dataset data, int calls) throws Exception {
     return latencyMicros(new FashionMlpModel(), data, calls);
   }
 
   /** Median microseconds of one batch-1 {@code model.predict}, over {@code calls} calls after warm-up. */
-  static double latencyMicros(Model model, Dataset data, int calls) {
+  static double latencyMicros(Model model, Dataset data, int calls) throws Exception {
     float[][] samples = new float[256][];
     for (int i = 0; i < samples.length; i++) {
       samples[i] = data.row(i);
     }
+    return timedLatencyMicros(calls, i -> model.predict(samples[i % samples.length]));
+  }
+
+  /** Samples/s of batch inference of a fresh FashionMlp (see {@link #batchThroughput(Model, Dataset, int)}). */
+  static double batchThroughput(Dataset data, int batch) throws Exception {
+    return batchThroughput(new FashionMlpModel(), data, batch);
+  }
+
+  /** Samples/s of batch inference (see {@link #timedThroughput}). */
+  static double batchThroughput(Model model, Dataset data, int batch) throws Exception {
+    float[] x = Arrays.copyOf(data.features(), batch * model.spec().inputs());
+    float[] out = new float[batch * model.spec().outputs()];
+    return timedThroughput(batch, i -> model.predict(x, batch, out));
+  }
+
+  /** One timed call of an inference engine; {@code i} counts the calls. */
+  @FunctionalInterface
+  interface Call {
+    void run(int i) throws Exception;
+  }
+
+  /**
+   * The batch-1 latency protocol every engine of {@code bench/compare} is timed with: 20000 warm-up
+   * calls, then the median microseconds of {@code calls} calls, each timed alone.
+   */
+  static double timedLatencyMicros(int calls, Call call) throws Exception {
     for (int i = 0; i < 20000; i++) {
-      model.predict(samples[i % samples.length]);
+      call.run(i);
     }
     double[] t = new double[calls];
     for (int i = 0; i < calls; i++) {
       long t0 = System.nanoTime();
-      model.predict(samples[i % samples.length]);
+      call.run(i);
       t[i] = (System.nanoTime() - t0) / 1e3;
     }
     return median(t);
   }
 
-  /** Samples/s of batch inference of a fresh FashionMlp (see {@link #batchThroughput(Model, Dataset, int)}). */
-  static double batchThroughput(Dataset data, int batch) {
-    return batchThroughput(new FashionMlpModel(), data, batch);
-  }
-
-  /** Samples/s of batch inference (median of 200 timed groups of 10 batches after warm-up). */
-  static double batchThroughput(Model model, Dataset data, int batch) {
-    float[] x = Arrays.copyOf(data.features(), batch * 784);
-    float[] out = new float[batch * 10];
+  /**
+   * The batch throughput protocol every engine of {@code bench/compare} is timed with: 2000 warm-up
+   * batches, then the median samples/s of 200 timed groups of 10 batches of {@code batch} rows.
+   */
+  static double timedThroughput(int batch, Call call) throws Exception {
     for (int i = 0; i < 2000; i++) {
-      model.predict(x, batch, out);
+      call.run(i);
     }
     double[] rates = new double[200];
     for (int i = 0; i < rates.length; i++) {
       long t0 = System.nanoTime();
       for (int j = 0; j < 10; j++) {
-        model.predict(x, batch, out);
+        call.run(j);
       }
       rates[i] = 10.0 * batch / ((System.nanoTime() - t0) / 1e9);
     }

@@ -15,8 +15,8 @@ import java.util.Map;
 /**
  * ONNX Runtime (Java API, CPU execution provider) running a Kiln network exported with {@link
  * OnnxExport}: the second peer of {@code bench/compare}'s inference rows. Timed exactly like {@link
- * EndToEnd#latencyMicros} and {@link EndToEnd#batchThroughput}: the same samples, warm-up counts and
- * medians.
+ * EndToEnd#latencyMicros} and {@link EndToEnd#batchThroughput}: the same samples and the same timing
+ * protocol ({@link EndToEnd#timedLatencyMicros}, {@link EndToEnd#timedThroughput}).
  *
  * <p>Each call is what a user of the API writes: an {@link OnnxTensor} is created over the input,
  * {@link OrtSession#run} runs it, the output is copied into a {@code float[]} and both are closed.
@@ -48,47 +48,22 @@ final class OnnxRuntimePeer implements AutoCloseable {
     return env.getVersion();
   }
 
-  /** Median microseconds of one batch-1 run, over {@code calls} calls after warm-up (as {@link EndToEnd#latencyMicros}). */
-  double latencyMicros(Dataset data, int calls) throws OrtException {
+  /** Median microseconds of one batch-1 run (the protocol of {@link EndToEnd#timedLatencyMicros}). */
+  double latencyMicros(Dataset data, int calls) throws Exception {
     FloatBuffer[] samples = new FloatBuffer[256];
     for (int i = 0; i < samples.length; i++) {
       samples[i] = direct(data.row(i));
     }
     long[] shape = {1, inputs};
-    float sink = 0;
-    for (int i = 0; i < 20000; i++) {
-      sink += predict(samples[i % samples.length], shape)[0];
-    }
-    double[] t = new double[calls];
-    for (int i = 0; i < calls; i++) {
-      long t0 = System.nanoTime();
-      float[] p = predict(samples[i % samples.length], shape);
-      t[i] = (System.nanoTime() - t0) / 1e3;
-      sink += p[0];
-    }
-    keep(sink);
-    return EndToEnd.median(t);
+    return EndToEnd.timedLatencyMicros(calls, i -> predict(samples[i % samples.length], shape));
   }
 
-  /** Samples/s of batch inference (median of 200 timed groups of 10 batches after warm-up, as {@link EndToEnd#batchThroughput}). */
-  double batchThroughput(Dataset data, int batch) throws OrtException {
-    float[] x = java.util.Arrays.copyOf(data.features(), batch * inputs);
-    FloatBuffer in = direct(x);
+  /** Samples/s of batch inference (the protocol of {@link EndToEnd#timedThroughput}). */
+  double batchThroughput(Dataset data, int batch) throws Exception {
+    FloatBuffer in = direct(java.util.Arrays.copyOf(data.features(), batch * inputs));
     float[] out = new float[batch * outputs];
     long[] shape = {batch, inputs};
-    for (int i = 0; i < 2000; i++) {
-      predict(in, shape, out);
-    }
-    double[] rates = new double[200];
-    for (int i = 0; i < rates.length; i++) {
-      long t0 = System.nanoTime();
-      for (int j = 0; j < 10; j++) {
-        predict(in, shape, out);
-      }
-      rates[i] = 10.0 * batch / ((System.nanoTime() - t0) / 1e9);
-    }
-    keep(out[0]);
-    return EndToEnd.median(rates);
+    return EndToEnd.timedThroughput(batch, i -> predict(in, shape, out));
   }
 
   /** Outputs for the first {@code rows} samples of {@code x}, row-major (to check the export). */
@@ -117,12 +92,6 @@ final class OnnxRuntimePeer implements AutoCloseable {
     FloatBuffer b = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
     b.put(values).flip();
     return b;
-  }
-
-  private static void keep(float f) {
-    if (f == 42.4242f) {
-      System.err.print(""); // keeps the outputs alive
-    }
   }
 
   @Override
