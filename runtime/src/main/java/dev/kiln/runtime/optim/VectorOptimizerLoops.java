@@ -1,6 +1,7 @@
 package dev.kiln.runtime.optim;
 
 import dev.kiln.runtime.kernels.Parallelism;
+import dev.kiln.runtime.kernels.VectorShape;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -10,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
  * contiguous slice per thread.
  */
 final class VectorOptimizerLoops {
-  private static final VectorSpecies<Float> S = dev.kiln.runtime.kernels.VectorShape.FLOAT;
+  private static final VectorSpecies<Float> S = VectorShape.FLOAT;
   private static final int L = S.length();
 
   private VectorOptimizerLoops() {}
