@@ -13,9 +13,15 @@ public final class Standardizer extends AffineNormalizer {
     /** Fits on the training part only. @throws IllegalArgumentException if {@code train} has no rows */
     public static Standardizer fit(Dataset train) {
         requireRows(train, "Standardizer");
-        int rows = train.rows();
-        int cols = train.cols();
-        float[] x = train.features();
+        float[][] meanStd = columnMeanStd(train.features(), train.rows(), train.cols());
+        return new Standardizer(meanStd[0], meanStd[1]);
+    }
+
+    /**
+     * Per-column mean and divisor {@code {mean, std}} of a row-major {@code rows x cols} array: the
+     * population standard deviation, or 1 for a constant column. Shared with {@link TargetStandardizer}.
+     */
+    static float[][] columnMeanStd(float[] x, int rows, int cols) {
         // Two passes in double: a one-pass sum of squares loses the variance of large-offset columns.
         double[] sum = new double[cols];
         for (int base = 0; base < x.length; base += cols) {
@@ -41,7 +47,7 @@ public final class Standardizer extends AffineNormalizer {
             float std = (float) Math.sqrt(sq[c] / rows);
             s[c] = std > 0 ? std : 1f;
         }
-        return new Standardizer(m, s);
+        return new float[][] {m, s};
     }
 
     /** A copy of the fitted per-column means. */

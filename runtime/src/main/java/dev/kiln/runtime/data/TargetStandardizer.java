@@ -50,25 +50,8 @@ public final class TargetStandardizer {
         Objects.requireNonNull(train, "train");
         requireRegression(train);
         AffineNormalizer.requireRows(train, "TargetStandardizer");
-        int cols = train.targetCols();
-        float[] y = train.targets();
-        double[] sum = new double[cols];
-        for (int i = 0; i < y.length; i++) {
-            sum[i % cols] += y[i];
-        }
-        double[] sq = new double[cols];
-        for (int i = 0; i < y.length; i++) {
-            double d = y[i] - sum[i % cols] / train.rows();
-            sq[i % cols] += d * d;
-        }
-        float[] m = new float[cols];
-        float[] s = new float[cols];
-        for (int c = 0; c < cols; c++) {
-            m[c] = (float) (sum[c] / train.rows());
-            float sd = (float) Math.sqrt(sq[c] / train.rows());
-            s[c] = sd > 0 ? sd : 1f;
-        }
-        return new TargetStandardizer(m, s);
+        float[][] meanStd = Standardizer.columnMeanStd(train.targets(), train.rows(), train.targetCols());
+        return new TargetStandardizer(meanStd[0], meanStd[1]);
     }
 
     /** Target columns it was fitted on. */
