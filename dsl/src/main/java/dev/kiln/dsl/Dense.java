@@ -37,4 +37,10 @@ public @interface Dense {
    * unchanged by training, whatever the optimizer.
    */
   boolean trainable() default true;
+
+  /**
+   * Names of the layers whose outputs this layer reads (at most one for this layer kind). Empty
+   * (the default): the layer declared just before it, or the network input for the first layer.
+   */
+  String[] from() default {};
 }

@@ -17,4 +17,10 @@ import java.lang.annotation.Target;
 public @interface Dropout {
   /** Drop probability in [0, 1). */
   double rate();
+
+  /**
+   * Names of the layers whose outputs this layer reads (at most one for this layer kind). Empty
+   * (the default): the layer declared just before it, or the network input for the first layer.
+   */
+  String[] from() default {};
 }

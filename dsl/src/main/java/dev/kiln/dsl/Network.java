@@ -8,7 +8,8 @@ import java.lang.annotation.Target;
 
 /**
  * Declares a network. The annotated class is a specification only: Kiln's annotation processor
- * reads its layer fields ({@link Dense}, {@link Dropout}) in source order and generates a model class
+ * reads its layer fields ({@link Dense}, {@link Conv2D}, {@link Dropout}, ...) in source order (each
+ * layer reads the one before it unless it names its inputs with {@code from}) and generates a model class
  * named after it with the suffix {@code Model} in the same package ({@code FashionMlp} becomes
  * {@code FashionMlpModel}).
  *
@@ -27,8 +28,18 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.SOURCE)
 @Target(ElementType.TYPE)
 public @interface Network {
-  /** Number of input features per sample. Required, at least 1. */
+  /**
+   * Number of input features per sample, for a vector input. Give this or {@link #inputShape()}.
+   */
   int inputs() default 0;
+
+  /**
+   * Shape of one input sample, for inputs that are not plain vectors: an image is
+   * {@code {channels, height, width}} (Fashion-MNIST: {@code {1, 28, 28}}); {@code {n}} is the same
+   * as {@code inputs = n}. Samples are passed to {@code predict} and held in datasets flattened in
+   * row-major order. Give this or {@link #inputs()}.
+   */
+  int[] inputShape() default {};
 
   /** The training loss; it must fit the last layer (see {@link Loss}). */
   Loss loss();

@@ -32,8 +32,10 @@ import java.util.SplittableRandom;
  *
  * <p>Arenas: {@link #params} and {@link #grads} hold every parameter tensor at the offsets of
  * {@link ModelSpec#parameters()}; {@link #activations} holds every activation tensor of a batch of
- * up to {@link #capacity} samples, tensor {@code t} at {@code capacity * perSampleOffset(t)}. The
- * input batch always sits at offset 0. Buffers grow only when a larger batch is first used, so a
+ * up to {@link #capacity} samples, tensor {@code t} at {@code capacity * perSampleOffset(t)}, followed
+ * by the tensors whose size does not depend on the batch (per-batch statistics);
+ * {@link #intActivations} holds the integer tensors (pooling indices) the same way. The input batch
+ * always sits at offset 0. Buffers grow only when a larger batch is first used, so a
  * training step allocates nothing.
  */
 public abstract class CompiledModel implements Model {
@@ -50,6 +52,9 @@ public abstract class CompiledModel implements Model {
 
   /** Activation arena for {@link #capacity} samples. */
   protected float[] activations = new float[0];
+
+  /** Integer arena (pooling indices) for {@link #capacity} samples. */
+  protected int[] intActivations = new int[0];
 
   /** Batch capacity of {@link #activations}, {@link #labels} and {@link #targets}. */
   protected int capacity;
@@ -121,7 +126,9 @@ public abstract class CompiledModel implements Model {
       return;
     }
     capacity = n;
-    activations = new float[Math.multiplyExact(n, spec.activationFloatsPerSample())];
+    activations =
+        new float[Math.addExact(Math.multiplyExact(n, spec.activationFloatsPerSample()), spec.activationFixedFloats())];
+    intActivations = new int[Math.multiplyExact(n, spec.intActivationsPerSample())];
     labels = new int[n];
     targets = new float[Math.multiplyExact(n, spec.outputs())];
     identityOrder = new int[0];
@@ -373,9 +380,12 @@ public abstract class CompiledModel implements Model {
     // Masks from the given seed; the model's own dropout stream continues untouched afterwards.
     SplitMix64 trainingStream = dropoutRng;
     dropoutRng = new SplitMix64(dropoutSeed);
+    // Training-mode forward updates state such as running statistics; this method changes nothing.
+    float[] before = params.clone();
     Arrays.fill(grads, 0f);
     forward(n, true);
     double loss = computeLoss(n, gradient != null) / n;
+    System.arraycopy(before, 0, params, 0, params.length);
     dropoutRng = trainingStream;
     if (gradient != null) {
       System.arraycopy(grads, 0, gradient, 0, grads.length);

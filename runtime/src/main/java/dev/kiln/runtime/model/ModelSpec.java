@@ -8,7 +8,7 @@ import java.util.List;
  * @param network the specification class's simple name
  * @param architecture canonical one-line description of layers and shapes
  * @param architectureHash SHA-256 (hex) of {@code architecture}; saved weights carry it
- * @param inputs features per sample
+ * @param inputs floats per input sample (the product of {@code inputShape})
  * @param outputs outputs per sample
  * @param loss training loss
  * @param optimizer declared optimizer
@@ -17,6 +17,11 @@ import java.util.List;
  * @param layers layers in order, the input first
  * @param parameterCount floats in the parameter arena
  * @param activationFloatsPerSample floats of the activation arena per sample of batch capacity
+ * @param inputShape shape of one input sample ({@code [inputs]} for vectors, {@code [C, H, W]} for
+ *     images), the batch excluded
+ * @param activationFixedFloats floats of the activation arena that do not scale with the batch
+ *     (per-batch statistics saved for backward), after the per-sample part
+ * @param intActivationsPerSample ints of the integer arena (pooling indices) per sample of capacity
  */
 public record ModelSpec(
     String network,
@@ -30,9 +35,50 @@ public record ModelSpec(
     long seed,
     List<LayerSpec> layers,
     int parameterCount,
-    int activationFloatsPerSample) {
+    int activationFloatsPerSample,
+    int[] inputShape,
+    int activationFixedFloats,
+    int intActivationsPerSample) {
   public ModelSpec {
     layers = List.copyOf(layers);
+    inputShape = inputShape.clone();
+    long size = 1;
+    for (int d : inputShape) {
+      size *= d;
+    }
+    if (size != inputs) {
+      throw new IllegalArgumentException(
+          network + ": input shape " + java.util.Arrays.toString(inputShape) + " holds " + size
+              + " floats, not " + inputs);
+    }
+  }
+
+  /** A network on vector inputs with only per-sample float activations. */
+  public ModelSpec(
+      String network,
+      String architecture,
+      String architectureHash,
+      int inputs,
+      int outputs,
+      LossKind loss,
+      OptimizerSpec optimizer,
+      int batchSize,
+      long seed,
+      List<LayerSpec> layers,
+      int parameterCount,
+      int activationFloatsPerSample) {
+    this(network, architecture, architectureHash, inputs, outputs, loss, optimizer, batchSize, seed, layers,
+        parameterCount, activationFloatsPerSample, new int[] {inputs}, 0, 0);
+  }
+
+  @Override
+  public int[] inputShape() {
+    return inputShape.clone();
+  }
+
+  /** Whether the optimizer has anything to train (some parameter is not state). */
+  public boolean hasTrainedParameters() {
+    return parameters().stream().anyMatch(ParamSpec::trained);
   }
 
   /** All parameter tensors in arena order. */

@@ -121,6 +121,9 @@ final class TrainableLayers {
         continue;
       }
       for (ParamSpec p : layers.get(i).params()) {
+        if (!p.trained()) {
+          continue;
+        }
         if (p.offset() == end) {
           end += p.length();
         } else {
