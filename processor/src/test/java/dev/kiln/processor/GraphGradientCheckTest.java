@@ -35,7 +35,7 @@ class GraphGradientCheckTest {
     NETS.put("ConvStrideSame", "  @Conv2D(filters = 4, kernel = 3, stride = 2, padding = Padding.SAME, activation = Activation.SIGMOID) Layer conv;\n" + head);
     NETS.put("ConvDilatedExplicitPad", "  @Conv2D(filters = 3, kernel = {3, 2}, dilation = 2, pad = {2, 1, 0, 1}, activation = Activation.GELU) Layer conv;\n" + head);
     NETS.put("ConvGroupsNoBias", "  @Conv2D(filters = 4, kernel = 3, groups = 2, useBias = false, activation = Activation.TANH) Layer conv;\n" + head);
-    NETS.put("ConvDepthwiseThenPointwise",
+    NETS.put("ConvDepthwiseThenPointwiseLeakyRelu",
         "  @Conv2D(filters = 2, kernel = 3, groups = 2, padding = Padding.SAME, activation = Activation.TANH) Layer dw;\n"
             + "  @Conv2D(filters = 5, kernel = 1, activation = Activation.LEAKY_RELU, negativeSlope = 0.2) Layer pw;\n" + head);
     NETS.put("Conv5x5", "  @Conv2D(filters = 2, kernel = 5, padding = Padding.SAME, activation = Activation.LINEAR) Layer conv;\n" + head);
@@ -112,9 +112,11 @@ class GraphGradientCheckTest {
     for (String name : NETS.keySet()) {
       tests.add(DynamicTest.dynamicTest(name, () -> {
         CompiledModel m = GeneratedModels.instantiate(loader, "graph." + name + "Model", 3);
-        double err = GradientChecks.relativeError(m, data(5, 7), 1e-2);
-        // ReLU and max pooling are piecewise linear: a kink may fall inside ±h, so a looser bound.
-        double bound = name.contains("Relu") || name.contains("MaxPool") ? 2e-2 : 5e-3;
+        // ReLU and max pooling are piecewise linear: a kink (or a change of the window's maximum) may
+        // fall inside ±h, so a smaller step and a looser bound there.
+        boolean kinked = name.contains("Relu") || name.contains("MaxPool");
+        double err = GradientChecks.relativeError(m, data(5, 7), kinked ? 3e-3 : 1e-2);
+        double bound = kinked ? 5e-3 : 1e-3;
         assertTrue(err < bound, name + ": relative gradient error " + err + " ≥ " + bound);
       }));
     }
