@@ -21,7 +21,7 @@ import javax.annotation.processing.Generated;
  * The compiled form of {@link GoldenNet}.
  *
  * <pre>
- * input            Input    [B, 12] <-
+ * input            Input    [B, 12]
  * hidden           Dense    [B, 16] GELU
  * drop             Dropout  [B, 16] rate 0.25
  * narrow           Dense    [B, 8] LEAKY_RELU(0.1) no bias frozen
@@ -158,7 +158,7 @@ public final class GoldenNetModel extends CompiledModel {
         new LayerSpec("input", "Input", List.of(), new int[] {12}, "", Map.ofEntries(Map.entry("shape", List.of(12))), List.of(), true),
         new LayerSpec("hidden", "Dense", List.of("input"), new int[] {16}, "GELU", Map.ofEntries(Map.entry("units", 16), Map.entry("activation", "GELU"), Map.entry("negativeSlope", 0.0), Map.entry("useBias", true)), List.of(new ParamSpec("hidden.kernel", new int[] {12, 16}, HIDDEN_KERNEL, 192, Initializer.XAVIER_UNIFORM, 12, 16), new ParamSpec("hidden.bias", new int[] {16}, HIDDEN_BIAS, 16, Initializer.ZEROS, 12, 16)), true),
         new LayerSpec("drop", "Dropout", List.of("hidden"), new int[] {16}, "rate 0.25", Map.ofEntries(Map.entry("rate", 0.25)), List.of(), true),
-        new LayerSpec("narrow", "Dense", List.of("drop"), new int[] {8}, "LEAKY_RELU(0.1)", Map.ofEntries(Map.entry("units", 8), Map.entry("activation", "LEAKY_RELU"), Map.entry("negativeSlope", 0.10000000149011612), Map.entry("useBias", false)), List.of(new ParamSpec("narrow.kernel", new int[] {16, 8}, NARROW_KERNEL, 128, Initializer.HE_NORMAL, 16, 8)), false),
+        new LayerSpec("narrow", "Dense", List.of("drop"), new int[] {8}, "LEAKY_RELU(0.1)", Map.ofEntries(Map.entry("units", 8), Map.entry("activation", "LEAKY_RELU"), Map.entry("negativeSlope", 0.1), Map.entry("useBias", false)), List.of(new ParamSpec("narrow.kernel", new int[] {16, 8}, NARROW_KERNEL, 128, Initializer.HE_NORMAL, 16, 8)), false),
         new LayerSpec("out", "Dense", List.of("narrow"), new int[] {4}, "SOFTMAX", Map.ofEntries(Map.entry("units", 4), Map.entry("activation", "SOFTMAX"), Map.entry("negativeSlope", 0.0), Map.entry("useBias", true)), List.of(new ParamSpec("out.kernel", new int[] {8, 4}, OUT_KERNEL, 32, Initializer.XAVIER_UNIFORM, 8, 4), new ParamSpec("out.bias", new int[] {4}, OUT_BIAS, 4, Initializer.ZEROS, 8, 4)), true)
       ),
       PARAMETER_COUNT,
@@ -240,6 +240,6 @@ public final class GoldenNetModel extends CompiledModel {
       case 3 -> capacity * NARROW_OUT;
       case 4 -> capacity * OUT_PROBS;
       default -> throw new IndexOutOfBoundsException("no layer " + layer);
-    } ;
+    };
   }
 }
