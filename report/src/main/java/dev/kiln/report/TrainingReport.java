@@ -44,7 +44,9 @@ import org.knowm.xchart.internal.chartpart.Chart;
  * the model summary and every picture embedded as base64 PNG, so the single file can be mailed or
  * archived. The pictures are also written as {@code <name>.png} and {@code <name>.svg}: {@code loss},
  * {@code accuracy} (classification), {@code confusion} and {@code reliability} (classification),
- * {@code roc} (two classes). Every file is written atomically. All text is HTML-escaped.
+ * {@code roc} (two classes). Sections added with {@link #section} (such as a CNN's
+ * {@link ConvolutionPictures}) follow the pictures. Every file is written atomically. All text is
+ * HTML-escaped.
  */
 public final class TrainingReport {
   /** File name of the HTML report inside the directory. */
@@ -54,6 +56,7 @@ public final class TrainingReport {
   private String title;
   private List<String> classNames;
   private int calibrationBins = ClassificationReport.DEFAULT_CALIBRATION_BINS;
+  private final List<ReportSection> sections = new ArrayList<>();
 
   private TrainingReport(Path dir) {
     this.dir = dir;
@@ -113,6 +116,15 @@ public final class TrainingReport {
       throw new IllegalArgumentException("calibrationBins must be at least 1, got " + bins);
     }
     this.calibrationBins = bins;
+    return this;
+  }
+
+  /**
+   * Adds a section (e.g. {@link ConvolutionPictures}) after the pictures; sections appear in the
+   * order they were added. Returns this.
+   */
+  public TrainingReport section(ReportSection section) {
+    sections.add(Objects.requireNonNull(section, "section"));
     return this;
   }
 
@@ -211,6 +223,11 @@ public final class TrainingReport {
           .append("\">\n<figcaption>").append(e(p.getValue().caption()))
           .append(" Files: <a href=\"").append(e(name)).append(".png\">").append(e(name)).append(".png</a>, <a href=\"")
           .append(e(name)).append(".svg\">").append(e(name)).append(".svg</a>.</figcaption>\n</figure>\n");
+    }
+
+    for (ReportSection extra : sections) {
+      section(h, extra.heading());
+      h.append(extra.write(dir));
     }
 
     section(h, "Training history");
@@ -405,6 +422,7 @@ public final class TrainingReport {
       tbody tr:nth-child(even) { background: #f6f8fa; }
       figure { display: inline-block; margin: 0.5em 1em 1em 0; vertical-align: top; }
       figure img { max-width: 100%; border: 1px solid #ddd; }
+      figure img.pixels { image-rendering: pixelated; }
       figcaption { max-width: 640px; color: #444; font-size: 0.9em; }
       pre { background: #f6f8fa; border: 1px solid #ddd; padding: 0.8em; overflow-x: auto; }
       </style>

@@ -110,6 +110,20 @@ public abstract class CompiledModel implements Model {
   /** Arena offset of the output tensor (probabilities or regression outputs) at the current capacity. */
   protected abstract int outputOffset();
 
+  /**
+   * Offset in {@link #activations} of the output of layer {@code layerIndex} (an index into
+   * {@link ModelSpec#layers()}) after an inference forward pass at the current capacity: sample
+   * {@code i}'s output starts at that offset + {@code i *} the layer's {@link LayerSpec#outputSize()}.
+   * Generated code overrides it; this default refuses. Used by {@link #layerOutput}.
+   *
+   * @throws UnsupportedOperationException if the model does not expose its layers' outputs
+   */
+  protected int layerOutputOffset(int layerIndex) {
+    throw new UnsupportedOperationException(
+        spec.network() + " does not expose its layers' outputs (its generated class has no "
+            + "layerOutputOffset); regenerate it with a newer Kiln");
+  }
+
   @Override
   public final ModelSpec spec() {
     return spec;
@@ -468,6 +482,38 @@ public abstract class CompiledModel implements Model {
           (single ? "sample" : "sample " + i / in) + ", feature " + i % in + " is " + x[i] + "; "
               + spec.network() + " needs finite inputs (a missing value, or a failed normalization?)");
     }
+  }
+
+  /**
+   * The output of layer {@code layer} for one sample, run in inference mode: a copy of the layer's
+   * output tensor ({@link LayerSpec#outputShape()}, flattened row-major), e.g. a convolution's
+   * feature maps for a picture.
+   *
+   * @param sample one input sample, flattened row-major
+   * @throws IllegalArgumentException listing the layers if there is no layer of that name, or if
+   *     the sample has the wrong size or a non-finite value
+   * @throws UnsupportedOperationException if the generated class does not expose layer outputs
+   */
+  public float[] layerOutput(String layer, float[] sample) {
+    List<LayerSpec> layers = spec.layers();
+    int index = -1;
+    for (int i = 0; i < layers.size() && index < 0; i++) {
+      if (layers.get(i).name().equals(layer)) {
+        index = i;
+      }
+    }
+    if (index < 0) {
+      throw new IllegalArgumentException(
+          spec.network() + " has no layer '" + layer + "'; its layers are "
+              + layers.stream().map(LayerSpec::name).toList());
+    }
+    checkSample(sample, -1);
+    checkFinite(sample, sample.length, true);
+    layerOutputOffset(index); // refuses before running anything if the model cannot answer
+    System.arraycopy(sample, 0, activations, 0, sample.length);
+    forward(1, false);
+    int off = layerOutputOffset(index);
+    return Arrays.copyOfRange(activations, off, off + layers.get(index).outputSize());
   }
 
   @Override
