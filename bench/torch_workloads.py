@@ -49,6 +49,40 @@ def mlp():
                          nn.Linear(128, 10))
 
 
+def cnn():
+    # FashionCnn: conv 32 3x3 ReLU, max pool 2, conv 64 3x3 ReLU, max pool 2, flatten, 128 ReLU, 10.
+    return nn.Sequential(nn.Unflatten(1, (1, 28, 28)),
+                         nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+# The CNN throughput protocol (Compare/EndToEnd.CNN_THROUGHPUT_*): fewer batches than the MLP's.
+CNN_THROUGHPUT_WARM_UP = 50
+CNN_THROUGHPUT_GROUPS = 30
+
+
+def conv_forward(config, n=128):
+    """FashionCnn's conv2 forward with bias and ReLU (32x13x13 -> 64x11x11, 3x3), as Compare times it."""
+    g = torch.Generator().manual_seed(7)
+    x = torch.rand(n, 32, 13, 13, generator=g)
+    w = (torch.rand(64, 32, 3, 3, generator=g) - 0.5) * 0.1
+    b = torch.zeros(64)
+    flops = 2.0 * n * 64 * 11 * 11 * 32 * 9
+    reps = int(max(1, min(100_000, 2e10 / flops)))
+    with torch.inference_mode():
+        end = time.perf_counter() + 1.5
+        while time.perf_counter() < end:
+            torch.relu_(torch.nn.functional.conv2d(x, w, b))
+        samples = []
+        for _ in range(15):
+            t0 = time.perf_counter()
+            for _ in range(reps):
+                torch.relu_(torch.nn.functional.conv2d(x, w, b))
+            samples.append(flops * reps / (time.perf_counter() - t0) / 1e9)
+    emit(config, "conv2 forward b128", "GFLOP/s", statistics.median(samples), flops)
+
+
 def gemm(config, m, k, n):
     g = torch.Generator().manual_seed(7)
     a = torch.rand(m, k, generator=g) - 0.5
@@ -86,35 +120,7 @@ def train_epoch(model, opt, loss_fn, x, y, batch, seed):
     return len(x) / (time.perf_counter() - t0)
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--torch-threads", type=int, required=True)
-    parser.add_argument("--epochs", type=int, default=3)
-    args = parser.parse_args()
-    torch.set_num_threads(args.torch_threads)
-    config = "torch threads %d, OpenBLAS threads %s" % (
-        args.torch_threads, os.environ.get("OPENBLAS_NUM_THREADS", "default"))
-    if os.environ.get("OPENBLAS_CORETYPE"):
-        config += " (%s kernels)" % os.environ["OPENBLAS_CORETYPE"]
-    torch.manual_seed(1)
-
-    for m, k, n in ((128, 784, 256), (128, 256, 128), (1024, 1024, 1024)):
-        gemm(config, m, k, n)
-
-    x, y = fashion("train")
-    xt, yt = fashion("t10k")
-    model = mlp()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
-    loss_fn = nn.CrossEntropyLoss()
-    model.train()
-    train_epoch(model, opt, loss_fn, x, y, 128, 0)  # warm-up epoch, also trains
-    rates = [train_epoch(model, opt, loss_fn, x, y, 128, e) for e in range(1, args.epochs + 1)]
-    emit(config, "FashionMlp train", "samples/s", statistics.median(rates))
-    model.eval()
-    with torch.inference_mode():
-        accuracy = float((model(xt).argmax(1) == yt).float().mean())
-    emit(config, "FashionMlp test accuracy after %d epochs" % (args.epochs + 1), "accuracy", accuracy)
-
+def inference_rows(config, name, model, x, warm_up=200, groups=100):
     with torch.inference_mode():
         samples = [x[i:i + 1].clone() for i in range(256)]
         for i in range(2000):
@@ -124,18 +130,71 @@ def main():
             t0 = time.perf_counter()
             model(samples[i % 256])
             times.append((time.perf_counter() - t0) * 1e6)
-        emit(config, "FashionMlp latency b1", "us", statistics.median(times))
+        emit(config, name + " latency b1", "us", statistics.median(times))
 
         xb = x[:128].clone()
-        for _ in range(200):
+        for _ in range(warm_up):
             model(xb)
         rates = []
-        for _ in range(100):
+        for _ in range(groups):
             t0 = time.perf_counter()
             for _ in range(10):
                 model(xb)
             rates.append(10 * 128 / (time.perf_counter() - t0))
-        emit(config, "FashionMlp inference b128", "samples/s", statistics.median(rates))
+        emit(config, name + " inference b128", "samples/s", statistics.median(rates))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--torch-threads", type=int, required=True)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--cnn-epochs", type=int, default=1)
+    parser.add_argument("--workloads", choices=("all", "mlp", "cnn"), default="all")
+    args = parser.parse_args()
+    torch.set_num_threads(args.torch_threads)
+    config = "torch threads %d, OpenBLAS threads %s" % (
+        args.torch_threads, os.environ.get("OPENBLAS_NUM_THREADS", "default"))
+    if os.environ.get("OPENBLAS_CORETYPE"):
+        config += " (%s kernels)" % os.environ["OPENBLAS_CORETYPE"]
+    torch.manual_seed(1)
+
+    x, y = fashion("train")
+    xt, yt = fashion("t10k")
+    loss_fn = nn.CrossEntropyLoss()
+    if args.workloads in ("all", "mlp"):
+        for m, k, n in ((128, 784, 256), (128, 256, 128), (1024, 1024, 1024)):
+            gemm(config, m, k, n)
+
+        model = mlp()
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+        model.train()
+        train_epoch(model, opt, loss_fn, x, y, 128, 0)  # warm-up epoch, also trains
+        rates = [train_epoch(model, opt, loss_fn, x, y, 128, e) for e in range(1, args.epochs + 1)]
+        emit(config, "FashionMlp train", "samples/s", statistics.median(rates))
+        model.eval()
+        with torch.inference_mode():
+            accuracy = float((model(xt).argmax(1) == yt).float().mean())
+        emit(config, "FashionMlp test accuracy after %d epochs" % (args.epochs + 1), "accuracy", accuracy)
+
+        inference_rows(config, "FashionMlp", model, x)
+
+    if args.workloads in ("all", "cnn"):
+        conv_forward(config)
+        # FashionCnn: a warm-up pass over the first 6000 images (also trains), then --cnn-epochs
+        # full epochs timed, as Compare does.
+        torch.manual_seed(1)
+        model = cnn()
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+        model.train()
+        train_epoch(model, opt, loss_fn, x[:6000], y[:6000], 128, 0)
+        rates = [train_epoch(model, opt, loss_fn, x, y, 128, e) for e in range(1, args.cnn_epochs + 1)]
+        emit(config, "FashionCnn train", "samples/s", statistics.median(rates))
+        model.eval()
+        with torch.inference_mode():
+            accuracy = float((model(xt).argmax(1) == yt).float().mean())
+        emit(config, "FashionCnn test accuracy after %d epoch(s) + 6000 images" % args.cnn_epochs, "accuracy",
+             accuracy)
+        inference_rows(config, "FashionCnn", model, x, CNN_THROUGHPUT_WARM_UP, CNN_THROUGHPUT_GROUPS)
 
 
 if __name__ == "__main__":

@@ -3,12 +3,16 @@ package dev.kiln.bench;
 import dev.kiln.onnx.OnnxExport;
 import dev.kiln.runtime.data.Dataset;
 import dev.kiln.runtime.data.FashionMnist;
+import dev.kiln.runtime.kernels.Activation;
+import dev.kiln.runtime.kernels.Conv2dGeometry;
+import dev.kiln.runtime.kernels.ConvKernels;
 import dev.kiln.runtime.kernels.Gemm;
 import dev.kiln.runtime.kernels.Parallelism;
 import dev.kiln.runtime.kernels.VectorShape;
 import dev.kiln.runtime.train.EpochStats;
 import dev.kiln.runtime.train.History;
 import dev.kiln.runtime.train.TrainOptions;
+import dev.kiln.samples.FashionCnnModel;
 import dev.kiln.samples.FashionMlpModel;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -26,10 +30,12 @@ import java.util.SplittableRandom;
  * register count the kernels were tiled for, HotSpot's {@code UseAVX}, the CPU model, the JVM and
  * the thread count). After Kiln's inference rows, the same trained FashionMlp is exported to ONNX
  * and ONNX Runtime runs the inference rows with 1 and with {@code threads} intra-op threads; its
- * rows carry {@code "engine": "onnxruntime"} and a {@code "config"}.
+ * rows carry {@code "engine": "onnxruntime"} and a {@code "config"}. Then the forward kernel of
+ * FashionCnn's second convolution at batch 128 (GFLOP/s, so the script shows it as a fraction of
+ * the peak) and the FashionCnn rows (training over {@code cnn-epochs} full epochs, default 1).
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp
- * bench/target/benchmarks.jar dev.kiln.bench.Compare [threads] [train-epochs] [workload-prefix]}
+ * bench/target/benchmarks.jar dev.kiln.bench.Compare [threads] [train-epochs] [workload-prefixes] [cnn-epochs]}
  */
 public final class Compare {
   private Compare() {}
@@ -37,24 +43,48 @@ public final class Compare {
   public static void main(String[] args) throws Exception {
     int threads = args.length > 0 ? Integer.parseInt(args[0]) : Runtime.getRuntime().availableProcessors();
     int epochs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-    String only = args.length > 2 ? args[2] : ""; // run only the workloads whose name starts with this
+    // Run only the workloads whose names start with one of these comma-separated prefixes.
+    String only = args.length > 2 ? args[2] : "";
+    int cnnEpochs = args.length > 3 ? Integer.parseInt(args[3]) : 1;
     Parallelism.setThreads(threads);
 
     System.out.println(machine(threads));
     emit("peak fp32 fma", "GFLOP/s", PeakProbe.measure(threads, 10), 0);
 
-    int[][] shapes = {{128, 784, 256}, {128, 256, 128}, {1024, 1024, 1024}};
-    for (int[] s : shapes) {
-      if (!("gemm".startsWith(only) || only.startsWith("gemm"))) {
-        break;
+    if (selected("gemm", only)) {
+      int[][] shapes = {{128, 784, 256}, {128, 256, 128}, {1024, 1024, 1024}};
+      for (int[] s : shapes) {
+        double gflops = gemmGflops(s[0], s[1], s[2]);
+        emit("gemm " + s[0] + "x" + s[1] + "x" + s[2], "GFLOP/s", gflops, 2.0 * s[0] * s[1] * s[2]);
       }
-      double gflops = gemmGflops(s[0], s[1], s[2]);
-      emit("gemm " + s[0] + "x" + s[1] + "x" + s[2], "GFLOP/s", gflops, 2.0 * s[0] * s[1] * s[2]);
     }
 
-    if (!"FashionMlp".startsWith(only) && !only.startsWith("FashionMlp")) {
-      return;
+    if (selected("FashionMlp", only)) {
+      fashionMlp(threads, epochs);
     }
+    if (selected("conv", only)) {
+      Conv2dGeometry g = FASHION_CNN_CONV2;
+      emit("conv2 forward b128", "GFLOP/s", convForwardGflops(g, 128), g.flops(128));
+    }
+    if (selected("FashionCnn", only)) {
+      fashionCnn(cnnEpochs);
+    }
+  }
+
+  /**
+   * Whether the workloads named {@code name...} run when only those starting with one of the
+   * comma-separated prefixes {@code only} do (all of them for an empty {@code only}).
+   */
+  private static boolean selected(String name, String only) {
+    for (String prefix : only.split(",", -1)) {
+      if (name.startsWith(prefix) || prefix.startsWith(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void fashionMlp(int threads, int epochs) throws Exception {
     Dataset train = EndToEnd.trainingData();
     Dataset test = FashionMnist.test();
     FashionMlpModel model = new FashionMlpModel();
@@ -75,6 +105,67 @@ public final class Compare {
     emit("FashionMlp latency b1", "us", EndToEnd.latencyMicros(model, train, 20000), 0);
     emit("FashionMlp inference b128", "samples/s", EndToEnd.batchThroughput(model, train, 128), 0);
     onnxRuntime(model, train, threads);
+  }
+
+  /** FashionCnn's second convolution: 32x13x13 → 64x11x11, 3x3, valid. */
+  static final Conv2dGeometry FASHION_CNN_CONV2 = new Conv2dGeometry(32, 13, 13, 64, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1);
+
+  /**
+   * The FashionCnn rows: training samples/s (median of {@code epochs} full epochs, after a warm-up
+   * pass over the first 6000 images, which also trains), the test accuracy after that, batch-1
+   * latency and batch-128 throughput of the trained model. A CNN epoch costs about 30 times an MLP
+   * epoch, so the inference rows take fewer batches than the MLP's (see
+   * {@link EndToEnd#CNN_THROUGHPUT_WARM_UP}); torch_workloads.py does the same.
+   */
+  private static void fashionCnn(int epochs) throws Exception {
+    Dataset train = EndToEnd.trainingData();
+    Dataset test = FashionMnist.test();
+    FashionCnnModel model = new FashionCnnModel();
+    model.train(train.subset(0, 6000), TrainOptions.epochs(1).quiet());
+    History h = model.train(train, TrainOptions.epochs(epochs).quiet());
+    double rate = EndToEnd.median(h.epochs().stream().mapToDouble(EpochStats::samplesPerSecond).toArray());
+    emit("FashionCnn train", "samples/s", rate, 0);
+    emit("FashionCnn test accuracy after " + epochs + " epoch(s) + 6000 images", "accuracy",
+        model.evaluate(test).accuracy(), 0);
+    emit("FashionCnn latency b1", "us", EndToEnd.latencyMicros(model, train, 20000), 0);
+    float[] x = java.util.Arrays.copyOf(train.features(), 128 * model.spec().inputs());
+    float[] out = new float[128 * model.spec().outputs()];
+    emit("FashionCnn inference b128", "samples/s",
+        EndToEnd.timedThroughput(128, EndToEnd.CNN_THROUGHPUT_WARM_UP, EndToEnd.CNN_THROUGHPUT_GROUPS,
+            i -> model.predict(x, 128, out)), 0);
+  }
+
+  /**
+   * Median GFLOP/s of the convolution forward kernel (bias and ReLU in its epilogue, as the model
+   * calls it) on a batch of {@code n}, over 15 timed samples of about 0.2 s after 1.5 s of warm-up.
+   */
+  static double convForwardGflops(Conv2dGeometry g, int n) {
+    SplittableRandom r = new SplittableRandom(7);
+    float[] x = new float[n * g.inSize()];
+    float[] w = new float[g.weightSize()];
+    float[] b = new float[g.outC()];
+    float[] y = new float[n * g.outSize()];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) r.nextDouble();
+    }
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) (r.nextDouble() - 0.5) * 0.1f;
+    }
+    double flops = g.flops(n);
+    int reps = (int) Math.max(1, Math.min(100_000, 2e10 / flops)); // ~0.2 s a sample at 100 GFLOP/s
+    long warmEnd = System.nanoTime() + 1_500_000_000L;
+    while (System.nanoTime() < warmEnd) {
+      ConvKernels.forward(g, n, x, 0, w, 0, b, 0, Activation.RELU, 0f, y, 0, null, 0);
+    }
+    double[] samples = new double[15];
+    for (int s = 0; s < samples.length; s++) {
+      long t0 = System.nanoTime();
+      for (int i = 0; i < reps; i++) {
+        ConvKernels.forward(g, n, x, 0, w, 0, b, 0, Activation.RELU, 0f, y, 0, null, 0);
+      }
+      samples[s] = flops * reps / (System.nanoTime() - t0);
+    }
+    return EndToEnd.median(samples);
   }
 
   /**

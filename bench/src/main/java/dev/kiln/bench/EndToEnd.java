@@ -105,10 +105,24 @@ public final class EndToEnd {
    * batches, then the median samples/s of 200 timed groups of 10 batches of {@code batch} rows.
    */
   static double timedThroughput(int batch, Call call) throws Exception {
-    for (int i = 0; i < 2000; i++) {
+    return timedThroughput(batch, 2000, 200, call);
+  }
+
+  /** Warm-up batches of the CNN throughput rows (a CNN batch costs about 30 MLP batches). */
+  static final int CNN_THROUGHPUT_WARM_UP = 50;
+
+  /** Timed groups of 10 batches of the CNN throughput rows. */
+  static final int CNN_THROUGHPUT_GROUPS = 30;
+
+  /**
+   * The batch throughput protocol with {@code warmUp} warm-up batches, then the median samples/s
+   * of {@code groups} timed groups of 10 batches of {@code batch} rows.
+   */
+  static double timedThroughput(int batch, int warmUp, int groups, Call call) throws Exception {
+    for (int i = 0; i < warmUp; i++) {
       call.run(i);
     }
-    double[] rates = new double[200];
+    double[] rates = new double[groups];
     for (int i = 0; i < rates.length; i++) {
       long t0 = System.nanoTime();
       for (int j = 0; j < 10; j++) {

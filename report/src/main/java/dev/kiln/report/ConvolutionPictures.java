@@ -38,7 +38,8 @@ public final class ConvolutionPictures implements ReportSection {
   public static final int DEFAULT_MAPS = 8;
 
   private static final int GAP = 2;
-  private static final int GAP_RGB = 0xFFFFFF;
+  // Light grey between tiles, so that white (zero) filter cells stay visible at their edges.
+  private static final int GAP_RGB = 0xD8D8D8;
 
   private final CompiledModel model;
   private final String filterLayer;

@@ -1,9 +1,12 @@
 package dev.kiln.report;
 
 import dev.kiln.dsl.Activation;
+import dev.kiln.dsl.Conv2D;
 import dev.kiln.dsl.Dense;
+import dev.kiln.dsl.Flatten;
 import dev.kiln.dsl.Layer;
 import dev.kiln.dsl.Loss;
+import dev.kiln.dsl.MaxPool2D;
 import dev.kiln.dsl.Network;
 import dev.kiln.dsl.Optimizer;
 
@@ -38,6 +41,22 @@ final class ReportNetworks {
     Layer hidden;
 
     @Dense(units = 2)
+    Layer output;
+  }
+
+  /** A small CNN on 1x6x6 images: 4 filters of 3x3 (valid, ReLU), max pooling, two classes. */
+  @Network(inputShape = {1, 6, 6}, loss = Loss.SOFTMAX_CROSS_ENTROPY, optimizer = Optimizer.ADAM, learningRate = 1e-2, batchSize = 16, seed = 14)
+  static class TinyCnn {
+    @Conv2D(filters = 4, kernel = 3, activation = Activation.RELU)
+    Layer conv;
+
+    @MaxPool2D(size = 2)
+    Layer pool;
+
+    @Flatten
+    Layer flat;
+
+    @Dense(units = 2, activation = Activation.SOFTMAX)
     Layer output;
   }
 }
