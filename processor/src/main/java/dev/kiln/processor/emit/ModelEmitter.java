@@ -421,6 +421,11 @@ public final class ModelEmitter {
     }
 
     @Override
+    public void orElse() {
+      code.nextControlFlow("else");
+    }
+
+    @Override
     public void end() {
       code.endControlFlow();
     }

@@ -29,6 +29,9 @@ public interface Emit {
   /** Opens {@code if (condition) {}}. */
   void beginIf(String condition, Object... args);
 
+  /** Turns the open {@code if} block into {@code if ... else}. */
+  void orElse();
+
   /** Closes the block opened last. */
   void end();
 
