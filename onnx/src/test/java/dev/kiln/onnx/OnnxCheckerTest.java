@@ -3,6 +3,7 @@ package dev.kiln.onnx;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.kiln.runtime.model.CompiledModel;
+import dev.kiln.runtime.model.ModelSpec;
 import dev.kiln.samples.BreastCancerModel;
 import dev.kiln.samples.DigitsModel;
 import java.io.IOException;
@@ -18,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Runs the reference validator, {@code onnx.checker.check_model(full_check=True)} (which includes
  * strict shape inference), on exported models of every layer and activation kind, and checks the
- * inferred output type. Skipped unless {@code /usr/bin/python3} can import {@code onnx} (Debian:
+ * inferred output type (Kiln's trained dense networks and the hand-built convolutional ones of
+ * {@link HandBuiltNetworks}). Skipped unless {@code /usr/bin/python3} can import {@code onnx} (Debian:
  * {@code apt-get install python3-onnx}); ONNX Runtime's loading in {@link OnnxExportTest} checks
  * validity regardless.
  */
@@ -66,6 +68,17 @@ class OnnxCheckerTest {
           "output FLOAT ['batch', " + model.spec().outputs() + "] 8 [('', 17)]",
           check(file),
           model.spec().network());
+    }
+  }
+
+  @Test
+  void everyHandBuiltConvolutionalNetworkPassesTheOnnxChecker() throws Exception {
+    for (HandBuiltNetworks.HandBuilt net :
+        List.of(HandBuiltNetworks.smallCnn(), HandBuiltNetworks.residual(), HandBuiltNetworks.branches())) {
+      ModelSpec spec = net.spec();
+      Path file = dir.resolve(spec.network() + ".onnx");
+      OnnxExport.write(spec, TypedSpecBuilder.arena(spec, 7), file);
+      assertEquals("output FLOAT ['batch', " + spec.outputs() + "] 8 [('', 17)]", check(file), spec.network());
     }
   }
 
