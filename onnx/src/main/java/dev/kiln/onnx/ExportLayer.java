@@ -44,8 +44,7 @@ final class ExportLayer {
    * @param spec the layer
    * @param inputs the tensors it reads, in order
    * @param output the name its last node writes
-   * @param outputLoss the network's loss if this is its output layer (whose activation is then the
-   *     loss's head), else null
+   * @param outputLoss the network's loss if this is its output layer, else null
    */
   ExportLayer(String network, LayerSpec spec, List<Tensor> inputs, String output, LossKind outputLoss) {
     this.network = network;
@@ -157,9 +156,9 @@ final class ExportLayer {
   }
 
   /**
-   * The activation {@code predict} applies to this layer's output: the typed {@code activation} and
-   * {@code negativeSlope}, or, without typed attributes, the detail text ({@code RELU}, {@code
-   * LEAKY_RELU(0.1)}); on the network's output layer after the loss's head rule.
+   * The activation this layer applies: the typed {@code activation} and {@code negativeSlope}, or,
+   * without typed attributes, the detail text ({@code RELU}, {@code LEAKY_RELU(0.1)}); LINEAR on the
+   * output layer of a classification network, whose head the graph applies after it.
    */
   Nonlinearity activation() {
     Nonlinearity declared = typed() ? typedActivation() : detailActivation();
@@ -167,14 +166,14 @@ final class ExportLayer {
   }
 
   /**
-   * The activation predict applies on the output layer: for classification losses the generated
-   * code fuses the head with the loss while training and applies it after the logits otherwise, so
-   * a layer declared LINEAR there gets it too.
+   * The activation on the network's output layer: for classification losses the layer computes
+   * logits (the declared activation must be the loss's head or LINEAR) and the head is applied after
+   * it, to the whole output, as {@code predict} does.
    */
   private Nonlinearity head(Nonlinearity declared) {
     return switch (outputLoss) {
-      case SOFTMAX_CROSS_ENTROPY -> head(declared, Activation.SOFTMAX);
-      case BINARY_CROSS_ENTROPY -> head(declared, Activation.SIGMOID);
+      case SOFTMAX_CROSS_ENTROPY -> logits(declared, Activation.SOFTMAX);
+      case BINARY_CROSS_ENTROPY -> logits(declared, Activation.SIGMOID);
       case MEAN_SQUARED_ERROR -> {
         if (declared.function() == Activation.SOFTMAX) {
           throw error("is the output layer and uses SOFTMAX with " + outputLoss + ", which Kiln does not compile");
@@ -184,13 +183,13 @@ final class ExportLayer {
     };
   }
 
-  private Nonlinearity head(Nonlinearity declared, Activation head) {
+  private Nonlinearity logits(Nonlinearity declared, Activation head) {
     if (declared.function() != head && declared.function() != Activation.LINEAR) {
       throw error(
           "is the output layer and uses " + declared.function() + " with " + outputLoss + "; Kiln allows only "
               + head + " or LINEAR there");
     }
-    return new Nonlinearity(head, 0f);
+    return Nonlinearity.LINEAR;
   }
 
   private Nonlinearity typedActivation() {

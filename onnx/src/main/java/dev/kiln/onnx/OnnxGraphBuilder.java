@@ -26,9 +26,9 @@ import java.util.Map;
 /**
  * Emits the ONNX graph of a network's inference computation from its {@link ModelSpec}: the layers
  * in order, each reading the layers its {@link LayerSpec#inputs()} names (none: the layer before
- * it), each turned into nodes by its op in {@link OnnxOps}. The output layer's last node writes
- * {@link OnnxExport#OUTPUT}; for classification losses its activation is the head {@code predict}
- * applies (softmax, sigmoid). Intermediate tensors are named {@code <layer>/<part>}, which cannot
+ * it), each turned into nodes by its exporter in {@link OnnxOps}. The output layer's last node
+ * writes {@link OnnxExport#OUTPUT}; for classification losses the layer computes logits and the head
+ * {@code predict} applies (softmax, sigmoid) writes it. Intermediate tensors are named {@code <layer>/<part>}, which cannot
  * clash with the graph's {@code input} and {@code output} nor with the initializers, named after
  * Kiln's parameter tensors ({@code <layer>.kernel}, {@code <layer>.bias}, ...).
  */
@@ -67,6 +67,7 @@ final class OnnxGraphBuilder {
     graph.setName(net);
     Tensor input = new Tensor(OnnxExport.INPUT, inputShape(spec));
     graph.addInput(floatTensor(input));
+    Activation head = head(spec.loss());
     Map<String, Tensor> byLayer = new HashMap<>();
     byLayer.put(layers.getFirst().name(), input);
     Tensor previous = input;
@@ -75,7 +76,7 @@ final class OnnxGraphBuilder {
       if (l.type().equals("Input")) {
         throw new IllegalArgumentException(net + ": layer '" + l.name() + "' is a second Input; only the first layer is one");
       }
-      OnnxOps.Op op =
+      OnnxOps.Exporter op =
           OnnxOps.of(l.type())
               .orElseThrow(
                   () ->
@@ -83,29 +84,27 @@ final class OnnxGraphBuilder {
                           net + ": layer '" + l.name() + "' of type " + l.type()
                               + " cannot be exported to ONNX (supported: " + OnnxOps.supported() + ")"));
       boolean last = i == layers.size() - 1;
-      if (last && !op.activated() && spec.loss() != LossKind.MEAN_SQUARED_ERROR) {
-        throw new IllegalArgumentException(
-            net + ": the output layer '" + l.name() + "' is " + l.type() + ", but " + spec.loss()
-                + " needs an output layer with an activation (Dense, Activate) to carry the head predict applies");
-      }
       ExportLayer layer =
           new ExportLayer(
-              net, l, reads(net, l, byLayer, previous), last ? OnnxExport.OUTPUT : l.name() + "/out",
-              last ? spec.loss() : null);
-      Tensor out = new Tensor(op.exporter().export(layer, this), l.outputShape());
+              net, l, reads(net, l, byLayer, previous),
+              last && head == null ? OnnxExport.OUTPUT : l.name() + "/out", last ? spec.loss() : null);
+      Tensor out = new Tensor(op.export(layer, this), l.outputShape());
       if (byLayer.putIfAbsent(l.name(), out) != null) {
         throw new IllegalArgumentException(net + ": two layers are named '" + l.name() + "'");
       }
       previous = out;
     }
-    if (!previous.name().equals(OnnxExport.OUTPUT)) {
+    String outputLayer = layers.getLast().name();
+    if (head != null) {
+      head(outputLayer, head, previous);
+    } else if (!previous.name().equals(OnnxExport.OUTPUT)) {
       // The output layer passes its input through (Dropout).
-      add(node("Identity", layers.getLast().name() + "/Identity", OnnxExport.OUTPUT, previous.name()));
+      add(node("Identity", outputLayer + "/Identity", OnnxExport.OUTPUT, previous.name()));
     }
     int[] outShape = previous.shape();
     if (Arrays.stream(outShape).reduce(1, Math::multiplyExact) != spec.outputs()) {
       throw new IllegalArgumentException(
-          net + ": the output layer '" + layers.getLast().name() + "' has shape " + Arrays.toString(outShape)
+          net + ": the output layer '" + outputLayer + "' has shape " + Arrays.toString(outShape)
               + ", but the network declares " + spec.outputs() + " outputs");
     }
     graph.addOutput(floatTensor(new Tensor(OnnxExport.OUTPUT, outShape)));
@@ -128,6 +127,42 @@ final class OnnxGraphBuilder {
               + ", but the network declares input shape " + Arrays.toString(spec.inputShape()));
     }
     return shape;
+  }
+
+  /** The activation predict applies after the output layer's logits, or null (mean squared error). */
+  private static Activation head(LossKind loss) {
+    return switch (loss) {
+      case SOFTMAX_CROSS_ENTROPY -> Activation.SOFTMAX;
+      case BINARY_CROSS_ENTROPY -> Activation.SIGMOID;
+      case MEAN_SQUARED_ERROR -> null;
+    };
+  }
+
+  /**
+   * The head {@code predict} applies to the output layer's logits, writing {@link
+   * OnnxExport#OUTPUT}: elementwise sigmoid, or softmax over all outputs of a sample (of a vector
+   * directly; of a larger tensor flattened, then reshaped back).
+   */
+  private void head(String layer, Activation head, Tensor logits) {
+    String p = layer + "/";
+    if (head == Activation.SIGMOID) {
+      add(node("Sigmoid", p + "Sigmoid", OnnxExport.OUTPUT, logits.name()));
+    } else if (logits.shape().length == 1) {
+      add(node("Softmax", p + "Softmax", OnnxExport.OUTPUT, logits.name()).addAttribute(intAttribute("axis", -1)));
+    } else {
+      int[] shape = logits.shape();
+      long[] batchShape = new long[shape.length + 1];
+      batchShape[0] = -1;
+      for (int i = 0; i < shape.length; i++) {
+        batchShape[i + 1] = shape[i];
+      }
+      graph.addInitializer(
+          TensorProto.newBuilder().setName(p + "shape").setDataType(TensorProto.DataType.INT64_VALUE).addAllDims(List.of((long) batchShape.length))
+              .addAllInt64Data(Arrays.stream(batchShape).boxed().toList()));
+      add(node("Flatten", p + "Flatten", p + "flat_logits", logits.name()).addAttribute(intAttribute("axis", 1)));
+      add(node("Softmax", p + "Softmax", p + "flat_probabilities", p + "flat_logits").addAttribute(intAttribute("axis", -1)));
+      add(node("Reshape", p + "Reshape", OnnxExport.OUTPUT, p + "flat_probabilities", p + "shape"));
+    }
   }
 
   /** The tensors layer {@code l} reads: the layers it names, or the one before it. */

@@ -31,33 +31,24 @@ final class OnnxOps {
     String export(ExportLayer layer, OnnxGraphBuilder graph);
   }
 
-  /**
-   * A layer kind.
-   *
-   * @param exporter its nodes
-   * @param activated whether it applies an activation of its own, which on the network's output
-   *     layer becomes the loss's head (softmax or sigmoid)
-   */
-  record Op(Exporter exporter, boolean activated) {}
-
-  private static final Map<String, Op> OPS =
+  private static final Map<String, Exporter> OPS =
       Map.ofEntries(
-          Map.entry("Dense", new Op(OnnxOps::dense, true)),
-          Map.entry("Conv2D", new Op(OnnxOps::conv2d, true)),
-          Map.entry("MaxPool2D", new Op(OnnxOps::maxPool2d, false)),
-          Map.entry("AvgPool2D", new Op(OnnxOps::avgPool2d, false)),
-          Map.entry("GlobalAveragePool2D", new Op(OnnxOps::globalAveragePool2d, false)),
-          Map.entry("Flatten", new Op(OnnxOps::flatten, false)),
-          Map.entry("BatchNorm", new Op(OnnxOps::batchNorm, false)),
-          Map.entry("Activate", new Op(OnnxOps::activate, true)),
-          Map.entry("Add", new Op(OnnxOps::add, false)),
-          Map.entry("Concat", new Op(OnnxOps::concat, false)),
-          Map.entry("Dropout", new Op(OnnxOps::dropout, false)));
+          Map.entry("Dense", OnnxOps::dense),
+          Map.entry("Conv2D", OnnxOps::conv2d),
+          Map.entry("MaxPool2D", OnnxOps::maxPool2d),
+          Map.entry("AvgPool2D", OnnxOps::avgPool2d),
+          Map.entry("GlobalAveragePool2D", OnnxOps::globalAveragePool2d),
+          Map.entry("Flatten", OnnxOps::flatten),
+          Map.entry("BatchNorm", OnnxOps::batchNorm),
+          Map.entry("Activate", OnnxOps::activate),
+          Map.entry("Add", OnnxOps::add),
+          Map.entry("Concat", OnnxOps::concat),
+          Map.entry("Dropout", OnnxOps::dropout));
 
   private OnnxOps() {}
 
-  /** The op of layer type {@code type}, if the exporter knows it. */
-  static Optional<Op> of(String type) {
+  /** The exporter of layer type {@code type}, if there is one. */
+  static Optional<Exporter> of(String type) {
     return Optional.ofNullable(OPS.get(type));
   }
 

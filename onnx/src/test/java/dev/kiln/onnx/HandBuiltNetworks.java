@@ -119,6 +119,23 @@ final class HandBuiltNetworks {
     return new HandBuilt(spec, torch);
   }
 
+  /**
+   * A convolution as the output layer of a classifier, declared LINEAR: predict's softmax runs over
+   * all [2, 2, 2] logits of a sample.
+   */
+  static HandBuilt convHead() {
+    ModelSpec spec =
+        new TypedSpecBuilder("ConvHead", LossKind.SOFTMAX_CROSS_ENTROPY, 3, 5, 5)
+            .layer("logits", "Conv2D", new int[] {2, 2, 2}, conv(2, ints(3, 3), ints(2, 2), ints(0, 0, 0, 0), ints(1, 1), 1, "LINEAR", true),
+                trained("kernel", 2, 3, 3, 3), trained("bias", 2))
+            .build();
+    String torch = """
+        z = F.conv2d(x, P['logits.kernel'], P['logits.bias'], stride=2)
+        y = torch.softmax(z.flatten(1), dim=1).reshape(z.shape)
+        """;
+    return new HandBuilt(spec, torch);
+  }
+
   static Map<String, Object> conv(
       int filters, List<Integer> kernel, List<Integer> stride, List<Integer> pad, List<Integer> dilation, int groups,
       String activation, boolean useBias) {

@@ -98,6 +98,12 @@ class OnnxConvExportTest {
     assertEquals("Sigmoid", proto.getGraph().getNodeList().getLast().getOpType(), "the head of binary cross-entropy");
   }
 
+  @Test
+  void softmaxHeadOverAnImageOutputMatchesPyTorch() throws Exception {
+    ModelProto proto = exportAndCompare(HandBuiltNetworks.convHead(), 34);
+    assertEquals(List.of("Conv", "Flatten", "Softmax", "Reshape"), opTypes(proto));
+  }
+
   /**
    * Exports {@code net} with weights seeded by {@code seed}, checks ONNX Runtime's signature, and
    * compares its outputs on a batch and on one sample with PyTorch's. Returns the exported model.

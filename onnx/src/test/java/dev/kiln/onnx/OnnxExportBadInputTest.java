@@ -198,16 +198,6 @@ class OnnxExportBadInputTest {
   }
 
   @Test
-  void classificationOutputWithoutAnActivationIsRefused() {
-    TypedSpecBuilder net =
-        image(LossKind.SOFTMAX_CROSS_ENTROPY).layer("gap", "GlobalAveragePool2D", new int[] {3}, Map.of());
-    assertEquals(
-        "Net: the output layer 'gap' is GlobalAveragePool2D, but SOFTMAX_CROSS_ENTROPY needs an output layer with an"
-            + " activation (Dense, Activate) to carry the head predict applies",
-        error(net));
-  }
-
-  @Test
   void softmaxOfAnImageIsRefused() {
     TypedSpecBuilder net =
         image(LossKind.MEAN_SQUARED_ERROR)
