@@ -17,23 +17,18 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Lays out a checked, shape-inferred graph for the emitter, generically over ops:
+ * Lays out a checked, shape-inferred graph for the emitter, generically over ops, after the
+ * {@link Fusion} pass has decided what fuses:
  *
  * <ol>
  *   <li>parameters in the parameter arena, in declaration order;
  *   <li>forward tensors (outputs, saved tensors) in the float, per-batch and int arenas; all are
  *       kept for backward, aliases (Flatten) share their source's memory;
- *   <li>which tensors need a gradient (those downstream of a trained parameter);
- *   <li>folds: a dense layer whose input comes from a single-consumer producer (through at most one
- *       dropout and any aliases) writes that producer's pre-activation gradient directly, with the
- *       activation derivative and dropout mask in its GEMM epilogue; the loss does the same for the
- *       head it fuses;
  *   <li>gradient contributions in backward order: the first overwrites, later ones add;
  *   <li>gradient tensors packed by liveness: a gradient lives from the backward of its last
  *       consumer to that of its producer, and tensors whose lifetimes do not overlap share memory.
@@ -46,7 +41,6 @@ public final class Planner {
   private final Map<Node, Map<String, ParamSlot>> paramsByNode = new LinkedHashMap<>();
   private final Map<Node, TensorSlot> outputs = new LinkedHashMap<>();
   private final Map<Node, Map<String, TensorSlot>> saved = new LinkedHashMap<>();
-  private final Map<Node, Activated> effective = new LinkedHashMap<>();
   private int floatOffset;
   private int fixedOffset;
   private int intOffset;
@@ -62,12 +56,10 @@ public final class Planner {
 
   private Plan build() {
     LossOp loss = LossOp.of(graph.config().loss());
-    Activation head = loss.head();
+    Fusion fusion = Fusion.of(graph, loss);
+    Activation head = fusion.head();
     Node output = graph.output();
-    for (Node node : graph.nodes()) {
-      Activated act = node.op().activation(node);
-      effective.put(node, act == null || (node == output && head != null) ? Activated.LINEAR : act);
-    }
+    Map<Node, Activated> effective = fusion.effective();
     // Parameters.
     for (Node node : graph.layers()) {
       Map<String, ParamSlot> byKey = new LinkedHashMap<>();
@@ -99,20 +91,11 @@ public final class Planner {
     TensorSlot probabilities = head == null ? null
         : floats(constantName(output.name()) + "_PROBS", output.shape().size(), output.name() + " " + head + " probabilities");
 
-    // Which outputs need a gradient.
-    Set<Node> needsGrad = new HashSet<>();
-    for (Node node : graph.layers()) {
-      boolean trained = paramsByNode.get(node).values().stream().anyMatch(ParamSlot::trained);
-      if (trained || node.inputs().stream().anyMatch(needsGrad::contains)) {
-        needsGrad.add(node);
-      }
-    }
-
-    // Folds, contributions and gradient lifetimes, walking backward.
+    // Contributions and gradient lifetimes, walking backward.
+    Set<Node> needsGrad = fusion.needsGrad();
+    Map<Node, Plan.Fold> folds = fusion.folds();
+    Set<Node> foldedAway = fusion.foldedAway();
     int end = graph.nodes().size();
-    Map<Node, Plan.Fold> folds = new LinkedHashMap<>();
-    Set<Node> foldedAway = new LinkedHashSet<>();
-    Set<Node> preActivation = new LinkedHashSet<>();
     Map<Node, boolean[]> accumulate = new LinkedHashMap<>();
     Map<Node, Integer> lastWriter = new HashMap<>();
     Set<Node> written = new HashSet<>();
@@ -120,9 +103,6 @@ public final class Planner {
     if (needsGrad.contains(outputOwner)) {
       written.add(outputOwner);
       lastWriter.put(outputOwner, end);
-      if (head != null) {
-        preActivation.add(outputOwner);
-      }
     }
     List<Node> nodes = graph.nodes();
     for (int k = nodes.size() - 1; k >= 1; k--) {
@@ -132,15 +112,10 @@ public final class Planner {
       if (!needsGrad.contains(node) || foldedAway.contains(node)) {
         continue;
       }
-      Plan.Fold fold = node.op().foldsInputDerivative() ? fold(node, needsGrad) : null;
+      Plan.Fold fold = folds.get(node);
       if (fold != null) {
-        folds.put(node, fold);
-        preActivation.add(fold.producer());
         written.add(fold.producer());
         lastWriter.put(fold.producer(), k);
-        if (fold.dropout() != null) {
-          foldedAway.add(fold.dropout());
-        }
         continue;
       }
       for (int i = 0; i < node.inputs().size(); i++) {
@@ -156,36 +131,8 @@ public final class Planner {
     String architecture = architecture(graph);
     return new Plan(
         graph, loss, head, List.copyOf(params), paramsByNode, paramOffset, List.copyOf(tensors), outputs, saved, grads,
-        probabilities, folds, foldedAway, preActivation, accumulate, needsGrad, effective, floatOffset, fixedOffset,
+        probabilities, folds, foldedAway, fusion.preActivationGrads(), accumulate, needsGrad, effective, floatOffset, fixedOffset,
         intOffset, architecture, sha256(architecture));
-  }
-
-  /**
-   * The fold of {@code consumer}'s input gradient: through aliases and at most one dropout to a
-   * producer, every tensor on the way read by one consumer only; null when it cannot fold.
-   */
-  private Plan.Fold fold(Node consumer, Set<Node> needsGrad) {
-    Node current = consumer.input();
-    Node dropout = null;
-    while (true) {
-      if (current.consumers().size() != 1 || !needsGrad.contains(Plan.owner(current))) {
-        return null;
-      }
-      if (current.op().aliasesInput()) {
-        current = current.input();
-      } else if (current.op() instanceof DropoutOp && dropout == null) {
-        dropout = current;
-        current = current.input();
-      } else {
-        break;
-      }
-    }
-    Activated act = effective.get(current);
-    if (act.activation() == Activation.SOFTMAX
-        || (act.activation() == Activation.GELU && !saved.get(current).containsKey("pre"))) {
-      return null;
-    }
-    return new Plan.Fold(current, dropout);
   }
 
   /**
