@@ -145,8 +145,8 @@ final class CheckpointFile {
             file,
             meta.containsKey(CompiledModel.META_NETWORK)
                 ? "holds only the weights of '" + meta.get(CompiledModel.META_NETWORK)
-                    + "' (written by save()), not a training checkpoint; read it with load(), or "
-                    + "write checkpoints with saveCheckpoint() or ModelCheckpoint"
+            + "' (written by save()), not a training checkpoint; read it with load(), or "
+            + "write checkpoints with saveCheckpoint() or ModelCheckpoint"
                 : "is not a Kiln training checkpoint (no " + META_CHECKPOINT + " metadata)",
             null);
       }
