@@ -1,5 +1,6 @@
 package dev.kiln.runtime.data;
 
+import dev.kiln.runtime.kernels.SplitMix64;
 import java.util.Arrays;
 import java.util.Objects;
 

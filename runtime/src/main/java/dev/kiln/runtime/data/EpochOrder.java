@@ -1,6 +1,7 @@
 package dev.kiln.runtime.data;
 
 import dev.kiln.runtime.kernels.Parallelism;
+import dev.kiln.runtime.kernels.SplitMix64;
 import java.util.Objects;
 
 /**

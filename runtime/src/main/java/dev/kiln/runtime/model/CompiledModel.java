@@ -2,10 +2,10 @@ package dev.kiln.runtime.model;
 
 import dev.kiln.runtime.data.Dataset;
 import dev.kiln.runtime.data.EpochOrder;
-import dev.kiln.runtime.data.SplitMix64;
 import dev.kiln.runtime.io.SafeTensors;
 import dev.kiln.runtime.io.SafeTensorsFile;
 import dev.kiln.runtime.io.Tensor;
+import dev.kiln.runtime.kernels.SplitMix64;
 import dev.kiln.runtime.kernels.ThreadTuner;
 import dev.kiln.runtime.optim.Optimizer;
 import dev.kiln.runtime.train.EpochStats;

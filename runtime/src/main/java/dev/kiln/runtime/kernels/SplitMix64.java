@@ -1,10 +1,13 @@
-package dev.kiln.runtime.data;
+package dev.kiln.runtime.kernels;
 
 /**
  * SplitMix64 (Steele, Lea, Flood 2014): a tiny generator whose output is fixed by its definition,
  * so seeded shuffles give the same order on every JDK (unlike {@code java.util.Random} helpers
  * whose derived methods may change). Its whole state is one {@code long} ({@link #state()}), which
  * is what lets a training checkpoint save the dropout stream and resume it exactly.
+ *
+ * <p>It sits with the kernels because dropout draws its masks from it; data shuffling and splits
+ * use it too.
  */
 public final class SplitMix64 {
   private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
@@ -27,11 +30,11 @@ public final class SplitMix64 {
   }
 
   /** Derives an independent seed from a seed and a stream number (e.g. the epoch). */
-  static long derive(long seed, long stream) {
+  public static long derive(long seed, long stream) {
     return mix(seed ^ mix(stream * GOLDEN_GAMMA + 0x632BE59BD9B4E019L));
   }
 
-  static long mix(long z) {
+  private static long mix(long z) {
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
     z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
     return z ^ (z >>> 31);
@@ -49,7 +52,7 @@ public final class SplitMix64 {
   }
 
   /** Uniform in [0, bound) without modulo bias (Lemire's multiply-and-reject). */
-  int nextInt(int bound) {
+  public int nextInt(int bound) {
     long m = (nextLong() >>> 32) * bound;
     if ((m & 0xFFFFFFFFL) < bound) {
       long threshold = (0x1_0000_0000L - bound) % bound;
@@ -61,7 +64,7 @@ public final class SplitMix64 {
   }
 
   /** Fisher–Yates shuffle of {@code a[from, to)}. */
-  void shuffle(int[] a, int from, int to) {
+  public void shuffle(int[] a, int from, int to) {
     for (int i = to - 1; i > from; i--) {
       int j = from + nextInt(i - from + 1);
       int t = a[i];
