@@ -12,6 +12,11 @@ import java.util.Objects;
  * the arrays. {@link #features()}, {@link #labels()} and {@link #targets()} return the backing
  * arrays without copying, because the training loop reads them every step; callers must not
  * mutate them. The factories likewise take ownership of the arrays they are given.
+ *
+ * <p>Each row is one sample of shape {@link #sampleShape()}: {@code [cols]} for a table, {@code
+ * [C, H, W]} for images, stored flattened row-major (the last dimension varies fastest). The
+ * factories make flat rows; {@link #withSampleShape} gives them their shape, which derived data
+ * sets (subsets, splits, normalized copies) keep.
  */
 public final class Dataset {
   private final String name;
@@ -22,9 +27,10 @@ public final class Dataset {
   private final int classes;    // 0 for regression
   private final float[] targets; // null for classification
   private final int targetCols;  // 0 for classification
+  private final int[] sampleShape; // product == cols
 
   private Dataset(String name, float[] x, int rows, int cols,
-          int[] labels, int classes, float[] targets, int targetCols) {
+          int[] labels, int classes, float[] targets, int targetCols, int[] sampleShape) {
     this.name = name;
     this.x = x;
     this.rows = rows;
@@ -33,6 +39,7 @@ public final class Dataset {
     this.classes = classes;
     this.targets = targets;
     this.targetCols = targetCols;
+    this.sampleShape = sampleShape;
   }
 
   /**
@@ -60,7 +67,7 @@ public final class Dataset {
             + ", outside [0, " + classes + ")");
       }
     }
-    return new Dataset(name, x, rows, cols, labels, classes, null, 0);
+    return new Dataset(name, x, rows, cols, labels, classes, null, 0, new int[] {cols});
   }
 
   /**
@@ -84,7 +91,7 @@ public final class Dataset {
           + rows + " * " + targetCols + ": expected " + expected + ", got " + targets.length);
     }
     checkFinite(name, "target", targets, targetCols);
-    return new Dataset(name, x, rows, cols, null, 0, targets, targetCols);
+    return new Dataset(name, x, rows, cols, null, 0, targets, targetCols, new int[] {cols});
   }
 
   private static void checkFeatures(String name, float[] x, int rows, int cols) {
@@ -202,7 +209,7 @@ public final class Dataset {
         System.arraycopy(targets, r * targetCols, st, k * targetCols, targetCols);
       }
     }
-    return new Dataset(name, sx, n, cols, sl, classes, st, targetCols);
+    return new Dataset(name, sx, n, cols, sl, classes, st, targetCols, sampleShape);
   }
 
   /** Rows {@code [from, to)}, copied into a new data set of the same name. */
@@ -211,7 +218,8 @@ public final class Dataset {
     return new Dataset(name,
         Arrays.copyOfRange(x, from * cols, to * cols), to - from, cols,
         labels == null ? null : Arrays.copyOfRange(labels, from, to), classes,
-        targets == null ? null : Arrays.copyOfRange(targets, from * targetCols, to * targetCols), targetCols);
+        targets == null ? null : Arrays.copyOfRange(targets, from * targetCols, to * targetCols), targetCols,
+        sampleShape);
   }
 
   /**
@@ -260,7 +268,7 @@ public final class Dataset {
         sl[k++] = l;
       }
     }
-    return new Dataset(name, sx, n, cols, sl, classes.length, null, 0);
+    return new Dataset(name, sx, n, cols, sl, classes.length, null, 0, sampleShape);
   }
 
   /**
@@ -302,10 +310,41 @@ public final class Dataset {
     return subset(chosen);
   }
 
+  /**
+   * The shape of one sample, the batch excluded: {@code [cols]} unless {@link #withSampleShape}
+   * gave another; its product is {@link #cols()}. A copy.
+   */
+  public int[] sampleShape() {
+    return sampleShape.clone();
+  }
+
+  /**
+   * The same data (arrays shared, not copied) whose samples have shape {@code shape}, e.g.
+   * {@code withSampleShape(1, 28, 28)} for grey images stored as 784 floats per row, row-major.
+   *
+   * @throws IllegalArgumentException if a dimension is below 1 or the product is not {@link #cols()}
+   */
+  public Dataset withSampleShape(int... shape) {
+    Objects.requireNonNull(shape, "shape");
+    long size = 1;
+    for (int d : shape) {
+      if (d < 1) {
+        throw new IllegalArgumentException("dataset '" + name + "': sample shape " + Arrays.toString(shape)
+            + " has a dimension below 1");
+      }
+      size *= d;
+    }
+    if (shape.length == 0 || size != cols) {
+      throw new IllegalArgumentException("dataset '" + name + "': sample shape " + Arrays.toString(shape)
+          + " holds " + (shape.length == 0 ? 0 : size) + " floats, but each row has " + cols);
+    }
+    return new Dataset(name, x, rows, cols, labels, classes, targets, targetCols, shape.clone());
+  }
+
   /** The same data (arrays shared, not copied) under another name. */
   public Dataset withName(String newName) {
     Objects.requireNonNull(newName, "name");
-    return new Dataset(newName, x, rows, cols, labels, classes, targets, targetCols);
+    return new Dataset(newName, x, rows, cols, labels, classes, targets, targetCols, sampleShape);
   }
 
   /** The same labels or targets with other features; used by normalizers. Skips re-validation of labels. */
@@ -314,7 +353,7 @@ public final class Dataset {
       throw new IllegalArgumentException("features length: expected " + x.length + ", got " + newX.length);
     }
     checkFinite(name, "feature", newX, cols);
-    return new Dataset(name, newX, rows, cols, labels, classes, targets, targetCols);
+    return new Dataset(name, newX, rows, cols, labels, classes, targets, targetCols, sampleShape);
   }
 
   /** The same features with other regression targets; used by {@link TargetStandardizer}. */
@@ -324,7 +363,7 @@ public final class Dataset {
           + ", got " + newTargets.length);
     }
     checkFinite(name, "target", newTargets, targetCols);
-    return new Dataset(name, x, rows, cols, null, 0, newTargets, targetCols);
+    return new Dataset(name, x, rows, cols, null, 0, newTargets, targetCols, sampleShape);
   }
 
   /**
@@ -417,7 +456,8 @@ public final class Dataset {
 
   @Override
   public String toString() {
-    return "Dataset[" + name + ": " + rows + " x " + cols
+    return "Dataset[" + name + ": " + rows + " x "
+        + (sampleShape.length == 1 ? Integer.toString(cols) : Arrays.toString(sampleShape))
         + (labels != null ? ", " + classes + " classes]" : ", " + targetCols + " targets]");
   }
 }

@@ -2,12 +2,15 @@ package dev.kiln.runtime.data;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * Fashion-MNIST (Xiao, Rasul, Vollgraf 2017): 28×28 grey images of clothing, 60000 train and
  * 10000 test, 10 classes. Loaded from the IDX files of Debian's {@code dataset-fashion-mnist}
- * package; pixels are scaled to [0, 1], giving 784 features per row.
+ * package; pixels are scaled to [0, 1], giving 784 features per row: flat vectors from
+ * {@link #train()} and {@link #test()}, images of shape {@code [1, 28, 28]} (one channel, row-major)
+ * from {@link #trainImages()} and {@link #testImages()}.
  */
 public final class FashionMnist {
   /** Where {@code apt-get install dataset-fashion-mnist} puts the files. */
@@ -40,25 +43,47 @@ public final class FashionMnist {
 
   /** The training images from {@code dir} (holding {@code train-images-idx3-ubyte[.gz]} and labels). */
   public static Dataset train(Path dir) throws DataException {
-    return load(dir, "train", "fashion-mnist/train");
+    return load(dir, "train", "fashion-mnist/train", false);
   }
 
   /** The test images from {@code dir} (holding {@code t10k-images-idx3-ubyte[.gz]} and labels). */
   public static Dataset test(Path dir) throws DataException {
-    return load(dir, "t10k", "fashion-mnist/test");
+    return load(dir, "t10k", "fashion-mnist/test", false);
   }
 
-  private static Dataset load(Path dir, String prefix, String name) throws DataException {
+  /** The 60000 training images from {@link #DEFAULT_DIR}, each of shape {@code [1, 28, 28]}. */
+  public static Dataset trainImages() throws DataException {
+    return trainImages(DEFAULT_DIR);
+  }
+
+  /** The 10000 test images from {@link #DEFAULT_DIR}, each of shape {@code [1, 28, 28]}. */
+  public static Dataset testImages() throws DataException {
+    return testImages(DEFAULT_DIR);
+  }
+
+  /** The training images from {@code dir}, each of shape {@code [1, 28, 28]}. */
+  public static Dataset trainImages(Path dir) throws DataException {
+    return load(dir, "train", "fashion-mnist/train", true);
+  }
+
+  /** The test images from {@code dir}, each of shape {@code [1, 28, 28]}. */
+  public static Dataset testImages(Path dir) throws DataException {
+    return load(dir, "t10k", "fashion-mnist/test", true);
+  }
+
+  private static Dataset load(Path dir, String prefix, String name, boolean images) throws DataException {
     if (!Files.isDirectory(dir)) {
       throw new DataException("Fashion-MNIST directory " + dir + " not found; " + INSTALL_HINT
           + ", or pass the directory that holds " + prefix + "-images-idx3-ubyte.gz");
     }
-    Path images = locate(dir, prefix + "-images-idx3-ubyte");
+    Path imagesFile = locate(dir, prefix + "-images-idx3-ubyte");
     Path labels = locate(dir, prefix + "-labels-idx1-ubyte");
-    Dataset d = Idx.classification(images, labels, CLASSES, 1f / 255f, name);
-    if (d.cols() != HEIGHT * WIDTH) {
-      throw new DataException(images + ": expected " + HEIGHT + "x" + WIDTH + " images, got " + d.cols()
-          + " pixels per image");
+    Dataset d = images
+        ? Idx.images(imagesFile, labels, CLASSES, 1f / 255f, name)
+        : Idx.classification(imagesFile, labels, CLASSES, 1f / 255f, name);
+    if (d.cols() != HEIGHT * WIDTH || images && !Arrays.equals(d.sampleShape(), new int[] {1, HEIGHT, WIDTH})) {
+      throw new DataException(imagesFile + ": expected " + HEIGHT + "x" + WIDTH + " images, got "
+          + (images ? "images of shape " + Arrays.toString(d.sampleShape()) : d.cols() + " pixels per image"));
     }
     return d;
   }

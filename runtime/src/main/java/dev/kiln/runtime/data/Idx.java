@@ -18,6 +18,23 @@ public final class Idx {
    */
   public static Dataset classification(Path images, Path labels, int classes, float scale, String name)
       throws DataException {
+    return read(images, labels, classes, scale, name, false);
+  }
+
+  /**
+   * {@link #classification} whose samples keep the images' shape ({@link Dataset#sampleShape()}):
+   * {@code [1, H, W]} for a file of shape {@code [n, H, W]} (one grey channel), {@code [d1, d2, d3]}
+   * for a file of shape {@code [n, d1, d2, d3]}.
+   *
+   * @throws DataException as {@link #classification} does, or if the images file is not of rank 3 or 4
+   */
+  public static Dataset images(Path images, Path labels, int classes, float scale, String name)
+      throws DataException {
+    return read(images, labels, classes, scale, name, true);
+  }
+
+  private static Dataset read(Path images, Path labels, int classes, float scale, String name, boolean shaped)
+      throws DataException {
     if (classes < 1) {
       throw new IllegalArgumentException("classes must be >= 1, got " + classes);
     }
@@ -25,6 +42,10 @@ public final class Idx {
     IdxArray lab = IdxReader.read(labels);
     if (img.rank() < 1) {
       throw new DataException(images + ": expected images of rank >= 1, got " + img);
+    }
+    if (shaped && img.rank() != 3 && img.rank() != 4) {
+      throw new DataException(images + ": expected images of shape [n, H, W] or [n, C, H, W], got dimensions "
+          + Arrays.toString(img.dims()));
     }
     if (lab.rank() != 1) {
       throw new DataException(labels + ": expected labels of rank 1 [n], got dimensions "
@@ -50,7 +71,14 @@ public final class Idx {
     }
     float[] x = img.toFloats(scale);
     try {
-      return Dataset.classification(name, x, n, cols, y, classes);
+      Dataset d = Dataset.classification(name, x, n, cols, y, classes);
+      if (!shaped) {
+        return d;
+      }
+      int[] dims = img.dims();
+      return img.rank() == 3
+          ? d.withSampleShape(1, dims[1], dims[2])
+          : d.withSampleShape(dims[1], dims[2], dims[3]);
     } catch (IllegalArgumentException e) {
       throw new DataException(images + ": " + e.getMessage(), e);
     }

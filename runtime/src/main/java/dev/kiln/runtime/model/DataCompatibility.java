@@ -1,8 +1,17 @@
 package dev.kiln.runtime.model;
 
 import dev.kiln.runtime.data.Dataset;
+import java.util.Arrays;
 
-/** Whether a data set fits a network: its features per sample and its labels or targets. */
+/**
+ * Whether a data set fits a network: the shape of its samples and its labels or targets.
+ *
+ * <p>A data set fits when its samples have the network's input shape, or when they are flat
+ * vectors of as many floats as one input: samples are stored and fed flattened row-major, so a
+ * table of 784 features feeds a {@code [1, 28, 28]} input. Samples of another shape (say
+ * {@code [28, 28]} for a {@code [1, 28, 28]} input, or {@code [1, 28, 28]} for a {@code [784]} input)
+ * are refused, even with the right size, since they most likely mean another layout.
+ */
 final class DataCompatibility {
   private DataCompatibility() {}
 
@@ -13,6 +22,15 @@ final class DataCompatibility {
    * @throws IllegalArgumentException naming the data set, what the network expects and what it has
    */
   static void check(ModelSpec spec, Dataset data, String role) {
+    int[] shape = data.sampleShape();
+    int[] expected = spec.inputShape();
+    boolean flat = shape.length == 1;
+    if (!flat && !Arrays.equals(shape, expected)) {
+      throw new IllegalArgumentException(
+          role + " '" + data.name() + "' has samples of shape " + Arrays.toString(shape) + ", but "
+              + spec.network() + " expects inputs of shape " + Arrays.toString(expected)
+              + " (or flat rows of " + spec.inputs() + " features, read row-major)");
+    }
     if (data.cols() != spec.inputs()) {
       throw new IllegalArgumentException(
           role + " '" + data.name() + "' has " + data.cols() + " features per row, but "
