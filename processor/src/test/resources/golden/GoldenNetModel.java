@@ -14,6 +14,7 @@ import dev.kiln.runtime.model.ModelSpec;
 import dev.kiln.runtime.model.OptimizerSpec;
 import dev.kiln.runtime.model.ParamSpec;
 import java.util.List;
+import java.util.Map;
 import javax.annotation.processing.Generated;
 
 /**
@@ -23,7 +24,7 @@ import javax.annotation.processing.Generated;
  * input            Input    [B, 12]
  * hidden           Dense    [B, 16] GELU
  * drop             Dropout  [B, 16] rate 0.25
- * narrow           Dense    [B, 8] LEAKY_RELU no bias frozen
+ * narrow           Dense    [B, 8] LEAKY_RELU(0.1) no bias frozen
  * out              Dense    [B, 4] SOFTMAX
  * loss SOFTMAX_CROSS_ENTROPY, optimizer SGD (lr 0.1), batch 8, seed 5
  * </pre>
@@ -34,7 +35,7 @@ import javax.annotation.processing.Generated;
 )
 public final class GoldenNetModel extends CompiledModel {
   /**
-   * Features per sample.
+   * Floats per input sample.
    */
   public static final int INPUTS = 12;
 
@@ -76,57 +77,72 @@ public final class GoldenNetModel extends CompiledModel {
   /**
    * Activation arena floats per sample of batch capacity.
    */
-  private static final int ACTIVATION_FLOATS_PER_SAMPLE = 124;
+  private static final int ACTIVATION_FLOATS_PER_SAMPLE = 116;
 
   /**
-   * Activation tensor [B, 12]: network input; at capacity * this offset.
+   * Activation arena floats after the per-sample part, independent of the batch.
+   */
+  private static final int ACTIVATION_FIXED_FLOATS = 0;
+
+  /**
+   * Int arena ints per sample of batch capacity.
+   */
+  private static final int INT_ACTIVATIONS_PER_SAMPLE = 0;
+
+  /**
+   * Activation tensor [B, 12]: network input.
    */
   private static final int INPUT = 0;
 
   /**
-   * Activation tensor [B, 16]: pre-activation gradient (layers 0, 2, ...); at capacity * this offset.
+   * Activation tensor [B, 16]: hidden output.
    */
-  private static final int GRAD_A = 12;
+  private static final int HIDDEN_OUT = 12;
 
   /**
-   * Activation tensor [B, 16]: pre-activation gradient (layers 1, 3, ...); at capacity * this offset.
+   * Activation tensor [B, 16]: hidden pre-activation (GELU derivative needs it).
    */
-  private static final int GRAD_B = 28;
+  private static final int HIDDEN_PRE = 28;
 
   /**
-   * Activation tensor [B, 16]: hidden output (GELU); at capacity * this offset.
+   * Activation tensor [B, 16]: drop output (training).
    */
-  private static final int HIDDEN_OUT = 44;
+  private static final int DROP_OUT = 44;
 
   /**
-   * Activation tensor [B, 16]: hidden pre-activation (GELU derivative needs it); at capacity * this offset.
+   * Activation tensor [B, 16]: drop dropout mask (0 or 1/(1-rate)).
    */
-  private static final int HIDDEN_PRE = 60;
+  private static final int DROP_MASK = 60;
 
   /**
-   * Activation tensor [B, 16]: drop dropout mask (0 or 1/(1-rate)); at capacity * this offset.
+   * Activation tensor [B, 8]: narrow output.
    */
-  private static final int DROP_MASK = 76;
+  private static final int NARROW_OUT = 76;
 
   /**
-   * Activation tensor [B, 16]: drop output (training); at capacity * this offset.
+   * Activation tensor [B, 4]: out logits.
    */
-  private static final int DROP_OUT = 92;
+  private static final int OUT_LOGITS = 84;
 
   /**
-   * Activation tensor [B, 8]: narrow output (LEAKY_RELU); at capacity * this offset.
+   * Activation tensor [B, 4]: out SOFTMAX probabilities.
    */
-  private static final int NARROW_OUT = 108;
+  private static final int OUT_PROBS = 88;
 
   /**
-   * Activation tensor [B, 4]: out logits; at capacity * this offset.
+   * Activation tensor [B, 16]: gradient of hidden's output (shares memory with gradients not alive at the same time).
    */
-  private static final int OUT_LOGITS = 116;
+  private static final int HIDDEN_GRAD = 92;
 
   /**
-   * Activation tensor [B, 4]: out SOFTMAX probabilities; at capacity * this offset.
+   * Activation tensor [B, 8]: gradient of narrow's output (shares memory with gradients not alive at the same time).
    */
-  private static final int OUT_PROBS = 120;
+  private static final int NARROW_GRAD = 108;
+
+  /**
+   * Activation tensor [B, 4]: gradient of out's output (shares memory with gradients not alive at the same time).
+   */
+  private static final int OUT_GRAD = 92;
 
   private static final ModelSpec SPEC = new ModelSpec(
       "GoldenNet",
@@ -139,14 +155,17 @@ public final class GoldenNetModel extends CompiledModel {
       8,
       5L,
       List.of(
-        new LayerSpec("input", "Input", new int[] {12}, "", List.of()),
-        new LayerSpec("hidden", "Dense", new int[] {16}, "GELU", List.of(new ParamSpec("hidden.kernel", new int[] {12, 16}, HIDDEN_KERNEL, 192, Initializer.XAVIER_UNIFORM, 12, 16), new ParamSpec("hidden.bias", new int[] {16}, HIDDEN_BIAS, 16, Initializer.ZEROS, 12, 16))),
-        new LayerSpec("drop", "Dropout", new int[] {16}, "rate 0.25", List.of()),
-        new LayerSpec("narrow", "Dense", new int[] {8}, "LEAKY_RELU(0.1)", List.of(new ParamSpec("narrow.kernel", new int[] {16, 8}, NARROW_KERNEL, 128, Initializer.HE_NORMAL, 16, 8)), false),
-        new LayerSpec("out", "Dense", new int[] {4}, "SOFTMAX", List.of(new ParamSpec("out.kernel", new int[] {8, 4}, OUT_KERNEL, 32, Initializer.XAVIER_UNIFORM, 8, 4), new ParamSpec("out.bias", new int[] {4}, OUT_BIAS, 4, Initializer.ZEROS, 8, 4)))
+        new LayerSpec("input", "Input", List.of(), new int[] {12}, "", Map.ofEntries(Map.entry("shape", List.of(12))), List.of(), true),
+        new LayerSpec("hidden", "Dense", List.of("input"), new int[] {16}, "GELU", Map.ofEntries(Map.entry("units", 16), Map.entry("activation", "GELU"), Map.entry("negativeSlope", 0.0), Map.entry("useBias", true)), List.of(new ParamSpec("hidden.kernel", new int[] {12, 16}, HIDDEN_KERNEL, 192, Initializer.XAVIER_UNIFORM, 12, 16), new ParamSpec("hidden.bias", new int[] {16}, HIDDEN_BIAS, 16, Initializer.ZEROS, 12, 16)), true),
+        new LayerSpec("drop", "Dropout", List.of("hidden"), new int[] {16}, "rate 0.25", Map.ofEntries(Map.entry("rate", 0.25)), List.of(), true),
+        new LayerSpec("narrow", "Dense", List.of("drop"), new int[] {8}, "LEAKY_RELU(0.1)", Map.ofEntries(Map.entry("units", 8), Map.entry("activation", "LEAKY_RELU"), Map.entry("negativeSlope", 0.1), Map.entry("useBias", false)), List.of(new ParamSpec("narrow.kernel", new int[] {16, 8}, NARROW_KERNEL, 128, Initializer.HE_NORMAL, 16, 8)), false),
+        new LayerSpec("out", "Dense", List.of("narrow"), new int[] {4}, "SOFTMAX", Map.ofEntries(Map.entry("units", 4), Map.entry("activation", "SOFTMAX"), Map.entry("negativeSlope", 0.0), Map.entry("useBias", true)), List.of(new ParamSpec("out.kernel", new int[] {8, 4}, OUT_KERNEL, 32, Initializer.XAVIER_UNIFORM, 8, 4), new ParamSpec("out.bias", new int[] {4}, OUT_BIAS, 4, Initializer.ZEROS, 8, 4)), true)
       ),
       PARAMETER_COUNT,
-      ACTIVATION_FLOATS_PER_SAMPLE);
+      ACTIVATION_FLOATS_PER_SAMPLE,
+      new int[] {12},
+      ACTIVATION_FIXED_FLOATS,
+      INT_ACTIVATIONS_PER_SAMPLE);
 
   /**
    * A model with freshly initialised weights from the declared seed (5).
@@ -188,25 +207,39 @@ public final class GoldenNetModel extends CompiledModel {
     final int c = capacity;
     final float scale = 1f / n;
     // softmax + cross-entropy in one step; gradient (p - onehot(y)) / n
-    double loss = Losses.softmaxCrossEntropy(n, 4, a, c * OUT_LOGITS, labels, 0, a, c * OUT_PROBS, backward ? a : null, c * GRAD_A, scale);
+    double loss = Losses.softmaxCrossEntropy(n, 4, a, c * OUT_LOGITS, labels, 0, a, c * OUT_PROBS, backward ? a : null, c * OUT_GRAD, scale);
     if (!backward) {
       return loss;
     }
     // out backward: dout.kernel += xᵀ·g, dout.bias += Σ g
-    DenseKernels.backwardParams(n, 8, 4, a, c * NARROW_OUT, a, c * GRAD_A, grads, OUT_KERNEL, grads, OUT_BIAS);
+    DenseKernels.backwardParams(n, 8, 4, a, c * NARROW_OUT, a, c * OUT_GRAD, grads, OUT_KERNEL, grads, OUT_BIAS);
     // g(narrow) = (g · Wᵀ) ⊙ LEAKY_RELU', folded into the matmul epilogue
-    DenseKernels.backwardInput(n, 8, 4, a, c * GRAD_A, params, OUT_KERNEL, a, c * GRAD_B, Activation.LEAKY_RELU, 0.1f, a, c * NARROW_OUT, null, 0, null, 0);
+    DenseKernels.backwardInput(n, 8, 4, a, c * OUT_GRAD, params, OUT_KERNEL, a, c * NARROW_GRAD, Activation.LEAKY_RELU, 0.1f, a, c * NARROW_OUT, null, 0, null, 0);
     // narrow backward: dnarrow.kernel += xᵀ·g
-    DenseKernels.backwardParams(n, 16, 8, a, c * DROP_OUT, a, c * GRAD_B, grads, NARROW_KERNEL, null, 0);
+    DenseKernels.backwardParams(n, 16, 8, a, c * DROP_OUT, a, c * NARROW_GRAD, grads, NARROW_KERNEL, null, 0);
     // g(hidden) = (g · Wᵀ) ⊙ GELU' ⊙ drop mask, folded into the matmul epilogue
-    DenseKernels.backwardInput(n, 16, 8, a, c * GRAD_B, params, NARROW_KERNEL, a, c * GRAD_A, Activation.GELU, 0.0f, a, c * HIDDEN_OUT, a, c * HIDDEN_PRE, a, c * DROP_MASK);
+    DenseKernels.backwardInput(n, 16, 8, a, c * NARROW_GRAD, params, NARROW_KERNEL, a, c * HIDDEN_GRAD, Activation.GELU, 0.0f, null, 0, a, c * HIDDEN_PRE, a, c * DROP_MASK);
     // hidden backward: dhidden.kernel += xᵀ·g, dhidden.bias += Σ g
-    DenseKernels.backwardParams(n, 12, 16, a, c * INPUT, a, c * GRAD_A, grads, HIDDEN_KERNEL, grads, HIDDEN_BIAS);
+    DenseKernels.backwardParams(n, 12, 16, a, c * INPUT, a, c * HIDDEN_GRAD, grads, HIDDEN_KERNEL, grads, HIDDEN_BIAS);
     return loss;
   }
 
   @Override
   protected int outputOffset() {
     return capacity * OUT_PROBS;
+  }
+
+  /**
+   * Arena offset of layer {@code layer}'s output after an inference forward pass.
+   */
+  protected int layerOutputOffset(int layer) {
+    return switch (layer) {
+      case 0 -> capacity * INPUT;
+      case 1 -> capacity * HIDDEN_OUT;
+      case 2 -> capacity * HIDDEN_OUT;
+      case 3 -> capacity * NARROW_OUT;
+      case 4 -> capacity * OUT_PROBS;
+      default -> throw new IndexOutOfBoundsException("no layer " + layer);
+    };
   }
 }

@@ -2,14 +2,13 @@ package dev.kiln.processor;
 
 import com.google.auto.service.AutoService;
 import com.palantir.javapoet.JavaFile;
-import dev.kiln.dsl.Dense;
-import dev.kiln.dsl.Dropout;
 import dev.kiln.dsl.Network;
 import dev.kiln.processor.check.Diagnostic;
 import dev.kiln.processor.check.GraphChecker;
 import dev.kiln.processor.check.Message;
 import dev.kiln.processor.emit.ModelEmitter;
-import dev.kiln.processor.infer.ShapeInference;
+import dev.kiln.processor.op.Op;
+import dev.kiln.processor.op.Ops;
 import dev.kiln.processor.ir.Graph;
 import dev.kiln.processor.ir.Origin;
 import dev.kiln.processor.plan.Plan;
@@ -50,7 +49,12 @@ public final class KilnProcessor extends AbstractProcessor {
 
   @Override
   public Set<String> getSupportedAnnotationTypes() {
-    return Set.of(Network.class.getCanonicalName(), Dense.class.getCanonicalName(), Dropout.class.getCanonicalName());
+    Set<String> types = new TreeSet<>();
+    types.add(Network.class.getCanonicalName());
+    for (Op op : Ops.LAYERS) {
+      types.add(op.annotation().getCanonicalName());
+    }
+    return types;
   }
 
   @Override
@@ -79,9 +83,9 @@ public final class KilnProcessor extends AbstractProcessor {
         }
       }
     }
-    for (Class<? extends java.lang.annotation.Annotation> layer : List.of(Dense.class, Dropout.class)) {
-      for (Element field : round.getElementsAnnotatedWith(layer)) {
-        Diagnostic d = NetworkReader.checkLayerPlacement(field, layer);
+    for (Op op : Ops.LAYERS) {
+      for (Element field : round.getElementsAnnotatedWith(op.annotation())) {
+        Diagnostic d = NetworkReader.checkLayerPlacement(field, op.annotation());
         if (d != null) {
           reporter.report(d);
         }
@@ -167,14 +171,13 @@ public final class KilnProcessor extends AbstractProcessor {
   }
 
   private void emit(Element element, Graph graph) {
-    ShapeInference.infer(graph);
     Plan plan = Planner.plan(graph);
     JavaFile file = ModelEmitter.emit(plan, KilnProcessor.class.getCanonicalName());
     String name = graph.qualifiedModelName();
     if (processingEnv.getOptions().containsKey(VERBOSE)) {
       processingEnv.getMessager().printMessage(
           javax.tools.Diagnostic.Kind.NOTE,
-          "Kiln: " + name + ": " + plan.groups().size() + " fused dense groups, " + plan.parameterCount()
+          "Kiln: " + name + ": " + (graph.nodes().size() - 1) + " layers, " + plan.parameterCount()
               + " parameters, " + plan.activationFloatsPerSample() + " activation floats per sample",
           element);
     }

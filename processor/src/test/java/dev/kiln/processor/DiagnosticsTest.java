@@ -94,9 +94,9 @@ class DiagnosticsTest {
             "  @Dropout(rate = 0.1) Layer last;",
             "}");
     Compilation c = compile(src);
-    assertThat(c).hadErrorContaining("[KilnDropoutPosition] @Dropout 'first' must come between two @Dense layers (it is the first layer)")
+    assertThat(c).hadErrorContaining("[KilnDropoutPosition] @Dropout 'first' must come between two layers (it is the first layer)")
         .inFile(src).onLine(6);
-    assertThat(c).hadErrorContaining("[KilnDropoutPosition] @Dropout 'last' must come between two @Dense layers (it is the last layer)")
+    assertThat(c).hadErrorContaining("[KilnDropoutPosition] @Dropout 'last' must come between two layers (it is the last layer)")
         .inFile(src).onLine(8);
   }
 
@@ -368,7 +368,7 @@ class DiagnosticsTest {
             "}");
     Compilation c = compile(src, "-Akiln.verbose");
     assertThat(c).succeeded();
-    assertThat(c).hadNoteContaining("Kiln: test.NetModel: 1 fused dense groups, 15 parameters").inFile(src).onLine(5);
+    assertThat(c).hadNoteContaining("Kiln: test.NetModel: 1 layers, 15 parameters").inFile(src).onLine(5);
   }
 
   @Test

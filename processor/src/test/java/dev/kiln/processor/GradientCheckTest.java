@@ -123,35 +123,6 @@ class GradientCheckTest {
     };
   }
 
-  /**
-   * ‖analytic − numeric‖ / (‖analytic‖ + ‖numeric‖) over all parameters, the numeric gradient from
-   * central differences of the float32 loss with the same dropout masks.
-   */
-  private static double relativeError(CompiledModel model, Dataset data, double h) {
-    float[] analytic = new float[model.spec().parameterCount()];
-    model.trainingLoss(data, 11, analytic);
-    float[] p = model.parameters();
-    double diff = 0;
-    double na = 0;
-    double nn = 0;
-    for (int i = 0; i < p.length; i++) {
-      float saved = p[i];
-      p[i] = (float) (saved + h);
-      model.setParameters(p);
-      double plus = model.trainingLoss(data, 11, null);
-      p[i] = (float) (saved - h);
-      model.setParameters(p);
-      double minus = model.trainingLoss(data, 11, null);
-      p[i] = saved;
-      model.setParameters(p);
-      double numeric = (plus - minus) / (2 * h);
-      diff += (analytic[i] - numeric) * (analytic[i] - numeric);
-      na += analytic[i] * (double) analytic[i];
-      nn += numeric * numeric;
-    }
-    return Math.sqrt(diff) / (Math.sqrt(na) + Math.sqrt(nn) + 1e-12);
-  }
-
   @TestFactory
   List<DynamicTest> everyActivationAndLossCombination() {
     List<DynamicTest> tests = new ArrayList<>();
@@ -162,7 +133,7 @@ class GradientCheckTest {
               () -> {
                 CompiledModel m = GeneratedModels.instantiate(loader, "grad." + c.name() + "Model", 3);
                 Dataset d = data(c.loss(), INPUTS, m.spec().outputs(), 6, 5);
-                double err = relativeError(m, d, 1e-2);
+                double err = GradientChecks.relativeError(m, d, 1e-2);
                 boolean kinked = c.hidden().contains("RELU") || c.head().contains("RELU");
                 // Piecewise-linear activations may straddle a kink inside ±h; the bound is looser there.
                 double bound = kinked ? 2e-2 : 3e-3;
@@ -175,14 +146,14 @@ class GradientCheckTest {
   @Test
   void deepNetworkWithDropoutAndNoBias() {
     CompiledModel m = GeneratedModels.instantiate(loader, "grad.DeepModel", 9);
-    double err = relativeError(m, data("SOFTMAX_CROSS_ENTROPY", 6, 4, 7, 2), 1e-2);
+    double err = GradientChecks.relativeError(m, data("SOFTMAX_CROSS_ENTROPY", 6, 4, 7, 2), 1e-2);
     assertTrue(err < 3e-3, "relative gradient error " + err);
   }
 
   @Test
   void deepRegressionNetwork() {
     CompiledModel m = GeneratedModels.instantiate(loader, "grad.DeepRegressionModel", 4);
-    double err = relativeError(m, data("MEAN_SQUARED_ERROR", 3, 2, 5, 8), 1e-2);
+    double err = GradientChecks.relativeError(m, data("MEAN_SQUARED_ERROR", 3, 2, 5, 8), 1e-2);
     assertTrue(err < 3e-3, "relative gradient error " + err);
   }
 

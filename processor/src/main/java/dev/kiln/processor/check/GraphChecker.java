@@ -1,20 +1,25 @@
 package dev.kiln.processor.check;
 
 import dev.kiln.dsl.Activation;
-import dev.kiln.dsl.Loss;
 import dev.kiln.dsl.Optimizer;
 import dev.kiln.processor.ir.Graph;
 import dev.kiln.processor.ir.NetworkConfig;
 import dev.kiln.processor.ir.Node;
-import dev.kiln.processor.ir.OpAttrs;
-import dev.kiln.processor.ir.OpKind;
+import dev.kiln.processor.ir.Shape;
+import dev.kiln.processor.op.Activated;
+import dev.kiln.processor.op.Diagnostics;
+import dev.kiln.processor.op.DropoutOp;
+import dev.kiln.processor.op.LossOp;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 
 /**
  * Validates a graph and returns every problem it finds (not just the first), each attached to the
- * declaration and attribute at fault. A graph with no diagnostics can be inferred, planned and
- * emitted.
+ * declaration and attribute at fault: network settings, each op's own rules, shape inference (which
+ * fills in every node's shape), how layers connect, and the loss's rule on the last layer. A graph
+ * with no diagnostics can be planned and emitted.
  */
 public final class GraphChecker {
   private final List<Diagnostic> out = new ArrayList<>();
@@ -38,7 +43,7 @@ public final class GraphChecker {
 
   private void checkConfig(Graph g) {
     NetworkConfig c = g.config();
-    if (c.inputs() < 1) {
+    if (c.inputShape().length == 1 && c.inputs() < 1) {
       reportNetwork(g, Message.MISSING_INPUTS, c.explicit().contains("inputs") ? "inputs" : null, c.inputs());
     }
     positive(g, "learningRate", c.learningRate());
@@ -90,69 +95,72 @@ public final class GraphChecker {
       reportNetwork(g, Message.NO_LAYERS, null, g.networkName());
       return;
     }
-    for (int i = 0; i < layers.size(); i++) {
-      Node node = layers.get(i);
-      Node next = i + 1 < layers.size() ? layers.get(i + 1) : null;
-      switch (node.attrs()) {
-        case OpAttrs.Dense d -> {
-          if (d.units() < 1) {
-            report(Message.UNITS, node, "units", d.units(), node.name());
-          }
-          if (d.explicit().contains("negativeSlope") && d.activation() != Activation.LEAKY_RELU) {
-            report(Message.OPTION_NOT_APPLICABLE, node, "negativeSlope", "negativeSlope", "activation " + d.activation());
-          }
-          if (d.activation() == Activation.LEAKY_RELU && !(d.negativeSlope() > 0 && d.negativeSlope() < 1)) {
-            report(Message.BAD_VALUE, node, "negativeSlope", "negativeSlope", "in (0, 1)", d.negativeSlope());
-          }
-          if (d.activation() == Activation.SOFTMAX && next != null) {
-            report(Message.SOFTMAX_NOT_LAST, node, "activation", node.name(), next.name());
-          }
-        }
-        case OpAttrs.Dropout d -> {
-          if (!(d.rate() >= 0 && d.rate() < 1)) {
-            report(Message.DROPOUT_RATE, node, "rate", d.rate(), node.name());
-          }
-          Node prev = node.input();
-          if (prev.kind() != OpKind.DENSE) {
-            report(Message.DROPOUT_POSITION, node, null, node.name(),
-                prev.kind() == OpKind.INPUT ? "it is the first layer" : "it follows '" + prev.name() + "'");
-          } else if (next == null) {
-            report(Message.DROPOUT_POSITION, node, null, node.name(), "it is the last layer");
-          }
-        }
-        case OpAttrs.Input in -> {}
+    Set<Node> invalid = new HashSet<>();
+    for (Node node : layers) {
+      Diagnostics d = new Diagnostics();
+      node.op().check(node, d);
+      int inputs = node.inputs().size();
+      boolean arityOk = node.op().variadic() ? inputs >= 2 : inputs == node.op().arity();
+      // An unknown name in from is already reported by the reader.
+      if (!arityOk && node.inputs().size() == Math.max(1, node.from().size())) {
+        d.report(Message.ARITY, node, "from", node.op().kind(), node.name(),
+            inputs == 1 ? "one layer" : inputs + " layers",
+            node.op().variadic() ? "two or more (from = {\"a\", \"b\"})" : "exactly " + node.op().arity());
       }
+      if (!d.isEmpty() || !arityOk) {
+        invalid.add(node);
+      }
+      out.addAll(d.list());
     }
-    checkLoss(g);
+    Diagnostics shapes = new Diagnostics();
+    inferShapes(g, invalid, shapes);
+    out.addAll(shapes.list());
+    checkStructure(g);
+    Node last = g.output();
+    if (last.shape() != null && !(last.op() instanceof DropoutOp)) { // a trailing dropout is reported above
+      Diagnostics lossProblems = new Diagnostics();
+      LossOp.of(g.config().loss()).check(last, lossProblems);
+      out.addAll(lossProblems.list());
+    }
   }
 
-  private void checkLoss(Graph g) {
-    Node last = g.output();
-    if (!(last.attrs() instanceof OpAttrs.Dense d)) {
-      return; // a trailing dropout is reported above
+  /**
+   * Shape inference in declaration order (a topological order), with errors on the layer at fault.
+   * Layers with invalid attributes get no shape, nor do layers downstream of them, except those whose
+   * output shape does not depend on their input's ({@link dev.kiln.processor.op.Op#needsInputShapes}),
+   * so that the loss's rule on the last layer is still checked.
+   */
+  private static void inferShapes(Graph g, Set<Node> invalid, Diagnostics d) {
+    for (Node node : g.nodes()) {
+      if (invalid.contains(node)) {
+        continue;
+      }
+      List<Shape> inputs = node.inputs().stream().map(Node::shape).toList();
+      if (inputs.contains(null) && node.op().needsInputShapes()) {
+        continue;
+      }
+      node.setShape(node.op().infer(node, inputs, d));
     }
-    Loss loss = g.config().loss();
-    switch (loss) {
-      case SOFTMAX_CROSS_ENTROPY -> {
-        if (d.units() == 1) {
-          report(Message.LOSS_UNITS, last, "units", loss, "at least 2 units (one logit per class; for two classes with one unit use BINARY_CROSS_ENTROPY)", last.name(), d.units());
-        }
-        if (d.activation() != Activation.SOFTMAX && d.activation() != Activation.LINEAR) {
-          report(Message.LOSS_ACTIVATION, last, "activation", loss, d.activation(), last.name(), "SOFTMAX (or LINEAR for logits)");
+  }
+
+  /** Rules on how layers connect: softmax last, dropout between layers, every layer used. */
+  private void checkStructure(Graph g) {
+    Node output = g.output();
+    for (Node node : g.layers()) {
+      Activated act = node.op().activation(node);
+      if (act != null && act.activation() == Activation.SOFTMAX && node != output) {
+        report(Message.SOFTMAX_NOT_LAST, node, "activation", node.name(), node.consumers().isEmpty()
+            ? g.nodes().get(node.id() + 1).name() : node.consumers().get(0).name());
+      }
+      if (node.op() instanceof DropoutOp) {
+        if (node.input() == g.input()) {
+          report(Message.DROPOUT_POSITION, node, null, node.name(), "it is the first layer");
+        } else if (node == output) {
+          report(Message.DROPOUT_POSITION, node, null, node.name(), "it is the last layer");
         }
       }
-      case BINARY_CROSS_ENTROPY -> {
-        if (d.units() > 1) {
-          report(Message.LOSS_UNITS, last, "units", loss, "exactly 1 unit", last.name(), d.units());
-        }
-        if (d.activation() != Activation.SIGMOID && d.activation() != Activation.LINEAR) {
-          report(Message.LOSS_ACTIVATION, last, "activation", loss, d.activation(), last.name(), "SIGMOID (or LINEAR for a logit)");
-        }
-      }
-      case MEAN_SQUARED_ERROR -> {
-        if (d.activation() == Activation.SOFTMAX) {
-          report(Message.LOSS_ACTIVATION, last, "activation", loss, d.activation(), last.name(), "SOFTMAX_CROSS_ENTROPY for class probabilities, or another activation");
-        }
+      if (node != output && node.consumers().isEmpty()) {
+        report(Message.UNUSED_LAYER, node, null, node.name(), output.name());
       }
     }
   }

@@ -22,15 +22,30 @@ public enum Message {
       "%s and %s would both generate class %s; choose another name for one of them with"
           + " @Network(name = \"...\")"),
   LAYER_CONFLICT(
-      "KilnLayerConflict", "field '%s' has both @Dense and @Dropout; a field declares one layer"),
+      "KilnLayerConflict", "field '%s' has both @%s and @%s; a field declares one layer"),
   MISSING_INPUTS(
       "KilnInputs", "@Network needs inputs = <features per sample> (at least 1), got %d"),
+  INPUT_SHAPE(
+      "KilnInputs",
+      "@Network inputShape must be {features} or {channels, height, width} with every size at least 1, got %s"),
+  INPUTS_TWICE(
+      "KilnInputs", "@Network has inputs = %d and inputShape = %s; give one of them"),
   NO_LAYERS("KilnNoLayers", "network %s declares no layers: add @Dense fields in order"),
+  FROM_UNKNOWN(
+      "KilnFrom",
+      "layer '%s' reads '%s', which is not a layer declared before it; layers declared before it: %s"),
+  ARITY("KilnFrom", "@%s '%s' reads %s; it needs %s"),
+  UNUSED_LAYER(
+      "KilnUnusedLayer",
+      "layer '%s' is never read: only the last layer ('%s') may be unread; name it in a later layer's from"),
+  RANK("KilnShape", "%s '%s' needs %s, but its input is %s%s"),
+  WINDOW("KilnShape", "%s '%s': window %s does not fit input %s with %s; use a smaller window or padding"),
+  INPUT_SHAPES("KilnShape", "%s '%s' needs %s, got %s"),
   UNITS("KilnUnits", "@Dense units must be at least 1, got %d (layer '%s')"),
   DROPOUT_RATE("KilnDropoutRate", "@Dropout rate must be in [0, 1), got %s (layer '%s')"),
   DROPOUT_POSITION(
       "KilnDropoutPosition",
-      "@Dropout '%s' must come between two @Dense layers (%s)"),
+      "@Dropout '%s' must come between two layers (%s)"),
   SOFTMAX_NOT_LAST(
       "KilnSoftmaxPosition",
       "SOFTMAX is only allowed on the last layer; layer '%s' is followed by '%s'"),

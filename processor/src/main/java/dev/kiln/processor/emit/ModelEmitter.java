@@ -8,25 +8,27 @@ import com.palantir.javapoet.JavaFile;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
-import dev.kiln.dsl.Activation;
-import dev.kiln.dsl.Loss;
 import dev.kiln.processor.ir.Graph;
 import dev.kiln.processor.ir.NetworkConfig;
 import dev.kiln.processor.ir.Node;
-import dev.kiln.processor.ir.OpAttrs;
-import dev.kiln.processor.plan.DenseGroup;
+import dev.kiln.processor.op.Activated;
+import dev.kiln.processor.op.Emit;
 import dev.kiln.processor.plan.ParamSlot;
 import dev.kiln.processor.plan.Plan;
-import dev.kiln.processor.plan.Planner;
 import dev.kiln.processor.plan.TensorSlot;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import javax.lang.model.element.Modifier;
 
 /**
  * Writes the model class of a plan with JavaPoet: constants for every size and arena offset, the
- * {@code ModelSpec}, and the fused {@code forward} and {@code computeLoss} (loss + backward)
- * methods as straight-line kernel calls. The output depends only on the plan, so the same network
- * always gives the same text.
+ * {@code ModelSpec}, and the {@code forward} and {@code computeLoss} (loss + backward) methods as
+ * straight-line kernel calls, each op writing its own through {@link Emit}. Long networks are split
+ * into methods of at most {@value #OPS_PER_METHOD} ops, far below the JVM's 64 KB method limit and
+ * C2's huge-method cutoff. The output depends only on the plan, so the same network always gives
+ * the same text.
  */
 public final class ModelEmitter {
   private static final String RUNTIME = "dev.kiln.runtime";
@@ -37,16 +39,18 @@ public final class ModelEmitter {
   private static final ClassName OPTIMIZER_SPEC = ClassName.get(RUNTIME + ".model", "OptimizerSpec");
   private static final ClassName LOSS_KIND = ClassName.get(RUNTIME + ".model", "LossKind");
   private static final ClassName INITIALIZER = ClassName.get(RUNTIME + ".model", "Initializer");
-  private static final ClassName ACTIVATION = ClassName.get(RUNTIME + ".kernels", "Activation");
-  private static final ClassName DENSE = ClassName.get(RUNTIME + ".kernels", "DenseKernels");
+  private static final ClassName ROLE = ClassName.get(RUNTIME + ".model", "ParamSpec", "Role");
   private static final ClassName ACTIVATIONS = ClassName.get(RUNTIME + ".kernels", "Activations");
-  private static final ClassName DROPOUT = ClassName.get(RUNTIME + ".kernels", "DropoutKernels");
-  private static final ClassName LOSSES = ClassName.get(RUNTIME + ".kernels", "Losses");
   private static final ClassName LIST = ClassName.get("java.util", "List");
+  private static final ClassName MAP = ClassName.get("java.util", "Map");
+
+  /** Ops per generated method before the pass is split into parts. */
+  static final int OPS_PER_METHOD = 48;
   private static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
 
   private final Plan plan;
   private final Graph graph;
+  private final Map<String, FieldSpec> constants = new LinkedHashMap<>();
 
   private ModelEmitter(Plan plan) {
     this.plan = plan;
@@ -69,21 +73,34 @@ public final class ModelEmitter {
                     .addMember("comments", "$S", "from " + qualifiedSpec())
                     .build())
             .addJavadoc(classDoc());
-    type.addField(constant("INPUTS", graph.input().shape().size(), "Features per sample."));
-    type.addField(constant("OUTPUTS", plan.last().units(), "Outputs per sample."));
+    type.addField(constant("INPUTS", graph.input().shape().size(), "Floats per input sample" + shapeNote() + "."));
+    type.addField(constant("OUTPUTS", graph.output().shape().size(), "Outputs per sample."));
     type.addField(constant("PARAMETER_COUNT", plan.parameterCount(), "Floats in the parameter arena (and the gradient arena)."));
     for (ParamSlot p : plan.params()) {
       type.addField(
-          privateConstant(p.constant(), p.offset(), "Parameter arena offset of " + p.name() + " " + p.shapeText() + "."));
+          privateConstant(p.constant(), p.offset(), "Parameter arena offset of " + p.name() + " " + p.shapeText()
+              + (p.trained() ? "." : " (state: saved, not optimized).")));
     }
     type.addField(
         privateConstant("ACTIVATION_FLOATS_PER_SAMPLE", plan.activationFloatsPerSample(),
             "Activation arena floats per sample of batch capacity."));
+    type.addField(
+        privateConstant("ACTIVATION_FIXED_FLOATS", plan.activationFixedFloats(),
+            "Activation arena floats after the per-sample part, independent of the batch."));
+    type.addField(
+        privateConstant("INT_ACTIVATIONS_PER_SAMPLE", plan.intsPerSample(), "Int arena ints per sample of batch capacity."));
     for (TensorSlot t : plan.tensors()) {
-      type.addField(
-          privateConstant(t.constant(), t.perSampleOffset(),
-              "Activation tensor [B, " + t.width() + "]: " + t.description() + "; at capacity * this offset."));
+      String where =
+          switch (t.arena()) {
+            case FLOAT -> "Activation tensor [B, " + t.width() + "]";
+            case FIXED -> "Per-batch tensor [" + t.width() + "] after the per-sample arena";
+            case INT -> "Int tensor [B, " + t.width() + "]";
+          };
+      type.addField(privateConstant(t.constant(), t.perSampleOffset(), where + ": " + t.description() + "."));
     }
+    MethodSpec forward = pass("forward", true);
+    MethodSpec loss = pass("computeLoss", false);
+    constants.values().forEach(type::addField);
     type.addField(
         FieldSpec.builder(MODEL_SPEC, "SPEC", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
             .initializer(specInitializer())
@@ -101,20 +118,26 @@ public final class ModelEmitter {
             .addParameter(TypeName.LONG, "seed")
             .addStatement("super(SPEC, seed)")
             .build());
-    type.addMethod(forward());
-    type.addMethod(computeLoss());
+    type.addMethod(forward);
+    type.addMethods(parts);
+    type.addMethod(loss);
     type.addMethod(
         MethodSpec.methodBuilder("outputOffset")
             .addAnnotation(Override.class)
             .addModifiers(Modifier.PROTECTED)
             .returns(TypeName.INT)
-            .addStatement("return capacity * $L", plan.last().finalOutput().constant())
+            .addStatement("return capacity * $L", plan.finalOutput().constant())
             .build());
+    type.addMethod(layerOutputOffset());
     return JavaFile.builder(graph.packageName(), type.build())
         .skipJavaLangImports(true)
         .indent("  ")
         .addFileComment("Generated by Kiln from $L. Do not edit: change the @Network class instead.", qualifiedSpec())
         .build();
+  }
+
+  private String shapeNote() {
+    return graph.input().shape().rank() == 1 ? "" : ", a row-major " + graph.input().shape() + " image";
   }
 
   private String qualifiedSpec() {
@@ -134,15 +157,18 @@ public final class ModelEmitter {
     return doc.build();
   }
 
-  private static String layerLine(Node n) {
-    String detail =
-        switch (n.attrs()) {
-          case OpAttrs.Input i -> "";
-          case OpAttrs.Dense d ->
-              " " + d.activation() + (d.useBias() ? "" : " no bias") + (d.trainable() ? "" : " frozen");
-          case OpAttrs.Dropout d -> " rate " + d.rate();
-        };
-    return String.format("%-16s %-8s %s%s", n.name(), n.kind().displayName(), n.shape(), detail);
+  private String layerLine(Node n) {
+    String detail = n.op().detail(n);
+    String from = isChained(n) ? ""
+        : " <- " + String.join(", ", n.inputs().stream().map(Node::name).toList());
+    String frozen = !n.op().params(n).isEmpty() && !n.op().declaredTrainable(n) ? " frozen" : "";
+    String bias = n.op().attributes(n).get("useBias") == Boolean.FALSE ? " no bias" : "";
+    return String.format("%-16s %-8s %s%s%s%s%s", n.name(), n.op().kind(), n.shape(),
+        detail.isEmpty() ? "" : " " + detail, bias, frozen, from).stripTrailing();
+  }
+
+  private boolean isChained(Node n) {
+    return n.inputs().isEmpty() || (n.inputs().size() == 1 && n.inputs().get(0).id() == n.id() - 1);
   }
 
   private static FieldSpec constant(String name, int value, String doc) {
@@ -165,27 +191,20 @@ public final class ModelEmitter {
     List<Node> nodes = graph.nodes();
     for (int i = 0; i < nodes.size(); i++) {
       Node n = nodes.get(i);
-      CodeBlock params = CodeBlock.of("$T.of()", LIST);
-      String detail = "";
-      // Layers are trainable unless declared otherwise; only frozen ones pass the flag.
-      String frozen = "";
-      if (n.attrs() instanceof OpAttrs.Dense d) {
-        frozen = d.trainable() ? "" : ", false";
-        DenseGroup g = group(n);
-        CodeBlock.Builder ps = CodeBlock.builder().add("$T.of(", LIST);
-        ps.add(paramSpec(g.kernel()));
-        if (g.bias() != null) {
-          ps.add(", ").add(paramSpec(g.bias()));
-        }
-        params = ps.add(")").build();
-        detail = Planner.activationText(d);
-      } else if (n.attrs() instanceof OpAttrs.Dropout d) {
-        detail = "rate " + d.rate();
+      CodeBlock.Builder ps = CodeBlock.builder().add("$T.of(", LIST);
+      boolean first = true;
+      for (ParamSlot p : plan.paramsByNode().getOrDefault(n, Map.of()).values()) {
+        ps.add(first ? "" : ", ").add(paramSpec(p));
+        first = false;
       }
+      CodeBlock inputs =
+          CodeBlock.of("$T.of($L)", LIST, String.join(", ", n.inputs().stream().map(x -> "\"" + x.name() + "\"").toList()));
+      // Layers are trainable unless declared otherwise.
+      boolean trainable = n.op().params(n).isEmpty() || n.op().declaredTrainable(n);
       layers.add(
-          "new $T($S, $S, new int[] {$L}, $S, $L$L)$L\n",
-          LAYER_SPEC, n.name(), n.kind().displayName(), n.shape().size(), detail, params, frozen,
-          i + 1 < nodes.size() ? "," : "");
+          "new $T($S, $S, $L, new int[] {$L}, $S, $L, $L, $L)$L\n",
+          LAYER_SPEC, n.name(), n.op().kind(), inputs, dims(n.shape().dims()), n.op().detail(n),
+          attributes(n.op().attributes(n)), ps.add(")").build(), trainable, i + 1 < nodes.size() ? "," : "");
     }
     CodeBlock optimizer =
         CodeBlock.of(
@@ -198,154 +217,311 @@ public final class ModelEmitter {
         .add("$S,\n$S,\n$S,\n", graph.networkName(), plan.architecture(), plan.architectureHash())
         .add("INPUTS,\nOUTPUTS,\n$T.$L,\n$L,\n$L,\n$LL,\n", LOSS_KIND, c.loss().name(), optimizer, c.batchSize(), c.seed())
         .add("$T.of(\n", LIST).indent().add(layers.build()).unindent().add("),\n")
-        .add("PARAMETER_COUNT,\nACTIVATION_FLOATS_PER_SAMPLE)")
+        .add("PARAMETER_COUNT,\nACTIVATION_FLOATS_PER_SAMPLE,\nnew int[] {$L},\nACTIVATION_FIXED_FLOATS,\nINT_ACTIVATIONS_PER_SAMPLE)",
+            dims(graph.input().shape().dims()))
         .unindent().unindent()
         .build();
   }
 
+  private static String dims(int[] dims) {
+    StringBuilder s = new StringBuilder();
+    for (int d : dims) {
+      s.append(s.isEmpty() ? "" : ", ").append(d);
+    }
+    return s.toString();
+  }
+
+  /** {@code Map.of()} or {@code Map.ofEntries(Map.entry("units", 16), ...)} in the op's key order. */
+  private static CodeBlock attributes(Map<String, Object> attributes) {
+    if (attributes.isEmpty()) {
+      return CodeBlock.of("$T.of()", MAP);
+    }
+    CodeBlock.Builder b = CodeBlock.builder().add("$T.ofEntries(", MAP);
+    boolean first = true;
+    for (Map.Entry<String, Object> e : attributes.entrySet()) {
+      b.add(first ? "" : ", ").add("$T.entry($S, $L)", MAP, e.getKey(), literal(e.getValue()));
+      first = false;
+    }
+    return b.add(")").build();
+  }
+
+  private static CodeBlock literal(Object v) {
+    return switch (v) {
+      case String s -> CodeBlock.of("$S", s);
+      case Double d -> CodeBlock.of("$L", d.toString());
+      case List<?> l -> CodeBlock.of("$T.of($L)", LIST, String.join(", ", l.stream().map(String::valueOf).toList()));
+      default -> CodeBlock.of("$L", v);
+    };
+  }
+
   private CodeBlock paramSpec(ParamSlot p) {
-    StringBuilder shape = new StringBuilder();
-    for (int d : p.shape()) {
-      shape.append(shape.isEmpty() ? "" : ", ").append(d);
-    }
+    CodeBlock role = p.trained() ? CodeBlock.of("") : CodeBlock.of(", $T.STATE", ROLE);
     return CodeBlock.of(
-        "new $T($S, new int[] {$L}, $L, $L, $T.$L, $L, $L)",
-        PARAM_SPEC, p.name(), shape, p.constant(), p.length(), INITIALIZER, p.initializer(), p.fanIn(), p.fanOut());
+        "new $T($S, new int[] {$L}, $L, $L, $T.$L, $L, $L$L)",
+        PARAM_SPEC, p.name(), dims(p.shape()), p.constant(), p.length(), INITIALIZER, p.initializer(), p.fanIn(),
+        p.fanOut(), role);
   }
 
-  private DenseGroup group(Node n) {
-    for (DenseGroup g : plan.groups()) {
-      if (g.node() == n) {
-        return g;
-      }
-    }
-    throw new IllegalStateException("no group for " + n);
-  }
+  // ---------------------------------------------------------------- passes
 
-  private static String f(float v) {
-    return Float.toString(v) + "f";
-  }
+  private final List<MethodSpec> parts = new ArrayList<>();
 
-  private static CodeBlock at(TensorSlot t) {
-    return CodeBlock.of("c * $L", t.constant());
-  }
-
-  private MethodSpec forward() {
+  /** The locals every pass method starts with. */
+  private CodeBlock prelude(boolean forward) {
     CodeBlock.Builder b = CodeBlock.builder();
     b.addStatement("final float[] a = activations");
+    if (plan.intsPerSample() > 0) {
+      b.addStatement("final int[] ia = intActivations");
+    }
     b.addStatement("final int c = capacity");
-    for (DenseGroup g : plan.groups()) {
-      if (g.dropout() != null) {
-        DenseGroup.DropoutPart d = g.dropout();
-        b.add("// $L: Dropout($L) on [B, $L], training only (inverted: survivors scaled by 1/(1-rate))\n", d.node().name(), d.rate(), g.in());
-        b.beginControlFlow("if (training)");
-        b.addStatement(
-            "$T.forward(dropoutRng, $L, a, $L, a, $L, a, $L, n * $L)",
-            DROPOUT, f((float) d.rate()), at(g.input()), at(d.mask()), at(d.out()), g.in());
-        b.endControlFlow();
+    if (plan.activationFixedFloats() > 0) {
+      b.addStatement("final int fixed = c * ACTIVATION_FLOATS_PER_SAMPLE");
+    }
+    return b.build();
+  }
+
+  /** {@code forward} (ops in order, then the head at inference) or {@code computeLoss} (loss, then ops in reverse). */
+  private MethodSpec pass(String name, boolean forward) {
+    List<Node> order = new ArrayList<>(graph.layers());
+    if (!forward) {
+      java.util.Collections.reverse(order);
+      order.removeIf(n -> !plan.needsGrad().contains(n) || plan.foldedAway().contains(n));
+    }
+    List<CodeBlock> blocks = new ArrayList<>();
+    for (Node n : order) {
+      EmitContext e = new EmitContext(forward);
+      if (forward) {
+        n.op().forward(n, e);
+      } else {
+        n.op().backward(n, e);
       }
-      b.add(
-          "// $L: [B, $L] · [$L, $L]$L, $L in the epilogue\n",
-          g.node().name(), g.in(), g.in(), g.units(), g.bias() != null ? " + bias" : "", g.epilogueActivation());
-      CodeBlock input =
-          g.dropout() == null
-              ? at(g.input())
-              : CodeBlock.of("c * (training ? $L : $L)", g.dropout().out().constant(), g.input().constant());
-      b.addStatement(
-          "$T.forward(n, $L, $L, a, $L, params, $L, $L, $L, $T.$L, $L, a, $L, $L, $L)",
-          DENSE, g.in(), g.units(), input, g.kernel().constant(),
-          g.bias() != null ? "params" : "null", g.bias() != null ? g.bias().constant() : "0",
-          ACTIVATION, g.epilogueActivation(), f(g.alpha()), at(g.out()),
-          g.preActivation() != null ? "a" : "null",
-          g.preActivation() != null ? at(g.preActivation()) : CodeBlock.of("0"));
-      if (g.head() != null) {
-        b.add("// $L head for predictions; while training the loss step computes it (fused)\n", g.head());
-        b.beginControlFlow("if (!training)");
-        b.addStatement(
-            "$T.apply($T.$L, 0f, a, $L, a, $L, n, $L)",
-            ACTIVATIONS, ACTIVATION, g.head(), at(g.out()), at(g.probabilities()), g.units());
-        b.endControlFlow();
+      blocks.add(e.code.build());
+    }
+    CodeBlock.Builder body = CodeBlock.builder();
+    if (!forward) {
+      body.add(prelude(false));
+      body.addStatement("final float scale = 1f / n");
+      EmitContext e = new EmitContext(false);
+      Node out = graph.output();
+      plan.loss().emit(out, slot(plan.outputs().get(out)), plan.probabilities() == null ? CodeBlock.of("null, 0")
+          : slot(plan.probabilities()), gradOrScratch(), e);
+      body.add(e.code.build());
+      body.beginControlFlow("if (!backward)").addStatement("return loss").endControlFlow();
+    }
+    String params = forward ? "n, training" : "n";
+    if (blocks.size() <= OPS_PER_METHOD) {
+      if (forward) {
+        body.add(prelude(true));
+      }
+      blocks.forEach(body::add);
+    } else {
+      for (int p = 0; p * OPS_PER_METHOD < blocks.size(); p++) {
+        String part = (forward ? "forward" : "backward") + "Part" + p;
+        CodeBlock.Builder pb = CodeBlock.builder().add(prelude(forward));
+        blocks.subList(p * OPS_PER_METHOD, Math.min(blocks.size(), (p + 1) * OPS_PER_METHOD)).forEach(pb::add);
+        MethodSpec.Builder m = MethodSpec.methodBuilder(part).addModifiers(Modifier.PRIVATE)
+            .addParameter(TypeName.INT, "n").addCode(pb.build());
+        if (forward) {
+          m.addParameter(TypeName.BOOLEAN, "training");
+        }
+        parts.add(m.build());
+        body.addStatement("$L($L)", part, params);
       }
     }
-    return MethodSpec.methodBuilder("forward")
-        .addAnnotation(Override.class)
+    if (forward && plan.head() != null) {
+      if (blocks.size() > OPS_PER_METHOD) {
+        body.add(prelude(true));
+      }
+      Node out = graph.output();
+      body.add("// $L head for predictions; while training the loss step computes it (fused)\n", plan.head());
+      body.beginControlFlow("if (!training)");
+      body.addStatement("$T.apply($T.$L, 0f, $L, $L, n, $L)", ACTIVATIONS, Emit.ACTIVATION, plan.head(),
+          slot(plan.outputs().get(out)), slot(plan.probabilities()), out.shape().size());
+      body.endControlFlow();
+    }
+    if (!forward) {
+      body.addStatement("return loss");
+    }
+    MethodSpec.Builder m = MethodSpec.methodBuilder(name).addAnnotation(Override.class).addModifiers(Modifier.PROTECTED)
+        .addParameter(TypeName.INT, "n");
+    if (forward) {
+      m.addParameter(TypeName.BOOLEAN, "training");
+    } else {
+      m.returns(TypeName.DOUBLE).addParameter(TypeName.BOOLEAN, "backward");
+    }
+    return m.addCode(body.build()).build();
+  }
+
+  private CodeBlock gradOrScratch() {
+    TensorSlot g = plan.grads().get(Plan.owner(graph.output()));
+    if (g == null) {
+      throw new IllegalStateException(graph.networkName() + ": the output needs no gradient (nothing to train)");
+    }
+    return slot(g);
+  }
+
+  /** {@code layerOutputOffset(layer)}: where each layer's inference output is, for tools. */
+  private MethodSpec layerOutputOffset() {
+    CodeBlock.Builder b = CodeBlock.builder().add("return switch (layer) {\n$>");
+    List<Node> nodes = graph.nodes();
+    for (int i = 0; i < nodes.size(); i++) {
+      Node n = nodes.get(i);
+      TensorSlot t = n == graph.output() ? plan.finalOutput() : inferenceOutput(n);
+      b.addStatement("case $L -> capacity * $L", i, t.constant());
+    }
+    b.addStatement("default -> throw new $T($S + layer)", IndexOutOfBoundsException.class, "no layer ");
+    b.add("$<};\n");
+    return MethodSpec.methodBuilder("layerOutputOffset")
+        .addJavadoc("Arena offset of layer {@code layer}'s output after an inference forward pass.\n")
         .addModifiers(Modifier.PROTECTED)
-        .addParameter(TypeName.INT, "n")
-        .addParameter(TypeName.BOOLEAN, "training")
+        .returns(TypeName.INT)
+        .addParameter(TypeName.INT, "layer")
         .addCode(b.build())
         .build();
   }
 
-  private MethodSpec computeLoss() {
-    CodeBlock.Builder b = CodeBlock.builder();
-    b.addStatement("final float[] a = activations");
-    b.addStatement("final int c = capacity");
-    b.addStatement("final float scale = 1f / n");
-    DenseGroup last = plan.last();
-    Loss loss = graph.config().loss();
-    switch (loss) {
-      case SOFTMAX_CROSS_ENTROPY -> {
-        b.add("// softmax + cross-entropy in one step; gradient (p - onehot(y)) / n\n");
-        b.addStatement(
-            "double loss = $T.softmaxCrossEntropy(n, $L, a, $L, labels, 0, a, $L, backward ? a : null, $L, scale)",
-            LOSSES, last.units(), at(last.out()), at(last.probabilities()), at(last.gradient()));
-      }
-      case BINARY_CROSS_ENTROPY -> {
-        b.add("// sigmoid + binary cross-entropy in one step; gradient (p - y) / n\n");
-        b.addStatement(
-            "double loss = $T.sigmoidBinaryCrossEntropy(n, a, $L, targets, 0, a, $L, backward ? a : null, $L, scale)",
-            LOSSES, at(last.out()), at(last.probabilities()), at(last.gradient()));
-      }
-      case MEAN_SQUARED_ERROR -> {
-        b.add("// mean squared error; gradient 2(p - t) / (outputs * n)\n");
-        b.addStatement(
-            "double loss = $T.meanSquaredError(n, $L, a, $L, targets, 0, backward ? a : null, $L, scale)",
-            LOSSES, last.units(), at(last.out()), at(last.gradient()));
-      }
+  private TensorSlot inferenceOutput(Node n) {
+    Node x = n;
+    while (x.op().identityAtInference()) {
+      x = x.input();
     }
-    b.beginControlFlow("if (!backward)");
-    b.addStatement("return loss");
-    b.endControlFlow();
-    if (loss == Loss.MEAN_SQUARED_ERROR && last.activation() != Activation.LINEAR) {
-      b.add("// through $L of the last layer\n", last.activation());
-      b.addStatement(
-          "$T.multiplyDerivative($T.$L, $L, a, $L, $L, $L, a, $L, n * $L)",
-          ACTIVATIONS, ACTIVATION, last.activation(), f(last.alpha()), at(last.out()),
-          last.preActivation() != null ? "a" : "null",
-          last.preActivation() != null ? at(last.preActivation()) : CodeBlock.of("0"),
-          at(last.gradient()), last.units());
+    return plan.outputs().get(x);
+  }
+
+  private static CodeBlock slot(TensorSlot t) {
+    return switch (t.arena()) {
+      case FLOAT -> CodeBlock.of("a, c * $L", t.constant());
+      case FIXED -> CodeBlock.of("a, fixed + $L", t.constant());
+      case INT -> CodeBlock.of("ia, c * $L", t.constant());
+    };
+  }
+
+  /** What an op sees while it writes its code (see {@link Emit}). */
+  private final class EmitContext implements Emit {
+    private final CodeBlock.Builder code = CodeBlock.builder();
+    private final boolean forward;
+
+    EmitContext(boolean forward) {
+      this.forward = forward;
     }
-    List<DenseGroup> groups = plan.groups();
-    for (int i = groups.size() - 1; i >= 0; i--) {
-      DenseGroup g = groups.get(i);
-      b.add("// $L backward: d$L += xᵀ·g$L\n", g.node().name(), g.kernel().name(), g.bias() != null ? ", d" + g.bias().name() + " += Σ g" : "");
-      b.addStatement(
-          "$T.backwardParams(n, $L, $L, a, $L, a, $L, grads, $L, $L, $L)",
-          DENSE, g.in(), g.units(), at(g.trainingInput()), at(g.gradient()), g.kernel().constant(),
-          g.bias() != null ? "grads" : "null", g.bias() != null ? g.bias().constant() : "0");
-      if (i > 0) {
-        DenseGroup prev = groups.get(i - 1);
-        b.add(
-            "// g($L) = (g · Wᵀ) ⊙ $L'$L, folded into the matmul epilogue\n",
-            prev.node().name(), prev.activation(), g.dropout() != null ? " ⊙ " + g.dropout().node().name() + " mask" : "");
-        b.addStatement(
-            "$T.backwardInput(n, $L, $L, a, $L, params, $L, a, $L, $T.$L, $L, a, $L, $L, $L, $L, $L)",
-            DENSE, g.in(), g.units(), at(g.gradient()), g.kernel().constant(), at(prev.gradient()),
-            ACTIVATION, prev.activation(), f(prev.alpha()), at(prev.out()),
-            prev.preActivation() != null ? "a" : "null",
-            prev.preActivation() != null ? at(prev.preActivation()) : CodeBlock.of("0"),
-            g.dropout() != null ? "a" : "null",
-            g.dropout() != null ? at(g.dropout().mask()) : CodeBlock.of("0"));
+
+    @Override
+    public void statement(String format, Object... args) {
+      code.addStatement(format, args);
+    }
+
+    @Override
+    public void comment(String format, Object... args) {
+      code.add("// " + format + "\n", args);
+    }
+
+    @Override
+    public void beginIf(String condition, Object... args) {
+      code.beginControlFlow("if (" + condition + ")", args);
+    }
+
+    @Override
+    public void end() {
+      code.endControlFlow();
+    }
+
+    @Override
+    public boolean forward() {
+      return forward;
+    }
+
+    @Override
+    public CodeBlock in(Node node, int i) {
+      Node x = node.inputs().get(i);
+      TensorSlot training = plan.outputs().get(x);
+      TensorSlot inference = inferenceOutput(x);
+      if (!forward || training == inference) {
+        return slot(training);
       }
+      return CodeBlock.of("a, c * (training ? $L : $L)", training.constant(), inference.constant());
     }
-    b.addStatement("return loss");
-    return MethodSpec.methodBuilder("computeLoss")
-        .addAnnotation(Override.class)
-        .addModifiers(Modifier.PROTECTED)
-        .returns(TypeName.DOUBLE)
-        .addParameter(TypeName.INT, "n")
-        .addParameter(TypeName.BOOLEAN, "backward")
-        .addCode(b.build())
-        .build();
+
+    @Override
+    public CodeBlock trainingIn(Node node, int i) {
+      return slot(plan.outputs().get(node.inputs().get(i)));
+    }
+
+    @Override
+    public CodeBlock out(Node node) {
+      return slot(plan.outputs().get(node));
+    }
+
+    @Override
+    public CodeBlock saved(Node node, String key) {
+      TensorSlot t = plan.saved().get(node).get(key);
+      if (t == null) {
+        throw new IllegalStateException(node.name() + " saved no '" + key + "'");
+      }
+      return slot(t);
+    }
+
+    @Override
+    public CodeBlock param(Node node, String key) {
+      return CodeBlock.of("params, $L", plan.paramsByNode().get(node).get(key).constant());
+    }
+
+    @Override
+    public CodeBlock paramGrad(Node node, String key) {
+      return CodeBlock.of("grads, $L", plan.paramsByNode().get(node).get(key).constant());
+    }
+
+    @Override
+    public CodeBlock grad(Node node) {
+      return slot(plan.grads().get(Plan.owner(node)));
+    }
+
+    @Override
+    public boolean gradIsPreActivation(Node node) {
+      return plan.preActivationGrads().contains(Plan.owner(node));
+    }
+
+    @Override
+    public CodeBlock inputGrad(Node node, int i) {
+      Plan.Fold fold = plan.folds().get(node);
+      if (fold != null) {
+        return slot(plan.grads().get(fold.producer()));
+      }
+      Node owner = Plan.owner(node.inputs().get(i));
+      return plan.needsGrad().contains(owner) ? slot(plan.grads().get(owner)) : null;
+    }
+
+    @Override
+    public boolean accumulate(Node node, int i) {
+      return plan.accumulate().get(node)[i];
+    }
+
+    @Override
+    public Fold fold(Node node) {
+      Plan.Fold f = plan.folds().get(node);
+      if (f == null) {
+        return null;
+      }
+      Node p = f.producer();
+      Activated act = plan.effective().get(p);
+      CodeBlock none = CodeBlock.of("null, 0");
+      boolean gelu = act.activation() == dev.kiln.dsl.Activation.GELU;
+      return new Fold(p, f.dropout(), act, act.isLinear() || gelu ? none : out(p), gelu ? saved(p, "pre") : none,
+          f.dropout() == null ? none : saved(f.dropout(), "mask"), slot(plan.grads().get(p)));
+    }
+
+    @Override
+    public Activated effectiveActivation(Node node) {
+      return plan.effective().get(node);
+    }
+
+    @Override
+    public String constant(Node node, String suffix, TypeName type, CodeBlock initializer) {
+      String name = dev.kiln.processor.plan.Planner.constantName(node.name()) + "_" + suffix;
+      constants.computeIfAbsent(name, k -> FieldSpec.builder(type, k, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+          .addJavadoc("$L of $L.\n", suffix.toLowerCase(java.util.Locale.ROOT), node.name())
+          .initializer(initializer)
+          .build());
+      return name;
+    }
   }
 }

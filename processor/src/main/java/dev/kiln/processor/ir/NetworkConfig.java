@@ -7,10 +7,12 @@ import java.util.Set;
 /**
  * The network-level settings of {@code @Network}.
  *
+ * @param inputShape the declared input shape ({@code inputShape}, else {@code {inputs}})
  * @param explicit attribute names the user wrote (the rest are defaults)
  */
 public record NetworkConfig(
     int inputs,
+    int[] inputShape,
     Loss loss,
     Optimizer optimizer,
     double learningRate,

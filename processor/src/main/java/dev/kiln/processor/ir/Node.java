@@ -1,29 +1,43 @@
 package dev.kiln.processor.ir;
 
+import dev.kiln.processor.op.Op;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
- * One op of the graph. Inputs are other nodes, so the graph is a DAG (residual adds, concatenation
- * and attention will have several inputs). The output shape is filled in by shape inference.
+ * One op of the graph: a layer declaration read from its annotation. Its inputs are other nodes, so
+ * the graph is a DAG (residual adds and concatenation read two or more). The output shape is filled
+ * in by shape inference.
  */
 public final class Node {
   private final int id;
   private final String name;
-  private final OpKind kind;
-  private final List<Node> inputs;
-  private final OpAttrs attrs;
+  private final Op op;
+  private final Object attrs;
+  private final Set<String> explicit;
+  private final List<String> from;
   private final Origin origin;
+  private final List<Node> inputs = new ArrayList<>();
+  private final List<Node> consumers = new ArrayList<>();
   private Shape shape;
 
-  public Node(int id, String name, OpKind kind, List<Node> inputs, OpAttrs attrs, Origin origin) {
+  /**
+   * @param attrs the op's typed attributes (a record of the op class)
+   * @param explicit annotation attributes the user wrote (the rest are defaults)
+   * @param from input layer names the user wrote (empty: the previous layer)
+   */
+  public Node(int id, String name, Op op, Object attrs, Set<String> explicit, List<String> from, Origin origin) {
     this.id = id;
     this.name = name;
-    this.kind = kind;
-    this.inputs = List.copyOf(inputs);
+    this.op = op;
     this.attrs = attrs;
+    this.explicit = Set.copyOf(explicit);
+    this.from = List.copyOf(from);
     this.origin = origin;
   }
 
+  /** Position in declaration order (the input is 0). */
   public int id() {
     return id;
   }
@@ -33,10 +47,34 @@ public final class Node {
     return name;
   }
 
-  public OpKind kind() {
-    return kind;
+  public Op op() {
+    return op;
   }
 
+  /** The op's attribute record, cast to its type. */
+  public <T> T attrs(Class<T> type) {
+    return type.cast(attrs);
+  }
+
+  public Object attrs() {
+    return attrs;
+  }
+
+  /** Whether the user wrote annotation attribute {@code attribute}. */
+  public boolean isExplicit(String attribute) {
+    return explicit.contains(attribute);
+  }
+
+  /** Input names as declared with {@code from} (empty: the previous layer). */
+  public List<String> from() {
+    return from;
+  }
+
+  public Origin origin() {
+    return origin;
+  }
+
+  /** Nodes this one reads, in order; wired by the reader. */
   public List<Node> inputs() {
     return inputs;
   }
@@ -49,12 +87,15 @@ public final class Node {
     return inputs.get(0);
   }
 
-  public OpAttrs attrs() {
-    return attrs;
+  /** Nodes that read this one's output (one entry per read). */
+  public List<Node> consumers() {
+    return consumers;
   }
 
-  public Origin origin() {
-    return origin;
+  /** Adds {@code input} as the next input of this node. */
+  public void addInput(Node input) {
+    inputs.add(input);
+    input.consumers.add(this);
   }
 
   /** Output shape per sample; null before inference. */
@@ -68,6 +109,6 @@ public final class Node {
 
   @Override
   public String toString() {
-    return name + ":" + kind.displayName() + (shape == null ? "" : shape.toString());
+    return name + ":" + op.kind() + (shape == null ? "" : shape.toString());
   }
 }

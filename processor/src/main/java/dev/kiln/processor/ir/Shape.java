@@ -4,11 +4,15 @@ import java.util.Arrays;
 
 /**
  * A per-sample tensor shape: the batch is the leading run-time dimension and is not part of it.
- * Rank 1 (features) today; rank up to 4 (channels, height, width) and a time axis are planned.
+ * Rank 1 for feature vectors, rank 3 ({@code [C, H, W]}) for images.
  */
 public record Shape(int[] dims) {
   public Shape {
     dims = dims.clone();
+  }
+
+  public static Shape of(int... dims) {
+    return new Shape(dims);
   }
 
   public static Shape vector(int n) {
@@ -18,6 +22,10 @@ public record Shape(int[] dims) {
   @Override
   public int[] dims() {
     return dims.clone();
+  }
+
+  public int dim(int i) {
+    return dims[i];
   }
 
   public int rank() {
@@ -31,6 +39,15 @@ public record Shape(int[] dims) {
       n = Math.multiplyExact(n, d);
     }
     return n;
+  }
+
+  /** The dims joined with commas, e.g. {@code 1,28,28}. */
+  public String compact() {
+    StringBuilder s = new StringBuilder();
+    for (int d : dims) {
+      s.append(s.isEmpty() ? "" : ",").append(d);
+    }
+    return s.toString();
   }
 
   @Override

@@ -8,6 +8,7 @@ import java.util.Arrays;
  * @param name saved name, e.g. {@code hidden.kernel}
  * @param constant generated offset constant, e.g. {@code HIDDEN_KERNEL}
  * @param initializer name of a {@code dev.kiln.runtime.model.Initializer} constant
+ * @param trained false for state (running statistics): saved, never optimized
  */
 public record ParamSlot(
     String name,
@@ -17,7 +18,8 @@ public record ParamSlot(
     int length,
     String initializer,
     int fanIn,
-    int fanOut) {
+    int fanOut,
+    boolean trained) {
   public String shapeText() {
     return Arrays.toString(shape);
   }

@@ -1,36 +1,82 @@
 package dev.kiln.processor.plan;
 
+import dev.kiln.dsl.Activation;
 import dev.kiln.processor.ir.Graph;
+import dev.kiln.processor.ir.Node;
+import dev.kiln.processor.op.Activated;
+import dev.kiln.processor.op.LossOp;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * Everything the emitter needs: fused groups in forward order, the parameter arena, the
- * activation arena (per-sample offsets), and the architecture identity.
+ * Everything the emitter needs: where every tensor, saved tensor, gradient and parameter lives,
+ * which backward steps are folded into others, and the architecture identity.
  *
  * @param graph the checked, shape-inferred graph
- * @param groups fused dense groups, forward order
+ * @param loss the loss op on the output
+ * @param head the activation the loss fuses (applied at inference into {@code probabilities}), or null
  * @param params parameter tensors in arena order
+ * @param paramsByNode each node's parameters by key
  * @param parameterCount floats in the parameter (and gradient) arena
- * @param tensors activation-arena tensors in arena order, the input first at offset 0
- * @param activationFloatsPerSample activation-arena floats per sample of capacity
- * @param architecture canonical description (layer names, kinds, sizes, activations)
+ * @param tensors every arena tensor (float per-sample, fixed, int), in arena order per arena
+ * @param outputs each node's output tensor (aliases resolved to their source's)
+ * @param saved each node's saved tensors by key
+ * @param grads gradient tensor of each gradient owner (a node that is not an alias)
+ * @param probabilities the head's output, or null
+ * @param folds consumers whose backward writes the producer's pre-activation gradient directly
+ * @param foldedAway nodes whose backward is done by a fold (dropouts between two folded layers)
+ * @param preActivationGrads owners whose gradient tensor receives the pre-activation gradient
+ * @param accumulate per node, per input: whether its gradient contribution adds
+ * @param needsGrad nodes whose output needs a gradient
+ * @param effective the activation each op applies in its kernel
+ * @param activationFloatsPerSample float arena per sample of capacity
+ * @param activationFixedFloats float arena after the per-sample part
+ * @param intsPerSample int arena per sample of capacity
+ * @param architecture canonical description (layer names, kinds, sizes, activations, inputs)
  * @param architectureHash SHA-256 of {@code architecture}, hex
  */
 public record Plan(
     Graph graph,
-    List<DenseGroup> groups,
+    LossOp loss,
+    Activation head,
     List<ParamSlot> params,
+    Map<Node, Map<String, ParamSlot>> paramsByNode,
     int parameterCount,
     List<TensorSlot> tensors,
+    Map<Node, TensorSlot> outputs,
+    Map<Node, Map<String, TensorSlot>> saved,
+    Map<Node, TensorSlot> grads,
+    TensorSlot probabilities,
+    Map<Node, Fold> folds,
+    Set<Node> foldedAway,
+    Set<Node> preActivationGrads,
+    Map<Node, boolean[]> accumulate,
+    Set<Node> needsGrad,
+    Map<Node, Activated> effective,
     int activationFloatsPerSample,
+    int activationFixedFloats,
+    int intsPerSample,
     String architecture,
     String architectureHash) {
 
-  public DenseGroup last() {
-    return groups.get(groups.size() - 1);
+  /**
+   * A consumer writing {@code producer}'s pre-activation gradient directly, through at most one
+   * {@code dropout} (whose mask it applies) and any aliases.
+   */
+  public record Fold(Node producer, Node dropout) {}
+
+  /** The tensor holding the network's final output (probabilities when a head is fused). */
+  public TensorSlot finalOutput() {
+    return probabilities != null ? probabilities : outputs.get(graph.output());
   }
 
-  public TensorSlot inputTensor() {
-    return tensors.get(0);
+  /** The node whose gradient tensor {@code node}'s gradient is (itself unless it is an alias). */
+  public static Node owner(Node node) {
+    Node n = node;
+    while (n.op().aliasesInput()) {
+      n = n.input();
+    }
+    return n;
   }
 }

@@ -1,7 +1,5 @@
 package dev.kiln.processor.read;
 
-import dev.kiln.dsl.Dense;
-import dev.kiln.dsl.Dropout;
 import dev.kiln.dsl.Layer;
 import dev.kiln.dsl.Network;
 import dev.kiln.processor.check.Diagnostic;
@@ -9,12 +7,18 @@ import dev.kiln.processor.check.Message;
 import dev.kiln.processor.ir.Graph;
 import dev.kiln.processor.ir.NetworkConfig;
 import dev.kiln.processor.ir.Node;
-import dev.kiln.processor.ir.OpAttrs;
-import dev.kiln.processor.ir.OpKind;
 import dev.kiln.processor.ir.Origin;
+import dev.kiln.processor.ir.Shape;
+import dev.kiln.processor.op.InputOp;
+import dev.kiln.processor.op.Op;
+import dev.kiln.processor.op.Ops;
+import java.lang.annotation.Annotation;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import javax.lang.model.SourceVersion;
 import javax.lang.model.element.AnnotationMirror;
@@ -56,9 +60,12 @@ public final class NetworkReader {
     }
     TypeElement type = (TypeElement) element;
     Network n = type.getAnnotation(Network.class);
+    List<Diagnostic> diagnostics = new ArrayList<>();
+    int[] inputShape = inputShape(n, networkOrigin, diagnostics);
     NetworkConfig config =
         new NetworkConfig(
             n.inputs(),
+            inputShape,
             n.loss(),
             n.optimizer(),
             n.learningRate(),
@@ -72,61 +79,40 @@ public final class NetworkReader {
             n.seed(),
             explicit(networkMirror));
 
-    List<Diagnostic> diagnostics = new ArrayList<>();
     List<Node> nodes = new ArrayList<>();
     Node input =
-        new Node(0, "input", OpKind.INPUT, List.of(), new OpAttrs.Input(n.inputs(), Set.of()), networkOrigin);
+        new Node(0, "input", Ops.INPUT, new InputOp.Attrs(new Shape(inputShape)), Set.of(), List.of(), networkOrigin);
     nodes.add(input);
-    Node previous = input;
     for (VariableElement field : ElementFilter.fieldsIn(type.getEnclosedElements())) {
-      Dense dense = field.getAnnotation(Dense.class);
-      Dropout dropout = field.getAnnotation(Dropout.class);
       String name = field.getSimpleName().toString();
-      if (dense != null && dropout != null) {
+      List<Op> declared = new ArrayList<>();
+      for (Op op : Ops.LAYERS) {
+        if (field.getAnnotation(op.annotation()) != null) {
+          declared.add(op);
+        }
+      }
+      if (declared.isEmpty()) {
+        continue;
+      }
+      if (declared.size() > 1) {
         diagnostics.add(
             Diagnostic.of(
-                Message.LAYER_CONFLICT, new Origin(field, mirror(field, Dropout.class)), null, name));
+                Message.LAYER_CONFLICT,
+                new Origin(field, mirror(field, declared.get(1).annotation())),
+                null,
+                name,
+                declared.get(0).kind(),
+                declared.get(1).kind()));
         continue;
       }
-      if (dense == null && dropout == null) {
-        continue;
-      }
-      AnnotationMirror layerMirror = mirror(field, dense != null ? Dense.class : Dropout.class);
-      diagnostics.addAll(checkField(field, layerMirror));
-      Node node;
-      if (dense != null) {
-        AnnotationMirror m = mirror(field, Dense.class);
-        node =
-            new Node(
-                nodes.size(),
-                name,
-                OpKind.DENSE,
-                List.of(previous),
-                new OpAttrs.Dense(
-                    dense.units(),
-                    dense.activation(),
-                    dense.negativeSlope(),
-                    dense.useBias(),
-                    dense.init(),
-                    dense.trainable(),
-                    explicit(m)),
-                new Origin(field, m));
-      } else if (dropout != null) {
-        AnnotationMirror m = mirror(field, Dropout.class);
-        node =
-            new Node(
-                nodes.size(),
-                name,
-                OpKind.DROPOUT,
-                List.of(previous),
-                new OpAttrs.Dropout(dropout.rate(), explicit(m)),
-                new Origin(field, m));
-      } else {
-        throw new AssertionError(); // one of the two is present (checked above)
-      }
-      nodes.add(node);
-      previous = node;
+      Op op = declared.get(0);
+      AnnotationMirror m = mirror(field, op.annotation());
+      diagnostics.addAll(checkField(field, m));
+      Annotation annotation = field.getAnnotation(op.annotation());
+      nodes.add(
+          new Node(nodes.size(), name, op, op.read(annotation), explicit(m), from(annotation), new Origin(field, m)));
     }
+    wire(nodes, diagnostics);
     Element enclosing = type;
     while (!(enclosing instanceof PackageElement)) {
       enclosing = enclosing.getEnclosingElement();
@@ -141,6 +127,60 @@ public final class NetworkReader {
     Graph graph =
         new Graph(pkg, type.getSimpleName().toString(), sourceName, config, nodes, networkOrigin, modelName);
     return new Result(graph, diagnostics);
+  }
+
+  /** The input shape: {@code inputShape} if given, else {@code {inputs}}; problems are reported. */
+  private static int[] inputShape(Network n, Origin origin, List<Diagnostic> out) {
+    int[] shape = n.inputShape();
+    if (shape.length == 0) {
+      return new int[] {n.inputs()};
+    }
+    if (n.inputs() != 0) {
+      out.add(Diagnostic.of(Message.INPUTS_TWICE, origin, "inputShape", n.inputs(), Arrays.toString(shape)));
+    }
+    boolean positive = true;
+    for (int d : shape) {
+      positive &= d >= 1;
+    }
+    if (!positive || (shape.length != 1 && shape.length != 3)) {
+      out.add(Diagnostic.of(Message.INPUT_SHAPE, origin, "inputShape", Arrays.toString(shape)));
+      return new int[] {1};
+    }
+    return shape.clone();
+  }
+
+  /** The {@code from} attribute every layer annotation has. */
+  private static List<String> from(Annotation annotation) {
+    try {
+      return List.of((String[]) annotation.annotationType().getMethod("from").invoke(annotation));
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("@" + annotation.annotationType().getSimpleName() + " has no from()", e);
+    }
+  }
+
+  /**
+   * Connects every layer to its inputs: the names in {@code from}, which must be declared before it
+   * (so declaration order is a topological order), or else the layer declared just before it.
+   */
+  private static void wire(List<Node> nodes, List<Diagnostic> out) {
+    Map<String, Node> declared = new LinkedHashMap<>();
+    declared.put("input", nodes.get(0));
+    for (int i = 1; i < nodes.size(); i++) {
+      Node node = nodes.get(i);
+      if (node.from().isEmpty()) {
+        node.addInput(nodes.get(i - 1));
+      } else {
+        for (String name : node.from()) {
+          Node source = declared.get(name);
+          if (source == null) {
+            out.add(Diagnostic.of(Message.FROM_UNKNOWN, node.origin(), "from", node.name(), name, declared.keySet()));
+          } else {
+            node.addInput(source);
+          }
+        }
+      }
+      declared.put(node.name(), node);
+    }
   }
 
   /**

@@ -34,6 +34,22 @@ final class Checks {
     }
   }
 
+  /** array[off, off + rows·cols) must exist. */
+  static void range(String name, int[] array, int off, int rows, int cols) {
+    Objects.requireNonNull(array, name);
+    long size = (long) rows * cols;
+    if (off < 0 || off + size > array.length) {
+      throw new IndexOutOfBoundsException(name + "[" + rows + "," + cols + "] at offset " + off
+          + " does not fit in an array of length " + array.length);
+    }
+  }
+
+  static void optionalRange(String name, int[] array, int off, int rows, int cols) {
+    if (array != null) {
+      range(name, array, off, rows, cols);
+    }
+  }
+
   static void optionalRange(String name, float[] array, int off, int rows, int cols) {
     if (array != null) {
       range(name, array, off, rows, cols);

@@ -28,4 +28,24 @@ public final class DropoutKernels {
       out[outOff + i] = x[xOff + i] * m;
     }
   }
+
+  /**
+   * {@code dx[i] = (accumulate ? dx[i] : 0) + dy[i]·mask[i]} for {@code len} elements: the backward of
+   * {@link #forward} when it cannot be folded into a dense layer's input gradient.
+   */
+  public static void backward(
+      int len, float[] dy, int dyOff, float[] mask, int maskOff, float[] dx, int dxOff, boolean accumulate) {
+    Checks.range("dy", dy, dyOff, 1, len);
+    Checks.range("mask", mask, maskOff, 1, len);
+    Checks.range("dx", dx, dxOff, 1, len);
+    if (accumulate) {
+      for (int i = 0; i < len; i++) {
+        dx[dxOff + i] += dy[dyOff + i] * mask[maskOff + i];
+      }
+    } else {
+      for (int i = 0; i < len; i++) {
+        dx[dxOff + i] = dy[dyOff + i] * mask[maskOff + i];
+      }
+    }
+  }
 }

@@ -5,6 +5,8 @@ import java.util.SplittableRandom;
 /** Parameter initialisation schemes, each drawn from a seeded generator. */
 public enum Initializer {
   ZEROS,
+  /** All ones (BatchNorm's scale and running variance). */
+  ONES,
   /** N(0, 2/fanIn). */
   HE_NORMAL,
   /** U(±√(6/fanIn)). */
@@ -18,6 +20,7 @@ public enum Initializer {
   public void fill(float[] a, int off, int len, int fanIn, int fanOut, SplittableRandom rng) {
     switch (this) {
       case ZEROS -> java.util.Arrays.fill(a, off, off + len, 0f);
+      case ONES -> java.util.Arrays.fill(a, off, off + len, 1f);
       case HE_NORMAL -> normal(a, off, len, Math.sqrt(2.0 / fanIn), rng);
       case HE_UNIFORM -> uniform(a, off, len, Math.sqrt(6.0 / fanIn), rng);
       case XAVIER_NORMAL -> normal(a, off, len, Math.sqrt(2.0 / (fanIn + fanOut)), rng);

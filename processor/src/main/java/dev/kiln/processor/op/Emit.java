@@ -1,0 +1,105 @@
+package dev.kiln.processor.op;
+
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.TypeName;
+import dev.kiln.processor.ir.Node;
+
+/**
+ * What an op's {@link Op#forward} and {@link Op#backward} see of the plan: where every tensor it
+ * touches lives, as {@code array, offset} argument pairs for a kernel call, and where to write code.
+ * Tensor expressions read {@code a} (float arena), {@code ia} (int arena), {@code c} (capacity),
+ * {@code n} (rows of the batch) and, in forward, {@code training}.
+ */
+public interface Emit {
+  /** Runtime kernel class {@code dev.kiln.runtime.kernels.<simpleName>}. */
+  static ClassName kernel(String simpleName) {
+    return ClassName.get("dev.kiln.runtime.kernels", simpleName);
+  }
+
+  /** The runtime's {@code Activation} enum. */
+  ClassName ACTIVATION = kernel("Activation");
+
+  /** Appends a statement (JavaPoet format: $L literal, $T type, $S string). */
+  void statement(String format, Object... args);
+
+  /** Appends a line comment. */
+  void comment(String format, Object... args);
+
+  /** Opens {@code if (condition) {}}. */
+  void beginIf(String condition, Object... args);
+
+  /** Closes the block opened last. */
+  void end();
+
+  /** Whether this is the forward pass (else backward, where everything is in training mode). */
+  boolean forward();
+
+  /** Input {@code i} of {@code node} as it is read in this pass (at inference, dropout is skipped). */
+  CodeBlock in(Node node, int i);
+
+  /** The input {@code i} as read in training (what backward sees). */
+  CodeBlock trainingIn(Node node, int i);
+
+  /** The node's output tensor. */
+  CodeBlock out(Node node);
+
+  /** A saved tensor of the node (see {@link Op#saved}). */
+  CodeBlock saved(Node node, String key);
+
+  /** The parameter {@code node.key} in the parameter arena. */
+  CodeBlock param(Node node, String key);
+
+  /** The gradient of parameter {@code node.key} in the gradient arena. */
+  CodeBlock paramGrad(Node node, String key);
+
+  /** The gradient of the node's output (backward only). */
+  CodeBlock grad(Node node);
+
+  /**
+   * Whether {@link #grad} already holds the gradient of the pre-activation (a consumer or the loss
+   * folded the activation's derivative in), so the op must not apply it again.
+   */
+  boolean gradIsPreActivation(Node node);
+
+  /** The gradient of input {@code i}, or null when that input needs none. */
+  CodeBlock inputGrad(Node node, int i);
+
+  /** Whether the contribution to input {@code i}'s gradient adds (another consumer wrote first). */
+  boolean accumulate(Node node, int i);
+
+  /**
+   * The fold of a consumer ({@link Op#foldsInputDerivative}): what sits between this op and the
+   * producer whose gradient it writes, or null when it cannot fold.
+   */
+  Fold fold(Node node);
+
+  /** The activation the op applies in its kernel: LINEAR for the last layer when the loss applies the head. */
+  Activated effectiveActivation(Node node);
+
+  /** Declares {@code private static final type NAME = initializer;} and returns NAME (one per node and suffix). */
+  String constant(Node node, String suffix, TypeName type, CodeBlock initializer);
+
+  /** {@code Activation.RELU}. */
+  default CodeBlock activation(Activated a) {
+    return CodeBlock.of("$T.$L", ACTIVATION, a.activation().name());
+  }
+
+  /** A float literal. */
+  static String f(float v) {
+    return Float.toString(v) + "f";
+  }
+
+  /**
+   * A folded input derivative: the consumer writes the gradient of {@code producer}'s
+   * pre-activation directly, multiplying by {@code activation}' (from {@code y}, or {@code z} for
+   * GELU) and by a dropout {@code mask}.
+   *
+   * @param dropout the dropout between them, or null
+   * @param y the producer's output ({@code null, 0} when unused)
+   * @param z the producer's saved pre-activation ({@code null, 0} when unused)
+   * @param mask the dropout mask between them ({@code null, 0} when none)
+   * @param target where the gradient goes
+   */
+  record Fold(Node producer, Node dropout, Activated activation, CodeBlock y, CodeBlock z, CodeBlock mask, CodeBlock target) {}
+}

@@ -1,0 +1,50 @@
+package dev.kiln.processor.op;
+
+import com.palantir.javapoet.CodeBlock;
+import dev.kiln.dsl.MaxPool2D;
+import dev.kiln.processor.ir.Node;
+import java.lang.annotation.Annotation;
+import java.util.List;
+
+/** {@code @MaxPool2D}: the maximum of each window; forward saves the winner's index for backward. */
+public final class MaxPool2DOp extends PoolOp {
+  @Override
+  public String kind() {
+    return "MaxPool2D";
+  }
+
+  @Override
+  public Class<? extends Annotation> annotation() {
+    return MaxPool2D.class;
+  }
+
+  @Override
+  public Object read(Annotation annotation) {
+    MaxPool2D p = (MaxPool2D) annotation;
+    return attrs(p.size(), p.stride(), p.padding(), p.pad());
+  }
+
+  @Override
+  public List<SavedDecl> saved(Node node, Activated effective) {
+    return List.of(SavedDecl.ints("argmax", node.shape().size(), node.name() + " index of each window's maximum"));
+  }
+
+  @Override
+  public void forward(Node node, Emit e) {
+    String g = geometryConstant(node, e);
+    e.comment("$L", comment(node));
+    e.statement("$T.maxForward($L, n, $L, $L, $L)", POOL, g, e.in(node, 0), e.out(node), e.saved(node, "argmax"));
+  }
+
+  @Override
+  public void backward(Node node, Emit e) {
+    CodeBlock dx = e.inputGrad(node, 0);
+    if (dx == null) {
+      return;
+    }
+    String g = geometryConstant(node, e);
+    e.comment("g($L) $L g scattered to each window's maximum", node.input().name(), e.accumulate(node, 0) ? "+=" : "=");
+    e.statement("$T.maxBackward($L, n, $L, $L, $L, $L)", POOL, g, e.grad(node), e.saved(node, "argmax"), dx,
+        e.accumulate(node, 0));
+  }
+}

@@ -1,0 +1,48 @@
+package dev.kiln.processor.op;
+
+import com.palantir.javapoet.CodeBlock;
+import dev.kiln.dsl.Activation;
+import dev.kiln.dsl.Loss;
+import dev.kiln.processor.check.Message;
+import dev.kiln.processor.ir.Node;
+
+/** Softmax + cross-entropy against class labels, one step: gradient {@code (p - onehot(y)) / n}. */
+public final class SoftmaxCrossEntropyLoss implements LossOp {
+  @Override
+  public Loss kind() {
+    return Loss.SOFTMAX_CROSS_ENTROPY;
+  }
+
+  @Override
+  public Activation head() {
+    return Activation.SOFTMAX;
+  }
+
+  @Override
+  public void check(Node output, Diagnostics out) {
+    int units = output.shape().size();
+    if (units == 1) {
+      out.report(Message.LOSS_UNITS, output, "units", kind(),
+          "at least 2 units (one logit per class; for two classes with one unit use BINARY_CROSS_ENTROPY)",
+          output.name(), units);
+    }
+    Activated a = output.op().activation(output);
+    if (a != null && a.activation() != Activation.SOFTMAX && a.activation() != Activation.LINEAR) {
+      out.report(Message.LOSS_ACTIVATION, output, "activation", kind(), a.activation(), output.name(),
+          "SOFTMAX (or LINEAR for logits)");
+    }
+  }
+
+  @Override
+  public void emit(Node output, CodeBlock logits, CodeBlock probabilities, CodeBlock grad, Emit e) {
+    e.comment("softmax + cross-entropy in one step; gradient (p - onehot(y)) / n");
+    e.statement("double loss = $T.softmaxCrossEntropy(n, $L, $L, labels, 0, $L, backward ? a : null, $L, scale)",
+        Emit.kernel("Losses"), output.shape().size(), logits, probabilities, offsetOf(grad));
+  }
+
+  /** The offset half of an {@code a, offset} pair. */
+  static CodeBlock offsetOf(CodeBlock pair) {
+    String s = pair.toString();
+    return CodeBlock.of("$L", s.substring(s.indexOf(',') + 1).trim());
+  }
+}

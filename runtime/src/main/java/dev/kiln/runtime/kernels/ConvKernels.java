@@ -1,0 +1,95 @@
+package dev.kiln.runtime.kernels;
+
+/**
+ * 2-D convolution kernels called by generated code, for a batch of n samples laid out NCHW, each
+ * sample contiguous ({@link Conv2dGeometry#inSize()} floats in, {@link Conv2dGeometry#outSize()} out).
+ *
+ * <p>The vector path lowers each sample to GEMMs (im2col): per group,
+ * {@code y[outC/g, OH·OW] = W[outC/g, CKK] · col[CKK, OH·OW]} with {@code CKK = inC/g·kH·kW}, bias and
+ * activation applied to the sample's output while it is still in cache; a 1x1 stride-1 unpadded
+ * convolution skips im2col (x already is that matrix). The im2col buffers are per worker thread and
+ * grow once. Forward and the input gradient split the batch over {@link Parallelism} by sample; the
+ * weight gradient splits over rows of the weight matrix and sums the samples in order, so every
+ * result is bitwise identical for any thread count.
+ *
+ * <p>Saved-state contract: forward saves y (and z, the pre-activation, when the activation's derivative
+ * needs it, i.e. GELU); backward receives dy, the gradient of the pre-activation output (the caller
+ * folds the activation's derivative in, see {@link Activations#multiplyDerivative}), and x.
+ */
+public final class ConvKernels {
+  private ConvKernels() {}
+
+  /**
+   * {@code z = conv(x, w) + b; y = act(z)} for n samples.
+   *
+   * @param x input [n, inC, inH, inW]
+   * @param w weights [outC, inC/groups, kH, kW]
+   * @param b bias [outC], or null for none
+   * @param act any activation but SOFTMAX
+   * @param alpha LEAKY_RELU's negative slope (ignored by the others)
+   * @param y output [n, outC, outH, outW]
+   * @param z where to save the pre-activation [n, outC, outH, outW], or null to write only y
+   * @throws IllegalArgumentException for SOFTMAX (apply it with {@link Activations#apply} on a flattened tensor)
+   */
+  public static void forward(Conv2dGeometry g, int n, float[] x, int xOff, float[] w, int wOff, float[] b, int bOff,
+      Activation act, float alpha, float[] y, int yOff, float[] z, int zOff) {
+    if (act == Activation.SOFTMAX) {
+      throw new IllegalArgumentException("conv2d: SOFTMAX is not an elementwise activation; apply it separately");
+    }
+    Checks.dims(n);
+    Checks.range("x", x, xOff, n, g.inSize());
+    Checks.range("w", w, wOff, 1, g.weightSize());
+    Checks.optionalRange("b", b, bOff, 1, g.outC());
+    Checks.range("y", y, yOff, n, g.outSize());
+    Checks.optionalRange("z", z, zOff, n, g.outSize());
+    if (Backend.VECTOR) {
+      VectorConvKernels.forward(g, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
+    } else {
+      ScalarConvKernels.forward(g, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
+    }
+  }
+
+  /**
+   * {@code dx = (accumulate ? dx : 0) + ∂L/∂x}, the transposed convolution of dy with w.
+   *
+   * @param dy gradient of the pre-activation output [n, outC, outH, outW]
+   * @param w weights [outC, inC/groups, kH, kW]
+   * @param dx input gradient [n, inC, inH, inW]
+   * @param accumulate add into dx (a tensor read by several consumers) instead of overwriting it
+   */
+  public static void backwardInput(Conv2dGeometry g, int n, float[] dy, int dyOff, float[] w, int wOff,
+      float[] dx, int dxOff, boolean accumulate) {
+    Checks.dims(n);
+    Checks.range("dy", dy, dyOff, n, g.outSize());
+    Checks.range("w", w, wOff, 1, g.weightSize());
+    Checks.range("dx", dx, dxOff, n, g.inSize());
+    if (Backend.VECTOR) {
+      VectorConvKernels.backwardInput(g, n, dy, dyOff, w, wOff, dx, dxOff, accumulate);
+    } else {
+      ScalarConvKernels.backwardInput(g, n, dy, dyOff, w, wOff, dx, dxOff, accumulate);
+    }
+  }
+
+  /**
+   * {@code dw += Σsamples dy ⋆ x; db += Σsamples,pixels dy}. Always accumulates: the caller zeroes the
+   * gradient arena once per step. The samples are summed in order, whatever the thread count.
+   *
+   * @param x input [n, inC, inH, inW]
+   * @param dy gradient of the pre-activation output [n, outC, outH, outW]
+   * @param dw weight gradient [outC, inC/groups, kH, kW]
+   * @param db bias gradient [outC], or null when the layer has no bias
+   */
+  public static void backwardParams(Conv2dGeometry g, int n, float[] x, int xOff, float[] dy, int dyOff,
+      float[] dw, int dwOff, float[] db, int dbOff) {
+    Checks.dims(n);
+    Checks.range("x", x, xOff, n, g.inSize());
+    Checks.range("dy", dy, dyOff, n, g.outSize());
+    Checks.range("dw", dw, dwOff, 1, g.weightSize());
+    Checks.optionalRange("db", db, dbOff, 1, g.outC());
+    if (Backend.VECTOR) {
+      VectorConvKernels.backwardParams(g, n, x, xOff, dy, dyOff, dw, dwOff, db, dbOff);
+    } else {
+      ScalarConvKernels.backwardParams(g, n, x, xOff, dy, dyOff, dw, dwOff, db, dbOff);
+    }
+  }
+}

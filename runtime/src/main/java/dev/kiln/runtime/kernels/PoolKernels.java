@@ -1,0 +1,136 @@
+package dev.kiln.runtime.kernels;
+
+/**
+ * Pooling kernels called by generated code, for a batch of n samples laid out NCHW, each sample
+ * contiguous ({@link Pool2dGeometry#inSize()} floats in, {@link Pool2dGeometry#outSize()} out), with
+ * PyTorch's semantics ({@code ceil_mode=false}).
+ *
+ * <p>Every (sample, channel) plane is independent, so the batch is split over {@link Parallelism} by
+ * planes and results do not depend on the thread count. The vector path computes the windows that lie
+ * wholly inside the input several output columns at a time (a gather when the stride is not 1) and
+ * the border windows with the scalar code; the backward passes scatter-add per plane.
+ *
+ * <p>Saved-state contract: max pooling saves, per output cell, the index of the winning input cell
+ * within its sample ({@code c·inH·inW + h·inW + w}) in an int arena; average pooling saves nothing.
+ */
+public final class PoolKernels {
+  private PoolKernels() {}
+
+  /**
+   * Max pooling: {@code y[s, c, i, j] = max} over the window's real cells (padded cells never win);
+   * ties go to the first cell in row-major window order and a NaN wins, as in PyTorch.
+   *
+   * @param x input [n, c, inH, inW]
+   * @param y output [n, c, outH, outW]
+   * @param argmax per output cell, the winner's index within its sample; null when not training
+   */
+  public static void maxForward(Pool2dGeometry g, int n, float[] x, int xOff, float[] y, int yOff,
+      int[] argmax, int argOff) {
+    Checks.dims(n);
+    Checks.range("x", x, xOff, n, g.inSize());
+    Checks.range("y", y, yOff, n, g.outSize());
+    Checks.optionalRange("argmax", argmax, argOff, n, g.outSize());
+    if (Backend.VECTOR) {
+      VectorPoolKernels.maxForward(g, n, x, xOff, y, yOff, argmax, argOff);
+    } else {
+      ScalarPoolKernels.maxForward(g, n, x, xOff, y, yOff, argmax, argOff);
+    }
+  }
+
+  /**
+   * {@code dx = (accumulate ? dx : 0)}, then each output cell's gradient added to its winner.
+   *
+   * @param dy gradient of the output [n, c, outH, outW]
+   * @param argmax the indices {@link #maxForward} saved
+   * @param dx input gradient [n, c, inH, inW]
+   * @throws IllegalArgumentException if an index lies outside its output cell's channel
+   */
+  public static void maxBackward(Pool2dGeometry g, int n, float[] dy, int dyOff, int[] argmax, int argOff,
+      float[] dx, int dxOff, boolean accumulate) {
+    Checks.dims(n);
+    Checks.range("dy", dy, dyOff, n, g.outSize());
+    Checks.range("argmax", argmax, argOff, n, g.outSize());
+    Checks.range("dx", dx, dxOff, n, g.inSize());
+    if (Backend.VECTOR) {
+      VectorPoolKernels.maxBackward(g, n, dy, dyOff, argmax, argOff, dx, dxOff, accumulate);
+    } else {
+      ScalarPoolKernels.maxBackward(g, n, dy, dyOff, argmax, argOff, dx, dxOff, accumulate);
+    }
+  }
+
+  /**
+   * Average pooling with PyTorch's default {@code count_include_pad=true}: the sum of the window's
+   * real cells divided by {@code kH·kW}.
+   *
+   * @param x input [n, c, inH, inW]
+   * @param y output [n, c, outH, outW]
+   */
+  public static void avgForward(Pool2dGeometry g, int n, float[] x, int xOff, float[] y, int yOff) {
+    Checks.dims(n);
+    Checks.range("x", x, xOff, n, g.inSize());
+    Checks.range("y", y, yOff, n, g.outSize());
+    if (Backend.VECTOR) {
+      VectorPoolKernels.avgForward(g, n, x, xOff, y, yOff);
+    } else {
+      ScalarPoolKernels.avgForward(g, n, x, xOff, y, yOff);
+    }
+  }
+
+  /**
+   * {@code dx = (accumulate ? dx : 0)}, then each output cell's gradient divided by {@code kH·kW} and
+   * added to every real cell of its window.
+   *
+   * @param dy gradient of the output [n, c, outH, outW]
+   * @param dx input gradient [n, c, inH, inW]
+   */
+  public static void avgBackward(Pool2dGeometry g, int n, float[] dy, int dyOff, float[] dx, int dxOff,
+      boolean accumulate) {
+    Checks.dims(n);
+    Checks.range("dy", dy, dyOff, n, g.outSize());
+    Checks.range("dx", dx, dxOff, n, g.inSize());
+    if (Backend.VECTOR) {
+      VectorPoolKernels.avgBackward(g, n, dy, dyOff, dx, dxOff, accumulate);
+    } else {
+      ScalarPoolKernels.avgBackward(g, n, dy, dyOff, dx, dxOff, accumulate);
+    }
+  }
+
+  /**
+   * Global average pooling {@code y[s, ch] = mean of x[s, ch, 0..hw)}: [n, c, hw] → [n, c].
+   *
+   * @param hw cells per channel (H·W)
+   */
+  public static void globalAvgForward(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff) {
+    checkGlobal(n, c, hw);
+    Checks.range("x", x, xOff, n * c, hw);
+    Checks.range("y", y, yOff, n, c);
+    if (Backend.VECTOR) {
+      VectorPoolKernels.globalAvgForward(n, c, hw, x, xOff, y, yOff);
+    } else {
+      ScalarPoolKernels.globalAvgForward(n, c, hw, x, xOff, y, yOff);
+    }
+  }
+
+  /** {@code dx[s, ch, :] = (accumulate ? dx : 0) + dy[s, ch] / hw}: [n, c] → [n, c, hw]. */
+  public static void globalAvgBackward(int n, int c, int hw, float[] dy, int dyOff, float[] dx, int dxOff,
+      boolean accumulate) {
+    checkGlobal(n, c, hw);
+    Checks.range("dy", dy, dyOff, n, c);
+    Checks.range("dx", dx, dxOff, n * c, hw);
+    if (Backend.VECTOR) {
+      VectorPoolKernels.globalAvgBackward(n, c, hw, dy, dyOff, dx, dxOff, accumulate);
+    } else {
+      ScalarPoolKernels.globalAvgBackward(n, c, hw, dy, dyOff, dx, dxOff, accumulate);
+    }
+  }
+
+  private static void checkGlobal(int n, int c, int hw) {
+    Checks.dims(n, c, hw);
+    if (hw == 0) {
+      throw new IllegalArgumentException("global average pooling over 0 cells");
+    }
+    if ((long) n * c * hw > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("global average pooling: n·c·hw exceeds 2^31");
+    }
+  }
+}

@@ -1,0 +1,185 @@
+package dev.kiln.runtime.kernels;
+
+import java.util.Arrays;
+
+/**
+ * Plain-Java reference of {@link PoolKernels}, and its fallback when the Vector API is absent. Same
+ * contracts, without argument checks (the facade checks). The per-window helpers are also the vector
+ * path's code for border windows.
+ */
+public final class ScalarPoolKernels {
+  private ScalarPoolKernels() {}
+
+  /** See {@link PoolKernels#maxForward}. */
+  public static void maxForward(Pool2dGeometry g, int n, float[] x, int xOff, float[] y, int yOff,
+      int[] argmax, int argOff) {
+    for (int p = 0; p < n * g.c(); p++) {
+      maxPlane(g, p, 0, g.outH(), x, xOff, y, yOff, argmax, argOff);
+    }
+  }
+
+  /** Output rows [i0, i1) of plane p (sample p / c, channel p % c). */
+  static void maxPlane(Pool2dGeometry g, int p, int i0, int i1, float[] x, int xOff, float[] y, int yOff,
+      int[] argmax, int argOff) {
+    int s = p / g.c(), ch = p % g.c(), ow = g.outW();
+    int xs = xOff + s * g.inSize();
+    int yp = p * g.outH() * ow;
+    for (int i = i0; i < i1; i++) {
+      for (int j = 0; j < ow; j++) {
+        int idx = maxCell(g, x, xs, ch, i, j);
+        y[yOff + yp + i * ow + j] = x[xs + idx];
+        if (argmax != null) {
+          argmax[argOff + yp + i * ow + j] = idx;
+        }
+      }
+    }
+  }
+
+  /** Index within the sample of the winner of window (i, j) of channel ch: first maximum, a NaN wins. */
+  static int maxCell(Pool2dGeometry g, float[] x, int xs, int ch, int i, int j) {
+    int best = -1;
+    float max = 0f;
+    for (int kh = 0; kh < g.kH(); kh++) {
+      int ih = i * g.strideH() - g.padTop() + kh;
+      if (ih < 0 || ih >= g.inH()) {
+        continue;
+      }
+      for (int kw = 0; kw < g.kW(); kw++) {
+        int iw = j * g.strideW() - g.padLeft() + kw;
+        if (iw < 0 || iw >= g.inW()) {
+          continue;
+        }
+        int idx = (ch * g.inH() + ih) * g.inW() + iw;
+        float v = x[xs + idx];
+        if (best < 0 || v > max || Float.isNaN(v)) {
+          best = idx;
+          max = v;
+        }
+      }
+    }
+    return best;
+  }
+
+  /** See {@link PoolKernels#maxBackward}. */
+  public static void maxBackward(Pool2dGeometry g, int n, float[] dy, int dyOff, int[] argmax, int argOff,
+      float[] dx, int dxOff, boolean accumulate) {
+    for (int p = 0; p < n * g.c(); p++) {
+      maxBackwardPlane(g, p, dy, dyOff, argmax, argOff, dx, dxOff, accumulate);
+    }
+  }
+
+  /** Plane p of {@link #maxBackward}. */
+  static void maxBackwardPlane(Pool2dGeometry g, int p, float[] dy, int dyOff, int[] argmax, int argOff,
+      float[] dx, int dxOff, boolean accumulate) {
+    int s = p / g.c(), ch = p % g.c(), inHw = g.inH() * g.inW(), outHw = g.outH() * g.outW();
+    int xs = dxOff + s * g.inSize();
+    if (!accumulate) {
+      Arrays.fill(dx, xs + ch * inHw, xs + (ch + 1) * inHw, 0f);
+    }
+    int lo = ch * inHw, hi = lo + inHw;
+    for (int k = p * outHw; k < (p + 1) * outHw; k++) {
+      int idx = argmax[argOff + k];
+      if (idx < lo || idx >= hi) {
+        throw new IllegalArgumentException("max pooling index " + idx + " of output cell " + k
+            + " is outside its channel [" + lo + ", " + hi + ")");
+      }
+      dx[xs + idx] += dy[dyOff + k];
+    }
+  }
+
+  /** See {@link PoolKernels#avgForward}. */
+  public static void avgForward(Pool2dGeometry g, int n, float[] x, int xOff, float[] y, int yOff) {
+    for (int p = 0; p < n * g.c(); p++) {
+      avgPlane(g, p, 0, g.outH(), x, xOff, y, yOff);
+    }
+  }
+
+  /** Output rows [i0, i1) of plane p. */
+  static void avgPlane(Pool2dGeometry g, int p, int i0, int i1, float[] x, int xOff, float[] y, int yOff) {
+    int s = p / g.c(), ch = p % g.c(), ow = g.outW();
+    int xs = xOff + s * g.inSize();
+    int yp = yOff + p * g.outH() * ow;
+    for (int i = i0; i < i1; i++) {
+      for (int j = 0; j < ow; j++) {
+        y[yp + i * ow + j] = avgCell(g, x, xs, ch, i, j);
+      }
+    }
+  }
+
+  /** Sum of the real cells of window (i, j) of channel ch, in row-major order, divided by kH·kW. */
+  static float avgCell(Pool2dGeometry g, float[] x, int xs, int ch, int i, int j) {
+    float sum = 0f;
+    for (int kh = 0; kh < g.kH(); kh++) {
+      int ih = i * g.strideH() - g.padTop() + kh;
+      if (ih < 0 || ih >= g.inH()) {
+        continue;
+      }
+      for (int kw = 0; kw < g.kW(); kw++) {
+        int iw = j * g.strideW() - g.padLeft() + kw;
+        if (iw >= 0 && iw < g.inW()) {
+          sum += x[xs + (ch * g.inH() + ih) * g.inW() + iw];
+        }
+      }
+    }
+    return sum / (g.kH() * g.kW());
+  }
+
+  /** See {@link PoolKernels#avgBackward}. */
+  public static void avgBackward(Pool2dGeometry g, int n, float[] dy, int dyOff, float[] dx, int dxOff,
+      boolean accumulate) {
+    for (int p = 0; p < n * g.c(); p++) {
+      avgBackwardPlane(g, p, dy, dyOff, dx, dxOff, accumulate);
+    }
+  }
+
+  /** Plane p of {@link #avgBackward}. */
+  static void avgBackwardPlane(Pool2dGeometry g, int p, float[] dy, int dyOff, float[] dx, int dxOff,
+      boolean accumulate) {
+    int s = p / g.c(), ch = p % g.c(), inHw = g.inH() * g.inW(), oh = g.outH(), ow = g.outW();
+    int xc = dxOff + s * g.inSize() + ch * inHw;
+    if (!accumulate) {
+      Arrays.fill(dx, xc, xc + inHw, 0f);
+    }
+    int area = g.kH() * g.kW();
+    for (int i = 0; i < oh; i++) {
+      for (int j = 0; j < ow; j++) {
+        float d = dy[dyOff + (p * oh + i) * ow + j] / area;
+        for (int kh = 0; kh < g.kH(); kh++) {
+          int ih = i * g.strideH() - g.padTop() + kh;
+          if (ih < 0 || ih >= g.inH()) {
+            continue;
+          }
+          for (int kw = 0; kw < g.kW(); kw++) {
+            int iw = j * g.strideW() - g.padLeft() + kw;
+            if (iw >= 0 && iw < g.inW()) {
+              dx[xc + ih * g.inW() + iw] += d;
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** See {@link PoolKernels#globalAvgForward}. */
+  public static void globalAvgForward(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff) {
+    for (int p = 0; p < n * c; p++) {
+      float sum = 0f;
+      for (int k = 0; k < hw; k++) {
+        sum += x[xOff + p * hw + k];
+      }
+      y[yOff + p] = sum / hw;
+    }
+  }
+
+  /** See {@link PoolKernels#globalAvgBackward}. */
+  public static void globalAvgBackward(int n, int c, int hw, float[] dy, int dyOff, float[] dx, int dxOff,
+      boolean accumulate) {
+    for (int p = 0; p < n * c; p++) {
+      float d = dy[dyOff + p] / hw;
+      for (int k = 0; k < hw; k++) {
+        int at = dxOff + p * hw + k;
+        dx[at] = accumulate ? dx[at] + d : d;
+      }
+    }
+  }
+}

@@ -1,0 +1,324 @@
+package dev.kiln.runtime.kernels;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API convolution (see {@link ConvKernels}): im2col into a per-thread buffer, then the GEMM
+ * micro-kernels of {@link VectorKernels}. Loaded only when {@link Backend#VECTOR} is true.
+ *
+ * <p>Work split: forward and the input gradient run one task per sample (a GEMM called from inside a
+ * task runs on that thread; with one sample the GEMM itself is split over the pool). The weight
+ * gradient runs one task per (group, block of im2col rows): each task owns those rows of dWᵀ, builds
+ * only its rows of every sample's im2col matrix and adds the samples in order, so no two tasks write
+ * the same element and the batch sum has one order for any thread count.
+ */
+final class VectorConvKernels {
+  private static final VectorSpecies<Float> S = VectorShape.FLOAT;
+  private static final int L = S.length();
+
+  private static final int FORWARD = 0;
+  private static final int BACKWARD_INPUT = 1;
+  private static final int BACKWARD_PARAMS = 2;
+
+  /** Per-thread buffers, grown and never shrunk: [0] im2col columns, [1] a task's dWᵀ rows. */
+  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+
+  private VectorConvKernels() {}
+
+  static void forward(Conv2dGeometry g, int n, float[] x, int xOff, float[] w, int wOff, float[] b, int bOff,
+      Activation act, float alpha, float[] y, int yOff, float[] z, int zOff) {
+    ConvJob job = ConvJob.CACHE.acquire();
+    try {
+      job.set(FORWARD, g, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff, false, 0);
+      Parallelism.forEach(n, job);
+    } finally {
+      ConvJob.CACHE.release(job);
+    }
+  }
+
+  static void backwardInput(Conv2dGeometry g, int n, float[] dy, int dyOff, float[] w, int wOff,
+      float[] dx, int dxOff, boolean accumulate) {
+    ConvJob job = ConvJob.CACHE.acquire();
+    try {
+      job.set(BACKWARD_INPUT, g, n, dx, dxOff, w, wOff, null, 0, Activation.LINEAR, 0f, dy, dyOff, null, 0,
+          accumulate, 0);
+      Parallelism.forEach(n, job);
+    } finally {
+      ConvJob.CACHE.release(job);
+    }
+  }
+
+  static void backwardParams(Conv2dGeometry g, int n, float[] x, int xOff, float[] dy, int dyOff,
+      float[] dw, int dwOff, float[] db, int dbOff) {
+    if (n == 0) {
+      return;
+    }
+    // Enough row blocks per group that every thread has work; a block is a whole number of 4-row tiles.
+    int rows = g.patchSize();
+    int blocks = Math.max(1, Math.min((rows + 3) / 4, (Parallelism.threads() + g.groups() - 1) / g.groups()));
+    int blockRows = ((rows + blocks - 1) / blocks + 3) / 4 * 4;
+    blocks = (rows + blockRows - 1) / blockRows;
+    ConvJob job = ConvJob.CACHE.acquire();
+    try {
+      job.set(BACKWARD_PARAMS, g, n, x, xOff, dw, dwOff, db, dbOff, Activation.LINEAR, 0f, dy, dyOff, null, 0,
+          false, blockRows);
+      job.blocks = blocks;
+      Parallelism.forEach(g.groups() * blocks, job);
+    } finally {
+      ConvJob.CACHE.release(job);
+    }
+  }
+
+  /** One convolution pass as a reusable task (see {@link Parallelism.TaskCache}); fields named for forward. */
+  private static final class ConvJob implements Parallelism.ReusableTask {
+    static final Parallelism.TaskCache<ConvJob> CACHE = new Parallelism.TaskCache<>(ConvJob::new);
+    private int mode, n, xOff, wOff, bOff, yOff, zOff, blockRows, blocks;
+    private Conv2dGeometry g;
+    private float[] x, w, b, y, z;
+    private Activation act;
+    private float alpha;
+    private boolean accumulate;
+
+    @Override
+    public void clear() {
+      g = null;
+      x = w = b = y = z = null;
+    }
+
+    void set(int mode, Conv2dGeometry g, int n, float[] x, int xOff, float[] w, int wOff, float[] b, int bOff,
+        Activation act, float alpha, float[] y, int yOff, float[] z, int zOff, boolean accumulate, int blockRows) {
+      this.mode = mode;
+      this.g = g;
+      this.n = n;
+      this.x = x;
+      this.xOff = xOff;
+      this.w = w;
+      this.wOff = wOff;
+      this.b = b;
+      this.bOff = bOff;
+      this.act = act;
+      this.alpha = alpha;
+      this.y = y;
+      this.yOff = yOff;
+      this.z = z;
+      this.zOff = zOff;
+      this.accumulate = accumulate;
+      this.blockRows = blockRows;
+    }
+
+    @Override
+    public void run(int task) {
+      switch (mode) {
+        case FORWARD -> forwardSample(g, task, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
+        // x: dx, y: dy
+        case BACKWARD_INPUT -> backwardInputSample(g, task, y, yOff, w, wOff, x, xOff, accumulate);
+        // w: dw, b: db, y: dy
+        default -> backwardParamsBlock(g, n, task / blocks, task % blocks, blockRows, x, xOff, y, yOff,
+            w, wOff, b, bOff);
+      }
+    }
+  }
+
+  /** Sample s: per group {@code t[outC/g, OHW] = b + W·col}, then y = act(t) over the whole sample. */
+  private static void forwardSample(Conv2dGeometry g, int s, float[] x, int xOff, float[] w, int wOff,
+      float[] b, int bOff, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff) {
+    int ohw = g.outH() * g.outW(), inHw = g.inH() * g.inW();
+    int cin = g.groupInC(), cout = g.groupOutC(), ckk = g.patchSize();
+    float[] t = z != null ? z : y;
+    int ts = (z != null ? zOff : yOff) + s * g.outSize();
+    int xs = xOff + s * g.inSize();
+    for (int grp = 0; grp < g.groups(); grp++) {
+      float[] cols = x;
+      int colsOff = xs + grp * cin * inHw;
+      if (!g.pointwise()) {
+        cols = scratch(0, ckk * ohw);
+        im2col(g, x, colsOff, 0, ckk, cols);
+        colsOff = 0;
+      }
+      int to = ts + grp * cout * ohw;
+      if (b != null) {
+        for (int o = 0; o < cout; o++) {
+          Arrays.fill(t, to + o * ohw, to + (o + 1) * ohw, b[bOff + grp * cout + o]);
+        }
+      }
+      VectorKernels.gemmNn(cout, ohw, ckk, w, wOff + grp * cout * ckk, cols, colsOff, t, to, b != null);
+    }
+    if (act != Activation.LINEAR || z != null) {
+      int size = g.outSize();
+      VectorKernels.forwardTile(act, alpha, t, ts, y, yOff + s * g.outSize(), 1, size, size);
+    }
+  }
+
+  /** Sample s: per group {@code dcol[CKK, OHW] = Wᵀ·dy}, scattered back onto dx (col2im). */
+  private static void backwardInputSample(Conv2dGeometry g, int s, float[] dy, int dyOff, float[] w, int wOff,
+      float[] dx, int dxOff, boolean accumulate) {
+    int ohw = g.outH() * g.outW(), inHw = g.inH() * g.inW();
+    int cin = g.groupInC(), cout = g.groupOutC(), ckk = g.patchSize();
+    int xs = dxOff + s * g.inSize();
+    int ys = dyOff + s * g.outSize();
+    if (g.pointwise()) {
+      for (int grp = 0; grp < g.groups(); grp++) {
+        VectorKernels.gemmTn(cin, ohw, cout, w, wOff + grp * cout * cin, dy, ys + grp * cout * ohw,
+            dx, xs + grp * cin * inHw, accumulate);
+      }
+      return;
+    }
+    if (!accumulate) {
+      Arrays.fill(dx, xs, xs + g.inSize(), 0f);
+    }
+    float[] cols = scratch(0, ckk * ohw);
+    for (int grp = 0; grp < g.groups(); grp++) {
+      VectorKernels.gemmTn(ckk, ohw, cout, w, wOff + grp * cout * ckk, dy, ys + grp * cout * ohw, cols, 0, false);
+      col2im(g, cols, dx, xs + grp * cin * inHw);
+    }
+  }
+
+  /**
+   * Rows [r0, r0 + blockRows) of group grp's dWᵀ[CKK, outC/g] = Σs col_s[CKK, OHW]·dy_s[outC/g, OHW]ᵀ,
+   * summed over the samples in order in a per-thread buffer, then added to dw; and, in the group's last
+   * block, its bias gradient.
+   */
+  private static void backwardParamsBlock(Conv2dGeometry g, int n, int grp, int block, int blockRows,
+      float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, float[] db, int dbOff) {
+    int ohw = g.outH() * g.outW(), inHw = g.inH() * g.inW();
+    int cin = g.groupInC(), cout = g.groupOutC(), ckk = g.patchSize();
+    int r0 = block * blockRows, r1 = Math.min(ckk, r0 + blockRows), rows = r1 - r0;
+    float[] part = scratch(1, rows * cout);
+    float[] cols = g.pointwise() ? x : scratch(0, rows * ohw);
+    for (int s = 0; s < n; s++) {
+      int xg = xOff + s * g.inSize() + grp * cin * inHw;
+      int colsOff = xg + r0 * inHw;
+      if (!g.pointwise()) {
+        im2col(g, x, xg, r0, r1, cols);
+        colsOff = 0;
+      }
+      VectorKernels.gemmNt(rows, cout, ohw, cols, colsOff, dy, dyOff + s * g.outSize() + grp * cout * ohw,
+          part, 0, s > 0);
+    }
+    for (int o = 0; o < cout; o++) {
+      int wo = dwOff + (grp * cout + o) * ckk;
+      for (int r = r0; r < r1; r++) {
+        dw[wo + r] += part[(r - r0) * cout + o];
+      }
+    }
+    if (db != null && r1 == ckk) {
+      for (int o = 0; o < cout; o++) {
+        float sum = 0f;
+        for (int s = 0; s < n; s++) {
+          sum += sum(dy, dyOff + s * g.outSize() + (grp * cout + o) * ohw, ohw);
+        }
+        db[dbOff + grp * cout + o] += sum;
+      }
+    }
+  }
+
+  /**
+   * Rows [r0, r1) of the im2col matrix of one group: row {@code r = (c·kH + kh)·kW + kw}, column
+   * {@code i·OW + j} holds {@code x[c, i·sH - padTop + kh·dH, j·sW - padLeft + kw·dW]} (0 in the padding).
+   */
+  static void im2col(Conv2dGeometry g, float[] x, int xg, int r0, int r1, float[] cols) {
+    int oh = g.outH(), ow = g.outW(), kk = g.kH() * g.kW(), sw = g.strideW();
+    for (int r = r0; r < r1; r++) {
+      int c = r / kk, kh = r / g.kW() % g.kH(), kw = r % g.kW();
+      int shift = kw * g.dilationW() - g.padLeft();
+      int jLo = Math.min(ow, validFrom(shift, sw)), jHi = Math.max(jLo, validTo(shift, sw, g.inW(), ow));
+      int xc = xg + c * g.inH() * g.inW();
+      for (int i = 0; i < oh; i++) {
+        int d = (r - r0) * oh * ow + i * ow;
+        int ih = i * g.strideH() - g.padTop() + kh * g.dilationH();
+        if (ih < 0 || ih >= g.inH()) {
+          Arrays.fill(cols, d, d + ow, 0f);
+          continue;
+        }
+        int src = xc + ih * g.inW() + shift;
+        Arrays.fill(cols, d, d + jLo, 0f);
+        if (sw == 1) {
+          System.arraycopy(x, src + jLo, cols, d + jLo, jHi - jLo);
+        } else {
+          for (int j = jLo; j < jHi; j++) {
+            cols[d + j] = x[src + j * sw];
+          }
+        }
+        Arrays.fill(cols, d + jHi, d + ow, 0f);
+      }
+    }
+  }
+
+  /** dx[group's channels] += the columns of dcol[CKK, OHW] scattered back to where im2col read them. */
+  static void col2im(Conv2dGeometry g, float[] cols, float[] dx, int xg) {
+    int oh = g.outH(), ow = g.outW(), kk = g.kH() * g.kW(), sw = g.strideW();
+    for (int r = 0; r < g.patchSize(); r++) {
+      int c = r / kk, kh = r / g.kW() % g.kH(), kw = r % g.kW();
+      int shift = kw * g.dilationW() - g.padLeft();
+      int jLo = Math.min(ow, validFrom(shift, sw)), jHi = Math.max(jLo, validTo(shift, sw, g.inW(), ow));
+      int xc = xg + c * g.inH() * g.inW();
+      for (int i = 0; i < oh; i++) {
+        int ih = i * g.strideH() - g.padTop() + kh * g.dilationH();
+        if (ih < 0 || ih >= g.inH()) {
+          continue;
+        }
+        int d = r * oh * ow + i * ow;
+        int dst = xc + ih * g.inW() + shift;
+        if (sw == 1) {
+          addInto(cols, d + jLo, dx, dst + jLo, jHi - jLo);
+        } else {
+          for (int j = jLo; j < jHi; j++) {
+            dx[dst + j * sw] += cols[d + j];
+          }
+        }
+      }
+    }
+  }
+
+  /** First output column j with {@code j·stride + shift >= 0}. */
+  private static int validFrom(int shift, int stride) {
+    return shift >= 0 ? 0 : (-shift + stride - 1) / stride;
+  }
+
+  /** One past the last output column j (at most outW) with {@code j·stride + shift < in}. */
+  private static int validTo(int shift, int stride, int in, int outW) {
+    int span = in - shift;
+    return span <= 0 ? 0 : Math.min(outW, (span + stride - 1) / stride);
+  }
+
+  /** dst[len] += src[len]. */
+  static void addInto(float[] src, int s, float[] dst, int d, int len) {
+    int i = 0;
+    for (; i <= len - L; i += L) {
+      FloatVector.fromArray(S, dst, d + i).add(FloatVector.fromArray(S, src, s + i)).intoArray(dst, d + i);
+    }
+    if (i < len) {
+      VectorMask<Float> m = S.indexInRange(i, len);
+      FloatVector.fromArray(S, dst, d + i, m).add(FloatVector.fromArray(S, src, s + i, m)).intoArray(dst, d + i, m);
+    }
+  }
+
+  /** Σ a[off, off+len): lanewise partial sums, then the lanes in a fixed order. */
+  static float sum(float[] a, int off, int len) {
+    FloatVector acc = FloatVector.zero(S);
+    int i = 0;
+    for (; i <= len - L; i += L) {
+      acc = acc.add(FloatVector.fromArray(S, a, off + i));
+    }
+    float s = 0f;
+    for (int lane = 0; lane < L; lane++) {
+      s += acc.lane(lane);
+    }
+    for (; i < len; i++) {
+      s += a[off + i];
+    }
+    return s;
+  }
+
+  /** This thread's buffer {@code slot}, at least {@code size} floats. */
+  private static float[] scratch(int slot, int size) {
+    float[][] holder = SCRATCH.get();
+    if (holder[slot].length < size) {
+      holder[slot] = new float[size];
+    }
+    return holder[slot];
+  }
+}

@@ -1,0 +1,248 @@
+package dev.kiln.runtime.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API pooling (see {@link PoolKernels}). Loaded only when {@link Backend#VECTOR} is true.
+ *
+ * <p>Windows that lie wholly inside the input are computed L output columns at a time: for each
+ * window cell one load of L inputs (contiguous for stride 1, a gather for strides up to
+ * {@link #MAX_GATHER_STRIDE}); the other windows go through the scalar per-window code. Both visit a
+ * window's cells in the same row-major order, so max and average pooling are bitwise equal to the
+ * scalar reference. The backward passes scatter-add (windows may overlap) and stay scalar.
+ */
+final class VectorPoolKernels {
+  private static final VectorSpecies<Float> S = VectorShape.FLOAT;
+  private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
+  private static final int L = S.length();
+  static final int MAX_GATHER_STRIDE = 8;
+  /** STRIDES[s] = {0, s, 2s, ...}: the input columns of L consecutive outputs at stride s. */
+  private static final int[][] STRIDES = strides();
+
+  private static final int MAX = 0;
+  private static final int MAX_BACKWARD = 1;
+  private static final int AVG = 2;
+  private static final int AVG_BACKWARD = 3;
+  private static final int GLOBAL = 4;
+  private static final int GLOBAL_BACKWARD = 5;
+  /** Planes per task at least: a task should outweigh the ~1 µs it takes a worker to pick it up. */
+  private static final int MIN_CELLS_PER_TASK = 4096;
+
+  private VectorPoolKernels() {}
+
+  private static int[][] strides() {
+    int[][] maps = new int[MAX_GATHER_STRIDE + 1][L];
+    for (int s = 1; s <= MAX_GATHER_STRIDE; s++) {
+      for (int lane = 0; lane < L; lane++) {
+        maps[s][lane] = lane * s;
+      }
+    }
+    return maps;
+  }
+
+  static void maxForward(Pool2dGeometry g, int n, float[] x, int xOff, float[] y, int yOff, int[] argmax, int argOff) {
+    run(MAX, g, n * g.c(), g.inH() * g.inW(), x, xOff, y, yOff, argmax, argOff, false);
+  }
+
+  static void maxBackward(Pool2dGeometry g, int n, float[] dy, int dyOff, int[] argmax, int argOff,
+      float[] dx, int dxOff, boolean accumulate) {
+    run(MAX_BACKWARD, g, n * g.c(), g.inH() * g.inW(), dy, dyOff, dx, dxOff, argmax, argOff, accumulate);
+  }
+
+  static void avgForward(Pool2dGeometry g, int n, float[] x, int xOff, float[] y, int yOff) {
+    run(AVG, g, n * g.c(), g.inH() * g.inW(), x, xOff, y, yOff, null, 0, false);
+  }
+
+  static void avgBackward(Pool2dGeometry g, int n, float[] dy, int dyOff, float[] dx, int dxOff, boolean accumulate) {
+    run(AVG_BACKWARD, g, n * g.c(), g.inH() * g.inW(), dy, dyOff, dx, dxOff, null, 0, accumulate);
+  }
+
+  static void globalAvgForward(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff) {
+    run(GLOBAL, null, n * c, hw, x, xOff, y, yOff, null, 0, false);
+  }
+
+  static void globalAvgBackward(int n, int c, int hw, float[] dy, int dyOff, float[] dx, int dxOff, boolean accumulate) {
+    run(GLOBAL_BACKWARD, null, n * c, hw, dy, dyOff, dx, dxOff, null, 0, accumulate);
+  }
+
+  /** Splits the planes into tasks of whole planes (each plane is one task's, so any split gives the same result). */
+  private static void run(int mode, Pool2dGeometry g, int planes, int planeCells, float[] a, int aOff,
+      float[] b, int bOff, int[] idx, int idxOff, boolean accumulate) {
+    if (planes == 0) {
+      return;
+    }
+    int perTask = Math.max(1, MIN_CELLS_PER_TASK / Math.max(1, planeCells));
+    int tasks = Math.min((planes + perTask - 1) / perTask, 4 * Parallelism.threads());
+    PoolJob job = PoolJob.CACHE.acquire();
+    try {
+      job.set(mode, g, planes, planeCells, (planes + tasks - 1) / tasks, a, aOff, b, bOff, idx, idxOff, accumulate);
+      Parallelism.forEach(tasks, job);
+    } finally {
+      PoolJob.CACHE.release(job);
+    }
+  }
+
+  /** One pooling pass over a range of planes, as a reusable task (see {@link Parallelism.TaskCache}). */
+  private static final class PoolJob implements Parallelism.ReusableTask {
+    static final Parallelism.TaskCache<PoolJob> CACHE = new Parallelism.TaskCache<>(PoolJob::new);
+    private int mode, planes, planeCells, chunk, aOff, bOff, idxOff;
+    private Pool2dGeometry g;
+    private float[] a, b;
+    private int[] idx;
+    private boolean accumulate;
+
+    @Override
+    public void clear() {
+      g = null;
+      a = b = null;
+      idx = null;
+    }
+
+    void set(int mode, Pool2dGeometry g, int planes, int planeCells, int chunk, float[] a, int aOff,
+        float[] b, int bOff, int[] idx, int idxOff, boolean accumulate) {
+      this.mode = mode;
+      this.g = g;
+      this.planes = planes;
+      this.planeCells = planeCells;
+      this.chunk = chunk;
+      this.a = a;
+      this.aOff = aOff;
+      this.b = b;
+      this.bOff = bOff;
+      this.idx = idx;
+      this.idxOff = idxOff;
+      this.accumulate = accumulate;
+    }
+
+    @Override
+    public void run(int task) {
+      int end = Math.min(planes, (task + 1) * chunk);
+      for (int p = task * chunk; p < end; p++) {
+        switch (mode) {
+          case MAX -> windowPlane(true, g, p, a, aOff, b, bOff, idx, idxOff);
+          case MAX_BACKWARD -> ScalarPoolKernels.maxBackwardPlane(g, p, a, aOff, idx, idxOff, b, bOff, accumulate);
+          case AVG -> windowPlane(false, g, p, a, aOff, b, bOff, null, 0);
+          case AVG_BACKWARD -> ScalarPoolKernels.avgBackwardPlane(g, p, a, aOff, b, bOff, accumulate);
+          case GLOBAL -> b[bOff + p] = VectorConvKernels.sum(a, aOff + p * planeCells, planeCells) / planeCells;
+          default -> fill(b, bOff + p * planeCells, planeCells, a[aOff + p] / planeCells, accumulate);
+        }
+      }
+    }
+  }
+
+  /** Plane p of max (with argmax when non-null) or average pooling; see the class comment. */
+  private static void windowPlane(boolean max, Pool2dGeometry g, int p, float[] x, int xOff, float[] y, int yOff,
+      int[] argmax, int argOff) {
+    int s = p / g.c(), ch = p % g.c(), oh = g.outH(), ow = g.outW(), sw = g.strideW();
+    int xs = xOff + s * g.inSize();
+    int yp = p * oh * ow;
+    // Output columns [jLo, jHi) have windows inside the input's columns.
+    int jLo = Math.min(ow, (g.padLeft() + sw - 1) / sw);
+    int span = g.inW() - g.kW() + g.padLeft();
+    int jHi = span < 0 ? jLo : Math.max(jLo, Math.min(ow, span / sw + 1));
+    boolean vectorRows = sw <= MAX_GATHER_STRIDE && jHi - jLo >= L;
+    for (int i = 0; i < oh; i++) {
+      int ih0 = i * g.strideH() - g.padTop();
+      if (!vectorRows || ih0 < 0 || ih0 + g.kH() > g.inH()) {
+        if (max) {
+          ScalarPoolKernels.maxPlane(g, p, i, i + 1, x, xOff, y, yOff, argmax, argOff);
+        } else {
+          ScalarPoolKernels.avgPlane(g, p, i, i + 1, x, xOff, y, yOff);
+        }
+        continue;
+      }
+      int j = 0;
+      for (; j < jHi; j++) {
+        if (j >= jLo && j + L <= jHi) {
+          int corner = (ch * g.inH() + ih0) * g.inW() + j * sw - g.padLeft();
+          int at = yp + i * ow + j;
+          if (max) {
+            maxVector(g, x, xs, corner, y, yOff + at, argmax, argOff + at);
+          } else {
+            avgVector(g, x, xs, corner, y, yOff + at);
+          }
+          j += L - 1;
+        } else {
+          cell(max, g, p, ch, i, j, x, xs, y, yOff, argmax, argOff);
+        }
+      }
+      for (; j < ow; j++) {
+        cell(max, g, p, ch, i, j, x, xs, y, yOff, argmax, argOff);
+      }
+    }
+  }
+
+  private static void cell(boolean max, Pool2dGeometry g, int p, int ch, int i, int j, float[] x, int xs,
+      float[] y, int yOff, int[] argmax, int argOff) {
+    int at = (p * g.outH() + i) * g.outW() + j;
+    if (max) {
+      int idx = ScalarPoolKernels.maxCell(g, x, xs, ch, i, j);
+      y[yOff + at] = x[xs + idx];
+      if (argmax != null) {
+        argmax[argOff + at] = idx;
+      }
+    } else {
+      y[yOff + at] = ScalarPoolKernels.avgCell(g, x, xs, ch, i, j);
+    }
+  }
+
+  /** L adjacent interior windows whose first cell is at sample index {@code corner}: the first maximum, a NaN wins. */
+  private static void maxVector(Pool2dGeometry g, float[] x, int xs, int corner, float[] y, int yi,
+      int[] argmax, int ai) {
+    int sw = g.strideW();
+    int[] map = STRIDES[sw];
+    IntVector lanes = IntVector.fromArray(I, map, 0);
+    FloatVector best = load(x, xs + corner, sw, map);
+    IntVector bestIdx = lanes.add(corner);
+    for (int kh = 0; kh < g.kH(); kh++) {
+      int row = corner + kh * g.inW();
+      for (int kw = kh == 0 ? 1 : 0; kw < g.kW(); kw++) {
+        FloatVector v = load(x, xs + row + kw, sw, map);
+        VectorMask<Float> wins = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
+        best = best.blend(v, wins);
+        bestIdx = bestIdx.blend(lanes.add(row + kw), wins.cast(I));
+      }
+    }
+    best.intoArray(y, yi);
+    if (argmax != null) {
+      bestIdx.intoArray(argmax, ai);
+    }
+  }
+
+  /** L adjacent interior windows: the sum of their cells in row-major order, divided by kH·kW. */
+  private static void avgVector(Pool2dGeometry g, float[] x, int xs, int corner, float[] y, int yi) {
+    int sw = g.strideW();
+    int[] map = STRIDES[sw];
+    FloatVector sum = FloatVector.zero(S);
+    for (int kh = 0; kh < g.kH(); kh++) {
+      int row = xs + corner + kh * g.inW();
+      for (int kw = 0; kw < g.kW(); kw++) {
+        sum = sum.add(load(x, row + kw, sw, map));
+      }
+    }
+    sum.div((float) (g.kH() * g.kW())).intoArray(y, yi);
+  }
+
+  private static FloatVector load(float[] x, int at, int stride, int[] map) {
+    return stride == 1 ? FloatVector.fromArray(S, x, at) : FloatVector.fromArray(S, x, at, map, 0);
+  }
+
+  /** dst[len] = (accumulate ? dst : 0) + value. */
+  private static void fill(float[] dst, int off, int len, float value, boolean accumulate) {
+    if (!accumulate) {
+      java.util.Arrays.fill(dst, off, off + len, value);
+      return;
+    }
+    int i = 0;
+    for (; i <= len - L; i += L) {
+      FloatVector.fromArray(S, dst, off + i).add(value).intoArray(dst, off + i);
+    }
+    for (; i < len; i++) {
+      dst[off + i] += value;
+    }
+  }
+}

@@ -1,0 +1,161 @@
+package dev.kiln.runtime.kernels;
+
+import static dev.kiln.runtime.kernels.Reference.assertClose;
+import static dev.kiln.runtime.kernels.Reference.assertSentinels;
+import static dev.kiln.runtime.kernels.Reference.embedded;
+import static dev.kiln.runtime.kernels.Reference.toDouble;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The im2col + GEMM convolution equals the direct scalar reference, at awkward geometries and any thread count. */
+class ConvKernelsTest {
+  /** Odd channels, 1x1 (pointwise and not), 5x5, stride 2, dilation 2, groups 2, depthwise, asymmetric padding. */
+  static final Conv2dGeometry[] GEOMETRIES = {
+    new Conv2dGeometry(3, 7, 9, 5, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1),
+    new Conv2dGeometry(3, 6, 5, 7, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1),
+    new Conv2dGeometry(2, 9, 8, 3, 5, 5, 2, 2, 2, 1, 0, 2, 1, 1, 1),
+    new Conv2dGeometry(4, 10, 11, 6, 3, 3, 1, 2, 2, 2, 2, 2, 2, 2, 2),
+    new Conv2dGeometry(5, 8, 7, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 5),
+    new Conv2dGeometry(6, 5, 5, 4, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2),
+    new Conv2dGeometry(3, 4, 5, 2, 1, 1, 2, 2, 1, 0, 0, 1, 1, 1, 1),
+    new Conv2dGeometry(1, 28, 28, 32, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1),
+    new Conv2dGeometry(17, 13, 13, 19, 3, 3, 1, 1, 1, 0, 2, 1, 1, 1, 1),
+    new Conv2dGeometry(2, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 1, 1),
+  };
+
+  @Test
+  void vectorBackendIsActiveInTheseTests() {
+    assertTrue(Backend.vectorized(), "run the tests with --add-modules jdk.incubator.vector");
+  }
+
+  @Test
+  void geometryFollowsPyTorchsOutputFormula() {
+    Conv2dGeometry g = new Conv2dGeometry(32, 13, 13, 64, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1);
+    assertEquals(11, g.outH());
+    assertEquals(11, g.outW());
+    assertEquals(32 * 169, g.inSize());
+    assertEquals(64 * 121, g.outSize());
+    assertEquals(64 * 32 * 9, g.weightSize());
+    assertEquals(2L * 128 * 64 * 121 * 32 * 9, g.flops(128));
+    Conv2dGeometry h = new Conv2dGeometry(4, 10, 11, 6, 3, 3, 1, 2, 2, 1, 0, 3, 2, 2, 2);
+    assertEquals((10 + 2 + 0 - 2 * 2 - 1) / 1 + 1, h.outH());
+    assertEquals((11 + 1 + 3 - 2 * 2 - 1) / 2 + 1, h.outW());
+    assertEquals(6 * 2 * 9, h.weightSize());
+  }
+
+  @Test
+  void geometryRejectsWhatCannotBeConvolved() {
+    assertThrows(IllegalArgumentException.class, () -> new Conv2dGeometry(0, 5, 5, 1, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1));
+    assertThrows(IllegalArgumentException.class, () -> new Conv2dGeometry(3, 5, 5, 4, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 2));
+    assertThrows(IllegalArgumentException.class, () -> new Conv2dGeometry(2, 5, 5, 3, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 2));
+    assertThrows(IllegalArgumentException.class, () -> new Conv2dGeometry(1, 2, 5, 1, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1));
+    assertThrows(IllegalArgumentException.class, () -> new Conv2dGeometry(1, 5, 5, 1, 3, 3, 1, 1, -1, 0, 0, 0, 1, 1, 1));
+    assertThrows(IllegalArgumentException.class, () -> new Conv2dGeometry(1, 5, 5, 1, 3, 3, 0, 1, 0, 0, 0, 0, 1, 1, 1));
+    assertThrows(IllegalArgumentException.class, () -> new Conv2dGeometry(1, 5, 5, 1, 3, 3, 1, 1, 0, 0, 0, 0, 3, 1, 1));
+  }
+
+  @Test
+  void facadeChecksRangesAndRefusesSoftmax() {
+    Conv2dGeometry g = GEOMETRIES[0];
+    float[] x = new float[2 * g.inSize()], w = new float[g.weightSize()], y = new float[2 * g.outSize()];
+    assertThrows(IndexOutOfBoundsException.class,
+        () -> ConvKernels.forward(g, 3, x, 0, w, 0, null, 0, Activation.RELU, 0f, y, 0, null, 0));
+    assertThrows(IndexOutOfBoundsException.class,
+        () -> ConvKernels.forward(g, 2, x, 0, w, 1, null, 0, Activation.RELU, 0f, y, 0, null, 0));
+    assertThrows(IllegalArgumentException.class,
+        () -> ConvKernels.forward(g, 2, x, 0, w, 0, null, 0, Activation.SOFTMAX, 0f, y, 0, null, 0));
+    assertThrows(IndexOutOfBoundsException.class,
+        () -> ConvKernels.backwardParams(g, 2, x, 0, y, 0, w, 0, new float[g.outC() - 1], 0));
+  }
+
+  @Test
+  void vectorMatchesScalarReferenceAtAwkwardGeometries() {
+    Random rnd = new Random(7);
+    for (Conv2dGeometry g : GEOMETRIES) {
+      for (int n : new int[] {1, 3}) {
+        check(g, n, rnd);
+      }
+    }
+  }
+
+  private static void check(Conv2dGeometry g, int n, Random rnd) {
+    String what = g + " n=" + n;
+    int xOff = 3, wOff = 5, bOff = 2, yOff = 7, zOff = 4, dOff = 6;
+    int in = n * g.inSize(), out = n * g.outSize();
+    float[] x = embedded(rnd, xOff, in), w = embedded(rnd, wOff, g.weightSize()), b = embedded(rnd, bOff, g.outC());
+    for (Activation act : new Activation[] {Activation.LINEAR, Activation.LEAKY_RELU, Activation.GELU}) {
+      float[] b1 = act == Activation.LINEAR ? null : b;
+      float[] y = embedded(rnd, yOff, out), z = embedded(rnd, zOff, out);
+      float[] ys = new float[out], zs = new float[out];
+      ConvKernels.forward(g, n, x, xOff, w, wOff, b1, bOff, act, 0.1f, y, yOff, z, zOff);
+      ScalarConvKernels.forward(g, n, x, xOff, w, wOff, b1, bOff, act, 0.1f, ys, 0, zs, 0);
+      assertClose(toDouble(zs, 0, out), z, zOff, 1e-5, what + " " + act + " z");
+      assertClose(toDouble(ys, 0, out), y, yOff, 1e-5, what + " " + act + " y");
+      assertSentinels(y, yOff, out);
+      assertSentinels(z, zOff, out);
+      float[] yOnly = embedded(rnd, yOff, out);
+      ConvKernels.forward(g, n, x, xOff, w, wOff, b1, bOff, act, 0.1f, yOnly, yOff, null, 0);
+      assertClose(toDouble(ys, 0, out), yOnly, yOff, 1e-5, what + " " + act + " y without z");
+    }
+    float[] dy = embedded(rnd, dOff, out);
+    for (boolean acc : new boolean[] {false, true}) {
+      float[] dx = embedded(rnd, xOff, in);
+      if (acc) {
+        java.util.Arrays.fill(dx, xOff, xOff + in, 0.5f);
+      }
+      float[] dxs = new float[in];
+      java.util.Arrays.fill(dxs, acc ? 0.5f : 0f);
+      ConvKernels.backwardInput(g, n, dy, dOff, w, wOff, dx, xOff, acc);
+      ScalarConvKernels.backwardInput(g, n, dy, dOff, w, wOff, dxs, 0, acc);
+      assertClose(toDouble(dxs, 0, in), dx, xOff, 1e-5, what + " dx acc=" + acc);
+      assertSentinels(dx, xOff, in);
+    }
+    float[] dw = embedded(rnd, wOff, g.weightSize()), db = embedded(rnd, bOff, g.outC());
+    float[] dws = java.util.Arrays.copyOfRange(dw, wOff, wOff + g.weightSize());
+    float[] dbs = java.util.Arrays.copyOfRange(db, bOff, bOff + g.outC());
+    ConvKernels.backwardParams(g, n, x, xOff, dy, dOff, dw, wOff, db, bOff);
+    ScalarConvKernels.backwardParams(g, n, x, xOff, dy, dOff, dws, 0, dbs, 0);
+    assertClose(toDouble(dws, 0, g.weightSize()), dw, wOff, 1e-5, what + " dw");
+    assertClose(toDouble(dbs, 0, g.outC()), db, bOff, 1e-5, what + " db");
+    assertSentinels(dw, wOff, g.weightSize());
+    assertSentinels(db, bOff, g.outC());
+  }
+
+  @Test
+  void resultsAreBitwiseIdenticalForOneAndTwoThreads() {
+    int before = Parallelism.threads();
+    try {
+      Random rnd = new Random(3);
+      Conv2dGeometry[] shapes = {GEOMETRIES[3], GEOMETRIES[4], GEOMETRIES[5], GEOMETRIES[7],
+          new Conv2dGeometry(32, 13, 13, 64, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1)};
+      for (Conv2dGeometry g : shapes) {
+        for (int n : new int[] {1, 5}) {
+          float[] x = Reference.random(rnd, n * g.inSize()), w = Reference.random(rnd, g.weightSize());
+          float[] b = Reference.random(rnd, g.outC()), dy = Reference.random(rnd, n * g.outSize());
+          float[][] one = run(g, n, x, w, b, dy, 1), two = run(g, n, x, w, b, dy, 2);
+          for (int i = 0; i < one.length; i++) {
+            assertArrayEquals(one[i], two[i], g + " n=" + n + " output " + i);
+          }
+        }
+      }
+    } finally {
+      Parallelism.setThreads(before);
+    }
+  }
+
+  private static float[][] run(Conv2dGeometry g, int n, float[] x, float[] w, float[] b, float[] dy, int threads) {
+    Parallelism.setThreads(threads);
+    float[] y = new float[n * g.outSize()], dx = new float[n * g.inSize()];
+    float[] dw = new float[g.weightSize()], db = new float[g.outC()];
+    ConvKernels.forward(g, n, x, 0, w, 0, b, 0, Activation.RELU, 0f, y, 0, null, 0);
+    ConvKernels.backwardInput(g, n, dy, 0, w, 0, dx, 0, false);
+    ConvKernels.backwardParams(g, n, x, 0, dy, 0, dw, 0, db, 0);
+    ConvKernels.backwardParams(g, n, x, 0, dy, 0, dw, 0, db, 0);
+    return new float[][] {y, dx, dw, db};
+  }
+}

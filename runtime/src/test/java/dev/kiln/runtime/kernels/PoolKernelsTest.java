@@ -1,0 +1,142 @@
+package dev.kiln.runtime.kernels;
+
+import static dev.kiln.runtime.kernels.Reference.assertClose;
+import static dev.kiln.runtime.kernels.Reference.assertSentinels;
+import static dev.kiln.runtime.kernels.Reference.embedded;
+import static dev.kiln.runtime.kernels.Reference.toDouble;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Vector pooling equals the scalar reference (bitwise for the windowed forwards), at awkward geometries and any thread count. */
+class PoolKernelsTest {
+  static final Pool2dGeometry[] GEOMETRIES = {
+    new Pool2dGeometry(3, 26, 26, 2, 2, 2, 2, 0, 0, 0, 0),
+    new Pool2dGeometry(5, 11, 37, 3, 3, 1, 1, 1, 1, 1, 1),
+    new Pool2dGeometry(1, 40, 41, 3, 3, 2, 2, 1, 0, 0, 1),
+    new Pool2dGeometry(2, 9, 70, 5, 5, 3, 3, 2, 2, 1, 0),
+    new Pool2dGeometry(3, 7, 7, 1, 1, 1, 1, 0, 0, 0, 0),
+    new Pool2dGeometry(2, 6, 90, 2, 3, 1, 9, 1, 1, 0, 1),
+  };
+
+  @Test
+  void geometryFollowsPyTorchsOutputFormulaAndLimitsPadding() {
+    Pool2dGeometry g = new Pool2dGeometry(32, 11, 11, 2, 2, 2, 2, 0, 0, 0, 0);
+    assertEquals(5, g.outH());
+    assertEquals(5, g.outW());
+    assertEquals(32 * 25, g.outSize());
+    assertEquals((40 + 1 + 0 - 3) / 2 + 1, GEOMETRIES[2].outH());
+    assertThrows(IllegalArgumentException.class, () -> new Pool2dGeometry(1, 5, 5, 2, 2, 2, 2, 2, 0, 0, 0));
+    assertThrows(IllegalArgumentException.class, () -> new Pool2dGeometry(1, 1, 5, 2, 2, 2, 2, 0, 0, 0, 0));
+    assertThrows(IllegalArgumentException.class, () -> new Pool2dGeometry(0, 5, 5, 2, 2, 2, 2, 0, 0, 0, 0));
+  }
+
+  @Test
+  void vectorMatchesScalarReferenceAtAwkwardGeometries() {
+    Random rnd = new Random(5);
+    for (Pool2dGeometry g : GEOMETRIES) {
+      for (int n : new int[] {1, 3}) {
+        String what = g + " n=" + n;
+        int xOff = 3, yOff = 4, aOff = 2, in = n * g.inSize(), out = n * g.outSize();
+        float[] x = embedded(rnd, xOff, in);
+        for (int i = 0; i < in; i += 7) {
+          x[xOff + i] = x[xOff + i + (i + 1 < in ? 1 : 0)]; // ties
+        }
+        float[] y = embedded(rnd, yOff, out), ys = new float[out];
+        int[] arg = new int[aOff + out], args = new int[out];
+        PoolKernels.maxForward(g, n, x, xOff, y, yOff, arg, aOff);
+        ScalarPoolKernels.maxForward(g, n, x, xOff, ys, 0, args, 0);
+        assertArrayEquals(ys, Arrays.copyOfRange(y, yOff, yOff + out), what + " max");
+        assertArrayEquals(args, Arrays.copyOfRange(arg, aOff, aOff + out), what + " argmax");
+        assertSentinels(y, yOff, out);
+        PoolKernels.maxForward(g, n, x, xOff, y, yOff, null, 0);
+        assertArrayEquals(ys, Arrays.copyOfRange(y, yOff, yOff + out), what + " max without argmax");
+        PoolKernels.avgForward(g, n, x, xOff, y, yOff);
+        ScalarPoolKernels.avgForward(g, n, x, xOff, ys, 0);
+        assertArrayEquals(ys, Arrays.copyOfRange(y, yOff, yOff + out), what + " avg");
+        float[] dy = embedded(rnd, yOff, out);
+        for (boolean acc : new boolean[] {false, true}) {
+          float[] dx = embedded(rnd, xOff, in), dxs = Arrays.copyOfRange(dx, xOff, xOff + in);
+          PoolKernels.maxBackward(g, n, dy, yOff, arg, aOff, dx, xOff, acc);
+          ScalarPoolKernels.maxBackward(g, n, dy, yOff, args, 0, dxs, 0, acc);
+          assertArrayEquals(dxs, Arrays.copyOfRange(dx, xOff, xOff + in), what + " max dx");
+          PoolKernels.avgBackward(g, n, dy, yOff, dx, xOff, acc);
+          ScalarPoolKernels.avgBackward(g, n, dy, yOff, dxs, 0, acc);
+          assertArrayEquals(dxs, Arrays.copyOfRange(dx, xOff, xOff + in), what + " avg dx");
+          assertSentinels(dx, xOff, in);
+        }
+      }
+    }
+  }
+
+  @Test
+  void paddedCellsNeverWinAndNanPropagates() {
+    Pool2dGeometry g = new Pool2dGeometry(1, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0);
+    float[] x = {-5f, -6f, -7f, Float.NaN};
+    float[] y = new float[4];
+    int[] arg = new int[4];
+    PoolKernels.maxForward(g, 1, x, 0, y, 0, arg, 0);
+    assertArrayEquals(new float[] {-5f, -5f, -5f, Float.NaN}, y);
+    assertArrayEquals(new int[] {0, 0, 0, 3}, arg);
+    int[] bad = {0, 0, 0, 4};
+    assertThrows(IllegalArgumentException.class, () -> PoolKernels.maxBackward(g, 1, y, 0, bad, 0, new float[4], 0, false));
+  }
+
+  @Test
+  void globalAverageMatchesScalarReference() {
+    Random rnd = new Random(8);
+    for (int[] s : new int[][] {{1, 1, 1}, {3, 5, 49}, {2, 64, 121}, {4, 3, 17}}) {
+      int n = s[0], c = s[1], hw = s[2];
+      float[] x = embedded(rnd, 3, n * c * hw), y = embedded(rnd, 2, n * c), ys = new float[n * c];
+      PoolKernels.globalAvgForward(n, c, hw, x, 3, y, 2);
+      ScalarPoolKernels.globalAvgForward(n, c, hw, x, 3, ys, 0);
+      assertClose(toDouble(ys, 0, n * c), y, 2, 1e-6, "global avg " + Arrays.toString(s));
+      assertSentinels(y, 2, n * c);
+      for (boolean acc : new boolean[] {false, true}) {
+        float[] dx = embedded(rnd, 3, n * c * hw), dxs = Arrays.copyOfRange(dx, 3, 3 + n * c * hw);
+        PoolKernels.globalAvgBackward(n, c, hw, y, 2, dx, 3, acc);
+        ScalarPoolKernels.globalAvgBackward(n, c, hw, y, 2, dxs, 0, acc);
+        assertArrayEquals(dxs, Arrays.copyOfRange(dx, 3, 3 + n * c * hw), "global avg dx " + Arrays.toString(s));
+        assertSentinels(dx, 3, n * c * hw);
+      }
+    }
+  }
+
+  @Test
+  void resultsAreBitwiseIdenticalForOneAndTwoThreads() {
+    int before = Parallelism.threads();
+    try {
+      Random rnd = new Random(9);
+      Pool2dGeometry g = new Pool2dGeometry(32, 26, 26, 2, 2, 2, 2, 0, 0, 0, 0);
+      int n = 7;
+      float[] x = Reference.random(rnd, n * g.inSize()), dy = Reference.random(rnd, n * g.outSize());
+      float[][] results = new float[2][];
+      for (int t = 1; t <= 2; t++) {
+        Parallelism.setThreads(t);
+        float[] y = new float[n * g.outSize()], ya = new float[n * g.outSize()], gy = new float[n * 32];
+        float[] dx = new float[n * g.inSize()], dxa = new float[n * g.inSize()], dxg = new float[n * g.inSize()];
+        int[] arg = new int[n * g.outSize()];
+        PoolKernels.maxForward(g, n, x, 0, y, 0, arg, 0);
+        PoolKernels.maxBackward(g, n, dy, 0, arg, 0, dx, 0, false);
+        PoolKernels.avgForward(g, n, x, 0, ya, 0);
+        PoolKernels.avgBackward(g, n, dy, 0, dxa, 0, false);
+        PoolKernels.globalAvgForward(n, 32, 676, x, 0, gy, 0);
+        PoolKernels.globalAvgBackward(n, 32, 676, gy, 0, dxg, 0, false);
+        float[] all = new float[0];
+        for (float[] part : new float[][] {y, dx, ya, dxa, gy, dxg}) {
+          float[] grown = Arrays.copyOf(all, all.length + part.length);
+          System.arraycopy(part, 0, grown, all.length, part.length);
+          all = grown;
+        }
+        results[t - 1] = all;
+      }
+      assertArrayEquals(results[0], results[1]);
+    } finally {
+      Parallelism.setThreads(before);
+    }
+  }
+}
