@@ -299,9 +299,7 @@ public final class GoldenCnnModel extends CompiledModel {
     return capacity * OUT_PROBS;
   }
 
-  /**
-   * Arena offset of layer {@code layer}'s output after an inference forward pass.
-   */
+  @Override
   protected int layerOutputOffset(int layer) {
     return switch (layer) {
       case 0 -> capacity * INPUT;

@@ -372,7 +372,7 @@ public final class ModelEmitter {
     b.addStatement("default -> throw new $T($S + layer)", IndexOutOfBoundsException.class, "no layer ");
     b.add("$<};\n");
     return MethodSpec.methodBuilder("layerOutputOffset")
-        .addJavadoc("Arena offset of layer {@code layer}'s output after an inference forward pass.\n")
+        .addAnnotation(Override.class)
         .addModifiers(Modifier.PROTECTED)
         .returns(TypeName.INT)
         .addParameter(TypeName.INT, "layer")

@@ -26,14 +26,21 @@ final class Summary {
     s.append(rule);
     long p = spec.parameterCount();
     long t = trainable.trainableCount();
-    s.append(String.format("Parameters: %,d (%s): %,d trainable, %,d frozen%n", p, bytes(4 * p), t, p - t));
+    long state = spec.parameters().stream().filter(x -> !x.trained()).mapToLong(ParamSpec::length).sum();
+    s.append(String.format("Parameters: %,d (%s): %,d trainable, %,d frozen%s%n", p, bytes(4 * p), t, p - t - state,
+        state == 0 ? "" : String.format(", %,d state (running statistics, not trained)", state)));
     s.append(String.format("Gradient arena: %s%n", bytes(4 * p)));
+    int batch = spec.batchSize();
+    long peak = 4L * spec.activationFloatsPerSample() * batch + 4L * spec.activationFixedFloats()
+        + 4L * spec.intActivationsPerSample() * batch;
     s.append(
         String.format(
-            "Activation arena: %,d floats per sample (%s at batch %d)%n",
+            "Activation arena: %,d floats per sample%s%s; %s at batch %d, fixed at compile time%n",
             spec.activationFloatsPerSample(),
-            bytes(4L * spec.activationFloatsPerSample() * spec.batchSize()),
-            spec.batchSize()));
+            spec.intActivationsPerSample() == 0 ? "" : String.format(" + %,d ints", spec.intActivationsPerSample()),
+            spec.activationFixedFloats() == 0 ? "" : String.format(" + %,d floats per batch", spec.activationFixedFloats()),
+            bytes(peak),
+            batch));
     s.append("Loss: ").append(spec.loss()).append("   Optimizer: ").append(spec.optimizer()).append('\n');
     return s.toString();
   }
