@@ -199,44 +199,29 @@ public final class GoldenResidualModel extends CompiledModel {
   private static final int STEM_GRAD = 3792;
 
   /**
-   * Activation tensor [B, 512]: gradient of stemNorm's output (shares memory with gradients not alive at the same time).
+   * Activation tensor [B, 512]: gradient of stemRelu's output and of stemNorm (shares memory with gradients not alive at the same time).
    */
-  private static final int STEM_NORM_GRAD = 4304;
-
-  /**
-   * Activation tensor [B, 512]: gradient of stemRelu's output (shares memory with gradients not alive at the same time).
-   */
-  private static final int STEM_RELU_GRAD = 3792;
+  private static final int STEM_RELU_GRAD = 4304;
 
   /**
    * Activation tensor [B, 512]: gradient of a's output (shares memory with gradients not alive at the same time).
    */
-  private static final int A_GRAD = 4304;
+  private static final int A_GRAD = 3792;
 
   /**
-   * Activation tensor [B, 512]: gradient of b's output (shares memory with gradients not alive at the same time).
+   * Activation tensor [B, 512]: gradient of relu's output and of b, sum (shares memory with gradients not alive at the same time).
    */
-  private static final int B_GRAD = 4816;
-
-  /**
-   * Activation tensor [B, 512]: gradient of sum's output (shares memory with gradients not alive at the same time).
-   */
-  private static final int SUM_GRAD = 4304;
-
-  /**
-   * Activation tensor [B, 512]: gradient of relu's output (shares memory with gradients not alive at the same time).
-   */
-  private static final int RELU_GRAD = 3792;
+  private static final int RELU_GRAD = 4816;
 
   /**
    * Activation tensor [B, 8]: gradient of gap's output (shares memory with gradients not alive at the same time).
    */
-  private static final int GAP_GRAD = 4304;
+  private static final int GAP_GRAD = 3792;
 
   /**
    * Activation tensor [B, 4]: gradient of out's output (shares memory with gradients not alive at the same time).
    */
-  private static final int OUT_GRAD = 3792;
+  private static final int OUT_GRAD = 3800;
 
   /**
    * geometry of stem.
@@ -347,16 +332,14 @@ public final class GoldenResidualModel extends CompiledModel {
     PoolKernels.globalAvgBackward(n, 8, 64, a, c * GAP_GRAD, a, c * RELU_GRAD, false);
     // g(relu) ⊙= RELU'
     Activations.multiplyDerivative(Activation.RELU, 0.0f, a, c * RELU_OUT, null, 0, a, c * RELU_GRAD, n * 512);
-    // g(sum) = g
-    TensorOps.accumulate(n * 512, a, c * RELU_GRAD, a, c * SUM_GRAD, false);
-    // g(b) = g
-    TensorOps.accumulate(n * 512, a, c * SUM_GRAD, a, c * B_GRAD, false);
+    // g(sum) = g: the same memory
+    // g(b) = g: the same memory
     // g(stemRelu) = g
-    TensorOps.accumulate(n * 512, a, c * SUM_GRAD, a, c * STEM_RELU_GRAD, false);
+    TensorOps.accumulate(n * 512, a, c * RELU_GRAD, a, c * STEM_RELU_GRAD, false);
     // b backward: db.kernel += conv(x, g), db.bias += Σ g
-    ConvKernels.backwardParams(B_GEOMETRY, n, a, c * A_OUT, a, c * B_GRAD, grads, B_KERNEL, grads, B_BIAS);
+    ConvKernels.backwardParams(B_GEOMETRY, n, a, c * A_OUT, a, c * RELU_GRAD, grads, B_KERNEL, grads, B_BIAS);
     // g(a) = convᵀ(g, W)
-    ConvKernels.backwardInput(B_GEOMETRY, n, a, c * B_GRAD, params, B_KERNEL, a, c * A_GRAD, false);
+    ConvKernels.backwardInput(B_GEOMETRY, n, a, c * RELU_GRAD, params, B_KERNEL, a, c * A_GRAD, false);
     // g(a) ⊙= RELU'
     Activations.multiplyDerivative(Activation.RELU, 0.0f, a, c * A_OUT, null, 0, a, c * A_GRAD, n * 512);
     // a backward: da.kernel += conv(x, g), da.bias += Σ g
@@ -365,10 +348,9 @@ public final class GoldenResidualModel extends CompiledModel {
     ConvKernels.backwardInput(A_GEOMETRY, n, a, c * A_GRAD, params, A_KERNEL, a, c * STEM_RELU_GRAD, true);
     // g(stemRelu) ⊙= RELU'
     Activations.multiplyDerivative(Activation.RELU, 0.0f, a, c * STEM_RELU_OUT, null, 0, a, c * STEM_RELU_GRAD, n * 512);
-    // g(stemNorm) = g
-    TensorOps.accumulate(n * 512, a, c * STEM_RELU_GRAD, a, c * STEM_NORM_GRAD, false);
+    // g(stemNorm) = g: the same memory
     // stemNorm backward: dgamma, dbeta += ...; g(stem) = ...
-    BatchNormKernels.backward(n, 8, 64, a, c * STEM_OUT, a, c * STEM_NORM_GRAD, params, STEM_NORM_GAMMA, a, fixed + STEM_NORM_MEAN, a, fixed + STEM_NORM_INV_STD, a, c * STEM_GRAD, false, grads, STEM_NORM_GAMMA, grads, STEM_NORM_BETA);
+    BatchNormKernels.backward(n, 8, 64, a, c * STEM_OUT, a, c * STEM_RELU_GRAD, params, STEM_NORM_GAMMA, a, fixed + STEM_NORM_MEAN, a, fixed + STEM_NORM_INV_STD, a, c * STEM_GRAD, false, grads, STEM_NORM_GAMMA, grads, STEM_NORM_BETA);
     // stem backward: dstem.kernel += conv(x, g)
     ConvKernels.backwardParams(STEM_GEOMETRY, n, a, c * INPUT, a, c * STEM_GRAD, grads, STEM_KERNEL, null, 0);
     return loss;

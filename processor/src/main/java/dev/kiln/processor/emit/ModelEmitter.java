@@ -496,6 +496,12 @@ public final class ModelEmitter {
     }
 
     @Override
+    public boolean sharesGrad(Node node, int i) {
+      boolean[] shared = plan.sharedGrads().get(node);
+      return shared != null && shared[i];
+    }
+
+    @Override
     public boolean accumulate(Node node, int i) {
       return plan.accumulate().get(node)[i];
     }

@@ -68,6 +68,12 @@ public interface Emit {
   /** The gradient of input {@code i}, or null when that input needs none. */
   CodeBlock inputGrad(Node node, int i);
 
+  /**
+   * Whether input {@code i}'s gradient is the same memory as this op's output gradient (see
+   * {@link Op#gradientPassesThrough}): then there is nothing to copy.
+   */
+  boolean sharesGrad(Node node, int i);
+
   /** Whether the contribution to input {@code i}'s gradient adds (another consumer wrote first). */
   boolean accumulate(Node node, int i);
 

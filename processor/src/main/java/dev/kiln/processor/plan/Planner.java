@@ -98,6 +98,8 @@ public final class Planner {
     int end = graph.nodes().size();
     Map<Node, boolean[]> accumulate = new LinkedHashMap<>();
     Map<Node, Integer> lastWriter = new HashMap<>();
+    Map<Node, boolean[]> sharedGrads = new LinkedHashMap<>();
+    Map<Node, Node> sharesWith = new HashMap<>();
     Set<Node> written = new HashSet<>();
     Node outputOwner = Plan.owner(output);
     if (needsGrad.contains(outputOwner)) {
@@ -118,44 +120,63 @@ public final class Planner {
         lastWriter.put(fold.producer(), k);
         continue;
       }
+      boolean[] shares = new boolean[node.inputs().size()];
+      sharedGrads.put(node, shares);
+      boolean shared = false;
       for (int i = 0; i < node.inputs().size(); i++) {
-        Node owner = Plan.owner(node.inputs().get(i));
+        Node input = node.inputs().get(i);
+        Node owner = Plan.owner(input);
         if (!needsGrad.contains(owner)) {
           continue;
+        }
+        // An input read by this op alone, whose gradient is this op's own (Add) or is made from it in
+        // place (Activate), shares its memory: no copy, and one slot less.
+        if (!shared && node.op().gradientPassesThrough() && input == owner && owner.consumers().size() == 1
+            && !written.contains(owner)) {
+          shared = true;
+          shares[i] = true;
+          sharesWith.put(owner, node);
         }
         acc[i] = !written.add(owner);
         lastWriter.merge(owner, k, Math::max);
       }
     }
-    Map<Node, TensorSlot> grads = packGradients(lastWriter, foldedAway);
+    Map<Node, TensorSlot> grads = packGradients(lastWriter, foldedAway, sharesWith);
     String architecture = architecture(graph);
     return new Plan(
         graph, loss, head, List.copyOf(params), paramsByNode, paramOffset, List.copyOf(tensors), outputs, saved, grads,
-        probabilities, folds, foldedAway, fusion.preActivationGrads(), accumulate, needsGrad, effective, floatOffset, fixedOffset,
+        probabilities, folds, foldedAway, fusion.preActivationGrads(), accumulate, sharedGrads, needsGrad, effective, floatOffset, fixedOffset,
         intOffset, architecture, sha256(architecture));
   }
 
   /**
-   * Gradient tensors, packed by liveness: largest first, each at the lowest offset where it overlaps
-   * no placed tensor that is alive at the same time (in backward order, from the step of its last
-   * writer down to its producer's step).
+   * Gradient tensors, packed by liveness: tensors that share memory ({@code sharesWith}: a node's
+   * gradient is its consumer's) form one group; groups are placed largest first, each at the lowest
+   * offset where it overlaps no placed group alive at the same time (in backward order, from the
+   * step of its last writer down to its earliest producer's step).
    */
-  private Map<Node, TensorSlot> packGradients(Map<Node, Integer> lastWriter, Set<Node> foldedAway) {
-    List<Node> owners = new ArrayList<>();
-    for (Node n : lastWriter.keySet()) {
-      if (!foldedAway.contains(n)) {
-        owners.add(n);
+  private Map<Node, TensorSlot> packGradients(
+      Map<Node, Integer> lastWriter, Set<Node> foldedAway, Map<Node, Node> sharesWith) {
+    Map<Node, List<Node>> groups = new LinkedHashMap<>();
+    for (Node n : graph.nodes()) {
+      if (lastWriter.containsKey(n) && !foldedAway.contains(n)) {
+        Node root = n;
+        while (sharesWith.containsKey(root)) {
+          root = sharesWith.get(root);
+        }
+        groups.computeIfAbsent(root, r -> new ArrayList<>()).add(n);
       }
     }
-    owners.sort(Comparator.comparingInt((Node n) -> -n.shape().size()).thenComparingInt(Node::id));
+    List<Node> roots = new ArrayList<>(groups.keySet());
+    roots.sort(Comparator.comparingInt((Node n) -> -n.shape().size()).thenComparingInt(Node::id));
     record Placed(int lo, int hi, int start, int width) {}
     List<Placed> placed = new ArrayList<>();
     Map<Node, Integer> offsets = new HashMap<>();
     int size = 0;
-    for (Node n : owners) {
-      int lo = n.id();
-      int hi = lastWriter.get(n);
-      int width = n.shape().size();
+    for (Node root : roots) {
+      int lo = groups.get(root).stream().mapToInt(Node::id).min().orElseThrow();
+      int hi = groups.get(root).stream().mapToInt(lastWriter::get).max().orElseThrow();
+      int width = root.shape().size();
       int start = 0;
       boolean moved = true;
       while (moved) {
@@ -170,18 +191,22 @@ public final class Planner {
         }
       }
       placed.add(new Placed(lo, hi, start, width));
-      offsets.put(n, start);
+      offsets.put(root, start);
       size = Math.max(size, start + width);
     }
     int base = floatOffset;
     floatOffset = Math.addExact(floatOffset, size);
     Map<Node, TensorSlot> grads = new LinkedHashMap<>();
-    owners.sort(Comparator.comparingInt(Node::id));
-    for (Node n : owners) {
-      TensorSlot t = new TensorSlot(constantName(n.name()) + "_GRAD", n.shape().size(), base + offsets.get(n),
-          "gradient of " + n.name() + "'s output" + " (shares memory with gradients not alive at the same time)");
+    for (Map.Entry<Node, List<Node>> g : groups.entrySet()) {
+      Node root = g.getKey();
+      List<String> others = g.getValue().stream().filter(n -> n != root).map(Node::name).toList();
+      TensorSlot t = new TensorSlot(constantName(root.name()) + "_GRAD", root.shape().size(), base + offsets.get(root),
+          "gradient of " + root.name() + "'s output" + (others.isEmpty() ? "" : " and of " + String.join(", ", others))
+              + " (shares memory with gradients not alive at the same time)");
       tensors.add(t);
-      grads.put(n, t);
+      for (Node n : g.getValue()) {
+        grads.put(n, t);
+      }
     }
     return grads;
   }
