@@ -51,6 +51,7 @@ MISTAKES = {
     'add_once': 'an Add that names one tensor twice counts it once',
     'concat_reversed': 'Concat joins its inputs in reverse order',
     'flatten_hwc': 'Flatten in [H, W, C] order instead of [C, H, W]',
+    'partial_batch_over_capacity': "train()'s last, partial batch averages its loss over the full batch size",
 }
 
 
@@ -270,6 +271,8 @@ def run(layers, weights, meta, data, flags):
         for start in range(0, rows, batch):
             opt.zero_grad()
             loss = F.cross_entropy(net.forward(x[start:start + batch]), labels[start:start + batch])
+            if 'partial_batch_over_capacity' in flags:
+                loss = loss * min(batch, rows - start) / batch
             loss.backward()
             opt.step()
             step += 1
