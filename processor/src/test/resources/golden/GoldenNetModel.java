@@ -229,9 +229,7 @@ public final class GoldenNetModel extends CompiledModel {
     return capacity * OUT_PROBS;
   }
 
-  /**
-   * Arena offset of layer {@code layer}'s output after an inference forward pass.
-   */
+  @Override
   protected int layerOutputOffset(int layer) {
     return switch (layer) {
       case 0 -> capacity * INPUT;

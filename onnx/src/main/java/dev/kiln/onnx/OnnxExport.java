@@ -1,5 +1,6 @@
 package dev.kiln.onnx;
 
+import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
@@ -11,8 +12,10 @@ import dev.kiln.runtime.model.ParamSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.stream.Collectors;
 
 /**
  * Exports a trained network's inference graph to <a href="https://onnx.ai">ONNX</a> (opset {@value
@@ -20,16 +23,24 @@ import java.util.Properties;
  * like can run it.
  *
  * <p>The graph computes exactly what {@link Model#predict(float[], int, float[])} returns: input
- * {@value #INPUT}, float {@code [batch, inputs]} with a symbolic batch dimension; output {@value
- * #OUTPUT}, float {@code [batch, outputs]}: class probabilities for softmax and binary
- * cross-entropy networks, the last layer's activated output for mean squared error. Each dense
- * layer becomes {@code Gemm} (or {@code MatMul} without bias) plus its activation ({@code Relu},
- * {@code LeakyRelu(alpha)}, {@code Sigmoid}, {@code Tanh}, {@code Softmax(axis=-1)}, and GELU as
- * {@code 0.5·z·(1 + Erf(z/√2))}); dropout is the identity at inference and is left out. Weights are
- * initializers named like Kiln's tensors ({@code hidden.kernel} {@code [in, out]}, {@code
- * hidden.bias} {@code [out]}). The model carries the network's name and architecture in its doc
- * string and in {@code metadata_props} ({@code kiln.network}, {@code kiln.architecture}, {@code
- * kiln.architecture_sha256}, {@code kiln.loss}).
+ * {@value #INPUT}, float {@code [batch, ...inputShape]} ({@code [batch, inputs]} for vectors,
+ * {@code [batch, C, H, W]} for images) with a symbolic batch dimension; output {@value #OUTPUT},
+ * float {@code [batch, ...]} of the output layer's shape (the same floats, row-major, as {@code
+ * predict}): class probabilities for softmax and binary cross-entropy networks, the last layer's
+ * activated output for mean squared error. The layers form a DAG (a layer reads the layers it names
+ * with {@code from}, else the one before it); each becomes ONNX nodes read from its typed attributes:
+ * Dense as {@code Gemm} (or {@code MatMul} without bias), Conv2D as {@code Conv}, each followed by
+ * its activation ({@code Relu}, {@code LeakyRelu(alpha)}, {@code Sigmoid}, {@code Tanh}, {@code
+ * Softmax(axis=-1)}, and GELU as {@code 0.5·z·(1 + Erf(z/√2))}); MaxPool2D and AvgPool2D as {@code
+ * MaxPool} and {@code AveragePool} (padding counted, as PyTorch); GlobalAveragePool2D as {@code
+ * GlobalAveragePool} and {@code Flatten}; Flatten; BatchNorm as {@code BatchNormalization} with the
+ * running statistics; Activate as its activation; Add as {@code Add}; Concat along the channels or
+ * features; dropout is the identity at inference and is left out. Weights are initializers named
+ * like Kiln's tensors ({@code hidden.kernel} {@code [in, out]}, {@code hidden.bias} {@code [out]},
+ * {@code conv.kernel} {@code [filters, in / groups, kH, kW]}, {@code norm.running_mean}). The model
+ * carries the network's name and architecture in its doc string and in {@code metadata_props}
+ * ({@code kiln.network}, {@code kiln.architecture}, {@code kiln.architecture_sha256}, {@code
+ * kiln.loss}).
  *
  * <pre>{@code
  * DigitsModel model = new DigitsModel();
@@ -44,10 +55,10 @@ public final class OnnxExport {
   /** ONNX IR version matching {@link #OPSET} (IR 8 was released with opset 17, ONNX 1.12). */
   public static final int IR_VERSION = 8;
 
-  /** Name of the graph input, float {@code [batch, inputs]}. */
+  /** Name of the graph input, float {@code [batch, ...inputShape]}. */
   public static final String INPUT = "input";
 
-  /** Name of the graph output, float {@code [batch, outputs]}. */
+  /** Name of the graph output, float {@code [batch, ...]} of the output layer's shape. */
   public static final String OUTPUT = "output";
 
   /** Name of the symbolic batch dimension of {@link #INPUT} and {@link #OUTPUT}. */
@@ -128,7 +139,7 @@ public final class OnnxExport {
       throw new IllegalArgumentException(
           spec.network() + " has " + parameters.length + " parameters: too large for one ONNX protobuf (2 GiB)");
     }
-    InferenceLayers net = InferenceLayers.of(spec);
+    GraphProto.Builder graph = OnnxGraphBuilder.build(spec, parameters);
     String doc = docString(spec);
     return ModelProto.newBuilder()
         .setIrVersion(IR_VERSION)
@@ -138,7 +149,7 @@ public final class OnnxExport {
         .setDomain("dev.kiln")
         .setModelVersion(1)
         .setDocString(doc)
-        .setGraph(OnnxGraphBuilder.build(spec.network(), doc, net, parameters))
+        .setGraph(graph.setDocString(doc))
         .addMetadataProps(entry(CompiledModel.META_NETWORK, spec.network()))
         .addMetadataProps(entry(CompiledModel.META_ARCHITECTURE, spec.architecture()))
         .addMetadataProps(entry(CompiledModel.META_ARCHITECTURE_HASH, spec.architectureHash()))
@@ -154,9 +165,13 @@ public final class OnnxExport {
           case BINARY_CROSS_ENTROPY -> "probability of class 1 (sigmoid)";
           case MEAN_SQUARED_ERROR -> "regression outputs";
         };
-    return "Kiln network " + spec.network() + ": " + spec.architecture() + ". Input '" + INPUT + "' [" + BATCH_DIM
-        + ", " + spec.inputs() + "], output '" + OUTPUT + "' [" + BATCH_DIM + ", " + spec.outputs() + "]: "
-        + output + ". Trained with " + spec.loss() + ".";
+    return "Kiln network " + spec.network() + ": " + spec.architecture() + ". Input '" + INPUT + "' "
+        + batchShape(spec.inputShape()) + ", output '" + OUTPUT + "' " + batchShape(spec.layers().getLast().outputShape())
+        + ": " + output + ". Trained with " + spec.loss() + ".";
+  }
+
+  private static String batchShape(int[] shape) {
+    return "[" + BATCH_DIM + Arrays.stream(shape).mapToObj(d -> ", " + d).collect(Collectors.joining()) + "]";
   }
 
   private static StringStringEntryProto entry(String key, String value) {

@@ -8,16 +8,29 @@ import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.google.protobuf.ByteString;
+import dev.kiln.onnx.ExportLayer.Nonlinearity;
+import dev.kiln.onnx.ExportLayer.Tensor;
+import dev.kiln.runtime.kernels.Activation;
+import dev.kiln.runtime.model.LayerSpec;
+import dev.kiln.runtime.model.LossKind;
+import dev.kiln.runtime.model.ModelSpec;
 import dev.kiln.runtime.model.ParamSpec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * Emits the ONNX graph of {@link InferenceLayers}: per dense layer a {@code Gemm} (or a
- * {@code MatMul} without bias) followed by its activation; the last node writes {@link
- * OnnxExport#OUTPUT}. Intermediate tensors are named {@code <layer>/<op>}, which cannot clash with
- * the graph's {@code input} and {@code output} nor with the initializers, named after Kiln's
- * parameter tensors ({@code <layer>.kernel}, {@code <layer>.bias}).
+ * Emits the ONNX graph of a network's inference computation from its {@link ModelSpec}: the layers
+ * in order, each reading the layers its {@link LayerSpec#inputs()} names (none: the layer before
+ * it), each turned into nodes by its exporter in {@link OnnxOps}. The output layer's last node
+ * writes {@link OnnxExport#OUTPUT}; for classification losses the layer computes logits and the head
+ * {@code predict} applies (softmax, sigmoid) writes it. Intermediate tensors are named {@code <layer>/<part>}, which cannot
+ * clash with the graph's {@code input} and {@code output} nor with the initializers, named after
+ * Kiln's parameter tensors ({@code <layer>.kernel}, {@code <layer>.bias}, ...).
  */
 final class OnnxGraphBuilder {
   /** Shared scalar constants of the GELU decomposition (their names end in neither .kernel nor .bias). */
@@ -33,87 +46,192 @@ final class OnnxGraphBuilder {
     this.parameters = parameters;
   }
 
-  /** The graph named {@code name} computing {@code net} with weights from {@code parameters}. */
-  static GraphProto build(String name, String doc, InferenceLayers net, float[] parameters) {
-    return new OnnxGraphBuilder(parameters).graph(name, doc, net);
+  /**
+   * The graph of {@code spec} with weights from {@code parameters} (named after the network; the
+   * caller adds the doc string).
+   *
+   * @throws IllegalArgumentException naming the layer if the network holds something the exporter
+   *     does not know (a layer kind, an activation) or the description is inconsistent
+   */
+  static GraphProto.Builder build(ModelSpec spec, float[] parameters) {
+    return new OnnxGraphBuilder(parameters).graph(spec);
   }
 
-  private GraphProto graph(String name, String doc, InferenceLayers net) {
-    graph.setName(name).setDocString(doc);
-    graph.addInput(floatMatrix(OnnxExport.INPUT, net.inputs()));
-    String current = OnnxExport.INPUT;
-    for (int i = 0; i < net.layers().size(); i++) {
-      InferenceLayers.Dense d = net.layers().get(i);
-      boolean last = i == net.layers().size() - 1;
-      current = dense(d, current, last);
+  private GraphProto.Builder graph(ModelSpec spec) {
+    String net = spec.network();
+    List<LayerSpec> layers = spec.layers();
+    if (layers.size() < 2 || !layers.getFirst().type().equals("Input")) {
+      throw new IllegalArgumentException(
+          net + ": the first layer must be the Input layer, followed by at least one layer; got " + describe(layers));
     }
-    graph.addOutput(floatMatrix(OnnxExport.OUTPUT, net.layers().getLast().units()));
-    return graph.build();
+    graph.setName(net);
+    Tensor input = new Tensor(OnnxExport.INPUT, inputShape(spec));
+    graph.addInput(floatTensor(input));
+    Activation head = head(spec.loss());
+    Map<String, Tensor> byLayer = new HashMap<>();
+    byLayer.put(layers.getFirst().name(), input);
+    Tensor previous = input;
+    for (int i = 1; i < layers.size(); i++) {
+      LayerSpec l = layers.get(i);
+      if (l.type().equals("Input")) {
+        throw new IllegalArgumentException(net + ": layer '" + l.name() + "' is a second Input; only the first layer is one");
+      }
+      OnnxOps.Exporter op =
+          OnnxOps.of(l.type())
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          net + ": layer '" + l.name() + "' of type " + l.type()
+                              + " cannot be exported to ONNX (supported: " + OnnxOps.supported() + ")"));
+      boolean last = i == layers.size() - 1;
+      ExportLayer layer =
+          new ExportLayer(
+              net, l, reads(net, l, byLayer, previous),
+              last && head == null ? OnnxExport.OUTPUT : l.name() + "/out", last ? spec.loss() : null);
+      Tensor out = new Tensor(op.export(layer, this), l.outputShape());
+      if (byLayer.putIfAbsent(l.name(), out) != null) {
+        throw new IllegalArgumentException(net + ": two layers are named '" + l.name() + "'");
+      }
+      previous = out;
+    }
+    String outputLayer = layers.getLast().name();
+    if (head != null) {
+      head(outputLayer, head, previous);
+    } else if (!previous.name().equals(OnnxExport.OUTPUT)) {
+      // The output layer passes its input through (Dropout).
+      add(node("Identity", outputLayer + "/Identity", OnnxExport.OUTPUT, previous.name()));
+    }
+    int[] outShape = previous.shape();
+    if (Arrays.stream(outShape).reduce(1, Math::multiplyExact) != spec.outputs()) {
+      throw new IllegalArgumentException(
+          net + ": the output layer '" + outputLayer + "' has shape " + Arrays.toString(outShape)
+              + ", but the network declares " + spec.outputs() + " outputs");
+    }
+    graph.addOutput(floatTensor(new Tensor(OnnxExport.OUTPUT, outShape)));
+    return graph;
   }
 
-  /** Adds the nodes of one layer reading {@code input}; returns the name of its output tensor. */
-  private String dense(InferenceLayers.Dense d, String input, boolean last) {
-    addInitializer(d.kernel());
-    boolean hasActivation = d.activation() != dev.kiln.runtime.kernels.Activation.LINEAR;
-    String linear = last && !hasActivation ? OnnxExport.OUTPUT : d.name() + "/linear";
-    if (d.bias() != null) {
-      addInitializer(d.bias());
-      // Gemm: Y = A·B + C with C [units] broadcast over the batch.
-      node("Gemm", d.name() + "/Gemm", linear, input, d.kernel().name(), d.bias().name());
+  /** The per-sample input shape: the Input layer's output shape and {@code shape} attribute, as the spec declares. */
+  private static int[] inputShape(ModelSpec spec) {
+    LayerSpec in = spec.layers().getFirst();
+    int[] shape = in.outputShape();
+    Object attribute = in.attributes().get("shape");
+    if (attribute != null && !attribute.equals(Arrays.stream(shape).boxed().toList())) {
+      throw new IllegalArgumentException(
+          spec.network() + ": input layer '" + in.name() + "' has attribute 'shape' " + attribute
+              + ", but output shape " + Arrays.toString(shape));
+    }
+    if (!Arrays.equals(shape, spec.inputShape())) {
+      throw new IllegalArgumentException(
+          spec.network() + ": input layer '" + in.name() + "' has shape " + Arrays.toString(shape)
+              + ", but the network declares input shape " + Arrays.toString(spec.inputShape()));
+    }
+    return shape;
+  }
+
+  /** The activation predict applies after the output layer's logits, or null (mean squared error). */
+  private static Activation head(LossKind loss) {
+    return switch (loss) {
+      case SOFTMAX_CROSS_ENTROPY -> Activation.SOFTMAX;
+      case BINARY_CROSS_ENTROPY -> Activation.SIGMOID;
+      case MEAN_SQUARED_ERROR -> null;
+    };
+  }
+
+  /**
+   * The head {@code predict} applies to the output layer's logits, writing {@link
+   * OnnxExport#OUTPUT}: elementwise sigmoid, or softmax over all outputs of a sample (of a vector
+   * directly; of a larger tensor flattened, then reshaped back).
+   */
+  private void head(String layer, Activation head, Tensor logits) {
+    String p = layer + "/";
+    if (head == Activation.SIGMOID) {
+      add(node("Sigmoid", p + "Sigmoid", OnnxExport.OUTPUT, logits.name()));
+    } else if (logits.shape().length == 1) {
+      add(node("Softmax", p + "Softmax", OnnxExport.OUTPUT, logits.name()).addAttribute(intAttribute("axis", -1)));
     } else {
-      node("MatMul", d.name() + "/MatMul", linear, input, d.kernel().name());
+      int[] shape = logits.shape();
+      long[] batchShape = new long[shape.length + 1];
+      batchShape[0] = -1;
+      for (int i = 0; i < shape.length; i++) {
+        batchShape[i + 1] = shape[i];
+      }
+      graph.addInitializer(
+          TensorProto.newBuilder().setName(p + "shape").setDataType(TensorProto.DataType.INT64_VALUE).addAllDims(List.of((long) batchShape.length))
+              .addAllInt64Data(Arrays.stream(batchShape).boxed().toList()));
+      add(node("Flatten", p + "Flatten", p + "flat_logits", logits.name()).addAttribute(intAttribute("axis", 1)));
+      add(node("Softmax", p + "Softmax", p + "flat_probabilities", p + "flat_logits").addAttribute(intAttribute("axis", -1)));
+      add(node("Reshape", p + "Reshape", OnnxExport.OUTPUT, p + "flat_probabilities", p + "shape"));
     }
-    if (!hasActivation) {
-      return linear;
+  }
+
+  /** The tensors layer {@code l} reads: the layers it names, or the one before it. */
+  private static List<Tensor> reads(String net, LayerSpec l, Map<String, Tensor> byLayer, Tensor previous) {
+    if (l.inputs().isEmpty()) {
+      return List.of(previous);
     }
-    String out = last ? OnnxExport.OUTPUT : d.name() + "/out";
-    switch (d.activation()) {
-      case RELU -> node("Relu", d.name() + "/Relu", out, linear);
+    List<Tensor> reads = new ArrayList<>();
+    for (String from : l.inputs()) {
+      Tensor t = byLayer.get(from);
+      if (t == null) {
+        throw new IllegalArgumentException(
+            net + ": " + l.type() + " layer '" + l.name() + "' reads '" + from + "', which is not a layer before it");
+      }
+      reads.add(t);
+    }
+    return reads;
+  }
+
+  /** Adds a node. */
+  void add(NodeProto.Builder node) {
+    graph.addNode(node);
+  }
+
+  /**
+   * Applies {@code act} to tensor {@code z} of per-sample rank {@code rank}, writing {@code
+   * l.output()}; returns the name of the activated tensor ({@code z} itself for LINEAR, whose
+   * producer already wrote {@code l.output()}).
+   */
+  String activation(ExportLayer l, Nonlinearity act, String z, int rank) {
+    String out = l.output();
+    switch (act.function()) {
+      case LINEAR -> {
+        return z;
+      }
+      case RELU -> add(node("Relu", l.part("Relu"), out, z));
       case LEAKY_RELU ->
-          graph.addNode(
-              nodeBuilder("LeakyRelu", d.name() + "/LeakyRelu", out, linear)
-                  .addAttribute(
-                      AttributeProto.newBuilder()
-                          .setName("alpha")
-                          .setType(AttributeProto.AttributeType.FLOAT)
-                          .setF(d.alpha())));
-      case SIGMOID -> node("Sigmoid", d.name() + "/Sigmoid", out, linear);
-      case TANH -> node("Tanh", d.name() + "/Tanh", out, linear);
-      case GELU -> gelu(d.name(), linear, out);
-      case SOFTMAX ->
-          graph.addNode(
-              nodeBuilder("Softmax", d.name() + "/Softmax", out, linear)
-                  .addAttribute(
-                      AttributeProto.newBuilder()
-                          .setName("axis")
-                          .setType(AttributeProto.AttributeType.INT)
-                          .setI(-1)));
-      case LINEAR -> throw new IllegalStateException("unreachable");
+          add(node("LeakyRelu", l.part("LeakyRelu"), out, z).addAttribute(floatAttribute("alpha", act.slope())));
+      case SIGMOID -> add(node("Sigmoid", l.part("Sigmoid"), out, z));
+      case TANH -> add(node("Tanh", l.part("Tanh"), out, z));
+      case GELU -> gelu(l, z, out);
+      case SOFTMAX -> {
+        if (rank != 1) {
+          throw l.error("applies SOFTMAX to a tensor of rank " + rank + "; SOFTMAX needs a vector");
+        }
+        add(node("Softmax", l.part("Softmax"), out, z).addAttribute(intAttribute("axis", -1)));
+      }
     }
     return out;
   }
 
   /** Exact GELU as Kiln computes it: 0.5·z·(1 + erf(z/√2)); opset 17 has Erf but no Gelu op. */
-  private void gelu(String layer, String z, String out) {
+  private void gelu(ExportLayer l, String z, String out) {
     if (!geluConstants) {
       graph.addInitializer(scalar(GELU_INV_SQRT2, (float) (1.0 / Math.sqrt(2.0))));
       graph.addInitializer(scalar(GELU_ONE, 1f));
       graph.addInitializer(scalar(GELU_HALF, 0.5f));
       geluConstants = true;
     }
-    String p = layer + "/gelu_";
-    node("Mul", p + "scale", p + "scale", z, GELU_INV_SQRT2);
-    node("Erf", p + "erf", p + "erf", p + "scale");
-    node("Add", p + "one_plus", p + "one_plus", p + "erf", GELU_ONE);
-    node("Mul", p + "times_z", p + "times_z", z, p + "one_plus");
-    node("Mul", p + "half", out, p + "times_z", GELU_HALF);
+    String p = l.part("gelu_");
+    add(node("Mul", p + "scale", p + "scale", z, GELU_INV_SQRT2));
+    add(node("Erf", p + "erf", p + "erf", p + "scale"));
+    add(node("Add", p + "one_plus", p + "one_plus", p + "erf", GELU_ONE));
+    add(node("Mul", p + "times_z", p + "times_z", z, p + "one_plus"));
+    add(node("Mul", p + "half", out, p + "times_z", GELU_HALF));
   }
 
-  private void node(String op, String name, String output, String... inputs) {
-    graph.addNode(nodeBuilder(op, name, output, inputs));
-  }
-
-  private static NodeProto.Builder nodeBuilder(String op, String name, String output, String... inputs) {
+  /** A node of type {@code op} reading {@code inputs} and writing {@code output}. */
+  static NodeProto.Builder node(String op, String name, String output, String... inputs) {
     NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(name).addOutput(output);
     for (String in : inputs) {
       n.addInput(in);
@@ -121,8 +239,24 @@ final class OnnxGraphBuilder {
     return n;
   }
 
-  /** A float initializer holding the parameter's slice of the arena, little-endian raw data. */
-  private void addInitializer(ParamSpec p) {
+  static AttributeProto intAttribute(String name, long value) {
+    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
+  }
+
+  static AttributeProto intsAttribute(String name, int... values) {
+    AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+    for (int v : values) {
+      a.addInts(v);
+    }
+    return a.build();
+  }
+
+  static AttributeProto floatAttribute(String name, float value) {
+    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(value).build();
+  }
+
+  /** Adds a float initializer holding the parameter's slice of the arena (little-endian raw data); returns {@code p}. */
+  ParamSpec initializer(ParamSpec p) {
     ByteBuffer bytes = ByteBuffer.allocate(Math.multiplyExact(p.length(), Float.BYTES)).order(ByteOrder.LITTLE_ENDIAN);
     bytes.asFloatBuffer().put(parameters, p.offset(), p.length());
     TensorProto.Builder t =
@@ -134,6 +268,7 @@ final class OnnxGraphBuilder {
       t.addDims(d);
     }
     graph.addInitializer(t);
+    return p;
   }
 
   private static TensorProto scalar(String name, float value) {
@@ -145,18 +280,21 @@ final class OnnxGraphBuilder {
         .build();
   }
 
-  /** A float tensor [batch, cols] with a symbolic batch dimension. */
-  private static ValueInfoProto floatMatrix(String name, int cols) {
-    TensorShapeProto shape =
-        TensorShapeProto.newBuilder()
-            .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam(OnnxExport.BATCH_DIM))
-            .addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(cols))
-            .build();
+  /** A float tensor [batch, ...shape] with a symbolic batch dimension. */
+  private static ValueInfoProto floatTensor(Tensor t) {
+    TensorShapeProto.Builder shape =
+        TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimParam(OnnxExport.BATCH_DIM));
+    for (int d : t.shape()) {
+      shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+    }
     TypeProto type =
         TypeProto.newBuilder()
-            .setTensorType(
-                TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(shape))
+            .setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(shape))
             .build();
-    return ValueInfoProto.newBuilder().setName(name).setType(type).build();
+    return ValueInfoProto.newBuilder().setName(t.name()).setType(type).build();
+  }
+
+  private static String describe(List<LayerSpec> specs) {
+    return specs.stream().map(l -> l.name() + ":" + l.type()).toList().toString();
   }
 }

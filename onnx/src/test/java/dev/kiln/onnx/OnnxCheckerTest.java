@@ -3,13 +3,16 @@ package dev.kiln.onnx;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.kiln.runtime.model.CompiledModel;
+import dev.kiln.runtime.model.ModelSpec;
 import dev.kiln.samples.BreastCancerModel;
 import dev.kiln.samples.DigitsModel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Runs the reference validator, {@code onnx.checker.check_model(full_check=True)} (which includes
  * strict shape inference), on exported models of every layer and activation kind, and checks the
- * inferred output type. Skipped unless {@code /usr/bin/python3} can import {@code onnx} (Debian:
+ * inferred output type (Kiln's trained dense networks and the hand-built convolutional ones of
+ * {@link HandBuiltNetworks}). Skipped unless {@code /usr/bin/python3} can import {@code onnx} (Debian:
  * {@code apt-get install python3-onnx}); ONNX Runtime's loading in {@link OnnxExportTest} checks
  * validity regardless.
  */
@@ -66,6 +70,20 @@ class OnnxCheckerTest {
           "output FLOAT ['batch', " + model.spec().outputs() + "] 8 [('', 17)]",
           check(file),
           model.spec().network());
+    }
+  }
+
+  @Test
+  void everyHandBuiltConvolutionalNetworkPassesTheOnnxChecker() throws Exception {
+    for (HandBuiltNetworks.HandBuilt net :
+        List.of(
+            HandBuiltNetworks.smallCnn(), HandBuiltNetworks.residual(), HandBuiltNetworks.branches(),
+            HandBuiltNetworks.convHead())) {
+      ModelSpec spec = net.spec();
+      Path file = dir.resolve(spec.network() + ".onnx");
+      OnnxExport.write(spec, TypedSpecBuilder.arena(spec, 7), file);
+      String shape = Arrays.stream(spec.layers().getLast().outputShape()).mapToObj(d -> ", " + d).collect(Collectors.joining());
+      assertEquals("output FLOAT ['batch'" + shape + "] 8 [('', 17)]", check(file), spec.network());
     }
   }
 

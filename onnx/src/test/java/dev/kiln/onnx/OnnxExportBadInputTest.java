@@ -1,5 +1,10 @@
 package dev.kiln.onnx;
 
+import static dev.kiln.onnx.HandBuiltNetworks.conv;
+import static dev.kiln.onnx.HandBuiltNetworks.dense;
+import static dev.kiln.onnx.HandBuiltNetworks.pool;
+import static dev.kiln.onnx.TypedSpecBuilder.ints;
+import static dev.kiln.onnx.TypedSpecBuilder.trained;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import dev.kiln.runtime.model.LayerSpec;
+import dev.kiln.runtime.model.LossKind;
 import dev.kiln.runtime.model.Model;
 import dev.kiln.runtime.model.ModelSpec;
 import dev.kiln.samples.BreastCancerModel;
@@ -17,12 +23,17 @@ import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Bad output paths, unsupported networks and what is left on disk when export fails. */
+/**
+ * Bad output paths, unsupported or inconsistent networks (each refused naming the layer and the
+ * problem), and what is left on disk when export fails.
+ */
 class OnnxExportBadInputTest {
   @TempDir Path dir;
 
@@ -70,13 +81,15 @@ class OnnxExportBadInputTest {
 
     ModelSpec digits = new DigitsModel().spec();
     List<LayerSpec> layers = new ArrayList<>(digits.layers());
-    layers.add(1, new LayerSpec("norm", "BatchNorm", new int[] {64}, "", List.of()));
-    ModelSpec withNorm = withLayers(digits, layers);
+    layers.add(1, new LayerSpec("memory", "LSTM", new int[] {64}, "", List.of()));
+    ModelSpec withLstm = withLayers(digits, layers);
     float[] arena = new float[digits.parameterCount()];
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> OnnxExport.write(withNorm, arena, target));
+        assertThrows(IllegalArgumentException.class, () -> OnnxExport.write(withLstm, arena, target));
     assertEquals(
-        "Digits: layer 'norm' of type BatchNorm cannot be exported to ONNX (supported: Dense, Dropout)", e.getMessage());
+        "Digits: layer 'memory' of type LSTM cannot be exported to ONNX (supported: Activate, Add, AvgPool2D,"
+            + " BatchNorm, Concat, Conv2D, Dense, Dropout, Flatten, GlobalAveragePool2D, Input, MaxPool2D)",
+        e.getMessage());
     assertArrayEquals(before, Files.readAllBytes(target));
     assertEquals(List.of(target), list(dir));
   }
@@ -91,7 +104,7 @@ class OnnxExportBadInputTest {
         assertThrows(
             IllegalArgumentException.class,
             () -> OnnxExport.toModelProto(withLayers(digits, layers), new float[digits.parameterCount()]));
-    assertTrue(e.getMessage().startsWith("Digits: dense layer 'hidden' has activation 'SWISH'"), e.getMessage());
+    assertTrue(e.getMessage().startsWith("Digits: Dense layer 'hidden' has activation 'SWISH'"), e.getMessage());
   }
 
   @Test
@@ -119,6 +132,92 @@ class OnnxExportBadInputTest {
                   }
                 });
     assertEquals(OnnxExport.toModelProto(real), OnnxExport.toModelProto(wrapper));
+  }
+
+  @Test
+  void denseReadingAnImageAsksForAFlatten() {
+    TypedSpecBuilder net =
+        image(LossKind.SOFTMAX_CROSS_ENTROPY)
+            .layer("out", "Dense", new int[] {5}, dense(5, "SOFTMAX", true), trained("kernel", 48, 5), trained("bias", 5));
+    assertEquals(
+        "Net: Dense layer 'out' reads a tensor of shape [3, 4, 4] but needs a vector [features] (put a Flatten before it)",
+        error(net));
+  }
+
+  @Test
+  void missingParameterTensorIsNamed() {
+    TypedSpecBuilder net =
+        new TypedSpecBuilder("Net", LossKind.MEAN_SQUARED_ERROR, 2, 4, 4)
+            .layer("conv", "Conv2D", new int[] {3, 4, 4}, conv(3, ints(1, 1), ints(1, 1), ints(0, 0, 0, 0), ints(1, 1), 1, "RELU", true),
+                trained("kernel", 3, 2, 1, 1));
+    assertEquals("Net: Conv2D layer 'conv' has no parameter tensor conv.bias [3] (it has [conv.kernel])", error(net));
+  }
+
+  @Test
+  void parameterOfTheWrongShapeIsNamed() {
+    TypedSpecBuilder net =
+        new TypedSpecBuilder("Net", LossKind.MEAN_SQUARED_ERROR, 2, 4, 4)
+            .layer("conv", "Conv2D", new int[] {4, 4, 4}, conv(4, ints(1, 1), ints(1, 1), ints(0, 0, 0, 0), ints(1, 1), 2, "LINEAR", false),
+                trained("kernel", 4, 2, 1, 1));
+    assertEquals("Net: Conv2D layer 'conv' should have parameter conv.kernel [4, 1, 1, 1], got [4, 2, 1, 1]", error(net));
+  }
+
+  @Test
+  void declaredOutputShapeThatTheAttributesDoNotGiveIsRefused() {
+    TypedSpecBuilder net =
+        new TypedSpecBuilder("Net", LossKind.MEAN_SQUARED_ERROR, 2, 4, 4)
+            .layer("conv", "Conv2D", new int[] {3, 4, 4}, conv(3, ints(3, 3), ints(2, 2), ints(1, 1, 1, 1), ints(1, 1), 1, "LINEAR", true),
+                trained("kernel", 3, 2, 3, 3), trained("bias", 3));
+    assertEquals(
+        "Net: Conv2D layer 'conv' declares output shape [3, 4, 4], but its inputs and attributes give [3, 2, 2]", error(net));
+  }
+
+  @Test
+  void attributeOfTheWrongTypeOrMissingIsNamed() {
+    Map<String, Object> attributes = new HashMap<>(pool(ints(2, 2), ints(2, 2), ints(0, 0, 0, 0)));
+    attributes.put("size", 2);
+    TypedSpecBuilder wrongType =
+        new TypedSpecBuilder("Net", LossKind.MEAN_SQUARED_ERROR, 2, 4, 4).layer("pool", "MaxPool2D", new int[] {2, 2, 2}, attributes);
+    assertEquals("Net: MaxPool2D layer 'pool' attribute 'size' should be a List<Integer> of 2, got Integer 2", error(wrongType));
+
+    attributes.remove("size");
+    TypedSpecBuilder missing =
+        new TypedSpecBuilder("Net", LossKind.MEAN_SQUARED_ERROR, 2, 4, 4).layer("pool", "MaxPool2D", new int[] {2, 2, 2}, attributes);
+    assertEquals("Net: MaxPool2D layer 'pool' has no attribute 'size' (it has [pad, stride])", error(missing));
+  }
+
+  @Test
+  void inputFromAnUnknownLayerAndAddOfDifferentShapesAreNamed() {
+    TypedSpecBuilder unknown =
+        image(LossKind.MEAN_SQUARED_ERROR).layer("sum", "Add", List.of("conv", "nope"), new int[] {3, 4, 4}, Map.of());
+    assertEquals("Net: Add layer 'sum' reads 'nope', which is not a layer before it", error(unknown));
+
+    TypedSpecBuilder shapes =
+        image(LossKind.MEAN_SQUARED_ERROR).layer("sum", "Add", List.of("conv", "input"), new int[] {3, 4, 4}, Map.of());
+    assertEquals("Net: Add layer 'sum' adds tensors of different shapes [[3, 4, 4], [2, 4, 4]]", error(shapes));
+  }
+
+  @Test
+  void softmaxOfAnImageIsRefused() {
+    TypedSpecBuilder net =
+        image(LossKind.MEAN_SQUARED_ERROR)
+            .layer("soft", "Activate", new int[] {3, 4, 4}, Map.of("activation", "SOFTMAX", "negativeSlope", 0.01))
+            .layer("flat", "Flatten", new int[] {48}, Map.of());
+    assertEquals("Net: Activate layer 'soft' applies SOFTMAX to a tensor of rank 3; SOFTMAX needs a vector", error(net));
+  }
+
+  /** Input [2, 4, 4] and a 1x1 convolution "conv" to [3, 4, 4]. */
+  private static TypedSpecBuilder image(LossKind loss) {
+    return new TypedSpecBuilder("Net", loss, 2, 4, 4)
+        .layer("conv", "Conv2D", new int[] {3, 4, 4}, conv(3, ints(1, 1), ints(1, 1), ints(0, 0, 0, 0), ints(1, 1), 1, "RELU", true),
+            trained("kernel", 3, 2, 1, 1), trained("bias", 3));
+  }
+
+  /** The message of the exporter's refusal of {@code net}. */
+  private static String error(TypedSpecBuilder net) {
+    ModelSpec spec = net.build();
+    return assertThrows(IllegalArgumentException.class, () -> OnnxExport.toModelProto(spec, new float[spec.parameterCount()]))
+        .getMessage();
   }
 
   private static ModelSpec withLayers(ModelSpec s, List<LayerSpec> layers) {

@@ -8,6 +8,7 @@ import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnxruntime.OnnxModelMetadata;
 import dev.kiln.runtime.data.Dataset;
+import dev.kiln.runtime.data.FashionMnist;
 import dev.kiln.runtime.data.Split;
 import dev.kiln.runtime.data.Standardizer;
 import dev.kiln.runtime.model.CompiledModel;
@@ -19,6 +20,7 @@ import dev.kiln.samples.SampleData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -129,6 +131,26 @@ class OnnxExportTest {
   }
 
   @Test
+  void fashionCnnMatchesKiln() throws Exception {
+    FashionCnnModel model = new FashionCnnModel();
+    // A short training run moves the BatchNorm running statistics away from 0 and 1.
+    model.train(fashion(true, 512), TrainOptions.epochs(1).quiet());
+    exportAndCompare(model, fashion(false, 64), "fashion-cnn.onnx");
+    ModelProto proto = ModelProto.parseFrom(Files.readAllBytes(dir.resolve("fashion-cnn.onnx")));
+    List<String> ops = proto.getGraph().getNodeList().stream().map(NodeProto::getOpType).toList();
+    assertEquals(
+        List.of("Conv", "Relu", "MaxPool", "Conv", "LeakyRelu", "BatchNormalization", "AveragePool", "Flatten", "Gemm", "Softmax"),
+        ops);
+  }
+
+  @Test
+  void fashionResNetMatchesKiln() throws Exception {
+    FashionResNetModel model = new FashionResNetModel();
+    model.train(fashion(true, 512), TrainOptions.epochs(1).quiet());
+    exportAndCompare(model, fashion(false, 64), "fashion-resnet.onnx");
+  }
+
+  @Test
   void modelCarriesOpsetNamesAndKilnMetadata() throws Exception {
     DigitsModel model = new DigitsModel();
     Path file = dir.resolve("meta.onnx");
@@ -180,16 +202,17 @@ class OnnxExportTest {
   private float[] exportAndCompare(CompiledModel model, Dataset test, String fileName) throws Exception {
     Path file = dir.resolve(fileName);
     OnnxExport.write(model, file);
-    int in = model.spec().inputs();
+    int[] in = model.spec().inputShape();
+    int[] outShape = model.spec().layers().getLast().outputShape();
     int outs = model.spec().outputs();
     float[] x = test.features();
     float[] kiln = new float[test.rows() * outs];
     model.predict(x, test.rows(), kiln);
     try (OnnxRuntimeRunner ort = new OnnxRuntimeRunner(file)) {
-      ort.assertSignature(in, outs);
-      float[] onnx = ort.run(x, test.rows(), in, outs);
+      ort.assertSignature(in, outShape);
+      float[] onnx = ort.run(x, test.rows(), in, outShape);
       assertClose(kiln, onnx, fileName + ", batch of " + test.rows());
-      float[] one = ort.run(test.row(5), 1, in, outs);
+      float[] one = ort.run(test.row(5), 1, in, outShape);
       assertClose(model.predict(test.row(5)), one, fileName + ", one row");
       return onnx;
     }
@@ -234,6 +257,16 @@ class OnnxExportTest {
       }
     }
     return (double) correct / data.rows();
+  }
+
+  /**
+   * The first {@code rows} images of Fashion-MNIST's training or test set; skips the test where the
+   * dataset is not installed.
+   */
+  private static Dataset fashion(boolean train, int rows) throws Exception {
+    Assumptions.assumeTrue(
+        Files.isDirectory(FashionMnist.DEFAULT_DIR), "no Fashion-MNIST (apt-get install dataset-fashion-mnist)");
+    return (train ? FashionMnist.train() : FashionMnist.test()).subset(0, rows);
   }
 
   private static Dataset standardizedBreastCancer() {

@@ -36,33 +36,56 @@ final class OnnxRuntimeRunner implements AutoCloseable {
 
   /** Checks the graph's single input and output: float [batch (symbolic), width]. */
   void assertSignature(int inputs, int outputs) throws OrtException {
-    assertEquals(1, session.getNumInputs());
-    assertEquals(1, session.getNumOutputs());
-    assertMatrix(session.getInputInfo().get(OnnxExport.INPUT), inputs);
-    assertMatrix(session.getOutputInfo().get(OnnxExport.OUTPUT), outputs);
+    assertSignature(new int[] {inputs}, new int[] {outputs});
   }
 
-  private static void assertMatrix(NodeInfo info, int cols) {
+  /** Checks the graph's single input and output: float [batch (symbolic), ...shape]. */
+  void assertSignature(int[] inputShape, int[] outputShape) throws OrtException {
+    assertEquals(1, session.getNumInputs());
+    assertEquals(1, session.getNumOutputs());
+    assertTensor(session.getInputInfo().get(OnnxExport.INPUT), inputShape);
+    assertTensor(session.getOutputInfo().get(OnnxExport.OUTPUT), outputShape);
+  }
+
+  private static void assertTensor(NodeInfo info, int[] shape) {
     assertTrue(info != null && info.getInfo() instanceof TensorInfo, () -> "not a tensor: " + info);
     TensorInfo t = (TensorInfo) info.getInfo();
     assertEquals(ai.onnxruntime.OnnxJavaType.FLOAT, t.type);
     // ONNX Runtime reports a symbolic dimension as -1.
-    assertArrayEquals(new long[] {-1, cols}, t.getShape(), "shape of " + info.getName());
+    assertArrayEquals(batchShape(-1, shape), t.getShape(), "shape of " + info.getName());
     assertEquals(OnnxExport.BATCH_DIM, t.getDimensionNames()[0]);
   }
 
   /** Outputs for {@code rows} samples of {@code cols} features, row-major. */
   float[] run(float[] x, int rows, int cols, int outputs) throws OrtException {
-    float[] batch = Arrays.copyOf(x, rows * cols);
-    try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(batch), new long[] {rows, cols});
-        OrtSession.Result result = session.run(Map.of(OnnxExport.INPUT, in))) {
+    return run(x, rows, new int[] {cols}, new int[] {outputs});
+  }
+
+  /**
+   * Outputs for {@code rows} samples of shape {@code inputShape} (row-major, the first {@code rows}
+   * samples of {@code x}), checked to have shape [rows, ...outputShape].
+   */
+  float[] run(float[] x, int rows, int[] inputShape, int[] outputShape) throws OrtException {
+    long[] in = batchShape(rows, inputShape);
+    float[] batch = Arrays.copyOf(x, Math.toIntExact(Arrays.stream(in).reduce(1, Math::multiplyExact)));
+    try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(batch), in);
+        OrtSession.Result result = session.run(Map.of(OnnxExport.INPUT, tensor))) {
       OnnxTensor out = (OnnxTensor) result.get(OnnxExport.OUTPUT).orElseThrow();
-      assertArrayEquals(new long[] {rows, outputs}, out.getInfo().getShape());
+      assertArrayEquals(batchShape(rows, outputShape), out.getInfo().getShape());
       FloatBuffer fb = out.getFloatBuffer();
       float[] values = new float[fb.remaining()];
       fb.get(values);
       return values;
     }
+  }
+
+  private static long[] batchShape(int rows, int[] shape) {
+    long[] s = new long[shape.length + 1];
+    s[0] = rows;
+    for (int i = 0; i < shape.length; i++) {
+      s[i + 1] = shape[i];
+    }
+    return s;
   }
 
   @Override

@@ -35,21 +35,78 @@ class GeneratedSourceTest {
       }
       """;
 
+  /** A small CNN: convolutions with SAME and VALID padding, both poolings, flatten, dropout. */
+  private static final String CNN =
+      """
+      package golden;
+
+      import dev.kiln.dsl.*;
+
+      @Network(inputShape = {1, 12, 12}, loss = Loss.SOFTMAX_CROSS_ENTROPY, batchSize = 16, seed = 3)
+      class GoldenCnn {
+        @Conv2D(filters = 8, kernel = 3, padding = Padding.SAME, activation = Activation.RELU) Layer conv1;
+        @MaxPool2D(size = 2) Layer pool1;
+        @Conv2D(filters = 16, kernel = 3, activation = Activation.RELU) Layer conv2;
+        @AvgPool2D(size = 2) Layer pool2;
+        @Flatten Layer flat;
+        @Dropout(rate = 0.25) Layer drop;
+        @Dense(units = 10, activation = Activation.SOFTMAX) Layer out;
+      }
+      """;
+
+  /** A small residual network: a skip connection, batch normalization, global average pooling. */
+  private static final String RESIDUAL =
+      """
+      package golden;
+
+      import dev.kiln.dsl.*;
+
+      @Network(inputShape = {3, 8, 8}, loss = Loss.SOFTMAX_CROSS_ENTROPY, batchSize = 16, seed = 3)
+      class GoldenResidual {
+        @Conv2D(filters = 8, kernel = 3, padding = Padding.SAME, useBias = false) Layer stem;
+        @BatchNorm Layer stemNorm;
+        @Activate(Activation.RELU) Layer stemRelu;
+        @Conv2D(filters = 8, kernel = 3, padding = Padding.SAME, activation = Activation.RELU) Layer a;
+        @Conv2D(filters = 8, kernel = 3, padding = Padding.SAME) Layer b;
+        @Add(from = {"b", "stemRelu"}) Layer sum;
+        @Activate(Activation.RELU) Layer relu;
+        @GlobalAveragePool2D Layer gap;
+        @Dense(units = 4, activation = Activation.SOFTMAX) Layer out;
+      }
+      """;
+
   @TempDir Path dir;
 
   private String generate(Path into) throws IOException {
-    GeneratedModels.compile(into, Map.of("golden.GoldenNet", SOURCE));
-    return GeneratedModels.generatedSource(into, "golden.GoldenNetModel");
+    return generate(into, "GoldenNet", SOURCE);
+  }
+
+  private static String generate(Path into, String name, String source) throws IOException {
+    GeneratedModels.compile(into, Map.of("golden." + name, source));
+    return GeneratedModels.generatedSource(into, "golden." + name + "Model");
+  }
+
+  private static void assertGolden(Path golden, String text) throws IOException {
+    if (Boolean.getBoolean("kiln.updateGolden")) {
+      Files.createDirectories(golden.getParent());
+      Files.writeString(golden, text);
+    }
+    assertEquals(Files.readString(golden), text, "generated code changed; see the class comment to update");
   }
 
   @Test
   void generatedSourceMatchesTheGoldenFile() throws IOException {
-    String text = generate(dir.resolve("a"));
-    if (Boolean.getBoolean("kiln.updateGolden")) {
-      Files.createDirectories(GOLDEN.getParent());
-      Files.writeString(GOLDEN, text);
-    }
-    assertEquals(Files.readString(GOLDEN), text, "generated code changed; see the class comment to update");
+    assertGolden(GOLDEN, generate(dir.resolve("a")));
+  }
+
+  @Test
+  void cnnSourceMatchesTheGoldenFile() throws IOException {
+    assertGolden(GOLDEN.resolveSibling("GoldenCnnModel.java"), generate(dir.resolve("cnn"), "GoldenCnn", CNN));
+  }
+
+  @Test
+  void residualSourceMatchesTheGoldenFile() throws IOException {
+    assertGolden(GOLDEN.resolveSibling("GoldenResidualModel.java"), generate(dir.resolve("res"), "GoldenResidual", RESIDUAL));
   }
 
   @Test

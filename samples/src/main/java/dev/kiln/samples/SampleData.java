@@ -16,6 +16,14 @@ public final class SampleData {
     return read("digits.csv.gz", CsvReader.builder().name("digits").classes(10).build());
   }
 
+  /**
+   * The {@link #digits()} as images: each sample of shape {@code [1, 8, 8]} (one grey channel,
+   * row-major), for convolutional networks.
+   */
+  public static Dataset digitImages() {
+    return digits().withSampleShape(1, 8, 8);
+  }
+
   /** 569 breast masses, 30 features, label 0 = malignant, 1 = benign. */
   public static Dataset breastCancer() {
     return read("breast_cancer.csv", CsvReader.builder().header(true).name("breast-cancer").classes(2).build());

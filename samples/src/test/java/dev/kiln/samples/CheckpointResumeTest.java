@@ -218,6 +218,13 @@ class CheckpointResumeTest {
         RegressorModel::new, regression(), TrainOptions.epochs(4).quiet(), 2, dir.resolve("r.safetensors"));
   }
 
+  /** BatchNorm's running statistics, dropout masks after a convolution and Adam's moments all resume. */
+  @Test
+  void cnnWithBatchNormAndDropoutResumesBitwise() throws IOException {
+    assertResumesBitwise(
+        CnnDigitsModel::new, TRAIN, TrainOptions.epochs(4).quiet(), 2, dir.resolve("cnn.safetensors"));
+  }
+
   private static Dataset regression() {
     java.util.SplittableRandom r = new java.util.SplittableRandom(5);
     int rows = 200;

@@ -1,12 +1,19 @@
 package dev.kiln.samples;
 
+import dev.kiln.dsl.Activate;
 import dev.kiln.dsl.Activation;
+import dev.kiln.dsl.Add;
+import dev.kiln.dsl.BatchNorm;
+import dev.kiln.dsl.Conv2D;
 import dev.kiln.dsl.Dense;
 import dev.kiln.dsl.Dropout;
+import dev.kiln.dsl.Flatten;
 import dev.kiln.dsl.Layer;
 import dev.kiln.dsl.Loss;
+import dev.kiln.dsl.MaxPool2D;
 import dev.kiln.dsl.Network;
 import dev.kiln.dsl.Optimizer;
+import dev.kiln.dsl.Padding;
 
 /** Small networks used only by the tests; Kiln compiles each into {@code <Name>Model}. */
 final class TestNetworks {
@@ -116,6 +123,41 @@ final class TestNetworks {
   static class MomentumDigits {
     @Dense(units = 32, activation = Activation.RELU)
     Layer hidden;
+
+    @Dense(units = 10, activation = Activation.SOFTMAX)
+    Layer output;
+  }
+
+  /**
+   * A small CNN on the 8x8 digits with every stateful or saved-tensor op of the convolutional family:
+   * BatchNorm (running statistics), dropout after a convolution, max pooling (argmax indices), a
+   * residual add.
+   */
+  @Network(inputShape = {1, 8, 8}, loss = Loss.SOFTMAX_CROSS_ENTROPY, optimizer = Optimizer.ADAM, learningRate = 3e-3, batchSize = 32, seed = 4)
+  static class CnnDigits {
+    @Conv2D(filters = 6, kernel = 3, padding = Padding.SAME, useBias = false)
+    Layer conv1;
+
+    @BatchNorm
+    Layer norm1;
+
+    @Activate(Activation.RELU)
+    Layer relu1;
+
+    @Conv2D(filters = 6, kernel = 3, padding = Padding.SAME, activation = Activation.RELU)
+    Layer conv2;
+
+    @Dropout(rate = 0.2)
+    Layer drop;
+
+    @Add(from = {"drop", "relu1"})
+    Layer sum;
+
+    @MaxPool2D(size = 2)
+    Layer pool;
+
+    @Flatten
+    Layer flat;
 
     @Dense(units = 10, activation = Activation.SOFTMAX)
     Layer output;

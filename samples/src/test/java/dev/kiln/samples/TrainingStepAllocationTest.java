@@ -102,6 +102,13 @@ class TrainingStepAllocationTest {
     assertStepsAllocateNothing(new FashionMlpModel(), data, TrainOptions.epochs(1).quiet(), 128, 2);
   }
 
+  /** A CNN with BatchNorm, dropout, max pooling and a residual add, on one and on two threads. */
+  @Test
+  void cnnStepsAllocateNothingOnOneAndTwoThreads() {
+    assertStepsAllocateNothing(new CnnDigitsModel(), SampleData.digits(), TrainOptions.epochs(1).quiet(), 32, 1);
+    assertStepsAllocateNothing(new CnnDigitsModel(), SampleData.digits(), TrainOptions.epochs(1).quiet(), 32, 2);
+  }
+
   private static void assertStepsAllocateNothing(
       Model model, Dataset data, TrainOptions options, int batch, int threadCount) {
     int threads = Parallelism.threads();

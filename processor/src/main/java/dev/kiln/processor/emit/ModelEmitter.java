@@ -372,7 +372,7 @@ public final class ModelEmitter {
     b.addStatement("default -> throw new $T($S + layer)", IndexOutOfBoundsException.class, "no layer ");
     b.add("$<};\n");
     return MethodSpec.methodBuilder("layerOutputOffset")
-        .addJavadoc("Arena offset of layer {@code layer}'s output after an inference forward pass.\n")
+        .addAnnotation(Override.class)
         .addModifiers(Modifier.PROTECTED)
         .returns(TypeName.INT)
         .addParameter(TypeName.INT, "layer")
@@ -418,6 +418,11 @@ public final class ModelEmitter {
     @Override
     public void beginIf(String condition, Object... args) {
       code.beginControlFlow("if (" + condition + ")", args);
+    }
+
+    @Override
+    public void orElse() {
+      code.nextControlFlow("else");
     }
 
     @Override
@@ -488,6 +493,12 @@ public final class ModelEmitter {
       }
       Node owner = Plan.owner(node.inputs().get(i));
       return plan.needsGrad().contains(owner) ? slot(plan.grads().get(owner)) : null;
+    }
+
+    @Override
+    public boolean sharesGrad(Node node, int i) {
+      boolean[] shared = plan.sharedGrads().get(node);
+      return shared != null && shared[i];
     }
 
     @Override

@@ -47,6 +47,11 @@ public final class ActivateOp implements Op {
   }
 
   @Override
+  public boolean gradientPassesThrough() {
+    return true;
+  }
+
+  @Override
   public Shape infer(Node node, List<Shape> inputs, Diagnostics out) {
     return inputs.get(0);
   }
@@ -83,6 +88,10 @@ public final class ActivateOp implements Op {
           e.trainingIn(node, 0), e.grad(node), node.shape().size());
     } else {
       ActivationRules.derivative(node, act, e);
+    }
+    if (e.sharesGrad(node, 0)) {
+      e.comment("g($L) = g: the same memory", node.input().name());
+      return;
     }
     e.comment("g($L) $L g", node.input().name(), e.accumulate(node, 0) ? "+=" : "=");
     e.statement("$T.accumulate(n * $L, $L, $L, $L)", Emit.kernel("TensorOps"), node.shape().size(), e.grad(node), dx,

@@ -39,6 +39,11 @@ public final class AddOp implements Op {
   }
 
   @Override
+  public boolean gradientPassesThrough() {
+    return true;
+  }
+
+  @Override
   public Shape infer(Node node, List<Shape> inputs, Diagnostics out) {
     for (int i = 1; i < inputs.size(); i++) {
       if (!inputs.get(i).equals(inputs.get(0))) {
@@ -64,7 +69,9 @@ public final class AddOp implements Op {
   public void backward(Node node, Emit e) {
     for (int i = 0; i < node.inputs().size(); i++) {
       CodeBlock dx = e.inputGrad(node, i);
-      if (dx != null) {
+      if (dx != null && e.sharesGrad(node, i)) {
+        e.comment("g($L) = g: the same memory", node.inputs().get(i).name());
+      } else if (dx != null) {
         e.comment("g($L) $L g", node.inputs().get(i).name(), e.accumulate(node, i) ? "+=" : "=");
         e.statement("$T.accumulate(n * $L, $L, $L, $L)", Emit.kernel("TensorOps"), node.shape().size(), e.grad(node), dx,
             e.accumulate(node, i));

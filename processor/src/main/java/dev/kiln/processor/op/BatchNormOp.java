@@ -107,8 +107,7 @@ public final class BatchNormOp implements Op {
         e.param(node, "gamma"), e.param(node, "beta"), Emit.f((float) a.epsilon()), Emit.f((float) a.momentum()),
         e.param(node, "running_mean"), e.param(node, "running_var"), e.saved(node, "mean"), e.saved(node, "inv_std"),
         e.out(node));
-    e.end();
-    e.beginIf("!training");
+    e.orElse();
     e.statement("$T.evalForward(n, $L, $L, $L, $L, $L, $L, $L, $L, $L)", BN, c, hw, e.in(node, 0), e.param(node, "gamma"),
         e.param(node, "beta"), Emit.f((float) a.epsilon()), e.param(node, "running_mean"), e.param(node, "running_var"),
         e.out(node));

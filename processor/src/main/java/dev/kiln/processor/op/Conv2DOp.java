@@ -47,8 +47,7 @@ public final class Conv2DOp implements Op {
   @Override
   public Object read(Annotation annotation) {
     Conv2D c = (Conv2D) annotation;
-    Padding padding = c.pad().length > 0 ? Padding.EXPLICIT : c.padding();
-    return new Attrs(c.filters(), c.kernel(), c.stride(), padding, c.pad(), c.dilation(), c.groups(), c.activation(),
+    return new Attrs(c.filters(), c.kernel(), c.stride(), c.padding(), c.pad(), c.dilation(), c.groups(), c.activation(),
         c.negativeSlope(), c.useBias(), c.init(), c.trainable());
   }
 

@@ -29,6 +29,9 @@ public interface Emit {
   /** Opens {@code if (condition) {}}. */
   void beginIf(String condition, Object... args);
 
+  /** Turns the open {@code if} block into {@code if ... else}. */
+  void orElse();
+
   /** Closes the block opened last. */
   void end();
 
@@ -64,6 +67,12 @@ public interface Emit {
 
   /** The gradient of input {@code i}, or null when that input needs none. */
   CodeBlock inputGrad(Node node, int i);
+
+  /**
+   * Whether input {@code i}'s gradient is the same memory as this op's output gradient (see
+   * {@link Op#gradientPassesThrough}): then there is nothing to copy.
+   */
+  boolean sharesGrad(Node node, int i);
 
   /** Whether the contribution to input {@code i}'s gradient adds (another consumer wrote first). */
   boolean accumulate(Node node, int i);

@@ -86,6 +86,15 @@ public interface Op {
     return false;
   }
 
+  /**
+   * Whether each input's gradient is the output's gradient (Add) or is made from it elementwise in
+   * place (Activate), so that an input read by this op alone may share the output gradient's memory
+   * ({@link Emit#sharesGrad}).
+   */
+  default boolean gradientPassesThrough() {
+    return false;
+  }
+
   /** Whether the output is its input's memory, unchanged (Flatten): no copy, no tensor of its own. */
   default boolean aliasesInput() {
     return false;

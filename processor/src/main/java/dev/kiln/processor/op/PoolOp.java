@@ -23,7 +23,7 @@ abstract class PoolOp implements Op {
   static final ClassName GEOMETRY = Emit.kernel("Pool2dGeometry");
 
   static Attrs attrs(int[] size, int[] stride, Padding padding, int[] pad) {
-    return new Attrs(size, stride, pad.length > 0 ? Padding.EXPLICIT : padding, pad);
+    return new Attrs(size, stride, padding, pad);
   }
 
   @Override

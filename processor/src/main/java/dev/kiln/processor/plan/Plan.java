@@ -28,6 +28,8 @@ import java.util.Set;
  * @param foldedAway nodes whose backward is done by a fold (dropouts between two folded layers)
  * @param preActivationGrads owners whose gradient tensor receives the pre-activation gradient
  * @param accumulate per node, per input: whether its gradient contribution adds
+ * @param sharedGrads per node, per input: whether that input's gradient is this node's gradient
+ *     memory, so that backward has nothing to copy
  * @param needsGrad nodes whose output needs a gradient
  * @param effective the activation each op applies in its kernel
  * @param activationFloatsPerSample float arena per sample of capacity
@@ -52,6 +54,7 @@ public record Plan(
     Set<Node> foldedAway,
     Set<Node> preActivationGrads,
     Map<Node, boolean[]> accumulate,
+    Map<Node, boolean[]> sharedGrads,
     Set<Node> needsGrad,
     Map<Node, Activated> effective,
     int activationFloatsPerSample,

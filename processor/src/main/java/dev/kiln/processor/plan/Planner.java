@@ -17,23 +17,18 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Lays out a checked, shape-inferred graph for the emitter, generically over ops:
+ * Lays out a checked, shape-inferred graph for the emitter, generically over ops, after the
+ * {@link Fusion} pass has decided what fuses:
  *
  * <ol>
  *   <li>parameters in the parameter arena, in declaration order;
  *   <li>forward tensors (outputs, saved tensors) in the float, per-batch and int arenas; all are
  *       kept for backward, aliases (Flatten) share their source's memory;
- *   <li>which tensors need a gradient (those downstream of a trained parameter);
- *   <li>folds: a dense layer whose input comes from a single-consumer producer (through at most one
- *       dropout and any aliases) writes that producer's pre-activation gradient directly, with the
- *       activation derivative and dropout mask in its GEMM epilogue; the loss does the same for the
- *       head it fuses;
  *   <li>gradient contributions in backward order: the first overwrites, later ones add;
  *   <li>gradient tensors packed by liveness: a gradient lives from the backward of its last
  *       consumer to that of its producer, and tensors whose lifetimes do not overlap share memory.
@@ -46,7 +41,6 @@ public final class Planner {
   private final Map<Node, Map<String, ParamSlot>> paramsByNode = new LinkedHashMap<>();
   private final Map<Node, TensorSlot> outputs = new LinkedHashMap<>();
   private final Map<Node, Map<String, TensorSlot>> saved = new LinkedHashMap<>();
-  private final Map<Node, Activated> effective = new LinkedHashMap<>();
   private int floatOffset;
   private int fixedOffset;
   private int intOffset;
@@ -62,12 +56,10 @@ public final class Planner {
 
   private Plan build() {
     LossOp loss = LossOp.of(graph.config().loss());
-    Activation head = loss.head();
+    Fusion fusion = Fusion.of(graph, loss);
+    Activation head = fusion.head();
     Node output = graph.output();
-    for (Node node : graph.nodes()) {
-      Activated act = node.op().activation(node);
-      effective.put(node, act == null || (node == output && head != null) ? Activated.LINEAR : act);
-    }
+    Map<Node, Activated> effective = fusion.effective();
     // Parameters.
     for (Node node : graph.layers()) {
       Map<String, ParamSlot> byKey = new LinkedHashMap<>();
@@ -99,30 +91,20 @@ public final class Planner {
     TensorSlot probabilities = head == null ? null
         : floats(constantName(output.name()) + "_PROBS", output.shape().size(), output.name() + " " + head + " probabilities");
 
-    // Which outputs need a gradient.
-    Set<Node> needsGrad = new HashSet<>();
-    for (Node node : graph.layers()) {
-      boolean trained = paramsByNode.get(node).values().stream().anyMatch(ParamSlot::trained);
-      if (trained || node.inputs().stream().anyMatch(needsGrad::contains)) {
-        needsGrad.add(node);
-      }
-    }
-
-    // Folds, contributions and gradient lifetimes, walking backward.
+    // Contributions and gradient lifetimes, walking backward.
+    Set<Node> needsGrad = fusion.needsGrad();
+    Map<Node, Plan.Fold> folds = fusion.folds();
+    Set<Node> foldedAway = fusion.foldedAway();
     int end = graph.nodes().size();
-    Map<Node, Plan.Fold> folds = new LinkedHashMap<>();
-    Set<Node> foldedAway = new LinkedHashSet<>();
-    Set<Node> preActivation = new LinkedHashSet<>();
     Map<Node, boolean[]> accumulate = new LinkedHashMap<>();
     Map<Node, Integer> lastWriter = new HashMap<>();
+    Map<Node, boolean[]> sharedGrads = new LinkedHashMap<>();
+    Map<Node, Node> sharesWith = new HashMap<>();
     Set<Node> written = new HashSet<>();
     Node outputOwner = Plan.owner(output);
     if (needsGrad.contains(outputOwner)) {
       written.add(outputOwner);
       lastWriter.put(outputOwner, end);
-      if (head != null) {
-        preActivation.add(outputOwner);
-      }
     }
     List<Node> nodes = graph.nodes();
     for (int k = nodes.size() - 1; k >= 1; k--) {
@@ -132,83 +114,69 @@ public final class Planner {
       if (!needsGrad.contains(node) || foldedAway.contains(node)) {
         continue;
       }
-      Plan.Fold fold = node.op().foldsInputDerivative() ? fold(node, needsGrad) : null;
+      Plan.Fold fold = folds.get(node);
       if (fold != null) {
-        folds.put(node, fold);
-        preActivation.add(fold.producer());
         written.add(fold.producer());
         lastWriter.put(fold.producer(), k);
-        if (fold.dropout() != null) {
-          foldedAway.add(fold.dropout());
-        }
         continue;
       }
+      boolean[] shares = new boolean[node.inputs().size()];
+      sharedGrads.put(node, shares);
+      boolean shared = false;
       for (int i = 0; i < node.inputs().size(); i++) {
-        Node owner = Plan.owner(node.inputs().get(i));
+        Node input = node.inputs().get(i);
+        Node owner = Plan.owner(input);
         if (!needsGrad.contains(owner)) {
           continue;
+        }
+        // An input read by this op alone, whose gradient is this op's own (Add) or is made from it in
+        // place (Activate), shares its memory: no copy, and one slot less.
+        if (!shared && node.op().gradientPassesThrough() && input == owner && owner.consumers().size() == 1
+            && !written.contains(owner)) {
+          shared = true;
+          shares[i] = true;
+          sharesWith.put(owner, node);
         }
         acc[i] = !written.add(owner);
         lastWriter.merge(owner, k, Math::max);
       }
     }
-    Map<Node, TensorSlot> grads = packGradients(lastWriter, foldedAway);
+    Map<Node, TensorSlot> grads = packGradients(lastWriter, foldedAway, sharesWith);
     String architecture = architecture(graph);
     return new Plan(
         graph, loss, head, List.copyOf(params), paramsByNode, paramOffset, List.copyOf(tensors), outputs, saved, grads,
-        probabilities, folds, foldedAway, preActivation, accumulate, needsGrad, effective, floatOffset, fixedOffset,
+        probabilities, folds, foldedAway, fusion.preActivationGrads(), accumulate, sharedGrads, needsGrad, effective, floatOffset, fixedOffset,
         intOffset, architecture, sha256(architecture));
   }
 
   /**
-   * The fold of {@code consumer}'s input gradient: through aliases and at most one dropout to a
-   * producer, every tensor on the way read by one consumer only; null when it cannot fold.
+   * Gradient tensors, packed by liveness: tensors that share memory ({@code sharesWith}: a node's
+   * gradient is its consumer's) form one group; groups are placed largest first, each at the lowest
+   * offset where it overlaps no placed group alive at the same time (in backward order, from the
+   * step of its last writer down to its earliest producer's step).
    */
-  private Plan.Fold fold(Node consumer, Set<Node> needsGrad) {
-    Node current = consumer.input();
-    Node dropout = null;
-    while (true) {
-      if (current.consumers().size() != 1 || !needsGrad.contains(Plan.owner(current))) {
-        return null;
-      }
-      if (current.op().aliasesInput()) {
-        current = current.input();
-      } else if (current.op() instanceof DropoutOp && dropout == null) {
-        dropout = current;
-        current = current.input();
-      } else {
-        break;
+  private Map<Node, TensorSlot> packGradients(
+      Map<Node, Integer> lastWriter, Set<Node> foldedAway, Map<Node, Node> sharesWith) {
+    Map<Node, List<Node>> groups = new LinkedHashMap<>();
+    for (Node n : graph.nodes()) {
+      if (lastWriter.containsKey(n) && !foldedAway.contains(n)) {
+        Node root = n;
+        while (sharesWith.containsKey(root)) {
+          root = sharesWith.get(root);
+        }
+        groups.computeIfAbsent(root, r -> new ArrayList<>()).add(n);
       }
     }
-    Activated act = effective.get(current);
-    if (act.activation() == Activation.SOFTMAX
-        || (act.activation() == Activation.GELU && !saved.get(current).containsKey("pre"))) {
-      return null;
-    }
-    return new Plan.Fold(current, dropout);
-  }
-
-  /**
-   * Gradient tensors, packed by liveness: largest first, each at the lowest offset where it overlaps
-   * no placed tensor that is alive at the same time (in backward order, from the step of its last
-   * writer down to its producer's step).
-   */
-  private Map<Node, TensorSlot> packGradients(Map<Node, Integer> lastWriter, Set<Node> foldedAway) {
-    List<Node> owners = new ArrayList<>();
-    for (Node n : lastWriter.keySet()) {
-      if (!foldedAway.contains(n)) {
-        owners.add(n);
-      }
-    }
-    owners.sort(Comparator.comparingInt((Node n) -> -n.shape().size()).thenComparingInt(Node::id));
+    List<Node> roots = new ArrayList<>(groups.keySet());
+    roots.sort(Comparator.comparingInt((Node n) -> -n.shape().size()).thenComparingInt(Node::id));
     record Placed(int lo, int hi, int start, int width) {}
     List<Placed> placed = new ArrayList<>();
     Map<Node, Integer> offsets = new HashMap<>();
     int size = 0;
-    for (Node n : owners) {
-      int lo = n.id();
-      int hi = lastWriter.get(n);
-      int width = n.shape().size();
+    for (Node root : roots) {
+      int lo = groups.get(root).stream().mapToInt(Node::id).min().orElseThrow();
+      int hi = groups.get(root).stream().mapToInt(lastWriter::get).max().orElseThrow();
+      int width = root.shape().size();
       int start = 0;
       boolean moved = true;
       while (moved) {
@@ -223,18 +191,22 @@ public final class Planner {
         }
       }
       placed.add(new Placed(lo, hi, start, width));
-      offsets.put(n, start);
+      offsets.put(root, start);
       size = Math.max(size, start + width);
     }
     int base = floatOffset;
     floatOffset = Math.addExact(floatOffset, size);
     Map<Node, TensorSlot> grads = new LinkedHashMap<>();
-    owners.sort(Comparator.comparingInt(Node::id));
-    for (Node n : owners) {
-      TensorSlot t = new TensorSlot(constantName(n.name()) + "_GRAD", n.shape().size(), base + offsets.get(n),
-          "gradient of " + n.name() + "'s output" + " (shares memory with gradients not alive at the same time)");
+    for (Map.Entry<Node, List<Node>> g : groups.entrySet()) {
+      Node root = g.getKey();
+      List<String> others = g.getValue().stream().filter(n -> n != root).map(Node::name).toList();
+      TensorSlot t = new TensorSlot(constantName(root.name()) + "_GRAD", root.shape().size(), base + offsets.get(root),
+          "gradient of " + root.name() + "'s output" + (others.isEmpty() ? "" : " and of " + String.join(", ", others))
+              + " (shares memory with gradients not alive at the same time)");
       tensors.add(t);
-      grads.put(n, t);
+      for (Node n : g.getValue()) {
+        grads.put(n, t);
+      }
     }
     return grads;
   }

@@ -7,13 +7,13 @@ import java.io.IOException;
  * format allows, the line, column or byte offset at which reading failed and what was expected.
  */
 public final class DataException extends IOException {
-    private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 1L;
 
-    public DataException(String message) {
-        super(message);
-    }
+  public DataException(String message) {
+    super(message);
+  }
 
-    public DataException(String message, Throwable cause) {
-        super(message, cause);
-    }
+  public DataException(String message, Throwable cause) {
+    super(message, cause);
+  }
 }

@@ -6,21 +6,21 @@ package dev.kiln.runtime.data;
  * targets pass through untouched.
  */
 public interface Normalizer {
-    /** The number of feature columns this normalizer was fitted on. */
-    int cols();
+  /** The number of feature columns this normalizer was fitted on. */
+  int cols();
 
-    /**
-     * The data set with its features transformed (a new features array; labels/targets shared).
-     *
-     * @throws IllegalArgumentException if {@code data.cols() != cols()}, naming both counts
-     */
-    Dataset transform(Dataset data);
+  /**
+   * The data set with its features transformed (a new features array; labels/targets shared).
+   *
+   * @throws IllegalArgumentException if {@code data.cols() != cols()}, naming both counts
+   */
+  Dataset transform(Dataset data);
 
-    /**
-     * Transforms one row for inference without allocating; {@code in} and {@code out} may be the
-     * same array.
-     *
-     * @throws IllegalArgumentException if either length differs from {@link #cols()}
-     */
-    void transformRow(float[] in, float[] out);
+  /**
+   * Transforms one row for inference without allocating; {@code in} and {@code out} may be the
+   * same array.
+   *
+   * @throws IllegalArgumentException if either length differs from {@link #cols()}
+   */
+  void transformRow(float[] in, float[] out);
 }

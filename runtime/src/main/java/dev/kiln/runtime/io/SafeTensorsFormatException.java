@@ -6,17 +6,17 @@ import java.nio.file.Path;
 /** A file is not a valid safetensors file; the message names the file and what is wrong where. */
 public final class SafeTensorsFormatException extends IOException {
 
-    private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 1L;
 
-    private final transient Path file;
+  private final transient Path file;
 
-    SafeTensorsFormatException(Path file, String detail) {
-        super(file + ": " + detail);
-        this.file = file;
-    }
+  SafeTensorsFormatException(Path file, String detail) {
+    super(file + ": " + detail);
+    this.file = file;
+  }
 
-    /** The offending file. */
-    public Path file() {
-        return file;
-    }
+  /** The offending file. */
+  public Path file() {
+    return file;
+  }
 }

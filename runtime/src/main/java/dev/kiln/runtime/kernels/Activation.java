@@ -1,12 +1,12 @@
 package dev.kiln.runtime.kernels;
 
 /**
-* Activation functions the fused layer kernels apply to a pre-activation {@code z}.
-*
-* <p>{@code alpha} is the negative slope of {@link #LEAKY_RELU} and is ignored by the others.
-* Derivatives are taken from the output {@code y = act(z)} where that is possible (so backward needs
-* only the saved output); {@link #GELU} is the exception and needs {@code z} saved as well.
-*/
+ * Activation functions the fused layer kernels apply to a pre-activation {@code z}.
+ *
+ * <p>{@code alpha} is the negative slope of {@link #LEAKY_RELU} and is ignored by the others.
+ * Derivatives are taken from the output {@code y = act(z)} where that is possible (so backward needs
+ * only the saved output); {@link #GELU} is the exception and needs {@code z} saved as well.
+ */
 public enum Activation {
   /** y = z. */
   LINEAR,

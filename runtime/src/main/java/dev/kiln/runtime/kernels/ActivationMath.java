@@ -8,9 +8,9 @@ final class ActivationMath {
   private ActivationMath() {}
 
   /**
-  * erf by Abramowitz &amp; Stegun 7.1.26 (max abs error 1.5e-7), evaluated in double. Good enough for
-  * float results; it keeps GELU within ~1e-7·|z| of PyTorch's exact form.
-  */
+   * erf by Abramowitz &amp; Stegun 7.1.26 (max abs error 1.5e-7), evaluated in double. Good enough for
+   * float results; it keeps GELU within ~1e-7·|z| of PyTorch's exact form.
+   */
   static double erf(double x) {
     double ax = Math.abs(x);
     double t = 1.0 / (1.0 + 0.3275911 * ax);

@@ -17,12 +17,12 @@ public final class Activations {
   }
 
   /**
-  * {@code g[len] *= act'(...)}, from y (or from z for GELU, the only one that reads z).
-  *
-  * @throws IllegalArgumentException for SOFTMAX, whose backward is fused into the loss
-  */
+   * {@code g[len] *= act'(...)}, from y (or from z for GELU, the only one that reads z).
+   *
+   * @throws IllegalArgumentException for SOFTMAX, whose backward is fused into the loss
+   */
   public static void multiplyDerivative(Activation act, float alpha, float[] y, int yOff, float[] z, int zOff,
-                     float[] g, int gOff, int len) {
+      float[] g, int gOff, int len) {
     if (act == Activation.SOFTMAX) {
       throw new IllegalArgumentException("SOFTMAX has no elementwise derivative; fuse it into the loss");
     }

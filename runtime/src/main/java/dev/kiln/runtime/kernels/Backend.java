@@ -1,13 +1,13 @@
 package dev.kiln.runtime.kernels;
 
 /**
-* Chooses, once per JVM, between the Vector API kernels and the scalar reference kernels.
-*
-* <p>The vector path is used iff the module {@code jdk.incubator.vector} is in the boot layer and the
-* system property {@code kiln.vector} is not {@code "false"}. Otherwise one warning line goes to
-* {@code System.err}. Only package-private {@code Vector*} classes touch {@code jdk.incubator.vector}
-* types and they are reached only behind {@link #VECTOR}, so every public class loads without the module.
-*/
+ * Chooses, once per JVM, between the Vector API kernels and the scalar reference kernels.
+ *
+ * <p>The vector path is used iff the module {@code jdk.incubator.vector} is in the boot layer and the
+ * system property {@code kiln.vector} is not {@code "false"}. Otherwise one warning line goes to
+ * {@code System.err}. Only package-private {@code Vector*} classes touch {@code jdk.incubator.vector}
+ * types and they are reached only behind {@link #VECTOR}, so every public class loads without the module.
+ */
 public final class Backend {
   static final boolean VECTOR = select();
 

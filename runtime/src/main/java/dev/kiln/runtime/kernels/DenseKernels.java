@@ -1,25 +1,25 @@
 package dev.kiln.runtime.kernels;
 
 /**
-* Fused dense-layer kernels called by generated code: each is one GEMM whose epilogue (bias, activation,
-* activation derivative, dropout mask) runs on every output tile right after the micro-kernel writes it,
-* while it is still in L1, instead of as separate passes over the output.
-*
-* <p>Saved-state contract: forward saves y (and z when the activation's derivative needs it, i.e. GELU);
-* backward of layer l receives dz (its pre-activation gradient) and produces the previous layer's
-* pre-activation gradient directly by folding that layer's activation derivative into the epilogue.
-*/
+ * Fused dense-layer kernels called by generated code: each is one GEMM whose epilogue (bias, activation,
+ * activation derivative, dropout mask) runs on every output tile right after the micro-kernel writes it,
+ * while it is still in L1, instead of as separate passes over the output.
+ *
+ * <p>Saved-state contract: forward saves y (and z when the activation's derivative needs it, i.e. GELU);
+ * backward of layer l receives dz (its pre-activation gradient) and produces the previous layer's
+ * pre-activation gradient directly by folding that layer's activation derivative into the epilogue.
+ */
 public final class DenseKernels {
   private DenseKernels() {}
 
   /**
-  * {@code z[n,out] = x[n,in]·w[in,out] + b[out]; y = act(z)} (SOFTMAX: per row).
-  *
-  * @param b bias, or null for none
-  * @param z where to save the pre-activation, or null to write only y
-  */
+   * {@code z[n,out] = x[n,in]·w[in,out] + b[out]; y = act(z)} (SOFTMAX: per row).
+   *
+   * @param b bias, or null for none
+   * @param z where to save the pre-activation, or null to write only y
+   */
   public static void forward(int n, int in, int out, float[] x, int xOff, float[] w, int wOff, float[] b, int bOff,
-               Activation act, float alpha, float[] y, int yOff, float[] z, int zOff) {
+      Activation act, float alpha, float[] y, int yOff, float[] z, int zOff) {
     Checks.dims(n, in, out);
     Checks.range("x", x, xOff, n, in);
     Checks.range("w", w, wOff, in, out);
@@ -34,19 +34,19 @@ public final class DenseKernels {
   }
 
   /**
-  * {@code dx[n,in] = (dz[n,out]·w[in,out]ᵀ) ⊙ prevAct'(prevY, prevZ) ⊙ mask}: the gradient of the
-  * previous layer's pre-activation. Overwrites dx.
-  *
-  * @param prevAct the previous layer's activation; LINEAR for none (e.g. the network input)
-  * @param prevY the previous layer's output [n,in] (unused for LINEAR and GELU)
-  * @param prevZ the previous layer's pre-activation [n,in], only read for GELU
-  * @param mask a dropout mask [n,in] (already scaled by 1/keep), or null
-  * @throws IllegalArgumentException if prevAct is SOFTMAX (fuse it into the loss instead)
-  */
+   * {@code dx[n,in] = (dz[n,out]·w[in,out]ᵀ) ⊙ prevAct'(prevY, prevZ) ⊙ mask}: the gradient of the
+   * previous layer's pre-activation. Overwrites dx.
+   *
+   * @param prevAct the previous layer's activation; LINEAR for none (e.g. the network input)
+   * @param prevY the previous layer's output [n,in] (unused for LINEAR and GELU)
+   * @param prevZ the previous layer's pre-activation [n,in], only read for GELU
+   * @param mask a dropout mask [n,in] (already scaled by 1/keep), or null
+   * @throws IllegalArgumentException if prevAct is SOFTMAX (fuse it into the loss instead)
+   */
   public static void backwardInput(int n, int in, int out, float[] dz, int dzOff, float[] w, int wOff,
-                  float[] dx, int dxOff, Activation prevAct, float prevAlpha,
-                  float[] prevY, int prevYOff, float[] prevZ, int prevZOff,
-                  float[] mask, int maskOff) {
+      float[] dx, int dxOff, Activation prevAct, float prevAlpha,
+      float[] prevY, int prevYOff, float[] prevZ, int prevZOff,
+      float[] mask, int maskOff) {
     if (prevAct == Activation.SOFTMAX) {
       throw new IllegalArgumentException("SOFTMAX before a dense layer has no elementwise derivative");
     }
@@ -70,13 +70,13 @@ public final class DenseKernels {
   }
 
   /**
-  * {@code dw[in,out] += x[n,in]ᵀ·dz[n,out]; db[out] += Σrows dz}. Accumulates: the caller zeroes the
-  * gradient arena once per step.
-  *
-  * @param db bias gradient, or null when the layer has no bias
-  */
+   * {@code dw[in,out] += x[n,in]ᵀ·dz[n,out]; db[out] += Σrows dz}. Accumulates: the caller zeroes the
+   * gradient arena once per step.
+   *
+   * @param db bias gradient, or null when the layer has no bias
+   */
   public static void backwardParams(int n, int in, int out, float[] x, int xOff, float[] dz, int dzOff,
-                   float[] dw, int dwOff, float[] db, int dbOff) {
+      float[] dw, int dwOff, float[] db, int dbOff) {
     Checks.dims(n, in, out);
     Checks.range("x", x, xOff, n, in);
     Checks.range("dz", dz, dzOff, n, out);

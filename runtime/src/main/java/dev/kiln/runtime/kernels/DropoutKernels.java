@@ -1,7 +1,5 @@
 package dev.kiln.runtime.kernels;
 
-import dev.kiln.runtime.data.SplitMix64;
-
 /**
  * Inverted dropout. The mask holds the per-element scale (0 or 1/(1-rate)) so that the backward
  * pass multiplies by it directly (see {@link DenseKernels#backwardInput}).

@@ -1,18 +1,18 @@
 package dev.kiln.runtime.kernels;
 
 /**
-* Single-precision matrix multiply in the three layouts dense forward and backward need.
-*
-* <p>All matrices are row-major and contiguous (leading dimension = column count), addressed as an
-* array plus an offset. {@code accumulate} adds into C instead of overwriting it. Large problems are
-* split over {@link Parallelism}; results are bitwise identical for any thread count.
-*/
+ * Single-precision matrix multiply in the three layouts dense forward and backward need.
+ *
+ * <p>All matrices are row-major and contiguous (leading dimension = column count), addressed as an
+ * array plus an offset. {@code accumulate} adds into C instead of overwriting it. Large problems are
+ * split over {@link Parallelism}; results are bitwise identical for any thread count.
+ */
 public final class Gemm {
   private Gemm() {}
 
   /** C[m,n] = (accumulate ? C : 0) + A[m,k]·B[k,n]. */
   public static void nn(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
-             boolean accumulate) {
+      boolean accumulate) {
     check(m, n, k, a, aOff, b, bOff, c, cOff);
     if (Backend.VECTOR) {
       VectorKernels.gemmNn(m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
@@ -23,7 +23,7 @@ public final class Gemm {
 
   /** C[m,n] = (accumulate ? C : 0) + A[m,k]·B[n,k]ᵀ. */
   public static void nt(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
-             boolean accumulate) {
+      boolean accumulate) {
     check(m, n, k, a, aOff, b, bOff, c, cOff);
     if (Backend.VECTOR) {
       VectorKernels.gemmNt(m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
@@ -34,7 +34,7 @@ public final class Gemm {
 
   /** C[m,n] = (accumulate ? C : 0) + A[k,m]ᵀ·B[k,n]. */
   public static void tn(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
-             boolean accumulate) {
+      boolean accumulate) {
     check(m, n, k, a, aOff, b, bOff, c, cOff);
     if (Backend.VECTOR) {
       VectorKernels.gemmTn(m, n, k, a, aOff, b, bOff, c, cOff, accumulate);

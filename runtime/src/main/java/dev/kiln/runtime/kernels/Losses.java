@@ -1,24 +1,24 @@
 package dev.kiln.runtime.kernels;
 
 /**
-* Losses fused with their gradient: one pass gives the loss and the gradient of the logits (no separate
-* softmax or sigmoid backward). Each returns the SUM over rows of the per-row loss, in double; divide
-* by n for the batch mean. {@code grad} may be null (evaluation); {@code gradScale} is typically 1/n.
-*
-* <p>The softmax and sigmoid losses are exp/log bound and cost O(n·classes), tiny next to the GEMMs, so
-* both backends share the scalar code (Math.exp/log are JIT intrinsics); MSE has a vector path.
-*/
+ * Losses fused with their gradient: one pass gives the loss and the gradient of the logits (no separate
+ * softmax or sigmoid backward). Each returns the SUM over rows of the per-row loss, in double; divide
+ * by n for the batch mean. {@code grad} may be null (evaluation); {@code gradScale} is typically 1/n.
+ *
+ * <p>The softmax and sigmoid losses are exp/log bound and cost O(n·classes), tiny next to the GEMMs, so
+ * both backends share the scalar code (Math.exp/log are JIT intrinsics); MSE has a vector path.
+ */
 public final class Losses {
   private Losses() {}
 
   /**
-  * Per row: p = softmax(logits), loss = logsumexp(logits) - logits[label], grad = (p - onehot)·gradScale.
-  *
-  * @param probs [n,classes] output probabilities, or null
-  * @throws IllegalArgumentException if a label is outside [0, classes)
-  */
+   * Per row: p = softmax(logits), loss = logsumexp(logits) - logits[label], grad = (p - onehot)·gradScale.
+   *
+   * @param probs [n,classes] output probabilities, or null
+   * @throws IllegalArgumentException if a label is outside [0, classes)
+   */
   public static double softmaxCrossEntropy(int n, int classes, float[] logits, int lOff, int[] labels, int labOff,
-                      float[] probs, int pOff, float[] grad, int gOff, float gradScale) {
+      float[] probs, int pOff, float[] grad, int gOff, float gradScale) {
     Checks.dims(n, classes);
     Checks.range("logits", logits, lOff, n, classes);
     if (labOff < 0 || labOff + n > labels.length) {
@@ -30,12 +30,12 @@ public final class Losses {
   }
 
   /**
-  * One logit per row: loss = max(z,0) - z·t + log1p(e^-|z|), probs = sigmoid(z), grad = (p - t)·gradScale.
-  *
-  * @param probs [n] output probabilities, or null
-  */
+   * One logit per row: loss = max(z,0) - z·t + log1p(e^-|z|), probs = sigmoid(z), grad = (p - t)·gradScale.
+   *
+   * @param probs [n] output probabilities, or null
+   */
   public static double sigmoidBinaryCrossEntropy(int n, float[] logits, int lOff, float[] targets, int tOff,
-                         float[] probs, int pOff, float[] grad, int gOff, float gradScale) {
+      float[] probs, int pOff, float[] grad, int gOff, float gradScale) {
     Checks.dims(n);
     Checks.range("logits", logits, lOff, n, 1);
     Checks.range("targets", targets, tOff, n, 1);
@@ -45,10 +45,10 @@ public final class Losses {
   }
 
   /**
-  * Per row: loss = mean over cols of (p - t)² (so sum/n equals torch.nn.MSELoss), grad = 2(p - t)/cols·gradScale.
-  */
+   * Per row: loss = mean over cols of (p - t)² (so sum/n equals torch.nn.MSELoss), grad = 2(p - t)/cols·gradScale.
+   */
   public static double meanSquaredError(int n, int cols, float[] pred, int pOff, float[] targets, int tOff,
-                     float[] grad, int gOff, float gradScale) {
+      float[] grad, int gOff, float gradScale) {
     Checks.dims(n, cols);
     Checks.range("pred", pred, pOff, n, cols);
     Checks.range("targets", targets, tOff, n, cols);

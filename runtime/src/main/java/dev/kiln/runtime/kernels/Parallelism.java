@@ -8,24 +8,24 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
-* A fixed pool of daemon worker threads, created lazily, that kernels split independent output tiles over.
-*
-* <p>The calling thread takes part, so {@code threads()} workers run a job: the caller plus
-* {@code threads() - 1} pool threads. The count defaults to {@code Runtime.availableProcessors()},
-* overridable by the system property {@code kiln.threads} or {@link #setThreads(int)}. A kernel's result
-* never depends on the count: each output element is computed by exactly one task, in a fixed order.
-* Nested calls (a task that calls a kernel) and calls while another thread owns the pool run inline.
-*
-* <p>Dispatch is built for jobs of a few microseconds (one sample's forward pass, an optimizer step):
-* a job is published in one of a few reusable slots, workers spin on the current slot for
-* {@code kiln.spinMicros} (default 200) microseconds after their last job before they park, and every
-* task is claimed atomically by whichever thread gets to it first. The caller returns as soon as every
-* task is done: it never waits for a worker that has nothing to do, so a worker the operating system
-* has descheduled slows a job down (the caller runs its tasks) instead of stalling it. Nothing is
-* allocated per job. When a job has exactly one task per thread, worker {@code w} first claims task
-* {@code w + 1} (the caller takes task 0), so each core keeps its own slice of the weights in its cache
-* from one call to the next; otherwise tasks are handed out in order.
-*/
+ * A fixed pool of daemon worker threads, created lazily, that kernels split independent output tiles over.
+ *
+ * <p>The calling thread takes part, so {@code threads()} workers run a job: the caller plus
+ * {@code threads() - 1} pool threads. The count defaults to {@code Runtime.availableProcessors()},
+ * overridable by the system property {@code kiln.threads} or {@link #setThreads(int)}. A kernel's result
+ * never depends on the count: each output element is computed by exactly one task, in a fixed order.
+ * Nested calls (a task that calls a kernel) and calls while another thread owns the pool run inline.
+ *
+ * <p>Dispatch is built for jobs of a few microseconds (one sample's forward pass, an optimizer step):
+ * a job is published in one of a few reusable slots, workers spin on the current slot for
+ * {@code kiln.spinMicros} (default 200) microseconds after their last job before they park, and every
+ * task is claimed atomically by whichever thread gets to it first. The caller returns as soon as every
+ * task is done: it never waits for a worker that has nothing to do, so a worker the operating system
+ * has descheduled slows a job down (the caller runs its tasks) instead of stalling it. Nothing is
+ * allocated per job. When a job has exactly one task per thread, worker {@code w} first claims task
+ * {@code w + 1} (the caller takes task 0), so each core keeps its own slice of the weights in its cache
+ * from one call to the next; otherwise tasks are handed out in order.
+ */
 public final class Parallelism {
   /** One unit of a parallel job; {@code index} runs from 0 to the task count - 1. */
   @FunctionalInterface

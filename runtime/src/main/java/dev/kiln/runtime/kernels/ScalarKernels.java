@@ -1,11 +1,11 @@
 package dev.kiln.runtime.kernels;
 
 /**
-* Plain-Java reference implementation of every kernel, and the fallback when the Vector API is absent.
-*
-* <p>Same contracts as {@link Gemm}, {@link DenseKernels}, {@link Activations} and {@link Losses}
-* (without argument checks: the facades check). Loops are written for clarity first, cache order second.
-*/
+ * Plain-Java reference implementation of every kernel, and the fallback when the Vector API is absent.
+ *
+ * <p>Same contracts as {@link Gemm}, {@link DenseKernels}, {@link Activations} and {@link Losses}
+ * (without argument checks: the facades check). Loops are written for clarity first, cache order second.
+ */
 public final class ScalarKernels {
   private ScalarKernels() {}
 
@@ -13,7 +13,7 @@ public final class ScalarKernels {
 
   /** C[m,n] (+)= A[m,k]·B[k,n]. */
   public static void gemmNn(int m, int n, int k, float[] a, int aOff, float[] b, int bOff,
-               float[] c, int cOff, boolean accumulate) {
+      float[] c, int cOff, boolean accumulate) {
     for (int i = 0; i < m; i++) {
       int ci = cOff + i * n;
       if (!accumulate) {
@@ -31,7 +31,7 @@ public final class ScalarKernels {
 
   /** C[m,n] (+)= A[m,k]·B[n,k]ᵀ. */
   public static void gemmNt(int m, int n, int k, float[] a, int aOff, float[] b, int bOff,
-               float[] c, int cOff, boolean accumulate) {
+      float[] c, int cOff, boolean accumulate) {
     for (int i = 0; i < m; i++) {
       for (int j = 0; j < n; j++) {
         float sum = 0f;
@@ -46,7 +46,7 @@ public final class ScalarKernels {
 
   /** C[m,n] (+)= A[k,m]ᵀ·B[k,n]. */
   public static void gemmTn(int m, int n, int k, float[] a, int aOff, float[] b, int bOff,
-               float[] c, int cOff, boolean accumulate) {
+      float[] c, int cOff, boolean accumulate) {
     if (!accumulate) {
       java.util.Arrays.fill(c, cOff, cOff + m * n, 0f);
     }
@@ -66,8 +66,8 @@ public final class ScalarKernels {
 
   /** See {@link DenseKernels#forward}. */
   public static void denseForward(int n, int in, int out, float[] x, int xOff, float[] w, int wOff,
-                  float[] b, int bOff, Activation act, float alpha,
-                  float[] y, int yOff, float[] z, int zOff) {
+      float[] b, int bOff, Activation act, float alpha,
+      float[] y, int yOff, float[] z, int zOff) {
     float[] t = z != null ? z : y;
     int tOff = z != null ? zOff : yOff;
     for (int r = 0; r < n; r++) {
@@ -81,9 +81,9 @@ public final class ScalarKernels {
 
   /** See {@link DenseKernels#backwardInput}. */
   public static void denseBackwardInput(int n, int in, int out, float[] dz, int dzOff, float[] w, int wOff,
-                     float[] dx, int dxOff, Activation prevAct, float prevAlpha,
-                     float[] prevY, int prevYOff, float[] prevZ, int prevZOff,
-                     float[] mask, int maskOff) {
+      float[] dx, int dxOff, Activation prevAct, float prevAlpha,
+      float[] prevY, int prevYOff, float[] prevZ, int prevZOff,
+      float[] mask, int maskOff) {
     gemmNt(n, in, out, dz, dzOff, w, wOff, dx, dxOff, false);
     multiplyDerivative(prevAct, prevAlpha, prevY, prevYOff, prevZ, prevZOff, dx, dxOff, n * in);
     if (mask != null) {
@@ -95,7 +95,7 @@ public final class ScalarKernels {
 
   /** See {@link DenseKernels#backwardParams}. */
   public static void denseBackwardParams(int n, int in, int out, float[] x, int xOff, float[] dz, int dzOff,
-                     float[] dw, int dwOff, float[] db, int dbOff) {
+      float[] dw, int dwOff, float[] db, int dbOff) {
     gemmTn(in, out, n, x, xOff, dz, dzOff, dw, dwOff, true);
     if (db != null) {
       for (int r = 0; r < n; r++) {
@@ -110,7 +110,7 @@ public final class ScalarKernels {
 
   /** See {@link Activations#apply}. */
   public static void applyActivation(Activation act, float alpha, float[] z, int zOff, float[] y, int yOff,
-                   int rows, int cols) {
+      int rows, int cols) {
     if (act == Activation.SOFTMAX) {
       for (int r = 0; r < rows; r++) {
         ActivationMath.softmaxRow(z, zOff + r * cols, y, yOff + r * cols, cols);
@@ -125,7 +125,7 @@ public final class ScalarKernels {
 
   /** See {@link Activations#multiplyDerivative}. */
   public static void multiplyDerivative(Activation act, float alpha, float[] y, int yOff, float[] z, int zOff,
-                     float[] g, int gOff, int len) {
+      float[] g, int gOff, int len) {
     if (act == Activation.LINEAR) {
       return;
     }
@@ -140,7 +140,7 @@ public final class ScalarKernels {
 
   /** See {@link Losses#softmaxCrossEntropy}. */
   public static double softmaxCrossEntropy(int n, int classes, float[] logits, int lOff, int[] labels, int labOff,
-                      float[] probs, int pOff, float[] grad, int gOff, float gradScale) {
+      float[] probs, int pOff, float[] grad, int gOff, float gradScale) {
     double total = 0;
     for (int r = 0; r < n; r++) {
       int label = labels[labOff + r];
@@ -171,7 +171,7 @@ public final class ScalarKernels {
 
   /** See {@link Losses#sigmoidBinaryCrossEntropy}. */
   public static double sigmoidBinaryCrossEntropy(int n, float[] logits, int lOff, float[] targets, int tOff,
-                         float[] probs, int pOff, float[] grad, int gOff, float gradScale) {
+      float[] probs, int pOff, float[] grad, int gOff, float gradScale) {
     double total = 0;
     for (int r = 0; r < n; r++) {
       double z = logits[lOff + r];
@@ -190,7 +190,7 @@ public final class ScalarKernels {
 
   /** See {@link Losses#meanSquaredError}. */
   public static double meanSquaredError(int n, int cols, float[] pred, int pOff, float[] targets, int tOff,
-                     float[] grad, int gOff, float gradScale) {
+      float[] grad, int gOff, float gradScale) {
     double total = 0;
     float g = 2f / cols * gradScale;
     for (int r = 0; r < n; r++) {

@@ -6,19 +6,19 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
-* Vector API kernels. Loaded only when {@link Backend#VECTOR} is true, because it links against
-* {@code jdk.incubator.vector}.
-*
-* <p>Every GEMM layout runs through one driver, {@link #gemm}, over a strided A and a row-major B:
-* {@code C[i,j] (+)= Σp A(i,p)·B[p,j]} with {@code A(i,p) = a[aOff + i·ars + p·acs]}. A·B uses
-* (ars, acs) = (k, 1), Aᵀ·B uses (1, m), and A·Bᵀ first transposes B into a per-thread scratch buffer.
-* The micro-kernels are small separate methods on purpose: C2 compiles them on their own, keeps the
-* accumulators in registers and never boxes a vector (one big method ran 20x slower).
-*
-* <p>Determinism: every output element is one sequential chain of fused multiply-adds over p, in
-* k-blocks of {@link #KC} stored to C in between (exact), whichever kernel variant (full, masked, 1-row)
-* or thread computes it, so results do not depend on the thread count or the tile split.
-*/
+ * Vector API kernels. Loaded only when {@link Backend#VECTOR} is true, because it links against
+ * {@code jdk.incubator.vector}.
+ *
+ * <p>Every GEMM layout runs through one driver, {@link #gemm}, over a strided A and a row-major B:
+ * {@code C[i,j] (+)= Σp A(i,p)·B[p,j]} with {@code A(i,p) = a[aOff + i·ars + p·acs]}. A·B uses
+ * (ars, acs) = (k, 1), Aᵀ·B uses (1, m), and A·Bᵀ first transposes B into a per-thread scratch buffer.
+ * The micro-kernels are small separate methods on purpose: C2 compiles them on their own, keeps the
+ * accumulators in registers and never boxes a vector (one big method ran 20x slower).
+ *
+ * <p>Determinism: every output element is one sequential chain of fused multiply-adds over p, in
+ * k-blocks of {@link #KC} stored to C in between (exact), whichever kernel variant (full, masked, 1-row)
+ * or thread computes it, so results do not depend on the thread count or the tile split.
+ */
 final class VectorKernels {
   static final VectorSpecies<Float> S = VectorShape.FLOAT;
   static final int L = S.length();
@@ -71,7 +71,7 @@ final class VectorKernels {
   }
 
   static void denseForward(int n, int in, int out, float[] x, int xOff, float[] w, int wOff, float[] b, int bOff,
-              Activation act, float alpha, float[] y, int yOff, float[] z, int zOff) {
+      Activation act, float alpha, float[] y, int yOff, float[] z, int zOff) {
     float[] t = z != null ? z : y;
     int tOff = z != null ? zOff : yOff;
     int epi = act == Activation.LINEAR && z == null ? EPI_NONE : EPI_FORWARD;
@@ -79,8 +79,8 @@ final class VectorKernels {
   }
 
   static void denseBackwardInput(int n, int in, int out, float[] dz, int dzOff, float[] w, int wOff,
-                 float[] dx, int dxOff, Activation prevAct, float prevAlpha,
-                 float[] prevY, int prevYOff, float[] prevZ, int prevZOff, float[] mask, int maskOff) {
+      float[] dx, int dxOff, Activation prevAct, float prevAlpha,
+      float[] prevY, int prevYOff, float[] prevZ, int prevZOff, float[] mask, int maskOff) {
     // dx[n,in] = dz[n,out]·w[in,out]ᵀ: B = wᵀ[out,in], packed once.
     float[] t = transposeToScratch(in, out, w, wOff);
     int epi = prevAct == Activation.LINEAR && mask == null ? EPI_NONE : EPI_BACKWARD;
@@ -89,7 +89,7 @@ final class VectorKernels {
   }
 
   static void denseBackwardParams(int n, int in, int out, float[] x, int xOff, float[] dz, int dzOff,
-                  float[] dw, int dwOff, float[] db, int dbOff) {
+      float[] dw, int dwOff, float[] db, int dbOff) {
     // dw[in,out] += x[n,in]ᵀ·dz[n,out]
     gemmTn(in, out, n, x, xOff, dz, dzOff, dw, dwOff, true);
     if (db != null) {
@@ -227,9 +227,9 @@ final class VectorKernels {
    * contiguous run. Which main kernel runs is decided by the constant TM, so C2 folds the choice away.
    */
   private static void block(int i0, int i1, int j0, int j1, int n, int k, float[] a, int aOff, int ars, int acs,
-               float[] b, int bOff, float[] c, int cOff, boolean acc, float[] bias, int biasOff,
-               int epi, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff,
-               float[] mask, int maskOff) {
+      float[] b, int bOff, float[] c, int cOff, boolean acc, float[] bias, int biasOff,
+      int epi, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff,
+      float[] mask, int maskOff) {
     int mainEnd = i0 + (i1 - i0) / TM * TM;
     int full = mainEnd + (i1 - mainEnd) / MR * MR;
     boolean pack = full - i0 >= 2 * MR && k > 1;
@@ -288,7 +288,7 @@ final class VectorKernels {
 
   /** The activation (forward) or derivative-and-mask (backward) epilogue of one finished h×w tile at {@code rel}. */
   private static void epilogue(int rel, int h, int w, int n, float[] c, int cOff, int epi, Activation act, float alpha,
-                 float[] y, int yOff, float[] z, int zOff, float[] mask, int maskOff) {
+      float[] y, int yOff, float[] z, int zOff, float[] mask, int maskOff) {
     if (epi == EPI_FORWARD) {
       if (act != Activation.SOFTMAX) {
         forwardTile(act, alpha, c, cOff + rel, y, yOff + rel, h, w, n);
@@ -310,7 +310,7 @@ final class VectorKernels {
 
   /** A TM×w tile (w <= NR) through the main micro-kernels of this register file. */
   private static void tileMain(int w, int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
-               float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
+      float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
     if (TM == 8) {
       if (w == NR) {
         k8x2(kc, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
@@ -334,7 +334,7 @@ final class VectorKernels {
 
   /** A 4×w tile (w <= NR) through the largest 4-row micro-kernels that fit. */
   private static void tile4(int w, int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
-               float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
+      float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
     if (w == NR) {
       k4x2(kc, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
     } else if (w > L) {
@@ -347,7 +347,7 @@ final class VectorKernels {
 
   /** A 1×w strip (w <= 8L) of C through the widest 1-row micro-kernels that fit. */
   private static void row(int w, int kc, float[] a, int ai, int acs, float[] b, int bi, int ldb,
-              float[] c, int ci, int init, float[] bias, int bsi) {
+      float[] c, int ci, int init, float[] bias, int bsi) {
     if (w == 8 * L) {
       k1x8(kc, a, ai, acs, b, bi, ldb, c, ci, init, bias, bsi);
       return;
@@ -369,7 +369,7 @@ final class VectorKernels {
 
   /** C[8, 2L] (init) + Σp A(8 rows, p)·B[p, 2L]: 16 accumulators, 10 loads per 16 FMAs. */
   private static void k8x2(int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
-              float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
+      float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
     FloatVector s00, s01, s10, s11, s20, s21, s30, s31, s40, s41, s50, s51, s60, s61, s70, s71;
     if (init == INIT_LOAD) {
       s00 = FloatVector.fromArray(S, c, ci);
@@ -446,7 +446,7 @@ final class VectorKernels {
 
   /** C[6, 2L] (init) + Σp A(6 rows, p)·B[p, 2L]: 12 accumulators + 2 B vectors + 1 broadcast fit 16 registers. */
   private static void k6x2(int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
-              float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
+      float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
     FloatVector s00, s01, s10, s11, s20, s21, s30, s31, s40, s41, s50, s51;
     if (init == INIT_LOAD) {
       s00 = FloatVector.fromArray(S, c, ci);
@@ -509,14 +509,14 @@ final class VectorKernels {
 
   /** C[8, w] with w <= L lanes (masked): the column tail of the 8-row tile. */
   private static void k8x1(int kc, int w, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
-              float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
+      float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
     k4x1(kc, w, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
     k4x1(kc, w, a, ai + 4 * ars, ars, acs, b, bi, ldb, c, ci + 4 * ldc, ldc, init, bias, bsi);
   }
 
   /** C[6, w] with w <= L lanes (masked): the column tail of the 6-row tile. */
   private static void k6x1(int kc, int w, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
-              float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
+      float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
     k4x1(kc, w, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
     for (int r = 4; r < 6; r++) {
       k1x1(kc, w, a, ai + r * ars, acs, b, bi, ldb, c, ci + r * ldc, init, bias, bsi);
@@ -525,7 +525,7 @@ final class VectorKernels {
 
   /** C[4, 2L] (init) + Σp A(4 rows, p)·B[p, 2L]: 8 accumulators. */
   private static void k4x2(int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
-              float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
+      float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
     int c1 = ci + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
     FloatVector s00, s01, s10, s11, s20, s21, s30, s31;
     if (init == INIT_LOAD) {
@@ -575,7 +575,7 @@ final class VectorKernels {
 
   /** C[4, w] with w <= L lanes (masked). */
   private static void k4x1(int kc, int w, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
-              float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
+      float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
     VectorMask<Float> m = S.indexInRange(0, w);
     int c1 = ci + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
     FloatVector s0, s1, s2, s3;
@@ -613,7 +613,7 @@ final class VectorKernels {
    * contiguous run (a matrix-vector product is bound by reading B, not by the FMAs).
    */
   private static void k1x8(int kc, float[] a, int ai, int acs, float[] b, int bi, int ldb,
-              float[] c, int ci, int init, float[] bias, int bsi) {
+      float[] c, int ci, int init, float[] bias, int bsi) {
     FloatVector s0, s1, s2, s3, s4, s5, s6, s7;
     if (init == INIT_LOAD) {
       s0 = FloatVector.fromArray(S, c, ci);
@@ -660,7 +660,7 @@ final class VectorKernels {
 
   /** C[1, 4L]: 4 independent accumulators, enough to keep the FMA pipes busy for a single row. */
   private static void k1x4(int kc, float[] a, int ai, int acs, float[] b, int bi, int ldb,
-              float[] c, int ci, int init, float[] bias, int bsi) {
+      float[] c, int ci, int init, float[] bias, int bsi) {
     FloatVector s0, s1, s2, s3;
     if (init == INIT_LOAD) {
       s0 = FloatVector.fromArray(S, c, ci);
@@ -691,7 +691,7 @@ final class VectorKernels {
 
   /** C[1, 2L]. */
   private static void k1x2(int kc, float[] a, int ai, int acs, float[] b, int bi, int ldb,
-              float[] c, int ci, int init, float[] bias, int bsi) {
+      float[] c, int ci, int init, float[] bias, int bsi) {
     FloatVector s0, s1;
     if (init == INIT_LOAD) {
       s0 = FloatVector.fromArray(S, c, ci);
@@ -715,7 +715,7 @@ final class VectorKernels {
 
   /** C[1, w] with w <= L lanes (masked). */
   private static void k1x1(int kc, int w, float[] a, int ai, int acs, float[] b, int bi, int ldb,
-              float[] c, int ci, int init, float[] bias, int bsi) {
+      float[] c, int ci, int init, float[] bias, int bsi) {
     VectorMask<Float> m = S.indexInRange(0, w);
     FloatVector s0;
     if (init == INIT_LOAD) {
@@ -770,7 +770,7 @@ final class VectorKernels {
 
   /** g[h,w] *= act'(y, z) ⊙ mask for one tile (row stride ld); derivatives from y vectorized, GELU scalar. */
   static void backwardTile(Activation act, float alpha, float[] y, int yi, float[] z, int zi, float[] mask, int mi,
-              float[] g, int gi, int h, int w, int ld) {
+      float[] g, int gi, int h, int w, int ld) {
     for (int r = 0; r < h; r++) {
       int o = r * ld;
       switch (act) {
@@ -818,7 +818,7 @@ final class VectorKernels {
   }
 
   static void multiplyDerivative(Activation act, float alpha, float[] y, int yOff, float[] z, int zOff,
-                 float[] g, int gOff, int len) {
+      float[] g, int gOff, int len) {
     backwardTile(act, alpha, y, yOff, z, zOff, null, 0, g, gOff, 1, len, len);
   }
 
@@ -838,7 +838,7 @@ final class VectorKernels {
 
   /** Sum over rows of mean((p - t)²), grad = 2(p - t)/cols·gradScale. */
   static double meanSquaredError(int n, int cols, float[] pred, int pOff, float[] targets, int tOff,
-                 float[] grad, int gOff, float gradScale) {
+      float[] grad, int gOff, float gradScale) {
     float g = 2f / cols * gradScale;
     double total = 0;
     for (int r = 0; r < n; r++) {

@@ -31,6 +31,10 @@ import java.util.regex.Pattern;
  * moments, SGD's momentum buffer) and callbacks' arrays ({@code callback.<key>.<name>}); and whose
  * metadata holds the epoch, optimizer step count and learning rate, dropout random state, shuffle
  * seed, batch size, history, callbacks' numbers, and a SHA-256 over all of it.
+ *
+ * <p>The history is one row per epoch, rows separated by {@code ;}: the seven numbers of
+ * {@link EpochStats} separated by {@code ,}, then the extra metrics as {@code name=value} (none in
+ * checkpoints written before extra metrics existed, which still read).
  */
 final class CheckpointFile {
   static final String VERSION = "1";
@@ -145,8 +149,8 @@ final class CheckpointFile {
             file,
             meta.containsKey(CompiledModel.META_NETWORK)
                 ? "holds only the weights of '" + meta.get(CompiledModel.META_NETWORK)
-                    + "' (written by save()), not a training checkpoint; read it with load(), or "
-                    + "write checkpoints with saveCheckpoint() or ModelCheckpoint"
+            + "' (written by save()), not a training checkpoint; read it with load(), or "
+            + "write checkpoints with saveCheckpoint() or ModelCheckpoint"
                 : "is not a Kiln training checkpoint (no " + META_CHECKPOINT + " metadata)",
             null);
       }
@@ -299,11 +303,14 @@ final class CheckpointFile {
           .append(e.validationAccuracy()).append(',')
           .append(e.seconds()).append(',')
           .append(e.samplesPerSecond());
+      for (Map.Entry<String, Double> m : e.metrics().entrySet()) {
+        s.append(',').append(m.getKey()).append('=').append(m.getValue());
+      }
     }
     return s.toString();
   }
 
-  private static History parseHistory(Path file, String text) throws CheckpointException {
+  static History parseHistory(Path file, String text) throws CheckpointException {
     History h = new History();
     if (text.isEmpty()) {
       return h;
@@ -311,8 +318,17 @@ final class CheckpointFile {
     for (String row : text.split(";")) {
       String[] f = row.split(",");
       try {
-        if (f.length != 7) {
+        if (f.length < 7) {
           throw new NumberFormatException("7 fields expected");
+        }
+        // Rows of checkpoints written before extra metrics existed have exactly the 7 numbers.
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        for (int i = 7; i < f.length; i++) {
+          int eq = f[i].indexOf('=');
+          if (eq < 1 || !KEY.matcher(f[i].substring(0, eq)).matches()) {
+            throw new NumberFormatException("'" + f[i] + "' is not name=value");
+          }
+          metrics.put(f[i].substring(0, eq), Double.parseDouble(f[i].substring(eq + 1)));
         }
         h.add(
             new EpochStats(
@@ -322,7 +338,8 @@ final class CheckpointFile {
                 Double.parseDouble(f[3]),
                 Double.parseDouble(f[4]),
                 Double.parseDouble(f[5]),
-                Double.parseDouble(f[6])));
+                Double.parseDouble(f[6]),
+                metrics));
       } catch (NumberFormatException e) {
         throw new CheckpointException(file, "history row '" + row + "' is malformed", e);
       }

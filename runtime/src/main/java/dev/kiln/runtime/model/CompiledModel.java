@@ -2,44 +2,56 @@ package dev.kiln.runtime.model;
 
 import dev.kiln.runtime.data.Dataset;
 import dev.kiln.runtime.data.EpochOrder;
-import dev.kiln.runtime.data.SplitMix64;
 import dev.kiln.runtime.io.SafeTensors;
 import dev.kiln.runtime.io.SafeTensorsFile;
-import dev.kiln.runtime.io.Tensor;
-import dev.kiln.runtime.kernels.ThreadTuner;
+import dev.kiln.runtime.kernels.SplitMix64;
 import dev.kiln.runtime.optim.Optimizer;
-import dev.kiln.runtime.train.EpochStats;
 import dev.kiln.runtime.train.Evaluation;
+import dev.kiln.runtime.train.Evaluator;
 import dev.kiln.runtime.train.History;
-import dev.kiln.runtime.train.RegressionMetrics;
+import dev.kiln.runtime.train.SupervisedStep;
 import dev.kiln.runtime.train.TrainOptions;
-import dev.kiln.runtime.train.TrainingDivergedException;
+import dev.kiln.runtime.train.TrainableNetwork;
+import dev.kiln.runtime.train.TrainingLoop;
 import dev.kiln.runtime.train.TrainingRun;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 /**
- * Base class of every generated model. It owns the three arenas and everything that does not
- * depend on the architecture (training loop, evaluation, persistence, summary); the generated
- * subclass supplies the shape-specialized {@link #forward} and {@link #computeLoss}.
+ * Base class of every generated model: the arenas and the forward/backward contract the generated
+ * subclass implements ({@link #forward}, {@link #computeLoss}, {@link #outputOffset}, and
+ * {@link #layerOutputOffset} for tools). Everything that does not depend on the architecture lives
+ * in a class of its own, to which this one delegates: the training loop and the training step
+ * ({@link TrainingLoop}, {@link SupervisedStep}), evaluation ({@link Evaluator}), prediction,
+ * persistence ({@link CheckpointFile}, {@link WeightFiles}), freezing ({@link TrainableLayers}) and
+ * transfer ({@link WeightTransfer}), the summary ({@link Summary}), and the checks of data sets
+ * ({@link DataCompatibility}).
  *
  * <p>Arenas: {@link #params} and {@link #grads} hold every parameter tensor at the offsets of
  * {@link ModelSpec#parameters()}; {@link #activations} holds every activation tensor of a batch of
  * up to {@link #capacity} samples, tensor {@code t} at {@code capacity * perSampleOffset(t)}, followed
  * by the tensors whose size does not depend on the batch (per-batch statistics);
  * {@link #intActivations} holds the integer tensors (pooling indices) the same way. The input batch
- * always sits at offset 0. Buffers grow only when a larger batch is first used, so a
- * training step allocates nothing.
+ * always sits at offset 0, each sample flattened row-major. Buffers grow only when a larger batch is
+ * first used, so a training step allocates nothing.
  */
 public abstract class CompiledModel implements Model {
   private static final long DROPOUT_STREAM = 0x9E3779B97F4A7C15L;
+
+  /** Metadata key naming the network. */
+  public static final String META_NETWORK = "kiln.network";
+
+  /** Metadata key holding the canonical architecture description. */
+  public static final String META_ARCHITECTURE = "kiln.architecture";
+
+  /** Metadata key holding the SHA-256 of the architecture description. */
+  public static final String META_ARCHITECTURE_HASH = "kiln.architecture_sha256";
 
   private final ModelSpec spec;
   private final long seed;
@@ -68,10 +80,12 @@ public abstract class CompiledModel implements Model {
   /** Random stream of the dropout masks; its state is saved in checkpoints. */
   protected SplitMix64 dropoutRng;
 
+  private final TrainableLayers trainable;
+  private final Arenas arenas = new Arenas();
+  private final Evaluator evaluator = new Evaluator(arenas);
+  private final Prediction prediction;
   private Optimizer optimizer;
   private TrainingRun run;
-  private int[] identityOrder = new int[0];
-  private final TrainableLayers trainable;
 
   /**
    * Allocates the arenas and initialises the parameters from {@code seed}.
@@ -86,6 +100,7 @@ public abstract class CompiledModel implements Model {
     this.grads = new float[spec.parameterCount()];
     this.dropoutRng = new SplitMix64(seed ^ DROPOUT_STREAM);
     this.trainable = new TrainableLayers(spec);
+    this.prediction = new Prediction(this);
     SplittableRandom init = new SplittableRandom(seed);
     for (ParamSpec p : spec.parameters()) {
       p.init().fill(params, p.offset(), p.length(), p.fanIn(), p.fanOut(), init);
@@ -110,6 +125,20 @@ public abstract class CompiledModel implements Model {
   /** Arena offset of the output tensor (probabilities or regression outputs) at the current capacity. */
   protected abstract int outputOffset();
 
+  /**
+   * Offset in {@link #activations} of the output of layer {@code layerIndex} (an index into
+   * {@link ModelSpec#layers()}) at the current capacity: sample {@code i}'s output starts at that
+   * offset + {@code i *} the layer's {@link LayerSpec#outputSize()}. Generated code overrides it;
+   * this default refuses. Used by {@link #layerOutput}.
+   *
+   * @throws UnsupportedOperationException if the model does not expose its layers' outputs
+   */
+  protected int layerOutputOffset(int layerIndex) {
+    throw new UnsupportedOperationException(
+        spec.network() + " does not expose its layers' outputs (its generated class has no "
+            + "layerOutputOffset); regenerate it with a newer Kiln");
+  }
+
   @Override
   public final ModelSpec spec() {
     return spec;
@@ -131,16 +160,21 @@ public abstract class CompiledModel implements Model {
     intActivations = new int[Math.multiplyExact(n, spec.intActivationsPerSample())];
     labels = new int[n];
     targets = new float[Math.multiplyExact(n, spec.outputs())];
-    identityOrder = new int[0];
   }
 
   // ---------------------------------------------------------------- training
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The data set's samples must have the network's input shape, or be flat vectors of as many
+   * features (taken as the input flattened row-major); see {@link DataCompatibility}.
+   */
   @Override
   public History train(Dataset train, TrainOptions options) {
-    checkCompatible(train, "training data");
+    DataCompatibility.check(spec, train, "training data");
     if (options.validation() != null) {
-      checkCompatible(options.validation(), "validation data");
+      DataCompatibility.check(spec, options.validation(), "validation data");
     }
     if (train.rows() == 0) {
       throw new IllegalArgumentException("training data '" + train.name() + "' has no rows");
@@ -166,82 +200,22 @@ public abstract class CompiledModel implements Model {
         options.shuffleSeed() != null
             ? options.shuffleSeed()
             : resume != null ? resume.shuffleSeed() : seed;
-    int firstEpoch = resume == null ? 1 : resume.epoch() + 1;
-    float[] lastGood = params.clone();
-    int rows = train.rows();
-    int batches = EpochOrder.batchCount(rows, batch);
-    TrainingRun run =
-        new TrainingRun(
+    TrainingLoop loop =
+        new TrainingLoop(
             this,
-            options,
+            arenas,
+            new SupervisedStep(arenas, optimizer),
             optimizer,
-            params,
             spec.optimizer().learningRate(),
-            rows,
+            evaluator,
+            options,
+            train,
             batch,
-            firstEpoch,
+            resume == null ? 1 : resume.epoch() + 1,
             resume == null ? new History() : resume.history(),
             shuffleSeed);
-    this.run = run;
-    try (ThreadTuner tuner = ThreadTuner.forCurrentThreads()) {
-      run.begin(resume == null ? Map.of() : resume.callbacks());
-      epochs:
-      for (int epoch = firstEpoch; epoch <= options.epochs() && !run.stopRequested(); epoch++) {
-        run.epochBegin(epoch);
-        int[] order = options.shuffle() ? EpochOrder.permutation(shuffleSeed, epoch, rows) : identity(rows);
-        double lossSum = 0;
-        long correct = 0;
-        long t0 = System.nanoTime();
-        for (int b = 0; b < batches; b++) {
-          run.batchBegin(b);
-          tuner.stepBegin();
-          int start = b * batch;
-          int n = Math.min(batch, rows - start);
-          loadBatch(train, order, start, n);
-          Arrays.fill(grads, 0f);
-          forward(n, true);
-          double loss = computeLoss(n, true);
-          if (!Double.isFinite(loss)) {
-            TrainingDivergedException e = diverged(lastGood, epoch, b, "the loss became " + loss);
-            if (run.stopOnDivergence(e)) {
-              break epochs;
-            }
-            throw e;
-          }
-          stepTrainable();
-          long hits = countCorrect(n);
-          tuner.stepEnd();
-          lossSum += loss;
-          correct += hits;
-          run.batchEnd(n, loss, hits);
-        }
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        if (!allFinite(params)) {
-          TrainingDivergedException e =
-              diverged(lastGood, epoch, batches - 1, "the weights became NaN or infinite");
-          if (run.stopOnDivergence(e)) {
-            break;
-          }
-          throw e;
-        }
-        System.arraycopy(params, 0, lastGood, 0, params.length);
-        Evaluation val = options.validation() == null ? null : evaluate(options.validation());
-        run.epochEnd(
-            new EpochStats(
-                epoch,
-                lossSum / rows,
-                spec.loss().isClassification() ? (double) correct / rows : Double.NaN,
-                val == null ? Double.NaN : val.loss(),
-                val == null ? Double.NaN : val.accuracy(),
-                seconds,
-                rows / seconds));
-      }
-      run.end();
-    } catch (RuntimeException | Error e) {
-      run.failed();
-      throw e;
-    }
-    return run.history();
+    this.run = loop.run();
+    return loop.train(resume == null ? Map.of() : resume.callbacks());
   }
 
   private Optimizer optimizer() {
@@ -249,11 +223,6 @@ public abstract class CompiledModel implements Model {
       optimizer = spec.optimizer().create(params.length);
     }
     return optimizer;
-  }
-
-  /** One optimizer step over the trainable layers; frozen layers' floats are neither read nor written. */
-  private void stepTrainable() {
-    optimizer.step(params, grads, trainable.ranges());
   }
 
   private void requireTrainableLayers() {
@@ -264,28 +233,8 @@ public abstract class CompiledModel implements Model {
     }
   }
 
-  private TrainingDivergedException diverged(float[] lastGood, int epoch, int batch, String what) {
-    System.arraycopy(lastGood, 0, params, 0, params.length);
-    return new TrainingDivergedException(
-        spec.network() + ": training stopped in epoch " + epoch + ", batch " + batch + ": " + what
-            + "; the weights were restored to "
-            + (epoch == 1 ? "their values before training" : "the end of epoch " + (epoch - 1))
-            + ". Try a lower learning rate or check the data for extreme values.",
-        epoch,
-        batch);
-  }
-
-  private static boolean allFinite(float[] a) {
-    for (float v : a) {
-      if (!Float.isFinite(v)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   /** Copies rows {@code order[start, start+n)} of {@code data} into the input tensor and targets. */
-  private void loadBatch(Dataset data, int[] order, int start, int n) {
+  final void loadBatch(Dataset data, int[] order, int start, int n) {
     switch (spec.loss()) {
       case SOFTMAX_CROSS_ENTROPY -> EpochOrder.gather(data, order, start, n, activations, 0, labels, null);
       case BINARY_CROSS_ENTROPY -> {
@@ -298,70 +247,85 @@ public abstract class CompiledModel implements Model {
     }
   }
 
-  private long countCorrect(int n) {
-    if (!spec.loss().isClassification()) {
-      return 0;
+  /** The arenas as the training step and the evaluator see them. */
+  private final class Arenas implements TrainableNetwork {
+    @Override
+    public String name() {
+      return spec.network();
     }
-    int out = outputOffset();
-    long correct = 0;
-    for (int i = 0; i < n; i++) {
-      if (predictedClass(activations, out + i * spec.outputs()) == labels[i]) {
-        correct++;
-      }
-    }
-    return correct;
-  }
 
-  private int predictedClass(float[] a, int off) {
-    if (spec.loss() == LossKind.BINARY_CROSS_ENTROPY) {
-      return a[off] >= 0.5f ? 1 : 0;
+    @Override
+    public int outputs() {
+      return spec.outputs();
     }
-    int best = 0;
-    for (int j = 1; j < spec.outputs(); j++) {
-      if (a[off + j] > a[off + best]) {
-        best = j;
-      }
-    }
-    return best;
-  }
 
-  private void checkCompatible(Dataset data, String role) {
-    if (data.cols() != spec.inputs()) {
-      throw new IllegalArgumentException(
-          role + " '" + data.name() + "' has " + data.cols() + " features per row, but "
-              + spec.network() + " expects " + spec.inputs());
+    @Override
+    public int classes() {
+      return switch (spec.loss()) {
+        case SOFTMAX_CROSS_ENTROPY -> spec.outputs();
+        case BINARY_CROSS_ENTROPY -> 2;
+        case MEAN_SQUARED_ERROR -> 0;
+      };
     }
-    switch (spec.loss()) {
-      case SOFTMAX_CROSS_ENTROPY -> {
-        requireLabels(data, role);
-        if (data.classes() > spec.outputs()) {
-          throw new IllegalArgumentException(
-              role + " '" + data.name() + "' has " + data.classes() + " classes, but "
-                  + spec.network() + " has " + spec.outputs() + " outputs");
-        }
-      }
-      case BINARY_CROSS_ENTROPY -> {
-        requireLabels(data, role);
-        if (data.classes() > 2) {
-          throw new IllegalArgumentException(
-              role + " '" + data.name() + "' has " + data.classes()
-                  + " classes; binary cross-entropy needs labels 0 and 1");
-        }
-      }
-      case MEAN_SQUARED_ERROR -> {
-        if (data.isClassification() || data.targetCols() != spec.outputs()) {
-          throw new IllegalArgumentException(
-              role + " '" + data.name() + "' must hold " + spec.outputs()
-                  + " regression targets per row for " + spec.network() + " (mean squared error)");
-        }
-      }
-    }
-  }
 
-  private static void requireLabels(Dataset data, String role) {
-    if (!data.isClassification()) {
-      throw new IllegalArgumentException(
-          role + " '" + data.name() + "' holds regression targets, but the loss needs class labels");
+    @Override
+    public int capacity() {
+      return capacity;
+    }
+
+    @Override
+    public void ensureCapacity(int n) {
+      CompiledModel.this.ensureCapacity(n);
+    }
+
+    @Override
+    public void loadBatch(Dataset data, int[] order, int start, int n) {
+      CompiledModel.this.loadBatch(data, order, start, n);
+    }
+
+    @Override
+    public void forward(int n, boolean training) {
+      CompiledModel.this.forward(n, training);
+    }
+
+    @Override
+    public double loss(int n, boolean backward) {
+      return computeLoss(n, backward);
+    }
+
+    @Override
+    public float[] outputArena() {
+      return activations;
+    }
+
+    @Override
+    public int outputOffset() {
+      return CompiledModel.this.outputOffset();
+    }
+
+    @Override
+    public int[] labels() {
+      return labels;
+    }
+
+    @Override
+    public float[] targets() {
+      return targets;
+    }
+
+    @Override
+    public float[] parameters() {
+      return params;
+    }
+
+    @Override
+    public float[] gradients() {
+      return grads;
+    }
+
+    @Override
+    public int[] trainableRanges() {
+      return trainable.ranges();
     }
   }
 
@@ -373,10 +337,10 @@ public abstract class CompiledModel implements Model {
    * it (arena layout, {@code spec().parameterCount()} floats). Used by gradient checks.
    */
   public double trainingLoss(Dataset data, long dropoutSeed, float[] gradient) {
-    checkCompatible(data, "data");
+    DataCompatibility.check(spec, data, "data");
     int n = data.rows();
     ensureCapacity(n);
-    loadBatch(data, identity(n), 0, n);
+    loadBatch(data, IntStream.range(0, n).toArray(), 0, n);
     // Masks from the given seed; the model's own dropout stream continues untouched afterwards.
     SplitMix64 trainingStream = dropoutRng;
     dropoutRng = new SplitMix64(dropoutSeed);
@@ -411,156 +375,55 @@ public abstract class CompiledModel implements Model {
 
   @Override
   public float[] predict(float[] sample) {
-    checkSample(sample, -1);
-    checkFinite(sample, sample.length, true);
-    System.arraycopy(sample, 0, activations, 0, sample.length);
-    forward(1, false);
-    return Arrays.copyOfRange(activations, outputOffset(), outputOffset() + spec.outputs());
+    return prediction.predict(sample);
   }
 
   @Override
   public float[][] predict(float[][] samples) {
-    int in = spec.inputs();
-    float[] x = new float[Math.multiplyExact(samples.length, in)];
-    for (int i = 0; i < samples.length; i++) {
-      checkSample(samples[i], i);
-      System.arraycopy(samples[i], 0, x, i * in, in);
-    }
-    float[] out = new float[samples.length * spec.outputs()];
-    predict(x, samples.length, out);
-    float[][] result = new float[samples.length][];
-    for (int i = 0; i < samples.length; i++) {
-      result[i] = Arrays.copyOfRange(out, i * spec.outputs(), (i + 1) * spec.outputs());
-    }
-    return result;
+    return prediction.predict(samples);
   }
 
   @Override
   public void predict(float[] x, int rows, float[] out) {
-    int in = spec.inputs();
-    int outs = spec.outputs();
-    if (x.length < (long) rows * in) {
-      throw new IllegalArgumentException(
-          "input holds " + x.length + " floats, expected " + rows + " rows x " + in + " features = "
-              + (long) rows * in);
-    }
-    if (out.length < (long) rows * outs) {
-      throw new IllegalArgumentException(
-          "output holds " + out.length + " floats, expected " + rows + " rows x " + outs + " outputs");
-    }
-    int chunk = Math.max(capacity, Math.min(rows, 1024));
-    ensureCapacity(chunk);
-    checkFinite(x, rows * in, false);
-    for (int start = 0; start < rows; start += chunk) {
-      int n = Math.min(chunk, rows - start);
-      System.arraycopy(x, start * in, activations, 0, n * in);
-      forward(n, false);
-      System.arraycopy(activations, outputOffset(), out, start * outs, n * outs);
-    }
-  }
-
-  /** Refuses NaN and infinite inputs, which would silently give NaN outputs (see {@link FiniteInputs}). */
-  private void checkFinite(float[] x, int length, boolean single) {
-    int i = FiniteInputs.firstNonFinite(x, length);
-    if (i >= 0) {
-      int in = spec.inputs();
-      throw new IllegalArgumentException(
-          (single ? "sample" : "sample " + i / in) + ", feature " + i % in + " is " + x[i] + "; "
-              + spec.network() + " needs finite inputs (a missing value, or a failed normalization?)");
-    }
+    prediction.predict(x, rows, out);
   }
 
   @Override
   public int predictClass(float[] sample) {
-    if (!spec.loss().isClassification()) {
-      throw new UnsupportedOperationException(
-          spec.network() + " is a regression network (mean squared error); use predict");
-    }
-    float[] p = predict(sample);
-    return predictedClass(p, 0);
+    return prediction.predictClass(sample);
   }
 
-  private void checkSample(float[] sample, int index) {
-    if (sample.length != spec.inputs()) {
-      throw new IllegalArgumentException(
-          (index < 0 ? "sample" : "sample " + index) + " has " + sample.length + " features, but "
-              + spec.network() + " expects " + spec.inputs());
-    }
+  /**
+   * The output of layer {@code layer} for one sample, run in inference mode: a copy of the layer's
+   * output tensor ({@link LayerSpec#outputShape()}, flattened row-major), e.g. a convolution's
+   * feature maps for a picture.
+   *
+   * @param sample one input sample, flattened row-major
+   * @throws IllegalArgumentException listing the layers if there is no layer of that name, or if
+   *     the sample has the wrong size or a non-finite value
+   * @throws UnsupportedOperationException if the generated class does not expose layer outputs
+   */
+  public float[] layerOutput(String layer, float[] sample) {
+    return prediction.layerOutput(layer, sample);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The data set's samples must have the network's input shape, or be flat vectors of as many
+   * features; see {@link DataCompatibility}.
+   */
   @Override
   public Evaluation evaluate(Dataset data) {
-    checkCompatible(data, "evaluation data");
-    int rows = data.rows();
-    int chunk = Math.max(capacity, Math.min(rows, 512));
-    ensureCapacity(chunk);
-    int classes = spec.loss() == LossKind.BINARY_CROSS_ENTROPY ? 2 : spec.outputs();
-    int[][] confusion = spec.loss().isClassification() ? new int[classes][classes] : new int[0][0];
-    int[] order = identity(rows);
-    double lossSum = 0;
-    long correct = 0;
-    int outs = spec.outputs();
-    float[] predictions = spec.loss().isClassification() ? null : new float[Math.multiplyExact(rows, outs)];
-    for (int start = 0; start < rows; start += chunk) {
-      int n = Math.min(chunk, rows - start);
-      loadBatch(data, order, start, n);
-      forward(n, false);
-      lossSum += computeLoss(n, false);
-      if (predictions != null) {
-        System.arraycopy(activations, outputOffset(), predictions, start * outs, n * outs);
-      }
-      if (spec.loss().isClassification()) {
-        int out = outputOffset();
-        for (int i = 0; i < n; i++) {
-          int p = predictedClass(activations, out + i * spec.outputs());
-          confusion[labels[i]][p]++;
-          if (p == labels[i]) {
-            correct++;
-          }
-        }
-      }
-    }
-    return new Evaluation(
-        rows,
-        rows == 0 ? Double.NaN : lossSum / rows,
-        spec.loss().isClassification() && rows > 0 ? (double) correct / rows : Double.NaN,
-        confusion,
-        predictions == null || rows == 0 ? null : RegressionMetrics.of(predictions, data.targets(), outs));
-  }
-
-  private int[] identity(int n) {
-    if (identityOrder.length < n) {
-      identityOrder = new int[n];
-      for (int i = 0; i < n; i++) {
-        identityOrder[i] = i;
-      }
-    }
-    return identityOrder;
+    DataCompatibility.check(spec, data, "evaluation data");
+    return evaluator.evaluate(data);
   }
 
   // ---------------------------------------------------------------- persistence
 
-  /** Metadata key naming the network. */
-  public static final String META_NETWORK = "kiln.network";
-
-  /** Metadata key holding the canonical architecture description. */
-  public static final String META_ARCHITECTURE = "kiln.architecture";
-
-  /** Metadata key holding the SHA-256 of the architecture description. */
-  public static final String META_ARCHITECTURE_HASH = "kiln.architecture_sha256";
-
   @Override
   public void save(Path file) throws IOException {
-    Map<String, String> meta = new LinkedHashMap<>();
-    meta.put("format", "pt");
-    meta.put(META_NETWORK, spec.network());
-    meta.put(META_ARCHITECTURE, spec.architecture());
-    meta.put(META_ARCHITECTURE_HASH, spec.architectureHash());
-    List<Tensor> tensors = new ArrayList<>();
-    for (ParamSpec p : spec.parameters()) {
-      tensors.add(new Tensor(p.name(), p.shape(), params, p.offset(), p.length()));
-    }
-    SafeTensors.write(file, meta, tensors);
+    WeightFiles.save(file, spec, params);
   }
 
   /**
@@ -594,36 +457,7 @@ public abstract class CompiledModel implements Model {
 
   @Override
   public void load(Path file) throws IOException {
-    try (SafeTensorsFile f = SafeTensors.read(file)) {
-      loadFrom(file, f);
-    }
-  }
-
-  private void loadFrom(Path file, SafeTensorsFile f) throws IOException {
-    String hash = f.metadata().get(META_ARCHITECTURE_HASH);
-    if (hash != null && !hash.equals(spec.architectureHash())) {
-      throw new IllegalArgumentException(
-          file + " holds weights of network '" + f.metadata().getOrDefault(META_NETWORK, "?")
-              + "' [" + f.metadata().getOrDefault(META_ARCHITECTURE, "?") + "], which cannot be loaded into '"
-              + spec.network() + "' [" + spec.architecture() + "]");
-    }
-    // Files without Kiln metadata (written by another tool) are accepted when names and shapes match.
-    float[] staged = params.clone();
-    for (ParamSpec p : spec.parameters()) {
-      if (!f.names().contains(p.name())) {
-        throw new IllegalArgumentException(
-            file + " has no tensor '" + p.name() + "' needed by " + spec.network() + "; it holds "
-                + f.names());
-      }
-      int[] shape = f.shape(p.name());
-      if (!Arrays.equals(shape, p.shape())) {
-        throw new IllegalArgumentException(
-            file + ": tensor '" + p.name() + "' has shape " + Arrays.toString(shape) + ", but "
-                + spec.network() + " needs " + Arrays.toString(p.shape()));
-      }
-      f.readInto(p.name(), staged, p.offset());
-    }
-    System.arraycopy(staged, 0, params, 0, params.length);
+    WeightFiles.load(file, spec, params);
   }
 
   // ---------------------------------------------------------------- freezing and transfer
@@ -684,51 +518,6 @@ public abstract class CompiledModel implements Model {
 
   @Override
   public String summary() {
-    StringBuilder s = new StringBuilder();
-    String rule = "-".repeat(75) + "\n";
-    s.append("Model: ").append(spec.network()).append('\n').append(rule);
-    s.append(String.format("%-18s %-22s %-12s %10s  %s%n", "Layer", "Type", "Output", "Params", "Trainable"));
-    s.append(rule);
-    List<LayerSpec> layers = spec.layers();
-    for (int i = 0; i < layers.size(); i++) {
-      LayerSpec l = layers.get(i);
-      String type = l.detail().isEmpty() ? l.type() : l.type() + "(" + l.detail() + ")";
-      String state = !l.hasParameters() ? "-" : trainable.isFrozen(i) ? "frozen" : "yes";
-      s.append(
-          String.format(
-              "%-18s %-22s %-12s %,10d  %s%n",
-              l.name(), type, shapeText(l.outputShape()), l.parameterCount(), state));
-    }
-    s.append(rule);
-    long p = spec.parameterCount();
-    long t = trainable.trainableCount();
-    s.append(String.format("Parameters: %,d (%s): %,d trainable, %,d frozen%n", p, bytes(4 * p), t, p - t));
-    s.append(String.format("Gradient arena: %s%n", bytes(4 * p)));
-    s.append(
-        String.format(
-            "Activation arena: %,d floats per sample (%s at batch %d)%n",
-            spec.activationFloatsPerSample(),
-            bytes(4L * spec.activationFloatsPerSample() * spec.batchSize()),
-            spec.batchSize()));
-    s.append("Loss: ").append(spec.loss()).append("   Optimizer: ").append(spec.optimizer()).append('\n');
-    return s.toString();
-  }
-
-  private static String shapeText(int[] shape) {
-    StringBuilder s = new StringBuilder("[B");
-    for (int d : shape) {
-      s.append(", ").append(d);
-    }
-    return s.append(']').toString();
-  }
-
-  private static String bytes(long b) {
-    if (b < 1024) {
-      return b + " B";
-    }
-    if (b < 1024 * 1024) {
-      return String.format("%.1f KiB", b / 1024.0);
-    }
-    return String.format("%.1f MiB", b / (1024.0 * 1024.0));
+    return Summary.of(spec, trainable);
   }
 }

@@ -2,10 +2,10 @@ package dev.kiln.runtime.model;
 
 import dev.kiln.runtime.data.Dataset;
 import dev.kiln.runtime.data.TargetStandardizer;
-import dev.kiln.runtime.train.Evaluation;
 import dev.kiln.runtime.train.History;
 import dev.kiln.runtime.train.RegressionMetrics;
 import dev.kiln.runtime.train.TrainOptions;
+import dev.kiln.runtime.train.TrainedModel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,8 +13,11 @@ import java.util.List;
 /**
  * What every generated network offers. Tools (trainers, evaluators, serializers) work on this type,
  * not on a particular generated class. A model is not thread-safe: use one instance per thread.
+ *
+ * <p>Predicting, evaluating, reading the weights and saving them or a checkpoint are declared by
+ * {@link TrainedModel}, the part of a model that training callbacks see.
  */
-public interface Model {
+public interface Model extends TrainedModel {
   /** The compile-time description of the network. */
   ModelSpec spec();
 
@@ -26,28 +29,11 @@ public interface Model {
     return train(train, TrainOptions.epochs(epochs).withValidation(validation));
   }
 
-  /**
-   * Output for one sample: class probabilities for classification losses, the last layer's output
-   * for mean squared error.
-   *
-   * @throws IllegalArgumentException if {@code sample.length} is not the input size
-   */
-  float[] predict(float[] sample);
-
   /** Outputs for several samples. */
   float[][] predict(float[][] samples);
 
   /** Outputs for {@code rows} samples stored row-major in {@code x}, written row-major to {@code out}. */
   void predict(float[] x, int rows, float[] out);
-
-  /** The most probable class of one sample (for binary cross-entropy: 1 iff p ≥ 0.5). */
-  int predictClass(float[] sample);
-
-  /**
-   * Mean loss on {@code data}, with accuracy and confusion matrix (classification) or MSE, MAE and
-   * R² per output and averaged (regression, {@link Evaluation#regression()}).
-   */
-  Evaluation evaluate(Dataset data);
 
   /**
    * MSE, MAE and R² in the targets' original units, for a regression network trained on targets
@@ -68,17 +54,6 @@ public interface Model {
     predict(data.features(), data.rows(), predictions);
     return RegressionMetrics.of(targets.inverseTransform(predictions), data.targets(), outputs);
   }
-
-  /** Writes the weights as safetensors (atomically) with the network's name and architecture hash. */
-  void save(Path file) throws IOException;
-
-  /**
-   * Writes a training checkpoint (atomically): the weights, the optimizer's state (moments, momentum
-   * buffers, step count, learning rate), the dropout random stream, the finished epoch, the history
-   * and the callbacks' state, with a SHA-256 checksum. Continue from it with {@code
-   * train(data, options.resumeFrom(file))}; {@link #load} reads its weights alone.
-   */
-  void saveCheckpoint(Path file) throws IOException;
 
   /**
    * Reads weights written by {@link #save} for the same architecture.
@@ -115,9 +90,6 @@ public interface Model {
 
   /** Number of parameter floats that training updates (those of layers that are not frozen). */
   long trainableParameterCount();
-
-  /** A copy of the parameter arena, tensors at the offsets of {@link ModelSpec#parameters()}. */
-  float[] parameters();
 
   /**
    * Copies the named layers' weights from {@code source}, a network whose layers of those names

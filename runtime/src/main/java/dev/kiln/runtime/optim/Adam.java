@@ -3,10 +3,10 @@ package dev.kiln.runtime.optim;
 import dev.kiln.runtime.kernels.Backend;
 
 /**
-* Adam / AdamW with the semantics of {@code torch.optim.Adam} and {@code torch.optim.AdamW}:
-* {@code m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g²; p -= lr/(1-β1^t) · m / (√v/√(1-β2^t) + eps)}.
-* Weight decay is L2 ({@code g += wd·p}) for Adam, or decoupled ({@code p *= 1 - lr·wd} first) for AdamW.
-*/
+ * Adam / AdamW with the semantics of {@code torch.optim.Adam} and {@code torch.optim.AdamW}:
+ * {@code m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g²; p -= lr/(1-β1^t) · m / (√v/√(1-β2^t) + eps)}.
+ * Weight decay is L2 ({@code g += wd·p}) for Adam, or decoupled ({@code p *= 1 - lr·wd} first) for AdamW.
+ */
 public final class Adam extends BaseOptimizer {
   private final float beta1;
   private final float beta2;

@@ -1,11 +1,11 @@
 package dev.kiln.runtime.optim;
 
 /**
-* Updates a flat parameter arena in place from its gradient arena, one fused loop per step.
-*
-* <p>Generated code calls {@code step(params, grads, 0, size)} once per training step; a sub-range
-* {@code [offset, offset + length)} is supported (each call counts as one step for the step counter).
-*/
+ * Updates a flat parameter arena in place from its gradient arena, one fused loop per step.
+ *
+ * <p>Generated code calls {@code step(params, grads, 0, size)} once per training step; a sub-range
+ * {@code [offset, offset + length)} is supported (each call counts as one step for the step counter).
+ */
 public interface Optimizer {
   /** params[offset, offset+length) -= update(grads[offset, offset+length), state). */
   void step(float[] params, float[] grads, int offset, int length);

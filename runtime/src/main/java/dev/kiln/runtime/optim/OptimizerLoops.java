@@ -1,9 +1,9 @@
 package dev.kiln.runtime.optim;
 
 /**
-* Scalar reference loops of the optimizers: the fallback without the Vector API, and the tails of the
-* vector loops. The vector loops evaluate the same float expressions lane by lane.
-*/
+ * Scalar reference loops of the optimizers: the fallback without the Vector API, and the tails of the
+ * vector loops. The vector loops evaluate the same float expressions lane by lane.
+ */
 final class OptimizerLoops {
   private OptimizerLoops() {}
 
@@ -32,7 +32,7 @@ final class OptimizerLoops {
   }
 
   static void sgdRange(float[] p, float[] g, float[] buf, int from, int to, float lr, float momentum,
-            boolean nesterov, float wd, boolean first) {
+      boolean nesterov, float wd, boolean first) {
     for (int i = from; i < to; i++) {
       float gi = g[i] + wd * p[i];
       if (momentum != 0) {
@@ -45,16 +45,16 @@ final class OptimizerLoops {
   }
 
   /**
-  * Adam over p[offset, offset+length); see {@link Adam}. {@code decay} is AdamW's 1 - lr·wd (1 for Adam),
-  * {@code l2} Adam's coupled weight decay (0 for AdamW).
-  */
+   * Adam over p[offset, offset+length); see {@link Adam}. {@code decay} is AdamW's 1 - lr·wd (1 for Adam),
+   * {@code l2} Adam's coupled weight decay (0 for AdamW).
+   */
   static void adam(float[] p, float[] g, float[] m, float[] v, int offset, int length, float beta1, float beta2,
           float eps, float stepSize, float invSqrtBc2, float decay, float l2) {
     adamRange(p, g, m, v, offset, offset + length, beta1, beta2, eps, stepSize, invSqrtBc2, decay, l2);
   }
 
   static void adamRange(float[] p, float[] g, float[] m, float[] v, int from, int to, float beta1, float beta2,
-             float eps, float stepSize, float invSqrtBc2, float decay, float l2) {
+      float eps, float stepSize, float invSqrtBc2, float decay, float l2) {
     float omb1 = 1f - beta1, omb2 = 1f - beta2;
     for (int i = from; i < to; i++) {
       float pi = p[i] * decay;

@@ -3,9 +3,9 @@ package dev.kiln.runtime.optim;
 import dev.kiln.runtime.kernels.Backend;
 
 /**
-* Stochastic gradient descent with the semantics of {@code torch.optim.SGD} (dampening 0):
-* {@code g += wd·p; buf = first step ? g : momentum·buf + g; g = nesterov ? g + momentum·buf : buf; p -= lr·g}.
-*/
+ * Stochastic gradient descent with the semantics of {@code torch.optim.SGD} (dampening 0):
+ * {@code g += wd·p; buf = first step ? g : momentum·buf + g; g = nesterov ? g + momentum·buf : buf; p -= lr·g}.
+ */
 public final class Sgd extends BaseOptimizer {
   private final float momentum;
   private final boolean nesterov;
@@ -13,9 +13,9 @@ public final class Sgd extends BaseOptimizer {
   private final float[] buffer;
 
   /**
-  * @param size length of the parameter arena
-  * @param momentum 0 for plain SGD (no buffer is kept)
-  */
+   * @param size length of the parameter arena
+   * @param momentum 0 for plain SGD (no buffer is kept)
+   */
   public Sgd(int size, float lr, float momentum, boolean nesterov, float weightDecay) {
     if (nesterov && momentum <= 0) {
       throw new IllegalArgumentException("Nesterov momentum requires momentum > 0");

@@ -1,5 +1,10 @@
 package dev.kiln.runtime.train;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * Metrics of one training epoch. Accuracies are NaN for regression; validation values are NaN when
  * no validation set was given.
@@ -11,6 +16,8 @@ package dev.kiln.runtime.train;
  * @param validationAccuracy validation accuracy
  * @param seconds wall time of the epoch's training steps (validation excluded)
  * @param samplesPerSecond training throughput
+ * @param metrics the values of {@link TrainOptions#metrics()} by name: {@code name} for training,
+ *     {@code val_name} for validation (when validation data was given); empty without extra metrics
  */
 public record EpochStats(
     int epoch,
@@ -19,11 +26,28 @@ public record EpochStats(
     double validationLoss,
     double validationAccuracy,
     double seconds,
-    double samplesPerSecond) {
+    double samplesPerSecond,
+    Map<String, Double> metrics) {
+
+  public EpochStats {
+    metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+  }
+
+  /** An epoch without extra metrics. */
+  public EpochStats(
+      int epoch,
+      double loss,
+      double accuracy,
+      double validationLoss,
+      double validationAccuracy,
+      double seconds,
+      double samplesPerSecond) {
+    this(epoch, loss, accuracy, validationLoss, validationAccuracy, seconds, samplesPerSecond, Map.of());
+  }
 
   /** The metric names {@link #metric} accepts. */
-  public static final java.util.List<String> METRICS =
-      java.util.List.of("loss", "accuracy", "val_loss", "val_accuracy");
+  public static final List<String> METRICS =
+      List.of("loss", "accuracy", "val_loss", "val_accuracy");
 
   /**
    * The canonical name of a metric: {@code loss}, {@code accuracy}, {@code val_loss} or
@@ -42,8 +66,16 @@ public record EpochStats(
     };
   }
 
-  /** A metric by name (see {@link #canonicalMetric}). */
+  /**
+   * A metric by name: one of {@link #METRICS} (see {@link #canonicalMetric}) or of {@link #metrics()}.
+   *
+   * @throws IllegalArgumentException if there is no metric of that name
+   */
   public double metric(String name) {
+    Double extra = name == null ? null : metrics.get(name);
+    if (extra != null) {
+      return extra;
+    }
     return switch (canonicalMetric(name)) {
       case "loss" -> loss;
       case "accuracy" -> accuracy;
@@ -64,6 +96,9 @@ public record EpochStats(
     }
     if (!Double.isNaN(validationAccuracy)) {
       s.append(String.format("  val_acc %.4f", validationAccuracy));
+    }
+    for (Map.Entry<String, Double> m : metrics.entrySet()) {
+      s.append(String.format("  %s %.4f", m.getKey(), m.getValue()));
     }
     s.append(String.format("  %.2fs  %.0f samples/s", seconds, samplesPerSecond));
     return s.toString();

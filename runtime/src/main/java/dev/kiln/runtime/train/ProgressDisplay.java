@@ -49,7 +49,7 @@ final class ProgressDisplay implements Callback {
   public void onTrainBegin(TrainingContext c) {
     if (c.startEpoch() > 1) {
       out.println(
-          "resuming after epoch " + (c.startEpoch() - 1) + " of " + c.model().spec().network());
+          "resuming after epoch " + (c.startEpoch() - 1) + " of " + c.network());
     }
   }
 

@@ -4,7 +4,10 @@ import dev.kiln.runtime.data.Dataset;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Options of one {@code train} call. Immutable; each {@code withX} returns a copy.
@@ -26,6 +29,8 @@ import java.util.Objects;
  * @param resumeFrom a checkpoint to continue from, or null
  * @param shuffle whether each epoch visits the rows in a new seeded order (default) or in data-set
  *     order
+ * @param metrics measured besides the loss (and accuracy, for classification) on the training batches
+ *     and the validation data, recorded in {@link EpochStats#metrics()}
  */
 public record TrainOptions(
     int epochs,
@@ -36,7 +41,8 @@ public record TrainOptions(
     PrintStream out,
     List<Callback> callbacks,
     Path resumeFrom,
-    boolean shuffle) {
+    boolean shuffle,
+    List<Metric> metrics) {
 
   public TrainOptions {
     if (epochs < 1) {
@@ -48,26 +54,56 @@ public record TrainOptions(
     Objects.requireNonNull(verbosity, "verbosity");
     Objects.requireNonNull(out, "out");
     callbacks = List.copyOf(callbacks); // also refuses null elements
+    metrics = List.copyOf(metrics);
+    Set<String> names = new HashSet<>();
+    for (Metric m : metrics) {
+      String name = m.name();
+      if (name == null || !NAME.matcher(name).matches() || name.startsWith("val_")
+          || EpochStats.METRICS.contains(name) || name.equals("acc")) {
+        throw new IllegalArgumentException(
+            "metric name '" + name + "' must be letters, digits and '_', must not start with val_, and "
+                + "must not be loss, accuracy or acc (accuracy is measured for every classification network)");
+      }
+      if (!names.add(name)) {
+        throw new IllegalArgumentException("two metrics are named '" + name + "'");
+      }
+    }
+  }
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]*");
+
+  /** Options without extra metrics. */
+  public TrainOptions(
+      int epochs,
+      int batchSize,
+      Dataset validation,
+      Long shuffleSeed,
+      Verbosity verbosity,
+      PrintStream out,
+      List<Callback> callbacks,
+      Path resumeFrom,
+      boolean shuffle) {
+    this(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, List.of());
   }
 
   /** {@code n} epochs, default batch size, no validation, progress on standard output. */
   public static TrainOptions epochs(int n) {
-    return new TrainOptions(n, 0, null, null, Verbosity.BATCHES, System.out, List.of(), null, true);
+    return new TrainOptions(n, 0, null, null, Verbosity.BATCHES, System.out, List.of(), null, true, List.of());
   }
 
   public TrainOptions withBatchSize(int b) {
     if (b < 1) {
       throw new IllegalArgumentException("batchSize must be at least 1, got " + b);
     }
-    return new TrainOptions(epochs, b, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle);
+    return new TrainOptions(epochs, b, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, metrics);
   }
 
   public TrainOptions withValidation(Dataset v) {
-    return new TrainOptions(epochs, batchSize, v, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle);
+    return new TrainOptions(epochs, batchSize, v, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, metrics);
   }
 
   public TrainOptions withShuffleSeed(long seed) {
-    return new TrainOptions(epochs, batchSize, validation, seed, verbosity, out, callbacks, resumeFrom, shuffle);
+    return new TrainOptions(epochs, batchSize, validation, seed, verbosity, out, callbacks, resumeFrom, shuffle, metrics);
   }
 
   /**
@@ -76,7 +112,7 @@ public record TrainOptions(
    * shuffle. Resuming needs the same setting as the run that wrote the checkpoint.
    */
   public TrainOptions withShuffle(boolean shuffle) {
-    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle);
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, metrics);
   }
 
   /** Prints nothing. */
@@ -86,7 +122,7 @@ public record TrainOptions(
 
   /** Sets what is printed. */
   public TrainOptions withVerbosity(Verbosity v) {
-    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, v, out, callbacks, resumeFrom, shuffle);
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, v, out, callbacks, resumeFrom, shuffle, metrics);
   }
 
   /** Whether anything is printed (verbosity is not {@link Verbosity#QUIET}). */
@@ -95,7 +131,7 @@ public record TrainOptions(
   }
 
   public TrainOptions withOutput(PrintStream o) {
-    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, o, callbacks, resumeFrom, shuffle);
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, o, callbacks, resumeFrom, shuffle, metrics);
   }
 
   /** Replaces the callbacks with {@code cs}, called in this order (see {@link Callback}). */
@@ -105,7 +141,23 @@ public record TrainOptions(
 
   /** Replaces the callbacks with {@code cs}, called in this order (see {@link Callback}). */
   public TrainOptions withCallbacks(List<Callback> cs) {
-    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, cs, resumeFrom, shuffle);
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, cs, resumeFrom, shuffle, metrics);
+  }
+
+  /**
+   * Replaces the extra metrics with {@code ms}: each is measured on the training batches of every
+   * epoch and, with validation data, on the validation data, and recorded in the history under its
+   * name and {@code val_} + its name (see {@link Metric}).
+   *
+   * @throws IllegalArgumentException if a name is malformed, reserved or used twice
+   */
+  public TrainOptions withMetrics(Metric... ms) {
+    return withMetrics(List.of(ms));
+  }
+
+  /** {@link #withMetrics(Metric...)} from a list. */
+  public TrainOptions withMetrics(List<Metric> ms) {
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, ms);
   }
 
   /**
@@ -116,6 +168,6 @@ public record TrainOptions(
    */
   public TrainOptions resumeFrom(Path checkpoint) {
     Objects.requireNonNull(checkpoint, "checkpoint");
-    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, checkpoint, shuffle);
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, checkpoint, shuffle, metrics);
   }
 }

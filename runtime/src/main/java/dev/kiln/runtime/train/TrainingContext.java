@@ -1,6 +1,5 @@
 package dev.kiln.runtime.train;
 
-import dev.kiln.runtime.model.Model;
 import dev.kiln.runtime.optim.Optimizer;
 import java.io.PrintStream;
 
@@ -10,7 +9,8 @@ import java.io.PrintStream;
  * way to stop. One instance per {@code train} call, updated in place.
  */
 public final class TrainingContext {
-  private final Model model;
+  private final TrainedModel model;
+  private final String network;
   private final Optimizer optimizer;
   private final float[] params;
   private final float baseLearningRate;
@@ -35,7 +35,9 @@ public final class TrainingContext {
   TrainingDivergedException divergence;
 
   TrainingContext(
-      Model model,
+      TrainedModel model,
+      String network,
+      boolean classification,
       Optimizer optimizer,
       float[] params,
       float baseLearningRate,
@@ -48,6 +50,7 @@ public final class TrainingContext {
       History history,
       PrintStream log) {
     this.model = model;
+    this.network = network;
     this.optimizer = optimizer;
     this.params = params;
     this.baseLearningRate = baseLearningRate;
@@ -56,15 +59,23 @@ public final class TrainingContext {
     this.batches = batches;
     this.batchSize = batchSize;
     this.samplesPerEpoch = samplesPerEpoch;
-    this.classification = model.spec().loss().isClassification();
+    this.classification = classification;
     this.validation = validation;
     this.history = history;
     this.log = log;
   }
 
-  /** The model being trained (use it to save checkpoints or weights). */
-  public Model model() {
+  /**
+   * The model being trained (use it to save checkpoints or weights; cast it to the generated class
+   * for the rest of its API).
+   */
+  public TrainedModel model() {
     return model;
+  }
+
+  /** The name of the network being trained. */
+  public String network() {
+    return network;
   }
 
   /** The current epoch, 1-based; 0 before the first. */
@@ -167,7 +178,7 @@ public final class TrainingContext {
     }
     if (metric.contains("acc") && !classification) {
       throw new IllegalArgumentException(
-          who + " monitors " + metric + ", but " + model.spec().network()
+          who + " monitors " + metric + ", but " + network
               + " is a regression network (no accuracy); monitor a loss");
     }
   }

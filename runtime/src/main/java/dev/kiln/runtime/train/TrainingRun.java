@@ -1,6 +1,5 @@
 package dev.kiln.runtime.train;
 
-import dev.kiln.runtime.model.Model;
 import dev.kiln.runtime.optim.Optimizer;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -29,6 +28,9 @@ public final class TrainingRun {
 
   /**
    * @param model the model being trained
+   * @param network its name, for messages
+   * @param classes classes of a classification network (2 for binary cross-entropy), 0 for
+   *     regression
    * @param options the call's options (callbacks, verbosity, output, epochs)
    * @param optimizer the model's optimizer (its learning rate is what callbacks set)
    * @param params the live parameter arena
@@ -39,8 +41,10 @@ public final class TrainingRun {
    * @param history the run's history, holding a resumed checkpoint's epochs already
    * @param shuffleSeed the seed of the per-epoch shuffling in use
    */
-  public TrainingRun(
-      Model model,
+  TrainingRun(
+      TrainedModel model,
+      String network,
+      int classes,
       TrainOptions options,
       Optimizer optimizer,
       float[] params,
@@ -56,6 +60,8 @@ public final class TrainingRun {
     this.context =
         new TrainingContext(
             model,
+            network,
+            classes > 0,
             optimizer,
             params,
             baseLearningRate,
@@ -105,19 +111,15 @@ public final class TrainingRun {
     this.stopOnNaN = nan;
     this.params = params;
     this.watch =
-        new DivergenceWatch(log, progress == null ? () -> {} : progress::abandonLine, chanceLoss(model));
+        new DivergenceWatch(log, progress == null ? () -> {} : progress::abandonLine, chanceLoss(classes));
   }
 
   private final float[] params;
   private final DivergenceWatch watch;
 
   /** The mean loss of guessing uniformly: ln(classes) for cross-entropy, 0 for regression. */
-  private static double chanceLoss(Model model) {
-    return switch (model.spec().loss()) {
-      case SOFTMAX_CROSS_ENTROPY -> Math.log(model.spec().outputs());
-      case BINARY_CROSS_ENTROPY -> Math.log(2);
-      case MEAN_SQUARED_ERROR -> 0;
-    };
+  private static double chanceLoss(int classes) {
+    return classes > 0 ? Math.log(classes) : 0;
   }
 
   /** The context callbacks see. */

@@ -9,11 +9,11 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
-* A training step must not allocate: vectors have to stay in registers (escape analysis) and kernels
-* may not create per-call arrays. Only C2-compiled code achieves this (the interpreter and C1 box every
-* vector), so the test warms up first and then measures windows of calls; the JIT compiles in the
-* background, so a few windows are allowed before one must come out at exactly 0 bytes.
-*/
+ * A training step must not allocate: vectors have to stay in registers (escape analysis) and kernels
+ * may not create per-call arrays. Only C2-compiled code achieves this (the interpreter and C1 box every
+ * vector), so the test warms up first and then measures windows of calls; the JIT compiles in the
+ * background, so a few windows are allowed before one must come out at exactly 0 bytes.
+ */
 class AllocationFreeTest {
   static final int N = 33, IN = 40, OUT = 37;
 

@@ -8,9 +8,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
-* End to end: x[n,in] → dense(in→hid, act) → dropout mask → dense(hid→classes) → softmax cross-entropy.
-* Gradients from the fused kernels against central differences of an independent double-precision model.
-*/
+ * End to end: x[n,in] → dense(in→hid, act) → dropout mask → dense(hid→classes) → softmax cross-entropy.
+ * Gradients from the fused kernels against central differences of an independent double-precision model.
+ */
 class DenseGradientCheckTest {
   static final int N = 3, IN = 5, HID = 17, CLASSES = 4;
   static final float ALPHA = 0.1f;

@@ -36,7 +36,7 @@ final class Reference {
 
   /** C[i,j] = Σp A(i,p)·B(p,j) in double, with A(i,p) = a[aOff + i*ars + p*acs], B(p,j) = b[bOff + p*brs + j*bcs]. */
   static double[] matmul(int m, int n, int k, float[] a, int aOff, int ars, int acs,
-             float[] b, int bOff, int brs, int bcs) {
+      float[] b, int bOff, int brs, int bcs) {
     double[] c = new double[m * n];
     for (int i = 0; i < m; i++) {
       for (int j = 0; j < n; j++) {

@@ -1,16 +1,12 @@
 package dev.kiln.runtime.train;
 
-import dev.kiln.runtime.model.LossKind;
-import dev.kiln.runtime.model.Model;
-import dev.kiln.runtime.model.ModelSpec;
 import dev.kiln.runtime.model.OptimizerSpec;
 import dev.kiln.runtime.optim.Optimizer;
 import java.lang.reflect.Proxy;
-import java.util.List;
 
 /**
- * Drives a {@link TrainingRun} by hand, without a generated network: a stand-in model that only
- * answers {@code spec()}, a real optimizer, and epochs whose metrics the test chooses.
+ * Drives a {@link TrainingRun} by hand, without a generated network: a stand-in model that answers
+ * nothing, a real optimizer, and epochs whose metrics the test chooses.
  */
 final class FakeRun {
   static final OptimizerSpec SGD = new OptimizerSpec("SGD", 0.1f, 0, false, 0.9f, 0.999f, 1e-8f, 0);
@@ -21,34 +17,17 @@ final class FakeRun {
   final int batches;
 
   FakeRun(TrainOptions options, int samplesPerEpoch, int batchSize, boolean classification) {
-    ModelSpec spec =
-        new ModelSpec(
-            "Fake",
-            "input[1]",
-            "0",
-            1,
-            1,
-            classification ? LossKind.SOFTMAX_CROSS_ENTROPY : LossKind.MEAN_SQUARED_ERROR,
-            SGD,
-            batchSize,
-            1,
-            List.of(),
-            params.length,
-            1);
-    Model model =
-        (Model)
+    TrainedModel model =
+        (TrainedModel)
             Proxy.newProxyInstance(
-                Model.class.getClassLoader(),
-                new Class<?>[] {Model.class},
+                TrainedModel.class.getClassLoader(),
+                new Class<?>[] {TrainedModel.class},
                 (proxy, method, args) -> {
-                  if (method.getName().equals("spec")) {
-                    return spec;
-                  }
                   throw new UnsupportedOperationException(method.getName());
                 });
     run =
         new TrainingRun(
-            model, options, optimizer, params, 0.1f, samplesPerEpoch, batchSize, 1, new History(), 7);
+            model, "Fake", classification ? 1 : 0, options, optimizer, params, 0.1f, samplesPerEpoch, batchSize, 1, new History(), 7);
     batches = (samplesPerEpoch + batchSize - 1) / batchSize;
   }
 

@@ -1,0 +1,116 @@
+package dev.kiln.processor.plan;
+
+import dev.kiln.dsl.Activation;
+import dev.kiln.processor.ir.Graph;
+import dev.kiln.processor.ir.Node;
+import dev.kiln.processor.op.Activated;
+import dev.kiln.processor.op.DropoutOp;
+import dev.kiln.processor.op.LossOp;
+import dev.kiln.processor.op.ParamDecl;
+import dev.kiln.processor.op.SavedDecl;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The fusion pass, separate from memory planning: which activation each op applies in its own
+ * kernel, what the loss fuses, and which backward steps fold into a neighbour's.
+ *
+ * <ul>
+ *   <li>Bias and activation run in the epilogue of their matmul or convolution (the ops emit them
+ *       as one kernel call).
+ *   <li>Softmax/sigmoid + cross-entropy: the last layer computes logits in training and the loss
+ *       computes the head and the gradient {@code p - y} in one step.
+ *   <li>A consumer whose op {@link dev.kiln.processor.op.Op#foldsInputDerivative folds} (dense)
+ *       writes its producer's pre-activation gradient directly, multiplying by the activation's
+ *       derivative and a dropout mask in its GEMM epilogue, when every tensor on the way (through
+ *       aliases and at most one dropout) is read by that consumer alone; the dropout's backward
+ *       then disappears.
+ * </ul>
+ *
+ * @param head the activation the loss fuses, or null
+ * @param effective the activation each op applies in its kernel
+ * @param needsGrad nodes whose output needs a gradient (downstream of a trained parameter)
+ * @param folds each folding consumer's producer and dropout
+ * @param foldedAway nodes whose backward a fold does
+ * @param preActivationGrads nodes whose gradient arrives with their activation's derivative applied
+ */
+public record Fusion(
+    Activation head,
+    Map<Node, Activated> effective,
+    Set<Node> needsGrad,
+    Map<Node, Plan.Fold> folds,
+    Set<Node> foldedAway,
+    Set<Node> preActivationGrads) {
+
+  /** Runs the pass over a checked, shape-inferred graph. */
+  public static Fusion of(Graph graph, LossOp loss) {
+    Activation head = loss.head();
+    Node output = graph.output();
+    Map<Node, Activated> effective = new LinkedHashMap<>();
+    for (Node node : graph.nodes()) {
+      Activated act = node.op().activation(node);
+      effective.put(node, act == null || (node == output && head != null) ? Activated.LINEAR : act);
+    }
+    Set<Node> needsGrad = new HashSet<>();
+    for (Node node : graph.layers()) {
+      boolean trained = node.op().params(node).stream().anyMatch(ParamDecl::trained);
+      if (trained || node.inputs().stream().anyMatch(needsGrad::contains)) {
+        needsGrad.add(node);
+      }
+    }
+    Map<Node, Plan.Fold> folds = new LinkedHashMap<>();
+    Set<Node> foldedAway = new LinkedHashSet<>();
+    Set<Node> preActivation = new LinkedHashSet<>();
+    if (head != null) {
+      preActivation.add(Plan.owner(output));
+    }
+    List<Node> nodes = graph.nodes();
+    for (int k = nodes.size() - 1; k >= 1; k--) {
+      Node node = nodes.get(k);
+      if (!needsGrad.contains(node) || foldedAway.contains(node) || !node.op().foldsInputDerivative()) {
+        continue;
+      }
+      Plan.Fold fold = fold(node, needsGrad, effective);
+      if (fold != null) {
+        folds.put(node, fold);
+        preActivation.add(fold.producer());
+        if (fold.dropout() != null) {
+          foldedAway.add(fold.dropout());
+        }
+      }
+    }
+    return new Fusion(head, effective, needsGrad, folds, foldedAway, preActivation);
+  }
+
+  /**
+   * The fold of {@code consumer}'s input gradient: through aliases and at most one dropout to a
+   * producer, every tensor on the way read by one consumer only; null when it cannot fold.
+   */
+  private static Plan.Fold fold(Node consumer, Set<Node> needsGrad, Map<Node, Activated> effective) {
+    Node current = consumer.input();
+    Node dropout = null;
+    while (true) {
+      if (current.consumers().size() != 1 || !needsGrad.contains(Plan.owner(current))) {
+        return null;
+      }
+      if (current.op().aliasesInput()) {
+        current = current.input();
+      } else if (current.op() instanceof DropoutOp && dropout == null) {
+        dropout = current;
+        current = current.input();
+      } else {
+        break;
+      }
+    }
+    Activated act = effective.get(current);
+    boolean savesPre = current.op().saved(current, act).stream().map(SavedDecl::key).anyMatch("pre"::equals);
+    if (act.activation() == Activation.SOFTMAX || (act.activation() == Activation.GELU && !savesPre)) {
+      return null;
+    }
+    return new Plan.Fold(current, dropout);
+  }
+}

@@ -1,0 +1,119 @@
+package dev.kiln.runtime.model;
+
+import dev.kiln.runtime.train.Accuracy;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Inference on raw float samples (each the input tensor flattened row-major): outputs, classes and
+ * single layers' outputs. Refuses samples of the wrong size and non-finite inputs, which would
+ * silently give NaN outputs.
+ */
+final class Prediction {
+  private final CompiledModel model;
+  private final ModelSpec spec;
+
+  Prediction(CompiledModel model) {
+    this.model = model;
+    this.spec = model.spec();
+  }
+
+  float[] predict(float[] sample) {
+    checkSample(sample, -1);
+    checkFinite(sample, sample.length, true);
+    System.arraycopy(sample, 0, model.activations, 0, sample.length);
+    model.forward(1, false);
+    int out = model.outputOffset();
+    return Arrays.copyOfRange(model.activations, out, out + spec.outputs());
+  }
+
+  float[][] predict(float[][] samples) {
+    int in = spec.inputs();
+    float[] x = new float[Math.multiplyExact(samples.length, in)];
+    for (int i = 0; i < samples.length; i++) {
+      checkSample(samples[i], i);
+      System.arraycopy(samples[i], 0, x, i * in, in);
+    }
+    float[] out = new float[samples.length * spec.outputs()];
+    predict(x, samples.length, out);
+    float[][] result = new float[samples.length][];
+    for (int i = 0; i < samples.length; i++) {
+      result[i] = Arrays.copyOfRange(out, i * spec.outputs(), (i + 1) * spec.outputs());
+    }
+    return result;
+  }
+
+  void predict(float[] x, int rows, float[] out) {
+    int in = spec.inputs();
+    int outs = spec.outputs();
+    if (x.length < (long) rows * in) {
+      throw new IllegalArgumentException(
+          "input holds " + x.length + " floats, expected " + rows + " rows x " + in + " features = "
+              + (long) rows * in);
+    }
+    if (out.length < (long) rows * outs) {
+      throw new IllegalArgumentException(
+          "output holds " + out.length + " floats, expected " + rows + " rows x " + outs + " outputs");
+    }
+    int chunk = Math.max(model.capacity, Math.min(rows, 1024));
+    model.ensureCapacity(chunk);
+    checkFinite(x, rows * in, false);
+    for (int start = 0; start < rows; start += chunk) {
+      int n = Math.min(chunk, rows - start);
+      System.arraycopy(x, start * in, model.activations, 0, n * in);
+      model.forward(n, false);
+      System.arraycopy(model.activations, model.outputOffset(), out, start * outs, n * outs);
+    }
+  }
+
+  int predictClass(float[] sample) {
+    if (!spec.loss().isClassification()) {
+      throw new UnsupportedOperationException(
+          spec.network() + " is a regression network (mean squared error); use predict");
+    }
+    return Accuracy.predictedClass(predict(sample), 0, spec.outputs());
+  }
+
+  float[] layerOutput(String layer, float[] sample) {
+    int index = layerIndex(layer);
+    checkSample(sample, -1);
+    checkFinite(sample, sample.length, true);
+    int size = spec.layers().get(index).outputSize();
+    model.layerOutputOffset(index); // refuses before running anything if the model cannot answer
+    System.arraycopy(sample, 0, model.activations, 0, sample.length);
+    model.forward(1, false);
+    int off = model.layerOutputOffset(index);
+    return Arrays.copyOfRange(model.activations, off, off + size);
+  }
+
+  private int layerIndex(String layer) {
+    List<LayerSpec> layers = spec.layers();
+    for (int i = 0; i < layers.size(); i++) {
+      if (layers.get(i).name().equals(layer)) {
+        return i;
+      }
+    }
+    throw new IllegalArgumentException(
+        spec.network() + " has no layer '" + layer + "'; its layers are "
+            + layers.stream().map(LayerSpec::name).toList());
+  }
+
+  /** Refuses NaN and infinite inputs (see {@link FiniteInputs}). */
+  private void checkFinite(float[] x, int length, boolean single) {
+    int i = FiniteInputs.firstNonFinite(x, length);
+    if (i >= 0) {
+      int in = spec.inputs();
+      throw new IllegalArgumentException(
+          (single ? "sample" : "sample " + i / in) + ", feature " + i % in + " is " + x[i] + "; "
+              + spec.network() + " needs finite inputs (a missing value, or a failed normalization?)");
+    }
+  }
+
+  private void checkSample(float[] sample, int index) {
+    if (sample.length != spec.inputs()) {
+      throw new IllegalArgumentException(
+          (index < 0 ? "sample" : "sample " + index) + " has " + sample.length + " features, but "
+              + spec.network() + " expects " + spec.inputs());
+    }
+  }
+}

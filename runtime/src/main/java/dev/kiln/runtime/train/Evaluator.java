@@ -1,0 +1,83 @@
+package dev.kiln.runtime.train;
+
+import dev.kiln.runtime.data.Dataset;
+import java.util.Objects;
+
+/**
+ * Evaluation of a network on a data set in inference mode, in chunks of the batch buffers: mean
+ * loss, accuracy and confusion matrix (classification) or regression metrics, and any extra
+ * {@link Metric}s. Used by {@code Model.evaluate} and for the validation of every epoch.
+ */
+public final class Evaluator {
+  private static final int CHUNK = 512;
+
+  private final TrainableNetwork network;
+  private int[] identity = new int[0];
+
+  /** An evaluator of {@code network}. */
+  public Evaluator(TrainableNetwork network) {
+    this.network = Objects.requireNonNull(network, "network");
+  }
+
+  /**
+   * Evaluates on every row of {@code data}, which the caller checked fits the network; {@code
+   * metrics} are reset, then accumulate every chunk.
+   */
+  public Evaluation evaluate(Dataset data, Metric... metrics) {
+    int rows = data.rows();
+    int chunk = Math.max(network.capacity(), Math.min(rows, CHUNK));
+    network.ensureCapacity(chunk);
+    boolean classification = network.isClassification();
+    int classes = network.classes();
+    int[][] confusion = classification ? new int[classes][classes] : new int[0][0];
+    int[] order = identity(rows);
+    double lossSum = 0;
+    long correct = 0;
+    int outs = network.outputs();
+    float[] predictions = classification ? null : new float[Math.multiplyExact(rows, outs)];
+    for (Metric m : metrics) {
+      m.reset();
+    }
+    for (int start = 0; start < rows; start += chunk) {
+      int n = Math.min(chunk, rows - start);
+      network.loadBatch(data, order, start, n);
+      network.forward(n, false);
+      lossSum += network.loss(n, false);
+      float[] a = network.outputArena();
+      int out = network.outputOffset();
+      if (predictions != null) {
+        System.arraycopy(a, out, predictions, start * outs, n * outs);
+      }
+      if (classification) {
+        int[] labels = network.labels();
+        for (int i = 0; i < n; i++) {
+          int p = Accuracy.predictedClass(a, out + i * outs, outs);
+          confusion[labels[i]][p]++;
+          if (p == labels[i]) {
+            correct++;
+          }
+        }
+      }
+      for (Metric m : metrics) {
+        m.accumulate(a, out, n, outs, classification ? network.labels() : null, classification ? null : network.targets());
+      }
+    }
+    return new Evaluation(
+        rows,
+        rows == 0 ? Double.NaN : lossSum / rows,
+        classification && rows > 0 ? (double) correct / rows : Double.NaN,
+        confusion,
+        predictions == null || rows == 0 ? null : RegressionMetrics.of(predictions, data.targets(), outs));
+  }
+
+  /** {@code 0, 1, ..., n-1}, reused between calls. */
+  int[] identity(int n) {
+    if (identity.length < n) {
+      identity = new int[n];
+      for (int i = 0; i < n; i++) {
+        identity[i] = i;
+      }
+    }
+    return identity;
+  }
+}
