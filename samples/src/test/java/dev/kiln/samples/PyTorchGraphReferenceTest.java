@@ -1,0 +1,478 @@
+package dev.kiln.samples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.runtime.data.Dataset;
+import dev.kiln.runtime.io.SafeTensors;
+import dev.kiln.runtime.io.SafeTensorsFile;
+import dev.kiln.runtime.io.Tensor;
+import dev.kiln.runtime.model.CompiledModel;
+import dev.kiln.runtime.model.LayerSpec;
+import dev.kiln.runtime.model.ParamSpec;
+import dev.kiln.runtime.train.Callback;
+import dev.kiln.runtime.train.TrainOptions;
+import dev.kiln.runtime.train.TrainingContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Compares the graph compiler's generated models ({@link GraphReferenceNetworks}: convolutions with
+ * every padding, stride, dilation and group option, max/average/global pooling, BatchNorm after a
+ * convolution and after a dense layer, a residual DAG with Add and Concat, and a whole CNN) with an
+ * independent float64 PyTorch implementation ({@code torch_graph_reference.py}). The test writes the
+ * typed layer list of {@code spec().layers()} as JSON next to the inputs; the Python side rebuilds each
+ * op from PyTorch's definition and the weights saved by {@code model.save} (BatchNorm's running
+ * statistics included), with its own SAME-padding rule and a shape check on every layer.
+ *
+ * <p>Compared for each network, on odd sizes and randomized biases and BatchNorm parameters (running
+ * statistics too, so that evaluation mode differs from training mode):
+ * <ul>
+ *   <li>{@code predict} (batched, and one sample at a time) and {@code evaluate}'s loss in evaluation
+ *       mode (BatchNorm with running statistics);
+ *   <li>the training-mode loss and every trained parameter's gradient ({@code trainingLoss}: BatchNorm
+ *       with the statistics of the whole batch);
+ *   <li>every parameter after each Adam step of {@code train()} with shuffle off (the last batch
+ *       partial), BatchNorm's running mean and variance included (momentum, unbiased variance), and
+ *       each step's loss;
+ *   <li>{@code predict} and {@code evaluate} again after training, with the updated running statistics.
+ * </ul>
+ *
+ * <p>Tolerances (Kiln computes in float32, the reference in float64; bounds as in {@link
+ * PyTorchReferenceTest}, each far below a real mistake: {@link #mistakesAreRejected} runs the reference
+ * again with one deliberate semantic error per op — padding on the wrong side, a flipped kernel, zeros
+ * winning a max pool, the biased running variance, Keras' momentum convention, a tensor added once
+ * instead of twice, a reversed Concat, Flatten in [H, W, C] order, train()'s partial last batch
+ * averaged over the full batch size, ... — and requires each to exceed
+ * some bound at least {@link #MISTAKE_FACTOR} times):
+ * <ul>
+ *   <li>outputs: max |Δ| ≤ {@value #OUTPUT_TOLERANCE} (probabilities);
+ *   <li>losses: relative error ≤ {@value #LOSS_TOLERANCE};
+ *   <li>gradients: per tensor ‖Δ‖ / ‖g‖ ≤ {@value #GRADIENT_TOLERANCE};
+ *   <li>trained parameters after each Adam step: per tensor ‖Δ‖ / ‖update‖ ≤ {@value #STEP_TOLERANCE},
+ *       the update being PyTorch's movement since the initial weights. Not the largest |Δ| of one
+ *       element: Adam divides by √v̂ + ε, so an element whose gradient is near ε = 1e-8 turns the
+ *       float32 rounding of that gradient (~1e-9 absolute, a sum of terms of ~1e-3 that cancel) into
+ *       up to ~2e-2 of its step. The CNN has such elements among its 225k (observed: one conv2
+ *       weight with a first gradient of -7.7e-8 moved 0.8846·lr in Kiln, 0.8854·lr in PyTorch);
+ *       over a tensor's norm they weigh little, while a wrong batch, order, optimizer rule or
+ *       gradient changes an update by 1e-1 or more;
+ *   <li>running statistics after k steps: |Δ| ≤ {@value #STATE_TOLERANCE} · max(1, |value|) (batch
+ *       means and variances of ≤ 400 terms per channel, summed in float32).
+ * </ul>
+ */
+class PyTorchGraphReferenceTest {
+  static final double OUTPUT_TOLERANCE = 1e-5;
+  static final double LOSS_TOLERANCE = 1e-5;
+  static final double GRADIENT_TOLERANCE = 1e-5;
+  static final double STEP_TOLERANCE = 1e-3;
+  static final double STATE_TOLERANCE = 1e-5;
+
+  /** A deliberate mistake must exceed some bound by at least this factor. */
+  static final double MISTAKE_FACTOR = 10;
+
+  @TempDir static Path dir;
+
+  /** A network, its data, how {@code train()} batches it, and the reference's deliberate mistakes. */
+  record Case(CompiledModel model, Dataset data, int batch, int epochs, List<String> samePadding, List<String> mistakes) {}
+
+  /** What Kiln computed for a case; compared with the reference and with each mistake. */
+  record KilnRun(
+      float[] predict,
+      float[] predictOne,
+      double evalLoss,
+      float[] grad,
+      double gradLoss,
+      List<float[]> steps,
+      List<Double> stepLosses,
+      float[] predictAfter,
+      double evalLossAfter,
+      float[] initial) {}
+
+  /** One comparison: its error and the bound it must stay under. */
+  record Check(String what, double error, double tolerance) {
+    double ratio() {
+      return Double.isNaN(error) ? Double.POSITIVE_INFINITY : error / tolerance;
+    }
+
+    boolean passes() {
+      return error <= tolerance;
+    }
+  }
+
+  static final Map<String, Case> CASES = new LinkedHashMap<>();
+  static final Map<String, KilnRun> RUNS = new LinkedHashMap<>();
+  static final List<String> SUMMARY = new ArrayList<>();
+  static String python;
+
+  @BeforeAll
+  static void runPyTorch() throws Exception {
+    long t0 = System.nanoTime();
+    python = PyTorchReferenceTest.findPython();
+    if (python == null) {
+      return;
+    }
+    add("ConvSameStrideDilated", new ConvSameStrideDilatedModel(), 7, 4, 1, List.of("same"), List.of("same_extra_top", "conv_flipped"));
+    add("ConvExplicitPad", new ConvExplicitPadModel(), 7, 4, 1, List.of(), List.of("pad_mirrored", "conv_flipped", "partial_batch_over_capacity"));
+    add("ConvGroups", new ConvGroupsModel(), 7, 4, 1, List.of("depthwise"), List.of("leaky_default_slope", "conv_flipped"));
+    add("PoolPadded", new PoolPaddedModel(), 7, 4, 1, List.of("conv", "sameMax"), List.of("max_zero_pad", "avg_exclude_pad"));
+    add("PoolAsymmetricGlobal", new PoolAsymmetricGlobalModel(), 7, 4, 1, List.of("sameAvg"), List.of("pool_pad_mirrored"));
+    add("BatchNormConvDense", new BatchNormConvDenseModel(), 7, 4, 1, List.of(),
+        List.of("bn_biased_running_var", "bn_momentum_complement", "bn_eval_batch_stats"));
+    add("ResidualConcat", new ResidualConcatModel(), 7, 4, 1, List.of("stem", "a", "b"), List.of("add_once", "concat_reversed"));
+    // 12 images in batches of 4 for 2 epochs: 6 Adam steps.
+    add("FashionCnn", new FashionCnnModel(), 12, 4, 2, List.of(), List.of("flatten_hwc"));
+
+    Path script = dir.resolve("torch_graph_reference.py");
+    copyResource("torch_graph_reference.py", script);
+    copyResource("torch_reference.py", dir.resolve("torch_reference.py")); // its safetensors and optimizer helpers
+    List<String> command = new ArrayList<>(List.of(python, script.toString(), dir.toString()));
+    command.addAll(CASES.keySet());
+    Path log = dir.resolve("torch_graph_reference.log");
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("torch_graph_reference.py did not finish in 120 s:\n" + Files.readString(log));
+    }
+    assertEquals(0, p.exitValue(), () -> "torch_graph_reference.py failed:\n" + PyTorchReferenceTest.readQuietly(log));
+    SUMMARY.add(String.format("set-up, Kiln runs and Python run %.1f s", (System.nanoTime() - t0) / 1e9));
+  }
+
+  @AfterAll
+  static void printSummary() {
+    if (!SUMMARY.isEmpty()) {
+      System.out.println("PyTorchGraphReferenceTest (" + python + "), max errors:");
+      SUMMARY.forEach(s -> System.out.println("  " + s));
+    }
+  }
+
+  // ---------------------------------------------------------------- the comparisons
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "ConvSameStrideDilated", "ConvExplicitPad", "ConvGroups", "PoolPadded", "PoolAsymmetricGlobal",
+      "BatchNormConvDense", "ResidualConcat", "FashionCnn"})
+  void matchesPyTorch(String name) throws IOException {
+    Assumptions.assumeTrue(python != null, PyTorchReferenceTest.NO_TORCH);
+    Case c = CASES.get(name);
+    try (SafeTensorsFile ref = SafeTensors.read(dir.resolve(name + ".torch.safetensors"))) {
+      // Guards against vacuous passes: PyTorch's gradient of every trained tensor is non-zero, and
+      // every step moved the weights.
+      for (ParamSpec p : c.model().spec().parameters()) {
+        if (p.trained()) {
+          float[] g = ref.data("grad." + p.name());
+          assertTrue(norm(g) > 0, name + ": PyTorch's gradient of " + p.name() + " is zero; the check would be vacuous");
+        }
+      }
+      List<Check> checks = compare(c, RUNS.get(name), ref, "");
+      for (Check k : checks) {
+        assertTrue(k.passes(), name + ": " + k.what() + " differs from PyTorch by " + k.error() + " > " + k.tolerance());
+      }
+      SUMMARY.add(String.format("%-22s %s", name, checks.stream()
+          .map(k -> String.format("%s %.1e", k.what(), k.error()))
+          .collect(Collectors.joining(" | "))));
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "ConvSameStrideDilated", "ConvExplicitPad", "ConvGroups", "PoolPadded", "PoolAsymmetricGlobal",
+      "BatchNormConvDense", "ResidualConcat", "FashionCnn"})
+  void mistakesAreRejected(String name) throws IOException {
+    Assumptions.assumeTrue(python != null, PyTorchReferenceTest.NO_TORCH);
+    Case c = CASES.get(name);
+    try (SafeTensorsFile ref = SafeTensors.read(dir.resolve(name + ".torch.safetensors"))) {
+      for (String mistake : c.mistakes()) {
+        List<Check> checks = compare(c, RUNS.get(name), ref, "mistake." + mistake + ".");
+        Check worst = checks.stream().max((a, b) -> Double.compare(a.ratio(), b.ratio())).orElseThrow();
+        assertTrue(
+            worst.ratio() >= MISTAKE_FACTOR,
+            name + ": the mistake '" + mistake + "' stays within " + MISTAKE_FACTOR + "x of every bound: " + checks);
+        SUMMARY.add(String.format("%-22s mistake %-27s rejected by %s", name, mistake, checks.stream()
+            .filter(k -> !k.passes())
+            .sorted((a, b) -> Double.compare(b.ratio(), a.ratio()))
+            .map(k -> String.format("%s %.1e (%.0fx)", k.what(), k.error(), k.ratio()))
+            .collect(Collectors.joining(", "))));
+      }
+    }
+  }
+
+  /** The checks fail on a reference that is wrong by far less than a real mistake. */
+  @Test
+  void checksFailOnSlightlyWrongReferences() {
+    float[] a = {0.25f, -1.5f, 3f, 0.125f};
+    float[] off = a.clone();
+    off[2] += 1e-4f; // 3.3e-5 relative: hundreds of float32 ulps
+    assertTrue(gradientCheck("g", a, a).passes());
+    assertFalse(gradientCheck("g", a, off).passes());
+    assertFalse(new Check("output", PyTorchReferenceTest.maxAbsDiff(a, 0, off, 0, 4), OUTPUT_TOLERANCE).passes());
+    assertFalse(new Check("loss", PyTorchReferenceTest.relErr(1.0001, 1.0), LOSS_TOLERANCE).passes());
+    assertFalse(stateCheck("s", a, off).passes());
+    float[] p0 = {0.249f, -1.499f, 2.999f, 0.124f}; // Adam's first step, lr 1e-3; one element wrong by 1/10 of it
+    assertTrue(updateCheck("u", p0, a, a).passes());
+    assertFalse(updateCheck("u", p0, a, off).passes());
+    assertFalse(new Check("nan", Double.NaN, 1).passes());
+  }
+
+  static List<Check> compare(Case c, KilnRun k, SafeTensorsFile ref, String prefix) throws IOException {
+    CompiledModel model = c.model();
+    List<ParamSpec> params = model.spec().parameters();
+    int outs = model.spec().outputs();
+    List<Check> checks = new ArrayList<>();
+    float[] expected = ref.data(prefix + "predict");
+    double out = PyTorchReferenceTest.maxAbsDiff(k.predict(), 0, expected, 0, expected.length);
+    out = Math.max(out, PyTorchReferenceTest.maxAbsDiff(k.predictOne(), 0, expected, 0, outs));
+    checks.add(new Check("output", out, OUTPUT_TOLERANCE));
+    checks.add(new Check("eval loss", relErr(k.evalLoss(), ref, prefix + "eval_loss"), LOSS_TOLERANCE));
+
+    checks.add(new Check("training loss", relErr(k.gradLoss(), ref, prefix + "grad_loss"), LOSS_TOLERANCE));
+    Check worstGrad = new Check("grad", 0, GRADIENT_TOLERANCE);
+    for (ParamSpec p : params) {
+      if (p.trained()) {
+        Check g = gradientCheck("grad " + p.name(), Arrays.copyOfRange(k.grad(), p.offset(), p.offset() + p.length()),
+            ref.data(prefix + "grad." + p.name()));
+        worstGrad = g.ratio() > worstGrad.ratio() ? g : worstGrad;
+      }
+    }
+    checks.add(worstGrad);
+
+    // Every parameter after each step: the update of each trained tensor against PyTorch's update, the
+    // running statistics in absolute terms.
+    String[] losses = ref.metadata().get(prefix + "step_losses").split(",");
+    assertEquals(k.steps().size(), losses.length, "steps taken");
+    double stepLossErr = 0, moved = 0;
+    Check worstStep = null, worstState = null;
+    for (int s = 0; s < k.steps().size(); s++) {
+      float[] kiln = k.steps().get(s);
+      moved = Math.max(moved, PyTorchReferenceTest.maxAbsDiff(kiln, 0, k.initial(), 0, kiln.length));
+      for (ParamSpec p : params) {
+        String what = "step " + (s + 1) + " " + p.name();
+        float[] r = ref.data(prefix + "step" + (s + 1) + "." + p.name());
+        Check st = p.trained()
+            ? updateCheck(what, Arrays.copyOfRange(k.initial(), p.offset(), p.offset() + p.length()),
+                Arrays.copyOfRange(kiln, p.offset(), p.offset() + p.length()), r)
+            : stateCheck(what, Arrays.copyOfRange(kiln, p.offset(), p.offset() + p.length()), r);
+        if (p.trained()) {
+          worstStep = worstStep == null || st.ratio() > worstStep.ratio() ? st : worstStep;
+        } else {
+          worstState = worstState == null || st.ratio() > worstState.ratio() ? st : worstState;
+        }
+      }
+      stepLossErr = Math.max(stepLossErr, PyTorchReferenceTest.relErr(k.stepLosses().get(s), Double.parseDouble(losses[s])));
+    }
+    assertTrue(moved >= 1e-3, c.model().spec().network() + ": training moved the weights by only " + moved);
+    checks.add(worstStep);
+    checks.add(new Check("step loss", stepLossErr, LOSS_TOLERANCE));
+    if (worstState != null) {
+      checks.add(worstState);
+    }
+
+    float[] after = ref.data(prefix + "predict_after");
+    checks.add(new Check("output after", PyTorchReferenceTest.maxAbsDiff(k.predictAfter(), 0, after, 0, after.length), OUTPUT_TOLERANCE));
+    checks.add(new Check("eval loss after", relErr(k.evalLossAfter(), ref, prefix + "eval_loss_after"), LOSS_TOLERANCE));
+    return checks;
+  }
+
+  /** ‖Δ‖ / ‖g‖ of one tensor. */
+  static Check gradientCheck(String what, float[] kiln, float[] ref) {
+    assertEquals(ref.length, kiln.length, what);
+    double d2 = 0;
+    for (int i = 0; i < kiln.length; i++) {
+      double d = kiln[i] - (double) ref[i];
+      d2 += d * d;
+    }
+    return new Check(what, Math.sqrt(d2) / norm(ref), GRADIENT_TOLERANCE);
+  }
+
+  /** ‖Δ‖ / ‖ref − p0‖ of one tensor's update since {@code p0}. */
+  static Check updateCheck(String what, float[] p0, float[] kiln, float[] ref) {
+    assertEquals(ref.length, kiln.length, what);
+    double d2 = 0, m2 = 0;
+    for (int i = 0; i < kiln.length; i++) {
+      double d = kiln[i] - (double) ref[i];
+      double m = ref[i] - (double) p0[i];
+      d2 += d * d;
+      m2 += m * m;
+    }
+    return new Check(what, Math.sqrt(d2 / m2), STEP_TOLERANCE);
+  }
+
+  /** max |Δ| / max(1, |ref|) of a state tensor (running statistics). */
+  static Check stateCheck(String what, float[] kiln, float[] ref) {
+    assertEquals(ref.length, kiln.length, what);
+    double worst = 0;
+    for (int i = 0; i < kiln.length; i++) {
+      double d = Math.abs(kiln[i] - (double) ref[i]) / Math.max(1, Math.abs(ref[i]));
+      worst = Double.isNaN(d) ? Double.NaN : Math.max(worst, d);
+    }
+    return new Check(what, worst, STATE_TOLERANCE);
+  }
+
+  static double relErr(double kiln, SafeTensorsFile ref, String key) {
+    return PyTorchReferenceTest.relErr(kiln, Double.parseDouble(ref.metadata().get(key)));
+  }
+
+  static double norm(float[] a) {
+    double n2 = 0;
+    for (float v : a) {
+      n2 += (double) v * v;
+    }
+    return Math.sqrt(n2);
+  }
+
+  // ---------------------------------------------------------------- case files and Kiln's side
+
+  /**
+   * Randomizes biases and BatchNorm parameters, saves the weights, writes the inputs and the layer list
+   * for Python, and runs Kiln on the case (the reference runs later, all cases in one process).
+   */
+  static void add(String name, CompiledModel model, int rows, int batch, int epochs, List<String> samePadding, List<String> mistakes)
+      throws IOException {
+    assertEquals(name, model.spec().network());
+    SplittableRandom rng = new SplittableRandom(name.hashCode());
+    float[] w = model.parameters();
+    for (ParamSpec p : model.spec().parameters()) {
+      String kind = p.name().substring(p.name().lastIndexOf('.') + 1);
+      for (int i = p.offset(); i < p.offset() + p.length(); i++) {
+        switch (kind) {
+          case "bias" -> w[i] = (float) (0.1 * rng.nextGaussian());
+          case "gamma" -> w[i] = (float) rng.nextDouble(0.5, 1.5);
+          case "beta" -> w[i] = (float) (0.2 * rng.nextGaussian());
+          case "running_mean" -> w[i] = (float) (0.3 * rng.nextGaussian());
+          case "running_var" -> w[i] = (float) rng.nextDouble(0.5, 2);
+          default -> { } // kernels keep their initializer's values
+        }
+      }
+    }
+    model.setParameters(w);
+    model.save(dir.resolve(name + ".weights.safetensors"));
+
+    int cols = model.spec().inputs();
+    int classes = model.spec().outputs();
+    boolean image28 = cols == 28 * 28;
+    float[] x = new float[rows * cols];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) (image28 ? rng.nextDouble() : rng.nextDouble(-1, 1)); // pixels in [0, 1), else [-1, 1)
+    }
+    int[] labels = new int[rows];
+    float[] y = new float[rows];
+    for (int i = 0; i < rows; i++) {
+      labels[i] = i % classes; // every class present
+      y[i] = labels[i];
+    }
+    Dataset data = Dataset.classification(name, x, rows, cols, labels, classes);
+
+    Map<String, String> meta = PyTorchReferenceTest.optimizerMeta(model.spec().optimizer());
+    meta.put("loss", model.spec().loss().name());
+    meta.put("batch", Integer.toString(batch));
+    meta.put("epochs", Integer.toString(epochs));
+    meta.put("same_padding", String.join(",", samePadding));
+    meta.put("mistakes", String.join(",", mistakes));
+    meta.put("layers", layersJson(model.spec().layers()));
+    SafeTensors.write(
+        dir.resolve(name + ".data.safetensors"), meta, List.of(Tensor.of("x", x, rows, cols), Tensor.of("y", y, rows, 1)));
+    Case c = new Case(model, data, batch, epochs, samePadding, mistakes);
+    CASES.put(name, c);
+    RUNS.put(name, runKiln(c));
+  }
+
+  static KilnRun runKiln(Case c) {
+    CompiledModel model = c.model();
+    Dataset data = c.data();
+    int rows = data.rows();
+    float[] initial = model.parameters();
+    float[] predict = new float[rows * model.spec().outputs()];
+    model.predict(data.features(), rows, predict);
+    float[] predictOne = model.predict(data.row(0));
+    double evalLoss = model.evaluate(data).loss();
+    float[] grad = new float[model.spec().parameterCount()];
+    double gradLoss = model.trainingLoss(data, 0, grad);
+    assertTrue(Arrays.equals(initial, model.parameters()), "trainingLoss changed the parameters");
+
+    List<float[]> steps = new ArrayList<>();
+    List<Double> stepLosses = new ArrayList<>();
+    Callback recorder = new Callback() {
+      @Override
+      public void onBatchEnd(TrainingContext context) {
+        steps.add(context.copyWeights());
+        stepLosses.add(context.batchLoss());
+      }
+    };
+    model.train(data, TrainOptions.epochs(c.epochs()).withBatchSize(c.batch()).withShuffle(false).withCallbacks(recorder).quiet());
+    float[] predictAfter = new float[rows * model.spec().outputs()];
+    model.predict(data.features(), rows, predictAfter);
+    double evalLossAfter = model.evaluate(data).loss();
+    return new KilnRun(predict, predictOne, evalLoss, grad, gradLoss, steps, stepLosses, predictAfter, evalLossAfter, initial);
+  }
+
+  /** The typed layer list as JSON: name, type, inputs, per-sample shape, attributes, parameter tensors. */
+  static String layersJson(List<LayerSpec> layers) {
+    List<Object> list = new ArrayList<>();
+    for (LayerSpec l : layers) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", l.name());
+      m.put("type", l.type());
+      m.put("inputs", l.inputs());
+      m.put("shape", l.outputShape());
+      m.put("attributes", l.attributes());
+      List<Object> params = new ArrayList<>();
+      for (ParamSpec p : l.params()) {
+        params.add(Map.of("name", p.name(), "shape", p.shape(), "role", p.role().name()));
+      }
+      m.put("params", params);
+      list.add(m);
+    }
+    return json(list);
+  }
+
+  static String json(Object v) {
+    if (v instanceof Map<?, ?> m) {
+      return m.entrySet().stream()
+          .map(e -> json(e.getKey().toString()) + ":" + json(e.getValue()))
+          .collect(Collectors.joining(",", "{", "}"));
+    }
+    if (v instanceof List<?> l) {
+      return l.stream().map(PyTorchGraphReferenceTest::json).collect(Collectors.joining(",", "[", "]"));
+    }
+    if (v instanceof int[] a) {
+      return json(Arrays.stream(a).boxed().toList());
+    }
+    if (v instanceof String s) {
+      return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+    if (v instanceof Integer || v instanceof Boolean) {
+      return v.toString();
+    }
+    if (v instanceof Double d && Double.isFinite(d)) {
+      return d.toString();
+    }
+    throw new IllegalArgumentException("not representable in the layer JSON: " + v);
+  }
+
+  static void copyResource(String resource, Path target) throws IOException {
+    try (InputStream in = PyTorchGraphReferenceTest.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("test resource dev/kiln/samples/" + resource + " is missing");
+      }
+      Files.copy(in, target);
+    }
+  }
+}
