@@ -60,4 +60,70 @@ class AllocationFreeTest {
       Parallelism.setThreads(before);
     }
   }
+  @Test
+  void convolutionPoolingAndBatchNormKernelsAllocateNothingOnceCompiled() {
+    for (int threads : new int[] {1, 2}) {
+      spatialStepAllocatesNothing(threads);
+    }
+  }
+
+  /** A small conv → batch norm → max pool → conv (1x1) → global average pool step, forward and backward. */
+  private static void spatialStepAllocatesNothing(int threads) {
+    com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    int before = Parallelism.threads();
+    Parallelism.setThreads(threads);
+    try {
+      Random rnd = new Random(13);
+      int n = 3;
+      Conv2dGeometry c1 = new Conv2dGeometry(3, 12, 11, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+      Pool2dGeometry p1 = new Pool2dGeometry(8, 12, 11, 2, 2, 2, 2, 0, 0, 0, 0);
+      Conv2dGeometry c2 = new Conv2dGeometry(8, 6, 5, 4, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2);
+      int hw1 = 12 * 11, hw2 = 6 * 5;
+      float[] x = Reference.random(rnd, n * c1.inSize()), w1 = Reference.random(rnd, c1.weightSize());
+      float[] b1 = Reference.random(rnd, 8), w2 = Reference.random(rnd, c2.weightSize());
+      float[] z1 = new float[n * c1.outSize()], a1 = new float[z1.length], d1 = new float[z1.length];
+      float[] gamma = Reference.random(rnd, 8), beta = Reference.random(rnd, 8), rm = new float[8], rv = new float[8];
+      float[] sm = new float[8], si = new float[8], dg = new float[8], dbeta = new float[8];
+      float[] pooled = new float[n * p1.outSize()], dPooled = new float[pooled.length];
+      int[] arg = new int[pooled.length];
+      float[] z2 = new float[n * c2.outSize()], g = new float[n * 4], dz2 = new float[z2.length];
+      float[] dw1 = new float[w1.length], db1 = new float[8], dw2 = new float[w2.length], dx = new float[x.length];
+      float[] cat = new float[n * (8 + 4)], dcat = Reference.random(rnd, cat.length);
+      Runnable step = () -> {
+        ConvKernels.forward(c1, n, x, 0, w1, 0, b1, 0, Activation.LINEAR, 0f, z1, 0, null, 0);
+        BatchNormKernels.trainForward(n, 8, hw1, z1, 0, gamma, 0, beta, 0, 1e-5f, 0.1f, rm, 0, rv, 0, sm, 0, si, 0, a1, 0);
+        BatchNormKernels.evalForward(n, 8, hw1, z1, 0, gamma, 0, beta, 0, 1e-5f, rm, 0, rv, 0, a1, 0);
+        PoolKernels.maxForward(p1, n, a1, 0, pooled, 0, arg, 0);
+        PoolKernels.avgForward(p1, n, a1, 0, pooled, 0);
+        ConvKernels.forward(c2, n, pooled, 0, w2, 0, null, 0, Activation.RELU, 0f, z2, 0, null, 0);
+        PoolKernels.globalAvgForward(n, 4, hw2, z2, 0, g, 0);
+        TensorOps.copyColumns(n, 4, g, 0, 4, cat, 0, 12, 8);
+        TensorOps.add(g.length, g, 0, g, 0, g, 0);
+        TensorOps.gatherColumns(n, 4, dcat, 0, 12, 8, g, 0, 4, false);
+        TensorOps.accumulate(g.length, g, 0, g, 0, true);
+        PoolKernels.globalAvgBackward(n, 4, hw2, g, 0, dz2, 0, false);
+        ConvKernels.backwardParams(c2, n, pooled, 0, dz2, 0, dw2, 0, null, 0);
+        ConvKernels.backwardInput(c2, n, dz2, 0, w2, 0, dPooled, 0, false);
+        PoolKernels.maxBackward(p1, n, dPooled, 0, arg, 0, d1, 0, false);
+        PoolKernels.avgBackward(p1, n, dPooled, 0, d1, 0, true);
+        BatchNormKernels.backward(n, 8, hw1, z1, 0, d1, 0, gamma, 0, sm, 0, si, 0, d1, 0, false, dg, 0, dbeta, 0);
+        ConvKernels.backwardParams(c1, n, x, 0, d1, 0, dw1, 0, db1, 0);
+        ConvKernels.backwardInput(c1, n, d1, 0, w1, 0, dx, 0, false);
+      };
+      for (int i = 0; i < 10_000; i++) {
+        step.run();
+      }
+      long allocated = -1;
+      for (int window = 0; window < 20 && allocated != 0; window++) {
+        long start = bean.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 200; i++) {
+          step.run();
+        }
+        allocated = bean.getCurrentThreadAllocatedBytes() - start;
+      }
+      assertEquals(0, allocated, "bytes allocated on the calling thread by 200 steps after warm-up, " + threads + " threads");
+    } finally {
+      Parallelism.setThreads(before);
+    }
+  }
 }
