@@ -22,11 +22,6 @@ final class VectorPoolKernels {
   static final int MAX_GATHER_STRIDE = 8;
   /** STRIDES[s] = {0, s, 2s, ...}: the input columns of L consecutive outputs at stride s. */
   private static final int[][] STRIDES = strides();
-  /**
-   * PARTIAL[s][count]: STRIDES[s] for the first {@code count} lanes and 0 after them, so that the
-   * lanes a mask leaves out of a gather still index inside the array (the gather checks them too).
-   */
-  private static final int[][][] PARTIAL = partialStrides();
 
   private static final int MAX = 0;
   private static final int MAX_BACKWARD = 1;
@@ -34,25 +29,10 @@ final class VectorPoolKernels {
   private static final int AVG_BACKWARD = 3;
   private static final int GLOBAL = 4;
   private static final int GLOBAL_BACKWARD = 5;
-  /** Interior windows per row from which a row goes through the vector path (a masked group when fewer than L). */
-  private static final int MIN_VECTOR_COLUMNS = 4;
-  private static final VectorMask<Float> ALL = S.maskAll(true);
   /** Planes per task at least: a task should outweigh the ~1 µs it takes a worker to pick it up. */
   private static final int MIN_CELLS_PER_TASK = 4096;
 
   private VectorPoolKernels() {}
-
-  private static int[][][] partialStrides() {
-    int[][][] maps = new int[MAX_GATHER_STRIDE + 1][L + 1][L];
-    for (int s = 1; s <= MAX_GATHER_STRIDE; s++) {
-      for (int count = 0; count <= L; count++) {
-        for (int lane = 0; lane < count; lane++) {
-          maps[s][count][lane] = lane * s;
-        }
-      }
-    }
-    return maps;
-  }
 
   private static int[][] strides() {
     int[][] maps = new int[MAX_GATHER_STRIDE + 1][L];
@@ -164,7 +144,7 @@ final class VectorPoolKernels {
     int jLo = Math.min(ow, (g.padLeft() + sw - 1) / sw);
     int span = g.inW() - g.kW() + g.padLeft();
     int jHi = span < 0 ? jLo : Math.max(jLo, Math.min(ow, span / sw + 1));
-    boolean vectorRows = sw <= MAX_GATHER_STRIDE && jHi - jLo >= MIN_VECTOR_COLUMNS;
+    boolean vectorRows = sw <= MAX_GATHER_STRIDE && jHi - jLo >= L;
     for (int i = 0; i < oh; i++) {
       int ih0 = i * g.strideH() - g.padTop();
       if (!vectorRows || ih0 < 0 || ih0 + g.kH() > g.inH()) {
@@ -177,19 +157,15 @@ final class VectorPoolKernels {
       }
       int j = 0;
       for (; j < jHi; j++) {
-        if (j >= jLo) {
-          // L windows at a time; the last group of a row (or a row narrower than L) under a mask.
-          int count = Math.min(L, jHi - j);
+        if (j >= jLo && j + L <= jHi) {
           int corner = (ch * g.inH() + ih0) * g.inW() + j * sw - g.padLeft();
           int at = yp + i * ow + j;
-          VectorMask<Float> lanes = count == L ? ALL : S.indexInRange(0, count);
-          int[] map = count == L ? STRIDES[sw] : PARTIAL[sw][count];
           if (max) {
-            maxVector(g, x, xs, corner, y, yOff + at, argmax, argOff + at, lanes, map);
+            maxVector(g, x, xs, corner, y, yOff + at, argmax, argOff + at);
           } else {
-            avgVector(g, x, xs, corner, y, yOff + at, lanes, map);
+            avgVector(g, x, xs, corner, y, yOff + at);
           }
-          j += count - 1;
+          j += L - 1;
         } else {
           cell(max, g, p, ch, i, j, x, xs, y, yOff, argmax, argOff);
         }
@@ -214,51 +190,45 @@ final class VectorPoolKernels {
     }
   }
 
-  /**
-   * Up to L adjacent interior windows (the {@code active} lanes) whose first cell is at sample index
-   * {@code corner}: the first maximum, a NaN wins.
-   */
+  /** L adjacent interior windows whose first cell is at sample index {@code corner}: the first maximum, a NaN wins. */
   private static void maxVector(Pool2dGeometry g, float[] x, int xs, int corner, float[] y, int yi,
-      int[] argmax, int ai, VectorMask<Float> active, int[] map) {
+      int[] argmax, int ai) {
     int sw = g.strideW();
+    int[] map = STRIDES[sw];
     IntVector lanes = IntVector.fromArray(I, map, 0);
-    FloatVector best = load(x, xs + corner, sw, map, active);
+    FloatVector best = load(x, xs + corner, sw, map);
     IntVector bestIdx = lanes.add(corner);
     for (int kh = 0; kh < g.kH(); kh++) {
       int row = corner + kh * g.inW();
       for (int kw = kh == 0 ? 1 : 0; kw < g.kW(); kw++) {
-        FloatVector v = load(x, xs + row + kw, sw, map, active);
+        FloatVector v = load(x, xs + row + kw, sw, map);
         VectorMask<Float> wins = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
         best = best.blend(v, wins);
         bestIdx = bestIdx.blend(lanes.add(row + kw), wins.cast(I));
       }
     }
-    best.intoArray(y, yi, active);
+    best.intoArray(y, yi);
     if (argmax != null) {
-      bestIdx.intoArray(argmax, ai, active.cast(I));
+      bestIdx.intoArray(argmax, ai);
     }
   }
 
-  /** Up to L adjacent interior windows (the {@code active} lanes): the sum of their cells in row-major order, divided by kH·kW. */
-  private static void avgVector(Pool2dGeometry g, float[] x, int xs, int corner, float[] y, int yi,
-      VectorMask<Float> active, int[] map) {
+  /** L adjacent interior windows: the sum of their cells in row-major order, divided by kH·kW. */
+  private static void avgVector(Pool2dGeometry g, float[] x, int xs, int corner, float[] y, int yi) {
     int sw = g.strideW();
+    int[] map = STRIDES[sw];
     FloatVector sum = FloatVector.zero(S);
     for (int kh = 0; kh < g.kH(); kh++) {
       int row = xs + corner + kh * g.inW();
       for (int kw = 0; kw < g.kW(); kw++) {
-        sum = sum.add(load(x, row + kw, sw, map, active));
+        sum = sum.add(load(x, row + kw, sw, map));
       }
     }
-    sum.div((float) (g.kH() * g.kW())).intoArray(y, yi, active);
+    sum.div((float) (g.kH() * g.kW())).intoArray(y, yi);
   }
 
-  /** L inputs {@code stride} apart from {@code at}; inactive lanes are not read (they hold 0). */
-  private static FloatVector load(float[] x, int at, int stride, int[] map, VectorMask<Float> active) {
-    if (active.allTrue()) {
-      return stride == 1 ? FloatVector.fromArray(S, x, at) : FloatVector.fromArray(S, x, at, map, 0);
-    }
-    return stride == 1 ? FloatVector.fromArray(S, x, at, active) : FloatVector.fromArray(S, x, at, map, 0, active);
+  private static FloatVector load(float[] x, int at, int stride, int[] map) {
+    return stride == 1 ? FloatVector.fromArray(S, x, at) : FloatVector.fromArray(S, x, at, map, 0);
   }
 
   /** dst[len] = (accumulate ? dst : 0) + value. */
