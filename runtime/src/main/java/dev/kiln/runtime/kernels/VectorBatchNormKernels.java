@@ -1,7 +1,6 @@
 package dev.kiln.runtime.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -228,14 +227,20 @@ final class VectorBatchNormKernels {
   /** dx = (accumulate ? dx : 0) + scale·(dy - meanDy - xhat·meanDyXhat) over one plane. */
   private static void inputGradient(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int len,
       float mean, float invStd, float meanDy, float meanDyXhat, float scale, boolean accumulate) {
-    for (int k = 0; k < len; k += L) {
-      VectorMask<Float> m = S.indexInRange(k, len);
-      FloatVector xhat = FloatVector.fromArray(S, x, xOff + k, m).sub(mean).mul(invStd);
-      FloatVector g = FloatVector.fromArray(S, dy, dyOff + k, m).sub(meanDy).sub(xhat.mul(meanDyXhat)).mul(scale);
+    int k = 0;
+    for (; k <= len - L; k += L) {
+      FloatVector xhat = FloatVector.fromArray(S, x, xOff + k).sub(mean).mul(invStd);
+      FloatVector g = FloatVector.fromArray(S, dy, dyOff + k).sub(meanDy).sub(xhat.mul(meanDyXhat)).mul(scale);
       if (accumulate) {
-        g = FloatVector.fromArray(S, dx, dxOff + k, m).add(g);
+        g = FloatVector.fromArray(S, dx, dxOff + k).add(g);
       }
-      g.intoArray(dx, dxOff + k, m);
+      g.intoArray(dx, dxOff + k);
+    }
+    // Scalar tail: no vector masks in these kernels (see VectorPoolKernels.MAXIMA).
+    for (; k < len; k++) {
+      float xhat = (x[xOff + k] - mean) * invStd;
+      float g = scale * (dy[dyOff + k] - meanDy - xhat * meanDyXhat);
+      dx[dxOff + k] = accumulate ? dx[dxOff + k] + g : g;
     }
   }
 }

@@ -1,9 +1,6 @@
 package dev.kiln.runtime.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -11,17 +8,25 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Windows that lie wholly inside the input are computed L output columns at a time: for each
  * window cell one load of L inputs (contiguous for stride 1, a gather for strides up to
- * {@link #MAX_GATHER_STRIDE}); the other windows go through the scalar per-window code. Both visit a
- * window's cells in the same row-major order, so max and average pooling are bitwise equal to the
- * scalar reference. The backward passes scatter-add (windows may overlap) and stay scalar.
+ * {@link #MAX_GATHER_STRIDE}), a lanewise max or sum; the other windows go through the scalar
+ * per-window code. Max pooling's argmax is then found per output by a scalar search of the window for
+ * its first cell holding the maximum. Average pooling visits a window's cells in the scalar order, so
+ * both forwards are bitwise equal to the scalar reference. The backward passes scatter-add (windows
+ * may overlap) and stay scalar.
  */
 final class VectorPoolKernels {
   private static final VectorSpecies<Float> S = VectorShape.FLOAT;
-  private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
   private static final int L = S.length();
   static final int MAX_GATHER_STRIDE = 8;
   /** STRIDES[s] = {0, s, 2s, ...}: the input columns of L consecutive outputs at stride s. */
   private static final int[][] STRIDES = strides();
+  /**
+   * Per-thread lanes of a block's maxima on their way to the argmax search. No vector masks here on
+   * purpose: comparing and blending with masks (to track each lane's winner in a vector) polluted the
+   * profile of the mask code the GEMM micro-kernels share, and C2 then boxed their masked vectors with
+   * the 128-bit species (AllocationFreeTest).
+   */
+  private static final ThreadLocal<float[]> MAXIMA = ThreadLocal.withInitial(() -> new float[L]);
 
   private static final int MAX = 0;
   private static final int MAX_BACKWARD = 1;
@@ -145,6 +150,7 @@ final class VectorPoolKernels {
     int span = g.inW() - g.kW() + g.padLeft();
     int jHi = span < 0 ? jLo : Math.max(jLo, Math.min(ow, span / sw + 1));
     boolean vectorRows = sw <= MAX_GATHER_STRIDE && jHi - jLo >= L;
+    float[] maxima = max && argmax != null ? MAXIMA.get() : null;
     for (int i = 0; i < oh; i++) {
       int ih0 = i * g.strideH() - g.padTop();
       if (!vectorRows || ih0 < 0 || ih0 + g.kH() > g.inH()) {
@@ -161,7 +167,7 @@ final class VectorPoolKernels {
           int corner = (ch * g.inH() + ih0) * g.inW() + j * sw - g.padLeft();
           int at = yp + i * ow + j;
           if (max) {
-            maxVector(g, x, xs, corner, y, yOff + at, argmax, argOff + at);
+            maxVector(g, x, xs, corner, y, yOff + at, argmax, argOff + at, maxima);
           } else {
             avgVector(g, x, xs, corner, y, yOff + at);
           }
@@ -190,27 +196,44 @@ final class VectorPoolKernels {
     }
   }
 
-  /** L adjacent interior windows whose first cell is at sample index {@code corner}: the first maximum, a NaN wins. */
+  /**
+   * L adjacent interior windows whose first cell is at sample index {@code corner}: the lanewise
+   * maximum (NaN propagates, as in PyTorch), then, for argmax, each window's first cell in row-major
+   * order that holds it (or is NaN).
+   */
   private static void maxVector(Pool2dGeometry g, float[] x, int xs, int corner, float[] y, int yi,
-      int[] argmax, int ai) {
+      int[] argmax, int ai, float[] maxima) {
     int sw = g.strideW();
     int[] map = STRIDES[sw];
-    IntVector lanes = IntVector.fromArray(I, map, 0);
     FloatVector best = load(x, xs + corner, sw, map);
-    IntVector bestIdx = lanes.add(corner);
     for (int kh = 0; kh < g.kH(); kh++) {
-      int row = corner + kh * g.inW();
+      int row = xs + corner + kh * g.inW();
       for (int kw = kh == 0 ? 1 : 0; kw < g.kW(); kw++) {
-        FloatVector v = load(x, xs + row + kw, sw, map);
-        VectorMask<Float> wins = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
-        best = best.blend(v, wins);
-        bestIdx = bestIdx.blend(lanes.add(row + kw), wins.cast(I));
+        best = best.max(load(x, row + kw, sw, map));
       }
     }
     best.intoArray(y, yi);
     if (argmax != null) {
-      bestIdx.intoArray(argmax, ai);
+      best.intoArray(maxima, 0);
+      for (int lane = 0; lane < L; lane++) {
+        argmax[ai + lane] = firstCellHolding(g, x, xs, corner + lane * sw, maxima[lane]);
+      }
     }
+  }
+
+  /** The first cell in row-major order of the kH×kW window at sample index {@code corner} equal to m (or NaN when m is). */
+  private static int firstCellHolding(Pool2dGeometry g, float[] x, int xs, int corner, float m) {
+    boolean nan = Float.isNaN(m);
+    for (int kh = 0; kh < g.kH(); kh++) {
+      int row = corner + kh * g.inW();
+      for (int kw = 0; kw < g.kW(); kw++) {
+        float v = x[xs + row + kw];
+        if (v == m || (nan && Float.isNaN(v))) {
+          return row + kw;
+        }
+      }
+    }
+    throw new IllegalStateException("no window cell holds its maximum " + m);
   }
 
   /** L adjacent interior windows: the sum of their cells in row-major order, divided by kH·kW. */

@@ -1,7 +1,6 @@
 package dev.kiln.runtime.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -107,9 +106,8 @@ final class VectorTensorOps {
     for (; i <= len - L; i += L) {
       FloatVector.fromArray(S, a, aOff + i).add(FloatVector.fromArray(S, b, bOff + i)).intoArray(y, yOff + i);
     }
-    if (i < len) {
-      VectorMask<Float> m = S.indexInRange(i, len);
-      FloatVector.fromArray(S, a, aOff + i, m).add(FloatVector.fromArray(S, b, bOff + i, m)).intoArray(y, yOff + i, m);
+    for (; i < len; i++) { // scalar tail: no vector masks in these kernels (see VectorPoolKernels.MAXIMA)
+      y[yOff + i] = a[aOff + i] + b[bOff + i];
     }
   }
 
