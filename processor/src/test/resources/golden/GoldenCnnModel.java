@@ -244,7 +244,7 @@ public final class GoldenCnnModel extends CompiledModel {
     // conv1: Conv2D 8 3x3 [B, 1, 12, 12] -> [B, 8, 12, 12] + bias, RELU in the epilogue
     ConvKernels.forward(CONV1_GEOMETRY, n, a, c * INPUT, params, CONV1_KERNEL, params, CONV1_BIAS, Activation.RELU, 0.0f, a, c * CONV1_OUT, null, 0);
     // pool1: MaxPool2D 2x2 [B, 8, 12, 12] -> [B, 8, 6, 6]
-    PoolKernels.maxForward(POOL1_GEOMETRY, n, a, c * CONV1_OUT, a, c * POOL1_OUT, ia, c * POOL1_ARGMAX);
+    PoolKernels.maxForward(POOL1_GEOMETRY, n, a, c * CONV1_OUT, a, c * POOL1_OUT, training ? ia : null, c * POOL1_ARGMAX);
     // conv2: Conv2D 16 3x3 [B, 8, 6, 6] -> [B, 16, 4, 4] + bias, RELU in the epilogue
     ConvKernels.forward(CONV2_GEOMETRY, n, a, c * POOL1_OUT, params, CONV2_KERNEL, params, CONV2_BIAS, Activation.RELU, 0.0f, a, c * CONV2_OUT, null, 0);
     // pool2: AvgPool2D 2x2 [B, 16, 4, 4] -> [B, 16, 2, 2]

@@ -466,6 +466,21 @@ public final class ModelEmitter {
     }
 
     @Override
+    public CodeBlock savedForTraining(Node node, String key) {
+      CodeBlock full = saved(node, key);
+      if (!forward) {
+        return full;
+      }
+      TensorSlot t = plan.saved().get(node).get(key);
+      String array = switch (t.arena()) {
+        case INT -> "ia";
+        case FLOAT, FIXED -> "a";
+      };
+      String offset = t.arena() == TensorSlot.Arena.FIXED ? "fixed + " + t.constant() : "c * " + t.constant();
+      return CodeBlock.of("training ? $L : null, $L", array, offset);
+    }
+
+    @Override
     public CodeBlock param(Node node, String key) {
       return CodeBlock.of("params, $L", plan.paramsByNode().get(node).get(key).constant());
     }

@@ -50,6 +50,12 @@ public interface Emit {
   /** A saved tensor of the node (see {@link Op#saved}). */
   CodeBlock saved(Node node, String key);
 
+  /**
+   * A saved tensor that only training needs: in forward, {@code null} in place of the array when not
+   * training, so that the kernel can skip it.
+   */
+  CodeBlock savedForTraining(Node node, String key);
+
   /** The parameter {@code node.key} in the parameter arena. */
   CodeBlock param(Node node, String key);
 

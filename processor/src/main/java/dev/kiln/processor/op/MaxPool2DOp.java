@@ -33,7 +33,9 @@ public final class MaxPool2DOp extends PoolOp {
   public void forward(Node node, Emit e) {
     String g = geometryConstant(node, e);
     e.comment("$L", comment(node));
-    e.statement("$T.maxForward($L, n, $L, $L, $L)", POOL, g, e.in(node, 0), e.out(node), e.saved(node, "argmax"));
+    // The argmax indices are for backward: inference does not record them.
+    e.statement("$T.maxForward($L, n, $L, $L, $L)", POOL, g, e.in(node, 0), e.out(node),
+        e.savedForTraining(node, "argmax"));
   }
 
   @Override
