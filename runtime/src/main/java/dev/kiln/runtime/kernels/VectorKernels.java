@@ -16,9 +16,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>No vector masks: a column tail narrower than the tile runs the same whole-vector kernels over a
  * zero-padded copy of its strip of B and a scratch C tile, of which only the valid columns are copied
- * back; the 1-row path and the epilogues finish their last (width mod L) columns with scalar code. C2
- * boxed the vectors of masked tail kernels at some shapes (kilobytes per call), and mask code shared
- * with other kernels let one kernel's profile break another's compilation.
+ * back; the 1-row path and the epilogues finish their last (width mod L) columns with scalar code.
+ * Mask code is shared by every kernel that uses it, so one kernel's profile could make C2 box another's
+ * vectors (see the spatial kernels); the padded tail is also faster than two masked 1-vector passes.
  *
  * <p>Determinism: every output element is one sequential chain of fused multiply-adds over p, in
  * k-blocks of {@link #KC} stored to C in between (exact), whichever kernel variant (full tile, padded
