@@ -1,7 +1,6 @@
 package dev.kiln.runtime.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -15,9 +14,16 @@ import jdk.incubator.vector.VectorSpecies;
  * The micro-kernels are small separate methods on purpose: C2 compiles them on their own, keeps the
  * accumulators in registers and never boxes a vector (one big method ran 20x slower).
  *
+ * <p>No vector masks: a column tail narrower than the tile runs the same whole-vector kernels over a
+ * zero-padded copy of its strip of B and a scratch C tile, of which only the valid columns are copied
+ * back; the 1-row path and the epilogues finish their last (width mod L) columns with scalar code.
+ * Mask code is shared by every kernel that uses it, so one kernel's profile could make C2 box another's
+ * vectors (see the spatial kernels); the padded tail is also faster than two masked 1-vector passes.
+ *
  * <p>Determinism: every output element is one sequential chain of fused multiply-adds over p, in
- * k-blocks of {@link #KC} stored to C in between (exact), whichever kernel variant (full, masked, 1-row)
- * or thread computes it, so results do not depend on the thread count or the tile split.
+ * k-blocks of {@link #KC} stored to C in between (exact), whichever kernel variant (full tile, padded
+ * column tail, 1-row vector, scalar {@code Math.fma} row tail) or thread computes it, so results do not
+ * depend on the thread count or the tile split.
  */
 final class VectorKernels {
   static final VectorSpecies<Float> S = VectorShape.FLOAT;
@@ -48,7 +54,14 @@ final class VectorKernels {
   static final int EPI_BACKWARD = 2;
 
   private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
-  private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[KC * NR]);
+  private static final ThreadLocal<Scratch> SCRATCH_TILES = ThreadLocal.withInitial(Scratch::new);
+
+  /** A thread's buffers for the register tiles: a packed panel of B, and a padded C tile and bias for column tails. */
+  private static final class Scratch {
+    final float[] panel = new float[KC * NR];
+    final float[] tile = new float[TM * NR];
+    final float[] bias = new float[NR];
+  }
 
   private VectorKernels() {}
 
@@ -233,7 +246,7 @@ final class VectorKernels {
     int mainEnd = i0 + (i1 - i0) / TM * TM;
     int full = mainEnd + (i1 - mainEnd) / MR * MR;
     boolean pack = full - i0 >= 2 * MR && k > 1;
-    float[] panel = pack ? panelScratch() : null;
+    Scratch scratch = full > i0 ? SCRATCH_TILES.get() : null;
     int pc = 0;
     do {
       int kc = Math.min(KC, k - pc);
@@ -242,28 +255,63 @@ final class VectorKernels {
       if (full > i0) {
         for (int j = j0; j < j1; j += NR) {
           int w = Math.min(NR, j1 - j);
-          float[] bp = b;
-          int bi = bOff + pc * n + j;
-          int ldb = n;
-          if (pack && w == NR) {
-            packPanel(kc, b, bi, n, panel);
-            bp = panel;
-            bi = 0;
-            ldb = NR;
-          }
-          for (int i = i0; i < full; ) {
-            int h = i < mainEnd ? TM : MR;
-            int ai = aOff + i * ars + pc * acs;
-            int ci = cOff + i * n + j;
-            if (h == TM) {
-              tileMain(w, kc, a, ai, ars, acs, bp, bi, ldb, c, ci, n, init, bias, biasOff + j);
-            } else {
-              tile4(w, kc, a, ai, ars, acs, bp, bi, ldb, c, ci, n, init, bias, biasOff + j);
+          if (w == NR) {
+            float[] bp = b;
+            int bi = bOff + pc * n + j;
+            int ldb = n;
+            if (pack) {
+              packPanel(kc, b, bi, n, scratch.panel);
+              bp = scratch.panel;
+              bi = 0;
+              ldb = NR;
             }
-            if (last && epi != EPI_NONE) {
-              epilogue(i * n + j, h, w, n, c, cOff, epi, act, alpha, y, yOff, z, zOff, mask, maskOff);
+            for (int i = i0; i < full; ) {
+              int h = i < mainEnd ? TM : MR;
+              int ai = aOff + i * ars + pc * acs;
+              int ci = cOff + i * n + j;
+              if (h == TM) {
+                tileMain(true, kc, a, ai, ars, acs, bp, bi, ldb, c, ci, n, init, bias, biasOff + j);
+              } else {
+                tile4(true, kc, a, ai, ars, acs, bp, bi, ldb, c, ci, n, init, bias, biasOff + j);
+              }
+              if (last && epi != EPI_NONE) {
+                epilogue(i * n + j, h, w, n, c, cOff, epi, act, alpha, y, yOff, z, zOff, mask, maskOff);
+              }
+              i += h;
             }
-            i += h;
+          } else {
+            // Column tail: whole-vector kernels over a zero-padded copy of the strip of B and a scratch
+            // C tile, of which only the w valid columns are read from and written back to C.
+            boolean two = w > L;
+            int ld = two ? NR : L;
+            float[] panel = scratch.panel, tile = scratch.tile, bpad = scratch.bias;
+            packPadded(kc, w, ld, b, bOff + pc * n + j, n, panel);
+            if (init == INIT_BIAS) {
+              System.arraycopy(bias, biasOff + j, bpad, 0, w);
+              java.util.Arrays.fill(bpad, w, ld, 0f);
+            }
+            for (int i = i0; i < full; ) {
+              int h = i < mainEnd ? TM : MR;
+              int ai = aOff + i * ars + pc * acs;
+              int ci = cOff + i * n + j;
+              if (init == INIT_LOAD) {
+                for (int r = 0; r < h; r++) {
+                  System.arraycopy(c, ci + r * n, tile, r * ld, w);
+                }
+              }
+              if (h == TM) {
+                tileMain(two, kc, a, ai, ars, acs, panel, 0, ld, tile, 0, ld, init, bpad, 0);
+              } else {
+                tile4(two, kc, a, ai, ars, acs, panel, 0, ld, tile, 0, ld, init, bpad, 0);
+              }
+              for (int r = 0; r < h; r++) {
+                System.arraycopy(tile, r * ld, c, ci + r * n, w);
+              }
+              if (last && epi != EPI_NONE) {
+                epilogue(i * n + j, h, w, n, c, cOff, epi, act, alpha, y, yOff, z, zOff, mask, maskOff);
+              }
+              i += h;
+            }
           }
         }
       }
@@ -308,44 +356,49 @@ final class VectorKernels {
     }
   }
 
-  /** A TM×w tile (w <= NR) through the main micro-kernels of this register file. */
-  private static void tileMain(int w, int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
+  /** Copies B[kc rows, w < NR columns] (row stride ldb) into a kc×ld panel, zeroing columns w..ld-1. */
+  private static void packPadded(int kc, int w, int ld, float[] b, int bi, int ldb, float[] panel) {
+    for (int p = 0; p < kc; p++) {
+      int dst = p * ld;
+      System.arraycopy(b, bi + p * ldb, panel, dst, w);
+      for (int j = w; j < ld; j++) {
+        panel[dst + j] = 0f;
+      }
+    }
+  }
+
+  /** A TM×2L tile ({@code two}) or TM×L tile through the main micro-kernels of this register file. */
+  private static void tileMain(boolean two, int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
       float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
     if (TM == 8) {
-      if (w == NR) {
+      if (two) {
         k8x2(kc, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
-      } else if (w > L) {
-        k8x1(kc, L, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
-        k8x1(kc, w - L, a, ai, ars, acs, b, bi + L, ldb, c, ci + L, ldc, init, bias, bsi + L);
       } else {
-        k8x1(kc, w, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
+        k8x1(kc, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
       }
     } else {
-      if (w == NR) {
+      if (two) {
         k6x2(kc, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
-      } else if (w > L) {
-        k6x1(kc, L, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
-        k6x1(kc, w - L, a, ai, ars, acs, b, bi + L, ldb, c, ci + L, ldc, init, bias, bsi + L);
       } else {
-        k6x1(kc, w, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
+        k6x1(kc, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
       }
     }
   }
 
-  /** A 4×w tile (w <= NR) through the largest 4-row micro-kernels that fit. */
-  private static void tile4(int w, int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
+  /** A 4×2L tile ({@code two}) or 4×L tile. */
+  private static void tile4(boolean two, int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
       float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
-    if (w == NR) {
+    if (two) {
       k4x2(kc, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
-    } else if (w > L) {
-      k4x1(kc, L, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
-      k4x1(kc, w - L, a, ai, ars, acs, b, bi + L, ldb, c, ci + L, ldc, init, bias, bsi + L);
     } else {
-      k4x1(kc, w, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
+      k4x1(kc, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
     }
   }
 
-  /** A 1×w strip (w <= 8L) of C through the widest 1-row micro-kernels that fit. */
+  /**
+   * A 1×w strip (w <= 8L) of C through the widest 1-row micro-kernels that fit; the last w mod L
+   * columns by a scalar loop (one fused multiply-add chain per element, as in a vector lane).
+   */
   private static void row(int w, int kc, float[] a, int ai, int acs, float[] b, int bi, int ldb,
       float[] c, int ci, int init, float[] bias, int bsi) {
     if (w == 8 * L) {
@@ -360,8 +413,11 @@ final class VectorKernels {
     for (; j + NR <= w; j += NR) {
       k1x2(kc, a, ai, acs, b, bi + j, ldb, c, ci + j, init, bias, bsi + j);
     }
-    for (; j < w; j += L) {
-      k1x1(kc, Math.min(L, w - j), a, ai, acs, b, bi + j, ldb, c, ci + j, init, bias, bsi + j);
+    for (; j + L <= w; j += L) {
+      k1x1(kc, a, ai, acs, b, bi + j, ldb, c, ci + j, init, bias, bsi + j);
+    }
+    if (j < w) {
+      rowTail(kc, w - j, a, ai, acs, b, bi + j, ldb, c, ci + j, init, bias, bsi + j);
     }
   }
 
@@ -507,19 +563,19 @@ final class VectorKernels {
     s51.intoArray(c, ci + 5 * ldc + L);
   }
 
-  /** C[8, w] with w <= L lanes (masked): the column tail of the 8-row tile. */
-  private static void k8x1(int kc, int w, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
+  /** C[8, L]: the column tail of the 8-row tile (over a padded panel and C tile). */
+  private static void k8x1(int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
       float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
-    k4x1(kc, w, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
-    k4x1(kc, w, a, ai + 4 * ars, ars, acs, b, bi, ldb, c, ci + 4 * ldc, ldc, init, bias, bsi);
+    k4x1(kc, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
+    k4x1(kc, a, ai + 4 * ars, ars, acs, b, bi, ldb, c, ci + 4 * ldc, ldc, init, bias, bsi);
   }
 
-  /** C[6, w] with w <= L lanes (masked): the column tail of the 6-row tile. */
-  private static void k6x1(int kc, int w, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
+  /** C[6, L]: the column tail of the 6-row tile (over a padded panel and C tile). */
+  private static void k6x1(int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
       float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
-    k4x1(kc, w, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
+    k4x1(kc, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
     for (int r = 4; r < 6; r++) {
-      k1x1(kc, w, a, ai + r * ars, acs, b, bi, ldb, c, ci + r * ldc, init, bias, bsi);
+      k1x1(kc, a, ai + r * ars, acs, b, bi, ldb, c, ci + r * ldc, init, bias, bsi);
     }
   }
 
@@ -573,39 +629,34 @@ final class VectorKernels {
     s31.intoArray(c, c3 + L);
   }
 
-  /** C[4, w] with w <= L lanes (masked). */
-  private static void k4x1(int kc, int w, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
+  /** C[4, L]. */
+  private static void k4x1(int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
       float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
-    VectorMask<Float> m = S.indexInRange(0, w);
     int c1 = ci + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
     FloatVector s0, s1, s2, s3;
     if (init == INIT_LOAD) {
-      s0 = FloatVector.fromArray(S, c, ci, m);
-      s1 = FloatVector.fromArray(S, c, c1, m);
-      s2 = FloatVector.fromArray(S, c, c2, m);
-      s3 = FloatVector.fromArray(S, c, c3, m);
+      s0 = FloatVector.fromArray(S, c, ci);
+      s1 = FloatVector.fromArray(S, c, c1);
+      s2 = FloatVector.fromArray(S, c, c2);
+      s3 = FloatVector.fromArray(S, c, c3);
     } else if (init == INIT_BIAS) {
-      s0 = s1 = s2 = s3 = FloatVector.fromArray(S, bias, bsi, m);
+      s0 = s1 = s2 = s3 = FloatVector.fromArray(S, bias, bsi);
     } else {
       s0 = s1 = s2 = s3 = FloatVector.zero(S);
     }
     int a1 = ai + ars, a2 = a1 + ars, a3 = a2 + ars;
     for (int p = 0; p < kc; p++) {
-      FloatVector b0 = FloatVector.fromArray(S, b, bi, m);
-      s0 = FloatVector.broadcast(S, a[ai]).fma(b0, s0);
-      s1 = FloatVector.broadcast(S, a[a1]).fma(b0, s1);
-      s2 = FloatVector.broadcast(S, a[a2]).fma(b0, s2);
-      s3 = FloatVector.broadcast(S, a[a3]).fma(b0, s3);
-      ai += acs;
-      a1 += acs;
-      a2 += acs;
-      a3 += acs;
-      bi += ldb;
+      int ap = p * acs;
+      FloatVector b0 = FloatVector.fromArray(S, b, bi + p * ldb);
+      s0 = FloatVector.broadcast(S, a[ai + ap]).fma(b0, s0);
+      s1 = FloatVector.broadcast(S, a[a1 + ap]).fma(b0, s1);
+      s2 = FloatVector.broadcast(S, a[a2 + ap]).fma(b0, s2);
+      s3 = FloatVector.broadcast(S, a[a3 + ap]).fma(b0, s3);
     }
-    s0.intoArray(c, ci, m);
-    s1.intoArray(c, c1, m);
-    s2.intoArray(c, c2, m);
-    s3.intoArray(c, c3, m);
+    s0.intoArray(c, ci);
+    s1.intoArray(c, c1);
+    s2.intoArray(c, c2);
+    s3.intoArray(c, c3);
   }
 
   /**
@@ -713,24 +764,38 @@ final class VectorKernels {
     s1.intoArray(c, ci + L);
   }
 
-  /** C[1, w] with w <= L lanes (masked). */
-  private static void k1x1(int kc, int w, float[] a, int ai, int acs, float[] b, int bi, int ldb,
+  /** C[1, L]. */
+  private static void k1x1(int kc, float[] a, int ai, int acs, float[] b, int bi, int ldb,
       float[] c, int ci, int init, float[] bias, int bsi) {
-    VectorMask<Float> m = S.indexInRange(0, w);
     FloatVector s0;
     if (init == INIT_LOAD) {
-      s0 = FloatVector.fromArray(S, c, ci, m);
+      s0 = FloatVector.fromArray(S, c, ci);
     } else if (init == INIT_BIAS) {
-      s0 = FloatVector.fromArray(S, bias, bsi, m);
+      s0 = FloatVector.fromArray(S, bias, bsi);
     } else {
       s0 = FloatVector.zero(S);
     }
     for (int p = 0; p < kc; p++) {
-      s0 = FloatVector.broadcast(S, a[ai]).fma(FloatVector.fromArray(S, b, bi, m), s0);
-      ai += acs;
-      bi += ldb;
+      s0 = FloatVector.broadcast(S, a[ai + p * acs]).fma(FloatVector.fromArray(S, b, bi + p * ldb), s0);
     }
-    s0.intoArray(c, ci, m);
+    s0.intoArray(c, ci);
+  }
+
+  /** C[1, w] with w < L, scalar: each element the same fused multiply-add chain a vector lane computes. */
+  private static void rowTail(int kc, int w, float[] a, int ai, int acs, float[] b, int bi, int ldb,
+      float[] c, int ci, int init, float[] bias, int bsi) {
+    if (init == INIT_BIAS) {
+      System.arraycopy(bias, bsi, c, ci, w);
+    } else if (init == INIT_ZERO) {
+      java.util.Arrays.fill(c, ci, ci + w, 0f);
+    }
+    for (int p = 0; p < kc; p++) {
+      float x = a[ai + p * acs];
+      int bp = bi + p * ldb;
+      for (int j = 0; j < w; j++) {
+        c[ci + j] = Math.fma(x, b[bp + j], c[ci + j]);
+      }
+    }
   }
 
   // ---- epilogues --------------------------------------------------------------------------
@@ -746,16 +811,23 @@ final class VectorKernels {
           }
         }
         case RELU -> {
-          for (int j = 0; j < w; j += L) {
-            VectorMask<Float> m = S.indexInRange(j, w);
-            FloatVector.fromArray(S, c, cr + j, m).max(0f).intoArray(y, yr + j, m);
+          int j = 0;
+          for (; j + L <= w; j += L) {
+            FloatVector.fromArray(S, c, cr + j).max(0f).intoArray(y, yr + j);
+          }
+          for (; j < w; j++) {
+            y[yr + j] = Math.max(c[cr + j], 0f);
           }
         }
         case LEAKY_RELU -> {
-          for (int j = 0; j < w; j += L) {
-            VectorMask<Float> m = S.indexInRange(j, w);
-            FloatVector v = FloatVector.fromArray(S, c, cr + j, m);
-            v.blend(v.mul(alpha), v.compare(VectorOperators.LE, 0f)).intoArray(y, yr + j, m);
+          int j = 0;
+          for (; j + L <= w; j += L) {
+            FloatVector v = FloatVector.fromArray(S, c, cr + j);
+            v.blend(v.mul(alpha), v.compare(VectorOperators.LE, 0f)).intoArray(y, yr + j);
+          }
+          for (; j < w; j++) {
+            float v = c[cr + j];
+            y[yr + j] = v <= 0f ? v * alpha : v;
           }
         }
         case SIGMOID, TANH, GELU -> {
@@ -782,25 +854,38 @@ final class VectorKernels {
         }
         case SOFTMAX -> throw new IllegalArgumentException("SOFTMAX has no elementwise derivative");
         default -> {
-          for (int j = 0; j < w; j += L) {
-            VectorMask<Float> m = S.indexInRange(j, w);
-            FloatVector yv = FloatVector.fromArray(S, y, yi + o + j, m);
-            FloatVector gv = FloatVector.fromArray(S, g, gi + o + j, m);
+          int j = 0;
+          for (; j + L <= w; j += L) {
+            FloatVector yv = FloatVector.fromArray(S, y, yi + o + j);
+            FloatVector gv = FloatVector.fromArray(S, g, gi + o + j);
             gv = switch (act) {
               case RELU -> gv.blend(0f, yv.compare(VectorOperators.LE, 0f));
               case LEAKY_RELU -> gv.blend(gv.mul(alpha), yv.compare(VectorOperators.LE, 0f));
               case SIGMOID -> gv.mul(yv.mul(yv.neg().add(1f)));
               default -> gv.mul(yv.mul(yv).neg().add(1f)); // TANH
             };
-            gv.intoArray(g, gi + o + j, m);
+            gv.intoArray(g, gi + o + j);
+          }
+          // The same formulas per element for the last w mod L columns.
+          for (; j < w; j++) {
+            float yj = y[yi + o + j], gj = g[gi + o + j];
+            g[gi + o + j] = switch (act) {
+              case RELU -> yj <= 0f ? 0f : gj;
+              case LEAKY_RELU -> yj <= 0f ? gj * alpha : gj;
+              case SIGMOID -> gj * (yj * (1f - yj));
+              default -> gj * (1f - yj * yj); // TANH
+            };
           }
         }
       }
       if (mask != null) {
-        for (int j = 0; j < w; j += L) {
-          VectorMask<Float> m = S.indexInRange(j, w);
-          FloatVector.fromArray(S, g, gi + o + j, m).mul(FloatVector.fromArray(S, mask, mi + o + j, m))
-              .intoArray(g, gi + o + j, m);
+        int j = 0;
+        for (; j + L <= w; j += L) {
+          FloatVector.fromArray(S, g, gi + o + j).mul(FloatVector.fromArray(S, mask, mi + o + j))
+              .intoArray(g, gi + o + j);
+        }
+        for (; j < w; j++) {
+          g[gi + o + j] *= mask[mi + o + j];
         }
       }
     }
@@ -826,13 +911,20 @@ final class VectorKernels {
 
   /** db[n] += column sums of dz[rows, n]. */
   static void columnSums(int rows, int n, float[] dz, int dzOff, float[] db, int dbOff) {
-    for (int j = 0; j < n; j += L) {
-      VectorMask<Float> m = S.indexInRange(j, n);
-      FloatVector s = FloatVector.fromArray(S, db, dbOff + j, m);
+    int j = 0;
+    for (; j + L <= n; j += L) {
+      FloatVector s = FloatVector.fromArray(S, db, dbOff + j);
       for (int r = 0; r < rows; r++) {
-        s = s.add(FloatVector.fromArray(S, dz, dzOff + r * n + j, m));
+        s = s.add(FloatVector.fromArray(S, dz, dzOff + r * n + j));
       }
-      s.intoArray(db, dbOff + j, m);
+      s.intoArray(db, dbOff + j);
+    }
+    for (; j < n; j++) {
+      float s = db[dbOff + j];
+      for (int r = 0; r < rows; r++) {
+        s += dz[dzOff + r * n + j];
+      }
+      db[dbOff + j] = s;
     }
   }
 
@@ -867,11 +959,6 @@ final class VectorKernels {
       total += rowSum / cols;
     }
     return total;
-  }
-
-  /** This thread's KC×NR buffer for a packed panel of B. */
-  private static float[] panelScratch() {
-    return PANEL.get();
   }
 
   /** t[k,n] = b[n,k]ᵀ into this thread's scratch buffer (grown, never shrunk, so steady state allocates nothing). */
