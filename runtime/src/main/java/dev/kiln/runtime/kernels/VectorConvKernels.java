@@ -129,25 +129,80 @@ final class VectorConvKernels {
     float[] t = z != null ? z : y;
     int ts = (z != null ? zOff : yOff) + s * g.outSize();
     int xs = xOff + s * g.inSize();
-    for (int grp = 0; grp < g.groups(); grp++) {
-      float[] cols = x;
-      int colsOff = xs + grp * cin * inHw;
-      if (!g.pointwise()) {
-        cols = scratch(0, ckk * ohw);
-        im2col(g, x, colsOff, 0, ckk, cols);
-        colsOff = 0;
-      }
-      int to = ts + grp * cout * ohw;
-      if (b != null) {
-        for (int o = 0; o < cout; o++) {
-          Arrays.fill(t, to + o * ohw, to + (o + 1) * ohw, b[bOff + grp * cout + o]);
+    if (DIRECT && direct(g)) {
+      directForward(g, x, xs, w, wOff, b, bOff, t, ts);
+    } else {
+      for (int grp = 0; grp < g.groups(); grp++) {
+        float[] cols = x;
+        int colsOff = xs + grp * cin * inHw;
+        if (!g.pointwise()) {
+          cols = scratch(0, ckk * ohw);
+          im2col(g, x, colsOff, 0, ckk, cols);
+          colsOff = 0;
         }
+        int to = ts + grp * cout * ohw;
+        if (b != null) {
+          for (int o = 0; o < cout; o++) {
+            Arrays.fill(t, to + o * ohw, to + (o + 1) * ohw, b[bOff + grp * cout + o]);
+          }
+        }
+        VectorKernels.gemmNn(cout, ohw, ckk, w, wOff + grp * cout * ckk, cols, colsOff, t, to, b != null);
       }
-      VectorKernels.gemmNn(cout, ohw, ckk, w, wOff + grp * cout * ckk, cols, colsOff, t, to, b != null);
     }
     if (act != Activation.LINEAR || z != null) {
       int size = g.outSize();
       VectorKernels.forwardTile(act, alpha, t, ts, y, yOff + s * g.outSize(), 1, size, size);
+    }
+  }
+
+  /** Direct forward for one-channel 3x3 kernels; {@code -Dkiln.conv.im2col=true} keeps im2col+GEMM (for measuring). */
+  private static final boolean DIRECT = !Boolean.getBoolean("kiln.conv.im2col");
+
+  /**
+   * Whether {@link #directForward} takes g: one input channel, 3x3, stride and dilation 1, no padding,
+   * rows at least one vector wide (FashionCnn's conv1, where im2col's GEMM has k = 9).
+   */
+  static boolean direct(Conv2dGeometry g) {
+    return g.groups() == 1 && g.inC() == 1 && g.kH() == 3 && g.kW() == 3 && g.strideH() == 1 && g.strideW() == 1
+        && g.dilationH() == 1 && g.dilationW() == 1
+        && g.padTop() == 0 && g.padLeft() == 0 && g.padBottom() == 0 && g.padRight() == 0 && g.outW() >= L;
+  }
+
+  /**
+   * {@code t[o, i, j] = (b[o] or 0) + Σ_{kh,kw} w[o, kh, kw]·x[i+kh, j+kw]}, one sample, FMAs in the
+   * patch's row-major order, the nine weights of a channel held in registers while it sweeps the plane.
+   * Each output row is covered by whole vectors at columns 0, L, 2L, ... and a last one at outW - L that
+   * may overlap its neighbour (it recomputes the same values in the same order, so the overlap writes
+   * equal floats); no masks.
+   */
+  private static void directForward(Conv2dGeometry g, float[] x, int xs, float[] w, int wOff, float[] b, int bOff,
+      float[] t, int ts) {
+    int oh = g.outH(), ow = g.outW(), inW = g.inW();
+    for (int o = 0; o < g.outC(); o++) {
+      int wo = wOff + 9 * o;
+      FloatVector w0 = FloatVector.broadcast(S, w[wo]), w1 = FloatVector.broadcast(S, w[wo + 1]),
+          w2 = FloatVector.broadcast(S, w[wo + 2]), w3 = FloatVector.broadcast(S, w[wo + 3]),
+          w4 = FloatVector.broadcast(S, w[wo + 4]), w5 = FloatVector.broadcast(S, w[wo + 5]),
+          w6 = FloatVector.broadcast(S, w[wo + 6]), w7 = FloatVector.broadcast(S, w[wo + 7]),
+          w8 = FloatVector.broadcast(S, w[wo + 8]);
+      FloatVector bias = FloatVector.broadcast(S, b == null ? 0f : b[bOff + o]);
+      int to = ts + o * oh * ow;
+      for (int i = 0; i < oh; i++) {
+        int r0 = xs + i * inW, yr = to + i * ow;
+        for (int j0 = 0; j0 < ow; j0 += L) {
+          int j = Math.min(j0, ow - L), p = r0 + j;
+          FloatVector acc = FloatVector.fromArray(S, x, p).fma(w0, bias);
+          acc = FloatVector.fromArray(S, x, p + 1).fma(w1, acc);
+          acc = FloatVector.fromArray(S, x, p + 2).fma(w2, acc);
+          acc = FloatVector.fromArray(S, x, p + inW).fma(w3, acc);
+          acc = FloatVector.fromArray(S, x, p + inW + 1).fma(w4, acc);
+          acc = FloatVector.fromArray(S, x, p + inW + 2).fma(w5, acc);
+          acc = FloatVector.fromArray(S, x, p + 2 * inW).fma(w6, acc);
+          acc = FloatVector.fromArray(S, x, p + 2 * inW + 1).fma(w7, acc);
+          acc = FloatVector.fromArray(S, x, p + 2 * inW + 2).fma(w8, acc);
+          acc.intoArray(t, yr + j);
+        }
+      }
     }
   }
 

@@ -128,13 +128,95 @@ final class VectorPoolKernels {
       int end = Math.min(planes, (task + 1) * chunk);
       for (int p = task * chunk; p < end; p++) {
         switch (mode) {
-          case MAX -> windowPlane(true, g, p, a, aOff, b, bOff, idx, idxOff);
+          case MAX -> {
+            if (POOL_2X2_FAST && is2x2Stride2(g)) {
+              maxPlane2x2(g, p, a, aOff, b, bOff, idx, idxOff);
+            } else {
+              windowPlane(true, g, p, a, aOff, b, bOff, idx, idxOff);
+            }
+          }
           case MAX_BACKWARD -> ScalarPoolKernels.maxBackwardPlane(g, p, a, aOff, idx, idxOff, b, bOff, accumulate);
           case AVG -> windowPlane(false, g, p, a, aOff, b, bOff, null, 0);
           case AVG_BACKWARD -> ScalarPoolKernels.avgBackwardPlane(g, p, a, aOff, b, bOff, accumulate);
           case GLOBAL -> b[bOff + p] = VectorConvKernels.sum(a, aOff + p * planeCells, planeCells) / planeCells;
           default -> fill(b, bOff + p * planeCells, planeCells, a[aOff + p] / planeCells, accumulate);
         }
+      }
+    }
+  }
+
+  /** The tight 2x2 stride-2 path; {@code -Dkiln.pool.generic=true} restores the generic one (for measuring). */
+  private static final boolean POOL_2X2_FAST = !Boolean.getBoolean("kiln.pool.generic");
+
+  /** A 2x2 window at stride 2 without padding: every window lies inside the input. */
+  static boolean is2x2Stride2(Pool2dGeometry g) {
+    return g.kH() == 2 && g.kW() == 2 && g.strideH() == 2 && g.strideW() == 2
+        && g.padTop() == 0 && g.padLeft() == 0 && g.padBottom() == 0 && g.padRight() == 0;
+  }
+
+  /**
+   * Plane p of a 2x2 stride-2 unpadded max pooling, scalar: the four cells in row-major order with
+   * {@link ScalarPoolKernels#maxCell}'s rule (a later cell wins when greater or NaN), so the result and
+   * argmax are bitwise the reference's. No masks and no gathers: the rows are short (13 and 5 outputs
+   * in FashionCnn, under one vector) and the generic path ran them cell by cell through maxCell.
+   */
+  private static void maxPlane2x2(Pool2dGeometry g, int p, float[] x, int xOff, float[] y, int yOff,
+      int[] argmax, int argOff) {
+    int c = g.c(), inW = g.inW(), inHw = g.inH() * inW, oh = g.outH(), ow = g.outW();
+    int s = p / c, ch = p % c;
+    int xs = xOff + s * c * inHw;
+    int yo = yOff + p * oh * ow;
+    int base = ch * inHw;
+    if (argmax == null) {
+      for (int i = 0; i < oh; i++) {
+        int r = xs + base + 2 * i * inW;
+        int yr = yo + i * ow;
+        for (int j = 0; j < ow; j++) {
+          int at = r + 2 * j;
+          float m = x[at];
+          float v = x[at + 1];
+          if (v > m || v != v) {
+            m = v;
+          }
+          v = x[at + inW];
+          if (v > m || v != v) {
+            m = v;
+          }
+          v = x[at + inW + 1];
+          if (v > m || v != v) {
+            m = v;
+          }
+          y[yr + j] = m;
+        }
+      }
+      return;
+    }
+    int ao = argOff + p * oh * ow;
+    for (int i = 0; i < oh; i++) {
+      int rel = base + 2 * i * inW;
+      int yr = i * ow;
+      for (int j = 0; j < ow; j++) {
+        int k = rel + 2 * j;
+        int at = xs + k;
+        float m = x[at];
+        int best = k;
+        float v = x[at + 1];
+        if (v > m || v != v) {
+          m = v;
+          best = k + 1;
+        }
+        v = x[at + inW];
+        if (v > m || v != v) {
+          m = v;
+          best = k + inW;
+        }
+        v = x[at + inW + 1];
+        if (v > m || v != v) {
+          m = v;
+          best = k + inW + 1;
+        }
+        y[yo + yr + j] = m;
+        argmax[ao + yr + j] = best;
       }
     }
   }

@@ -26,6 +26,8 @@ class ConvKernelsTest {
     new Conv2dGeometry(1, 28, 28, 32, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1),
     new Conv2dGeometry(17, 13, 13, 19, 3, 3, 1, 1, 1, 0, 2, 1, 1, 1, 1),
     new Conv2dGeometry(2, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 1, 1),
+    // small patch, stride 1, unpadded, an odd channel count (GEOMETRIES[7] is the direct forward's conv1)
+    new Conv2dGeometry(2, 9, 21, 11, 2, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1),
   };
 
   @Test
@@ -131,7 +133,7 @@ class ConvKernelsTest {
     int before = Parallelism.threads();
     try {
       Random rnd = new Random(3);
-      Conv2dGeometry[] shapes = {GEOMETRIES[3], GEOMETRIES[4], GEOMETRIES[5], GEOMETRIES[7],
+      Conv2dGeometry[] shapes = {GEOMETRIES[3], GEOMETRIES[4], GEOMETRIES[5], GEOMETRIES[7], GEOMETRIES[10],
           new Conv2dGeometry(32, 13, 13, 64, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1)};
       for (Conv2dGeometry g : shapes) {
         for (int n : new int[] {1, 5}) {
