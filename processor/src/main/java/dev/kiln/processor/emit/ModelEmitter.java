@@ -352,12 +352,13 @@ public final class ModelEmitter {
     return m.addCode(body.build()).build();
   }
 
+  /** The output's gradient tensor, its array null when the pass only computes the loss. */
   private CodeBlock gradOrScratch() {
     TensorSlot g = plan.grads().get(Plan.owner(graph.output()));
     if (g == null) {
       throw new IllegalStateException(graph.networkName() + ": the output needs no gradient (nothing to train)");
     }
-    return slot(g);
+    return CodeBlock.of("backward ? $L : null, $L", array(g), offset(g));
   }
 
   /** {@code layerOutputOffset(layer)}: where each layer's inference output is, for tools. */
@@ -389,11 +390,17 @@ public final class ModelEmitter {
   }
 
   private static CodeBlock slot(TensorSlot t) {
-    return switch (t.arena()) {
-      case FLOAT -> CodeBlock.of("a, c * $L", t.constant());
-      case FIXED -> CodeBlock.of("a, fixed + $L", t.constant());
-      case INT -> CodeBlock.of("ia, c * $L", t.constant());
-    };
+    return CodeBlock.of("$L, $L", array(t), offset(t));
+  }
+
+  /** The generated local holding {@code t}'s arena. */
+  private static String array(TensorSlot t) {
+    return t.arena() == TensorSlot.Arena.INT ? "ia" : "a";
+  }
+
+  /** {@code t}'s offset expression at the current capacity. */
+  private static String offset(TensorSlot t) {
+    return (t.arena() == TensorSlot.Arena.FIXED ? "fixed + " : "c * ") + t.constant();
   }
 
   /** What an op sees while it writes its code (see {@link Emit}). */
@@ -472,12 +479,7 @@ public final class ModelEmitter {
         return full;
       }
       TensorSlot t = plan.saved().get(node).get(key);
-      String array = switch (t.arena()) {
-        case INT -> "ia";
-        case FLOAT, FIXED -> "a";
-      };
-      String offset = t.arena() == TensorSlot.Arena.FIXED ? "fixed + " + t.constant() : "c * " + t.constant();
-      return CodeBlock.of("training ? $L : null, $L", array, offset);
+      return CodeBlock.of("training ? $L : null, $L", array(t), offset(t));
     }
 
     @Override

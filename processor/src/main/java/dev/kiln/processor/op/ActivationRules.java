@@ -18,6 +18,13 @@ final class ActivationRules {
     }
   }
 
+  /** What an op with a fused activation saves: its pre-activation when the derivative needs it (GELU). */
+  static java.util.List<SavedDecl> savedPreActivation(Node node, Activated effective) {
+    return effective.activation() == Activation.GELU
+        ? java.util.List.of(SavedDecl.floats("pre", node.shape().size(), node.name() + " pre-activation (GELU derivative needs it)"))
+        : java.util.List.of();
+  }
+
   /**
    * Turns the gradient of the output into that of the pre-activation, in place, unless a consumer
    * or the loss already did.

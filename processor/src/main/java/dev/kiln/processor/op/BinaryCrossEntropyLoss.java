@@ -34,7 +34,7 @@ public final class BinaryCrossEntropyLoss implements LossOp {
   @Override
   public void emit(Node output, CodeBlock logits, CodeBlock probabilities, CodeBlock grad, Emit e) {
     e.comment("sigmoid + binary cross-entropy in one step; gradient (p - y) / n");
-    e.statement("double loss = $T.sigmoidBinaryCrossEntropy(n, $L, targets, 0, $L, backward ? a : null, $L, scale)",
-        Emit.kernel("Losses"), logits, probabilities, SoftmaxCrossEntropyLoss.offsetOf(grad));
+    e.statement("double loss = $T.sigmoidBinaryCrossEntropy(n, $L, targets, 0, $L, $L, scale)",
+        Emit.kernel("Losses"), logits, probabilities, grad);
   }
 }

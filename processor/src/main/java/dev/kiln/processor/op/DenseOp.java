@@ -100,9 +100,7 @@ public final class DenseOp implements Op {
 
   @Override
   public List<SavedDecl> saved(Node node, Activated effective) {
-    return effective.activation() == Activation.GELU
-        ? List.of(SavedDecl.floats("pre", node.shape().size(), node.name() + " pre-activation (GELU derivative needs it)"))
-        : List.of();
+    return ActivationRules.savedPreActivation(node, effective);
   }
 
   @Override

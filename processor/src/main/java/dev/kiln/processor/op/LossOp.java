@@ -29,6 +29,7 @@ public interface LossOp {
    *
    * @param out the last layer's output (logits when a head is fused)
    * @param probabilities where the head writes its output (null, 0 without a head)
+   * @param grad where the gradient of the output goes, null as the array when not {@code backward}
    */
   void emit(Node output, CodeBlock out, CodeBlock probabilities, CodeBlock grad, Emit e);
 

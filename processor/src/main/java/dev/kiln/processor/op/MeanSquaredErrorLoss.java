@@ -30,7 +30,7 @@ public final class MeanSquaredErrorLoss implements LossOp {
   @Override
   public void emit(Node output, CodeBlock out, CodeBlock probabilities, CodeBlock grad, Emit e) {
     e.comment("mean squared error; gradient 2(p - t) / (outputs * n)");
-    e.statement("double loss = $T.meanSquaredError(n, $L, $L, targets, 0, backward ? a : null, $L, scale)",
-        Emit.kernel("Losses"), output.shape().size(), out, SoftmaxCrossEntropyLoss.offsetOf(grad));
+    e.statement("double loss = $T.meanSquaredError(n, $L, $L, targets, 0, $L, scale)",
+        Emit.kernel("Losses"), output.shape().size(), out, grad);
   }
 }

@@ -36,13 +36,8 @@ public final class SoftmaxCrossEntropyLoss implements LossOp {
   @Override
   public void emit(Node output, CodeBlock logits, CodeBlock probabilities, CodeBlock grad, Emit e) {
     e.comment("softmax + cross-entropy in one step; gradient (p - onehot(y)) / n");
-    e.statement("double loss = $T.softmaxCrossEntropy(n, $L, $L, labels, 0, $L, backward ? a : null, $L, scale)",
-        Emit.kernel("Losses"), output.shape().size(), logits, probabilities, offsetOf(grad));
+    e.statement("double loss = $T.softmaxCrossEntropy(n, $L, $L, labels, 0, $L, $L, scale)",
+        Emit.kernel("Losses"), output.shape().size(), logits, probabilities, grad);
   }
 
-  /** The offset half of an {@code a, offset} pair. */
-  static CodeBlock offsetOf(CodeBlock pair) {
-    String s = pair.toString();
-    return CodeBlock.of("$L", s.substring(s.indexOf(',') + 1).trim());
-  }
 }
