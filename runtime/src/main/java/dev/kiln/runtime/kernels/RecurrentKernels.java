@@ -1,0 +1,85 @@
+package dev.kiln.runtime.kernels;
+
+/**
+ * One direction of a recurrent layer over a batch of sequences, forward and back-propagation through
+ * time, called by generated code. PyTorch semantics ({@code batch_first=True}); see
+ * {@link RecurrentCell} for the cells.
+ *
+ * <p>Layouts: the input {@code x} is {@code [n, steps, inputs]} (each sample contiguous); parameters
+ * are PyTorch's {@code weight_ih [gates·hidden, inputs]}, {@code weight_hh [gates·hidden, hidden]},
+ * {@code bias_ih [gates·hidden]}, {@code bias_hh [gates·hidden]}, each at its own offset of one
+ * parameter array (an offset of -1 for both biases means none). The output is written into a row of
+ * {@code outWidth} floats starting at column {@code outCol}, so that a bidirectional layer's two
+ * directions write the two halves of one {@code [.., 2·hidden]} row: with {@code sequences}, output
+ * {@code [n, steps, outWidth]} holds h at every step; without, {@code [n, outWidth]} holds each
+ * sample's last state.
+ *
+ * <p>Lengths: with {@code lengths} (one per sample, in {@code [0, steps]}), only the first
+ * {@code lengths[b]} steps of sample b are real, as with PyTorch's packed sequences: padded steps
+ * produce zero outputs and get no gradient, the last state is the state after the last real step, and
+ * the {@code reverse} direction starts at the last real step. Null lengths mean every step is real.
+ *
+ * <p>Workspace: forward saves what backward needs in {@code ws}, {@link #workspacePerSample} floats
+ * per sample of the batch (the caller gives {@code n} times that); backward reuses it and must see it
+ * as forward left it. The input projection of all steps is one GEMM before the time loop, the
+ * recurrent part one GEMM per step; backward's weight and input gradients are one GEMM each after the
+ * loop. Nothing is allocated per call.
+ *
+ * <p>Initial state: {@code state} ({@code [n, hidden]} h, followed for the LSTM by {@code [n, hidden]}
+ * c) or null for zeros. {@link #finalState} copies each sample's last state there for the next batch
+ * (stateful training; truncated back-propagation: no gradient flows into the initial state).
+ */
+public final class RecurrentKernels {
+  private RecurrentKernels() {}
+
+  /**
+   * Floats of workspace per sample for one direction:
+   * {@code steps·(inputs + (gates+1)·hidden) + (LSTM or GRU ? steps·hidden : 0) + 2·hidden}.
+   */
+  public static int workspacePerSample(RecurrentCell cell, int steps, int inputs, int hidden) {
+    int extra = cell == RecurrentCell.LSTM || cell == RecurrentCell.GRU ? steps * hidden : 0;
+    return Math.addExact(Math.multiplyExact(steps, inputs + (cell.gates + 1) * hidden) + extra, 2 * hidden);
+  }
+
+  /**
+   * Runs one direction over the batch and writes its output.
+   *
+   * @param reverse run from each sample's last real step back to its first (the backward half of a
+   *     bidirectional layer); its sequence output at step t is the state after reading steps t..end
+   * @param lengths real steps per sample, or null
+   * @param state initial state, or null for zeros
+   * @param ws workspace, {@code n · workspacePerSample} floats, filled for backward
+   * @param y output; see the class comment for {@code outWidth}, {@code outCol} and {@code sequences}
+   */
+  public static void forward(RecurrentCell cell, int n, int steps, int inputs, int hidden, boolean reverse,
+      float[] x, int xOff, float[] w, int wIhOff, int wHhOff, int bIhOff, int bHhOff, int[] lengths, int lengthsOff,
+      float[] state, int stateOff, float[] ws, int wsOff, float[] y, int yOff, int outWidth, int outCol,
+      boolean sequences) {
+    throw new UnsupportedOperationException("not built yet");
+  }
+
+  /**
+   * Back-propagation through time for the direction {@link #forward} ran last with the same
+   * arguments: adds the parameter gradients into {@code g} (same offsets as the parameters, += ), and
+   * writes (or, with {@code accumulate}, adds) the input gradient into {@code dx}.
+   *
+   * @param dy gradient of the output, laid out as {@code y}
+   * @param dx input gradient {@code [n, steps, inputs]}, or null when the input needs none
+   */
+  public static void backward(RecurrentCell cell, int n, int steps, int inputs, int hidden, boolean reverse,
+      float[] x, int xOff, float[] w, int wIhOff, int wHhOff, int bIhOff, int bHhOff, int[] lengths, int lengthsOff,
+      float[] state, int stateOff, float[] ws, int wsOff, float[] dy, int dyOff, int outWidth, int outCol,
+      boolean sequences, float[] dx, int dxOff, boolean accumulate, float[] g, int gIhOff, int gHhOff, int gbIhOff,
+      int gbHhOff) {
+    throw new UnsupportedOperationException("not built yet");
+  }
+
+  /**
+   * Copies each sample's last state (h, then c for the LSTM) after {@link #forward} into
+   * {@code state}, to start the next batch from it.
+   */
+  public static void finalState(RecurrentCell cell, int n, int steps, int hidden, boolean reverse, int[] lengths,
+      int lengthsOff, float[] ws, int wsOff, float[] state, int stateOff) {
+    throw new UnsupportedOperationException("not built yet");
+  }
+}
