@@ -226,7 +226,7 @@ public final class GoldenCnnModel extends CompiledModel {
    * A model with freshly initialised weights from the declared seed (3).
    */
   public GoldenCnnModel() {
-    super(SPEC, SPEC.seed());
+    this(SPEC.seed());
   }
 
   /**

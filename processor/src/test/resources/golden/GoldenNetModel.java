@@ -171,7 +171,7 @@ public final class GoldenNetModel extends CompiledModel {
    * A model with freshly initialised weights from the declared seed (5).
    */
   public GoldenNetModel() {
-    super(SPEC, SPEC.seed());
+    this(SPEC.seed());
   }
 
   /**

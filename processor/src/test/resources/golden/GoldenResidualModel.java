@@ -270,7 +270,7 @@ public final class GoldenResidualModel extends CompiledModel {
    * A model with freshly initialised weights from the declared seed (3).
    */
   public GoldenResidualModel() {
-    super(SPEC, SPEC.seed());
+    this(SPEC.seed());
   }
 
   /**

@@ -35,11 +35,19 @@ public @interface Network {
 
   /**
    * Shape of one input sample, for inputs that are not plain vectors: an image is
-   * {@code {channels, height, width}} (Fashion-MNIST: {@code {1, 28, 28}}); {@code {n}} is the same
+   * {@code {channels, height, width}} (Fashion-MNIST: {@code {1, 28, 28}}), a sequence of feature vectors
+   * {@code {steps, features}}, a sequence of token ids {@code {steps}} with {@link #inputType()}
+   * {@code TOKENS}; {@code {n}} is the same
    * as {@code inputs = n}. Samples are passed to {@code predict} and held in datasets flattened in
    * row-major order. Give this or {@link #inputs()}.
    */
   int[] inputShape() default {};
+
+  /**
+   * What the input holds: {@link InputType#FLOATS} (the default) or {@link InputType#TOKENS}, a
+   * sequence of token ids {@code inputShape = {steps}} read by an {@link Embedding}.
+   */
+  InputType inputType() default InputType.FLOATS;
 
   /** The training loss; it must fit the last layer (see {@link Loss}). */
   Loss loss();

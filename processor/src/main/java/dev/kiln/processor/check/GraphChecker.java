@@ -9,6 +9,7 @@ import dev.kiln.processor.ir.Shape;
 import dev.kiln.processor.op.Activated;
 import dev.kiln.processor.op.Diagnostics;
 import dev.kiln.processor.op.DropoutOp;
+import dev.kiln.processor.op.InputOp;
 import dev.kiln.processor.op.LossOp;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -139,8 +140,33 @@ public final class GraphChecker {
       if (inputs.contains(null) && node.op().needsInputShapes()) {
         continue;
       }
+      if (!tokensFit(node, d)) {
+        continue;
+      }
       node.setShape(node.op().infer(node, inputs, d));
     }
+  }
+
+  /**
+   * Token ids are read by the ops made for them ({@code @Embedding}) and by nothing else; reports
+   * the mismatch and returns false.
+   */
+  private static boolean tokensFit(Node node, Diagnostics d) {
+    for (Node input : node.inputs()) {
+      boolean tokens = InputOp.holdsTokens(input);
+      if (tokens && !node.op().readsTokens()) {
+        d.report(Message.TOKENS, node, null, node.name(), node.op().kind(),
+            "reads the token ids of the input; only @Embedding reads an inputType = TOKENS input");
+        return false;
+      }
+      if (!tokens && node.op().readsTokens()) {
+        d.report(Message.TOKENS, node, null, node.name(), node.op().kind(),
+            "reads token ids: its input must be the network input with @Network(inputType = TOKENS), not '"
+                + input.name() + "'");
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Rules on how layers connect: softmax last, dropout between layers, every layer used. */

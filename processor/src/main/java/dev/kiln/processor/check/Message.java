@@ -27,7 +27,10 @@ public enum Message {
       "KilnInputs", "@Network needs inputs = <features per sample> (at least 1), got %d"),
   INPUT_SHAPE(
       "KilnInputs",
-      "@Network inputShape must be {features} or {channels, height, width} with every size at least 1, got %s"),
+      "@Network inputShape must be {features}, {steps, features} or {channels, height, width} with every size"
+          + " at least 1, got %s"),
+  TOKEN_SHAPE(
+      "KilnInputs", "@Network inputType = TOKENS needs inputShape = {steps} (one token id per step), got %s"),
   INPUTS_TWICE(
       "KilnInputs", "@Network has inputs = %d and inputShape = %s; give one of them"),
   NO_LAYERS("KilnNoLayers", "network %s declares no layers: add @Dense fields in order"),
@@ -38,6 +41,7 @@ public enum Message {
   UNUSED_LAYER(
       "KilnUnusedLayer",
       "layer '%s' is never read: only the last layer ('%s') may be unread; name it in a later layer's from"),
+  TOKENS("KilnTokens", "layer '%s' (@%s) %s"),
   RANK("KilnShape", "%s '%s' needs %s, but its input is %s%s"),
   WINDOW("KilnShape", "%s '%s': window %s does not fit input %s with %s; use a smaller window or padding"),
   INPUT_SHAPES("KilnShape", "%s '%s' needs %s, got %s"),

@@ -13,6 +13,7 @@ import dev.kiln.processor.ir.NetworkConfig;
 import dev.kiln.processor.ir.Node;
 import dev.kiln.processor.op.Activated;
 import dev.kiln.processor.op.Emit;
+import dev.kiln.processor.op.InputOp;
 import dev.kiln.processor.plan.ParamSlot;
 import dev.kiln.processor.plan.Plan;
 import dev.kiln.processor.plan.TensorSlot;
@@ -109,7 +110,7 @@ public final class ModelEmitter {
         MethodSpec.constructorBuilder()
             .addModifiers(Modifier.PUBLIC)
             .addJavadoc("A model with freshly initialised weights from the declared seed ($L).\n", graph.config().seed())
-            .addStatement("super(SPEC, SPEC.seed())")
+            .addStatement("this(SPEC.seed())")
             .build());
     type.addMethod(
         MethodSpec.constructorBuilder()
@@ -117,6 +118,7 @@ public final class ModelEmitter {
             .addJavadoc("A model with freshly initialised weights from {@code seed}.\n")
             .addParameter(TypeName.LONG, "seed")
             .addStatement("super(SPEC, seed)")
+            .addCode(initialization())
             .build());
     type.addMethod(forward);
     type.addMethods(parts);
@@ -137,7 +139,23 @@ public final class ModelEmitter {
   }
 
   private String shapeNote() {
-    return graph.input().shape().rank() == 1 ? "" : ", a row-major " + graph.input().shape() + " image";
+    if (InputOp.holdsTokens(graph.input())) {
+      return ", token ids (held as floats in data sets, copied into the int arena)";
+    }
+    return switch (graph.input().shape().rank()) {
+      case 1 -> "";
+      case 2 -> ", a row-major " + graph.input().shape() + " sequence";
+      default -> ", a row-major " + graph.input().shape() + " image";
+    };
+  }
+
+  /** What ops do once their parameters are drawn (e.g. zero a padding row). */
+  private CodeBlock initialization() {
+    EmitContext e = new EmitContext(true);
+    for (Node n : graph.layers()) {
+      n.op().initialize(n, e);
+    }
+    return e.code.build();
   }
 
   private String qualifiedSpec() {
@@ -335,8 +353,11 @@ public final class ModelEmitter {
       Node out = graph.output();
       body.add("// $L head for predictions; while training the loss step computes it (fused)\n", plan.head());
       body.beginControlFlow("if (!training)");
-      body.addStatement("$T.apply($T.$L, 0f, $L, $L, n, $L)", ACTIVATIONS, Emit.ACTIVATION, plan.head(),
-          slot(plan.outputs().get(out)), slot(plan.probabilities()), out.shape().size());
+      // Over the last axis: per step of a sequence output.
+      int classes = out.shape().dim(out.shape().rank() - 1);
+      int steps = out.shape().size() / classes;
+      body.addStatement("$T.apply($T.$L, 0f, $L, $L, $L, $L)", ACTIVATIONS, Emit.ACTIVATION, plan.head(),
+          slot(plan.outputs().get(out)), slot(plan.probabilities()), steps == 1 ? "n" : "n * " + steps, classes);
       body.endControlFlow();
     }
     if (!forward) {
@@ -368,7 +389,12 @@ public final class ModelEmitter {
     for (int i = 0; i < nodes.size(); i++) {
       Node n = nodes.get(i);
       TensorSlot t = n == graph.output() ? plan.finalOutput() : inferenceOutput(n);
-      b.addStatement("case $L -> capacity * $L", i, t.constant());
+      if (t.arena() == TensorSlot.Arena.INT) {
+        b.addStatement("case $L -> throw new $T($S)", i, UnsupportedOperationException.class,
+            n.name() + " holds token ids (int arena), not floats");
+      } else {
+        b.addStatement("case $L -> capacity * $L", i, t.constant());
+      }
     }
     b.addStatement("default -> throw new $T($S + layer)", IndexOutOfBoundsException.class, "no layer ");
     b.add("$<};\n");
@@ -485,6 +511,11 @@ public final class ModelEmitter {
     @Override
     public CodeBlock param(Node node, String key) {
       return CodeBlock.of("params, $L", plan.paramsByNode().get(node).get(key).constant());
+    }
+
+    @Override
+    public CodeBlock paramOffset(Node node, String key) {
+      return CodeBlock.of("$L", plan.paramsByNode().get(node).get(key).constant());
     }
 
     @Override

@@ -63,12 +63,13 @@ public final class DenseOp implements Op {
   @Override
   public Shape infer(Node node, List<Shape> inputs, Diagnostics out) {
     Shape x = inputs.get(0);
-    if (x != null && x.rank() != 1) {
-      out.report(Message.RANK, node, null, "@Dense", node.name(), "a vector [B, features]", x,
-          "; add @Flatten before it");
+    if (x != null && x.rank() != 1 && x.rank() != 2) {
+      out.report(Message.RANK, node, null, "@Dense", node.name(),
+          "a vector [B, features] or a sequence [B, steps, features]", x, "; add @Flatten before it");
       return null;
     }
-    return Shape.vector(node.attrs(Attrs.class).units());
+    int units = node.attrs(Attrs.class).units();
+    return x != null && x.rank() == 2 ? Shape.of(x.dim(0), units) : Shape.vector(units);
   }
 
   @Override
@@ -89,13 +90,28 @@ public final class DenseOp implements Op {
   @Override
   public List<ParamDecl> params(Node node) {
     Attrs d = node.attrs(Attrs.class);
-    int in = node.input().shape().size();
+    int in = features(node);
     List<ParamDecl> ps = new ArrayList<>();
     ps.add(ParamDecl.trained("kernel", new int[] {in, d.units()}, Initializers.of(d.init(), d.activation()), in, d.units()));
     if (d.useBias()) {
       ps.add(ParamDecl.trained("bias", new int[] {d.units()}, "ZEROS", in, d.units()));
     }
     return ps;
+  }
+
+  /** Features per row: the input's last axis (a sequence's steps are rows of their own). */
+  private static int features(Node node) {
+    Shape x = node.input().shape();
+    return x.dim(x.rank() - 1);
+  }
+
+  /**
+   * Rows of the matrix product: {@code n}, or {@code n * steps} for a sequence, where the layer acts on
+   * every step alike (time-distributed).
+   */
+  private static String rows(Node node) {
+    Shape x = node.input().shape();
+    return x.rank() == 2 ? "n * " + x.dim(0) : "n";
   }
 
   @Override
@@ -111,12 +127,12 @@ public final class DenseOp implements Op {
   @Override
   public void forward(Node node, Emit e) {
     Attrs d = node.attrs(Attrs.class);
-    int in = node.input().shape().size();
+    int in = features(node);
     Activated act = e.effectiveActivation(node);
-    e.comment("$L: [B, $L] · [$L, $L]$L, $L in the epilogue", node.name(), in, in, d.units(),
-        d.useBias() ? " + bias" : "", act.activation());
-    e.statement("$T.forward(n, $L, $L, $L, $L, $L, $L, $L, $L, $L)",
-        DENSE, in, d.units(), e.in(node, 0), e.param(node, "kernel"),
+    e.comment("$L: [$L, $L] · [$L, $L]$L, $L in the epilogue", node.name(), rows(node).replace("n", "B"), in, in,
+        d.units(), d.useBias() ? " + bias" : "", act.activation());
+    e.statement("$T.forward($L, $L, $L, $L, $L, $L, $L, $L, $L, $L)",
+        DENSE, rows(node), in, d.units(), e.in(node, 0), e.param(node, "kernel"),
         d.useBias() ? e.param(node, "bias") : "null, 0", e.activation(act), Emit.f(act.alpha()), e.out(node),
         act.activation() == Activation.GELU ? e.saved(node, "pre") : "null, 0");
   }
@@ -124,12 +140,12 @@ public final class DenseOp implements Op {
   @Override
   public void backward(Node node, Emit e) {
     Attrs d = node.attrs(Attrs.class);
-    int in = node.input().shape().size();
+    int in = features(node);
     Activated act = e.effectiveActivation(node);
     ActivationRules.derivative(node, act, e);
     e.comment("$L backward: d$L.kernel += xᵀ·g$L", node.name(), node.name(), d.useBias() ? ", d" + node.name() + ".bias += Σ g" : "");
-    e.statement("$T.backwardParams(n, $L, $L, $L, $L, $L, $L)",
-        DENSE, in, d.units(), e.trainingIn(node, 0), e.grad(node), e.paramGrad(node, "kernel"),
+    e.statement("$T.backwardParams($L, $L, $L, $L, $L, $L, $L)",
+        DENSE, rows(node), in, d.units(), e.trainingIn(node, 0), e.grad(node), e.paramGrad(node, "kernel"),
         d.useBias() ? e.paramGrad(node, "bias") : "null, 0");
     CodeBlock dx = e.inputGrad(node, 0);
     if (dx == null) {
@@ -139,12 +155,12 @@ public final class DenseOp implements Op {
     if (fold != null) {
       e.comment("g($L) = (g · Wᵀ) ⊙ $L'$L, folded into the matmul epilogue", fold.producer().name(),
           fold.activation().activation(), fold.dropout() == null ? "" : " ⊙ " + fold.dropout().name() + " mask");
-      e.statement("$T.backwardInput(n, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)",
-          DENSE, in, d.units(), e.grad(node), e.param(node, "kernel"), fold.target(), e.activation(fold.activation()),
+      e.statement("$T.backwardInput($L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)",
+          DENSE, rows(node), in, d.units(), e.grad(node), e.param(node, "kernel"), fold.target(), e.activation(fold.activation()),
           Emit.f(fold.activation().alpha()), fold.y(), fold.z(), fold.mask());
     } else {
       e.comment("g($L) $L g · Wᵀ", node.input().name(), e.accumulate(node, 0) ? "+=" : "=");
-      e.statement("$T.nt(n, $L, $L, $L, $L, $L, $L)", GEMM, in, d.units(), e.grad(node), e.param(node, "kernel"), dx,
+      e.statement("$T.nt($L, $L, $L, $L, $L, $L, $L)", GEMM, rows(node), in, d.units(), e.grad(node), e.param(node, "kernel"), dx,
           e.accumulate(node, 0));
     }
   }

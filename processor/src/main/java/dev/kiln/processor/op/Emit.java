@@ -59,6 +59,12 @@ public interface Emit {
   /** The parameter {@code node.key} in the parameter arena. */
   CodeBlock param(Node node, String key);
 
+  /**
+   * The offset alone of parameter {@code node.key}, the same in the parameter and gradient arenas,
+   * for kernels that take one array and several offsets.
+   */
+  CodeBlock paramOffset(Node node, String key);
+
   /** The gradient of parameter {@code node.key} in the gradient arena. */
   CodeBlock paramGrad(Node node, String key);
 

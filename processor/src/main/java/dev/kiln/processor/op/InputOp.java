@@ -8,10 +8,27 @@ import java.lang.annotation.Annotation;
 import java.util.List;
 import java.util.Map;
 
-/** The network input; the batch is loaded into its tensor before forward runs. Attributes: {@code shape}. */
+/**
+ * The network input; the batch is loaded into its tensor before forward runs: floats at offset 0 of
+ * the float arena, or token ids at offset 0 of the int arena. Attributes: {@code shape}, and
+ * {@code type: tokens} for token ids.
+ */
 public final class InputOp implements Op {
-  /** @param shape per-sample shape */
-  public record Attrs(Shape shape) {}
+  /**
+   * @param shape per-sample shape
+   * @param tokens whether it holds token ids ({@code InputType.TOKENS})
+   */
+  public record Attrs(Shape shape, boolean tokens) {
+    /** A float input. */
+    public Attrs(Shape shape) {
+      this(shape, false);
+    }
+  }
+
+  /** Whether {@code node} is the network input holding token ids. */
+  public static boolean holdsTokens(Node node) {
+    return node.op() instanceof InputOp && node.attrs(Attrs.class).tokens();
+  }
 
   @Override
   public String kind() {
@@ -51,7 +68,7 @@ public final class InputOp implements Op {
 
   @Override
   public String architecture(Node node) {
-    return "input[" + node.shape().compact() + "]";
+    return (holdsTokens(node) ? "tokens[" : "input[") + node.shape().compact() + "]";
   }
 
   @Override
@@ -61,6 +78,8 @@ public final class InputOp implements Op {
 
   @Override
   public Map<String, Object> attributes(Node node) {
-    return Map.of("shape", Attributes.list(node.shape().dims()));
+    return holdsTokens(node)
+        ? Map.of("shape", Attributes.list(node.shape().dims()), "type", "tokens")
+        : Map.of("shape", Attributes.list(node.shape().dims()));
   }
 }

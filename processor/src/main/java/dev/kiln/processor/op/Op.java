@@ -63,6 +63,11 @@ public interface Op {
     return null;
   }
 
+  /** Whether it reads token ids (the int input of {@code inputType = TOKENS}); no other op may. */
+  default boolean readsTokens() {
+    return false;
+  }
+
   /** Whether the layer's parameters start frozen ({@code trainable = false}). */
   default boolean declaredTrainable(Node node) {
     return true;
@@ -104,6 +109,13 @@ public interface Op {
   default boolean identityAtInference() {
     return false;
   }
+
+  /**
+   * Emits code run once after the parameters are drawn from their initializers (in the generated
+   * constructor), e.g. zeroing an embedding's padding row; only {@link Emit#param} and
+   * {@link Emit#statement} are meaningful there.
+   */
+  default void initialize(Node node, Emit e) {}
 
   /** Emits the forward pass into {@code e}. */
   void forward(Node node, Emit e);

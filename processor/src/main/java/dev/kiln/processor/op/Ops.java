@@ -23,7 +23,11 @@ public final class Ops {
           new BatchNormOp(),
           new ActivateOp(),
           new AddOp(),
-          new ConcatOp());
+          new ConcatOp(),
+          new EmbeddingOp(),
+          new SimpleRNNOp(),
+          new LSTMOp(),
+          new GRUOp());
 
   /** The op declared by {@code annotation}, or null. */
   public static Op forAnnotation(Class<? extends Annotation> annotation) {

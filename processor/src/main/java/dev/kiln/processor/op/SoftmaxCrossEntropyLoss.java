@@ -6,7 +6,11 @@ import dev.kiln.dsl.Loss;
 import dev.kiln.processor.check.Message;
 import dev.kiln.processor.ir.Node;
 
-/** Softmax + cross-entropy against class labels, one step: gradient {@code (p - onehot(y)) / n}. */
+/**
+ * Softmax + cross-entropy against class labels, one step: gradient {@code (p - onehot(y)) / n}. On a
+ * sequence output {@code [T, classes]} (a language model) it applies at every step against a label
+ * per step, unlabelled steps (label -1) excluded, the mean taken over the labelled steps.
+ */
 public final class SoftmaxCrossEntropyLoss implements LossOp {
   @Override
   public Loss kind() {
@@ -20,7 +24,7 @@ public final class SoftmaxCrossEntropyLoss implements LossOp {
 
   @Override
   public void check(Node output, Diagnostics out) {
-    int units = output.shape().size();
+    int units = classes(output);
     if (units == 1) {
       out.report(Message.LOSS_UNITS, output, "units", kind(),
           "at least 2 units (one logit per class; for two classes with one unit use BINARY_CROSS_ENTROPY)",
@@ -33,8 +37,19 @@ public final class SoftmaxCrossEntropyLoss implements LossOp {
     }
   }
 
+  private static int classes(Node output) {
+    return output.shape().dim(output.shape().rank() - 1);
+  }
+
   @Override
   public void emit(Node output, CodeBlock logits, CodeBlock probabilities, CodeBlock grad, Emit e) {
+    if (output.shape().rank() == 2) {
+      e.comment("softmax + cross-entropy at each of $L steps; gradient (p - onehot(y)) / labelled steps",
+          output.shape().dim(0));
+      e.statement("double loss = $T.softmaxCrossEntropySteps(n, $L, $L, $L, labels, 0, $L, $L)", Emit.kernel("Losses"),
+          output.shape().dim(0), classes(output), logits, probabilities, grad);
+      return;
+    }
     e.comment("softmax + cross-entropy in one step; gradient (p - onehot(y)) / n");
     e.statement("double loss = $T.softmaxCrossEntropy(n, $L, $L, labels, 0, $L, $L, scale)",
         Emit.kernel("Losses"), output.shape().size(), logits, probabilities, grad);

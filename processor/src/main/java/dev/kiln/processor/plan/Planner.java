@@ -5,6 +5,7 @@ import dev.kiln.processor.ir.Graph;
 import dev.kiln.processor.ir.Node;
 import dev.kiln.processor.op.Activated;
 import dev.kiln.processor.op.DropoutOp;
+import dev.kiln.processor.op.InputOp;
 import dev.kiln.processor.op.LossOp;
 import dev.kiln.processor.op.ParamDecl;
 import dev.kiln.processor.op.SavedDecl;
@@ -72,7 +73,8 @@ public final class Planner {
     for (Node node : graph.nodes()) {
       String base = constantName(node.name());
       if (node == graph.input()) {
-        outputs.put(node, floats("INPUT", node.shape().size(), "network input"));
+        outputs.put(node, InputOp.holdsTokens(node) ? ints("INPUT", node.shape().size(), "network input (token ids)")
+            : floats("INPUT", node.shape().size(), "network input"));
       } else if (node.op().aliasesInput()) {
         outputs.put(node, outputs.get(node.input()));
       } else {

@@ -1,6 +1,7 @@
 package dev.kiln.processor.read;
 
 import dev.kiln.dsl.Layer;
+import dev.kiln.dsl.InputType;
 import dev.kiln.dsl.Network;
 import dev.kiln.processor.check.Diagnostic;
 import dev.kiln.processor.check.Message;
@@ -81,7 +82,7 @@ public final class NetworkReader {
 
     List<Node> nodes = new ArrayList<>();
     Node input =
-        new Node(0, "input", Ops.INPUT, new InputOp.Attrs(new Shape(inputShape)), Set.of(), List.of(), networkOrigin);
+        new Node(0, "input", Ops.INPUT, new InputOp.Attrs(new Shape(inputShape), n.inputType() == InputType.TOKENS), Set.of(), List.of(), networkOrigin);
     nodes.add(input);
     for (VariableElement field : ElementFilter.fieldsIn(type.getEnclosedElements())) {
       String name = field.getSimpleName().toString();
@@ -142,8 +143,12 @@ public final class NetworkReader {
     for (int d : shape) {
       positive &= d >= 1;
     }
-    if (!positive || (shape.length != 1 && shape.length != 3)) {
+    if (!positive || shape.length > 3) {
       out.add(Diagnostic.of(Message.INPUT_SHAPE, origin, "inputShape", Arrays.toString(shape)));
+      return new int[] {1};
+    }
+    if (n.inputType() == InputType.TOKENS && shape.length != 1) {
+      out.add(Diagnostic.of(Message.TOKEN_SHAPE, origin, "inputShape", Arrays.toString(shape)));
       return new int[] {1};
     }
     return shape.clone();

@@ -26,6 +26,11 @@ public final class EmbeddingKernels {
     throw new UnsupportedOperationException("not built yet");
   }
 
+  /** Zeroes row {@code row} of a {@code [*, dim]} table (the padding id's row, after initialisation). */
+  public static void zeroRow(int dim, int row, float[] table, int tOff) {
+    java.util.Arrays.fill(table, tOff + row * dim, tOff + (row + 1) * dim, 0f);
+  }
+
   /**
    * Per sample of {@code [n, steps]} ids, the number of real steps: the position of the first
    * {@code paddingIndex} (sequences are padded at the end), or {@code steps} when there is none.

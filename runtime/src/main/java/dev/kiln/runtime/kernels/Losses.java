@@ -29,6 +29,59 @@ public final class Losses {
     return ScalarKernels.softmaxCrossEntropy(n, classes, logits, lOff, labels, labOff, probs, pOff, grad, gOff, gradScale);
   }
 
+  /** The label of a step that has none (padding), as PyTorch's {@code ignore_index}. */
+  public static final int IGNORED = -1;
+
+  /**
+   * Softmax cross-entropy at every step of {@code n} sequences of {@code steps} rows of
+   * {@code classes} logits, against {@code n·steps} labels of which {@link #IGNORED} ones count for
+   * nothing: the gradient is {@code (p - onehot) / L} on the {@code L} labelled steps (zero on the
+   * others), as PyTorch's {@code CrossEntropyLoss(ignore_index=-1)} over the flattened batch.
+   * Returns the mean over labelled steps times {@code n}, so that dividing by {@code n} gives that
+   * mean (0 when no step is labelled).
+   *
+   * @throws IllegalArgumentException naming the sample and step of a label outside {@code [0, classes)}
+   */
+  public static double softmaxCrossEntropySteps(int n, int steps, int classes, float[] logits, int lOff,
+      int[] labels, int labOff, float[] probs, int pOff, float[] grad, int gOff) {
+    Checks.dims(n, steps, classes);
+    int rows = n * steps;
+    Checks.range("logits", logits, lOff, rows, classes);
+    if (labOff < 0 || labOff + rows > labels.length) {
+      throw new IndexOutOfBoundsException("labels[" + rows + "] at offset " + labOff + " does not fit in " + labels.length);
+    }
+    Checks.optionalRange("probs", probs, pOff, rows, classes);
+    Checks.optionalRange("grad", grad, gOff, rows, classes);
+    int labelled = 0;
+    for (int i = 0; i < rows; i++) {
+      int y = labels[labOff + i];
+      if (y != IGNORED) {
+        if (y < 0 || y >= classes) {
+          throw new IllegalArgumentException("label " + y + " of sample " + i / steps + ", step " + i % steps
+              + " is outside [0, " + classes + ") (and is not " + IGNORED + ", the label of an unlabelled step)");
+        }
+        labelled++;
+      }
+    }
+    float scale = labelled == 0 ? 0f : 1f / labelled;
+    double sum = 0;
+    for (int i = 0; i < rows; i++) {
+      int row = lOff + i * classes;
+      if (labels[labOff + i] == IGNORED) {
+        if (probs != null) {
+          Activations.apply(Activation.SOFTMAX, 0f, logits, row, probs, pOff + i * classes, 1, classes);
+        }
+        if (grad != null) {
+          java.util.Arrays.fill(grad, gOff + i * classes, gOff + (i + 1) * classes, 0f);
+        }
+        continue;
+      }
+      sum += ScalarKernels.softmaxCrossEntropy(1, classes, logits, row, labels, labOff + i, probs,
+          probs == null ? 0 : pOff + i * classes, grad, grad == null ? 0 : gOff + i * classes, scale);
+    }
+    return labelled == 0 ? 0 : sum * n / labelled;
+  }
+
   /**
    * One logit per row: loss = max(z,0) - z·t + log1p(e^-|z|), probs = sigmoid(z), grad = (p - t)·gradScale.
    *

@@ -71,7 +71,10 @@ public abstract class CompiledModel implements Model {
   /** Batch capacity of {@link #activations}, {@link #labels} and {@link #targets}. */
   protected int capacity;
 
-  /** Class labels of the current batch (classification losses). */
+  /** A batch of token ids as data sets hold them (floats), before {@link #loadInput} checks and copies them. */
+  private float[] tokenStaging;
+
+  /** Class labels of the current batch (classification losses), {@link ModelSpec#labelsPerSample()} per sample. */
   protected int[] labels = new int[0];
 
   /** Targets of the current batch, row-major [capacity, outputs] (BCE: 0/1, MSE: values). */
@@ -158,7 +161,8 @@ public abstract class CompiledModel implements Model {
     activations =
         new float[Math.addExact(Math.multiplyExact(n, spec.activationFloatsPerSample()), spec.activationFixedFloats())];
     intActivations = new int[Math.multiplyExact(n, spec.intActivationsPerSample())];
-    labels = new int[n];
+    labels = new int[Math.multiplyExact(n, spec.labelsPerSample())];
+    tokenStaging = spec.tokenInput() ? new float[Math.multiplyExact(n, spec.inputs())] : null;
     targets = new float[Math.multiplyExact(n, spec.outputs())];
   }
 
@@ -233,17 +237,35 @@ public abstract class CompiledModel implements Model {
     }
   }
 
+  /**
+   * Copies {@code n} samples of {@code x} (from {@code xOff}) into the input tensor: offset 0 of the
+   * float arena, or, for token ids, offset 0 of the int arena after checking each is a whole number
+   * in [0, 2^24).
+   */
+  final void loadInput(float[] x, int xOff, int n) {
+    int count = Math.multiplyExact(n, spec.inputs());
+    if (spec.tokenInput()) {
+      TokenIds.copy(x, xOff, count, spec.inputs(), intActivations, 0);
+    } else {
+      System.arraycopy(x, xOff, activations, 0, count);
+    }
+  }
+
   /** Copies rows {@code order[start, start+n)} of {@code data} into the input tensor and targets. */
   final void loadBatch(Dataset data, int[] order, int start, int n) {
+    float[] x = spec.tokenInput() ? tokenStaging : activations;
     switch (spec.loss()) {
-      case SOFTMAX_CROSS_ENTROPY -> EpochOrder.gather(data, order, start, n, activations, 0, labels, null);
+      case SOFTMAX_CROSS_ENTROPY -> EpochOrder.gather(data, order, start, n, x, 0, labels, null);
       case BINARY_CROSS_ENTROPY -> {
-        EpochOrder.gather(data, order, start, n, activations, 0, labels, null);
+        EpochOrder.gather(data, order, start, n, x, 0, labels, null);
         for (int i = 0; i < n; i++) {
           targets[i] = labels[i];
         }
       }
-      case MEAN_SQUARED_ERROR -> EpochOrder.gather(data, order, start, n, activations, 0, null, targets);
+      case MEAN_SQUARED_ERROR -> EpochOrder.gather(data, order, start, n, x, 0, null, targets);
+    }
+    if (x == tokenStaging) {
+      loadInput(tokenStaging, 0, n);
     }
   }
 
@@ -260,9 +282,14 @@ public abstract class CompiledModel implements Model {
     }
 
     @Override
+    public int labelsPerSample() {
+      return spec.labelsPerSample();
+    }
+
+    @Override
     public int classes() {
       return switch (spec.loss()) {
-        case SOFTMAX_CROSS_ENTROPY -> spec.outputs();
+        case SOFTMAX_CROSS_ENTROPY -> spec.outputs() / spec.labelsPerSample();
         case BINARY_CROSS_ENTROPY -> 2;
         case MEAN_SQUARED_ERROR -> 0;
       };

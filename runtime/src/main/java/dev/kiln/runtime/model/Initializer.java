@@ -14,7 +14,11 @@ public enum Initializer {
   /** N(0, 2/(fanIn+fanOut)). */
   XAVIER_NORMAL,
   /** U(±√(6/(fanIn+fanOut))). */
-  XAVIER_UNIFORM;
+  XAVIER_UNIFORM,
+  /** N(0, 1): PyTorch's default for embeddings. */
+  STANDARD_NORMAL,
+  /** U(±1/√fanIn): PyTorch's default for recurrent layers, with fanIn the hidden size. */
+  UNIFORM_SQRT_FAN_IN;
 
   /** Fills {@code a[off, off+len)} for a tensor with the given fan-in and fan-out. */
   public void fill(float[] a, int off, int len, int fanIn, int fanOut, SplittableRandom rng) {
@@ -25,6 +29,8 @@ public enum Initializer {
       case HE_UNIFORM -> uniform(a, off, len, Math.sqrt(6.0 / fanIn), rng);
       case XAVIER_NORMAL -> normal(a, off, len, Math.sqrt(2.0 / (fanIn + fanOut)), rng);
       case XAVIER_UNIFORM -> uniform(a, off, len, Math.sqrt(6.0 / (fanIn + fanOut)), rng);
+      case STANDARD_NORMAL -> normal(a, off, len, 1.0, rng);
+      case UNIFORM_SQRT_FAN_IN -> uniform(a, off, len, 1.0 / Math.sqrt(fanIn), rng);
     }
   }
 

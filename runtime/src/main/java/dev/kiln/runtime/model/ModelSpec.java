@@ -76,6 +76,20 @@ public record ModelSpec(
     return inputShape.clone();
   }
 
+  /** Whether the input holds token ids (declared {@code inputType = TOKENS}), kept in the int arena. */
+  public boolean tokenInput() {
+    return "tokens".equals(layers.get(0).attributes().get("type"));
+  }
+
+  /**
+   * Class labels per sample: the steps of a sequence output under softmax cross-entropy (a language
+   * model predicts a token at every step), else 1.
+   */
+  public int labelsPerSample() {
+    int[] shape = layers.get(layers.size() - 1).outputShape();
+    return loss == LossKind.SOFTMAX_CROSS_ENTROPY && shape.length == 2 ? shape[0] : 1;
+  }
+
   /** Whether the optimizer has anything to train (some parameter is not state). */
   public boolean hasTrainedParameters() {
     return parameters().stream().anyMatch(ParamSpec::trained);

@@ -21,7 +21,7 @@ final class Prediction {
   float[] predict(float[] sample) {
     checkSample(sample, -1);
     checkFinite(sample, sample.length, true);
-    System.arraycopy(sample, 0, model.activations, 0, sample.length);
+    model.loadInput(sample, 0, 1);
     model.forward(1, false);
     int out = model.outputOffset();
     return Arrays.copyOfRange(model.activations, out, out + spec.outputs());
@@ -60,7 +60,7 @@ final class Prediction {
     checkFinite(x, rows * in, false);
     for (int start = 0; start < rows; start += chunk) {
       int n = Math.min(chunk, rows - start);
-      System.arraycopy(x, start * in, model.activations, 0, n * in);
+      model.loadInput(x, start * in, n);
       model.forward(n, false);
       System.arraycopy(model.activations, model.outputOffset(), out, start * outs, n * outs);
     }
@@ -80,7 +80,7 @@ final class Prediction {
     checkFinite(sample, sample.length, true);
     int size = spec.layers().get(index).outputSize();
     model.layerOutputOffset(index); // refuses before running anything if the model cannot answer
-    System.arraycopy(sample, 0, model.activations, 0, sample.length);
+    model.loadInput(sample, 0, 1);
     model.forward(1, false);
     int off = model.layerOutputOffset(index);
     return Arrays.copyOfRange(model.activations, off, off + size);

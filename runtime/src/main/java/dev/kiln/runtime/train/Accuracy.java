@@ -1,7 +1,9 @@
 package dev.kiln.runtime.train;
 
+import dev.kiln.runtime.kernels.Losses;
+
 /**
- * The fraction of samples whose predicted class is their label: the class of largest output, or
+ * The fraction of samples (of labelled steps, for sequence outputs) whose predicted class is their label: the class of largest output, or
  * for a single output (binary cross-entropy) class 1 iff the output is at least 0.5. Measured for
  * every classification network (the history's {@code accuracy} and {@code val_accuracy}).
  */
@@ -26,11 +28,14 @@ public final class Accuracy implements Metric {
       throw new IllegalArgumentException("accuracy needs class labels; the network is a regression network");
     }
     for (int i = 0; i < rows; i++) {
+      if (labels[i] == Losses.IGNORED) {
+        continue;
+      }
       if (predictedClass(outputs, offset + i * width, width) == labels[i]) {
         correct++;
       }
+      count++;
     }
-    count += rows;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.kiln.runtime.train;
 
 import dev.kiln.runtime.data.Dataset;
+import dev.kiln.runtime.kernels.Losses;
 import java.util.Objects;
 
 /**
@@ -33,7 +34,11 @@ public final class Evaluator {
     int[] order = identity(rows);
     double lossSum = 0;
     long correct = 0;
+    long labelled = 0;
     int outs = network.outputs();
+    // A sequence output has a label per step: rows of the metrics are steps.
+    int steps = classification ? network.labelsPerSample() : 1;
+    int width = outs / steps;
     float[] predictions = classification ? null : new float[Math.multiplyExact(rows, outs)];
     for (Metric m : metrics) {
       m.reset();
@@ -50,22 +55,27 @@ public final class Evaluator {
       }
       if (classification) {
         int[] labels = network.labels();
-        for (int i = 0; i < n; i++) {
-          int p = Accuracy.predictedClass(a, out + i * outs, outs);
+        for (int i = 0; i < n * steps; i++) {
+          if (labels[i] == Losses.IGNORED) {
+            continue;
+          }
+          int p = Accuracy.predictedClass(a, out + i * width, width);
           confusion[labels[i]][p]++;
+          labelled++;
           if (p == labels[i]) {
             correct++;
           }
         }
       }
       for (Metric m : metrics) {
-        m.accumulate(a, out, n, outs, classification ? network.labels() : null, classification ? null : network.targets());
+        m.accumulate(a, out, n * steps, width, classification ? network.labels() : null,
+            classification ? null : network.targets());
       }
     }
     return new Evaluation(
         rows,
         rows == 0 ? Double.NaN : lossSum / rows,
-        classification && rows > 0 ? (double) correct / rows : Double.NaN,
+        classification && labelled > 0 ? (double) correct / labelled : Double.NaN,
         confusion,
         predictions == null || rows == 0 ? null : RegressionMetrics.of(predictions, data.targets(), outs));
   }

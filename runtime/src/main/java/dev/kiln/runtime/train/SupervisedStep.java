@@ -39,12 +39,13 @@ public final class SupervisedStep implements TrainingStep {
   @Override
   public void accumulate(Metric[] metrics, int n) {
     boolean classification = network.isClassification();
+    int steps = classification ? network.labelsPerSample() : 1;
     for (Metric m : metrics) {
       m.accumulate(
           network.outputArena(),
           network.outputOffset(),
-          n,
-          network.outputs(),
+          n * steps,
+          network.outputs() / steps,
           classification ? network.labels() : null,
           classification ? null : network.targets());
     }

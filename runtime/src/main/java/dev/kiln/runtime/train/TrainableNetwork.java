@@ -21,6 +21,14 @@ public interface TrainableNetwork {
   /** Classes predicted: 2 for binary cross-entropy, the outputs for softmax; 0 for regression. */
   int classes();
 
+  /**
+   * Class labels per sample: the steps of a sequence output (a language model labels every step;
+   * each step's {@code outputs() / labelsPerSample()} outputs are that step's classes), else 1.
+   */
+  default int labelsPerSample() {
+    return 1;
+  }
+
   /** Whether the loss is a classification loss ({@link #classes()} is positive). */
   default boolean isClassification() {
     return classes() > 0;

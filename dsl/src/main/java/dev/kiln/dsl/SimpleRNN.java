@@ -1,0 +1,45 @@
+package dev.kiln.dsl;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * An Elman recurrent layer ({@code torch.nn.RNN}): {@code h_t = act(W_ih x_t + b_ih + W_hh h_(t-1) + b_hh)}.
+ *
+ * <p>It reads a sequence {@code [B, steps, features]} (from an {@link Embedding}, a
+ * {@link InputType#FLOATS} input {@code {steps, features}}, or another recurrent layer with
+ * {@code returnSequences}) and gives {@code [B, steps, units]} with {@code returnSequences}, else the
+ * last state {@code [B, units]}; bidirectional doubles {@code units} (forward half first, then
+ * backward). Stack layers by declaring several; put a {@link Dropout} between them for dropout
+ * between stacked layers. Parameters use PyTorch's names and layouts ({@code weight_ih},
+ * {@code weight_hh}, {@code bias_ih}, {@code bias_hh}, and the same with {@code _reverse}), drawn
+ * from {@code U(-1/sqrt(units), 1/sqrt(units))} as PyTorch does.
+ */
+@Documented
+@Retention(RetentionPolicy.SOURCE)
+@Target(ElementType.FIELD)
+public @interface SimpleRNN {
+  /** Size of the hidden state, at least 1. */
+  int units();
+
+  /** {@link Activation#TANH} (the default) or {@link Activation#RELU}. */
+  Activation activation() default Activation.TANH;
+
+  /** Whether the output is the state at every step (true) or the last state only (false, the default). */
+  boolean returnSequences() default false;
+
+  /** Whether a second direction reads the sequence backwards; its states are appended to the forward ones. */
+  boolean bidirectional() default false;
+
+  /** Whether training updates this layer's weights (see {@link Dense#trainable()}). */
+  boolean trainable() default true;
+
+  /**
+   * Name of the layer whose output this layer reads. Empty (the default): the layer declared just
+   * before it, or the network input for the first layer.
+   */
+  String[] from() default {};
+}
