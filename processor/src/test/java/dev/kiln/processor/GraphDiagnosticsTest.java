@@ -59,7 +59,7 @@ class GraphDiagnosticsTest {
             "  @Dense(units = 3, activation = Activation.SOFTMAX) Layer out;",
             "}");
     assertThat(compile(src))
-        .hadErrorContaining("[KilnShape] @Dense 'out' needs a vector [B, features], but its input is [B, 4, 6, 6]; add @Flatten before it")
+        .hadErrorContaining("[KilnShape] @Dense 'out' needs a vector [B, features] or a sequence [B, steps, features], but its input is [B, 4, 6, 6]; add @Flatten before it")
         .inFile(src).onLine(7);
   }
 
@@ -198,7 +198,7 @@ class GraphDiagnosticsTest {
     Compilation c = compile(src);
     assertThat(c).hadErrorContaining("[KilnInputs] @Network has inputs = 4 and inputShape = [1, 0]; give one of them")
         .inFile(src).onLine(4);
-    assertThat(c).hadErrorContaining("[KilnInputs] @Network inputShape must be {features} or {channels, height, width}")
+    assertThat(c).hadErrorContaining("[KilnInputs] @Network inputShape must be {features}, {steps, features} or {channels, height, width}")
         .inFile(src).onLine(4);
   }
 
@@ -215,5 +215,81 @@ class GraphDiagnosticsTest {
     assertThat(compile(src))
         .hadErrorContaining("[KilnLayerConflict] field 'both' has both @Conv2D and @MaxPool2D; a field declares one layer")
         .inFile(src).onLine(6);
+  }
+
+  @Test
+  void tokenIdsAreReadByAnEmbeddingOnly() {
+    JavaFileObject src =
+        source(
+            "@Network(inputShape = {12}, inputType = InputType.TOKENS, loss = Loss.SOFTMAX_CROSS_ENTROPY)",
+            "class Net {",
+            "  @Dense(units = 3, activation = Activation.SOFTMAX) Layer out;",
+            "}");
+    assertThat(compile(src))
+        .hadErrorContaining("[KilnTokens] layer 'out' (@Dense) reads the token ids of the input; only @Embedding reads an inputType = TOKENS input")
+        .inFile(src).onLine(6);
+  }
+
+  @Test
+  void anEmbeddingNeedsATokenInput() {
+    JavaFileObject src =
+        source(
+            "@Network(inputShape = {12}, loss = Loss.SOFTMAX_CROSS_ENTROPY)",
+            "class Net {",
+            "  @Embedding(vocabulary = 50, dim = 8) Layer emb;",
+            "  @LSTM(units = 4) Layer lstm;",
+            "  @Dense(units = 3, activation = Activation.SOFTMAX) Layer out;",
+            "}");
+    assertThat(compile(src))
+        .hadErrorContaining("[KilnTokens] layer 'emb' (@Embedding) reads token ids: its input must be the network input with @Network(inputType = TOKENS), not 'input'")
+        .inFile(src).onLine(6);
+  }
+
+  @Test
+  void aRecurrentLayerNeedsASequence() {
+    JavaFileObject src =
+        source(
+            "@Network(inputs = 12, loss = Loss.SOFTMAX_CROSS_ENTROPY)",
+            "class Net {",
+            "  @GRU(units = 4) Layer gru;",
+            "  @Dense(units = 3, activation = Activation.SOFTMAX) Layer out;",
+            "}");
+    assertThat(compile(src))
+        .hadErrorContaining("[KilnShape] @GRU 'gru' needs a sequence [B, steps, features], but its input is [B, 12]; declare the input as inputShape = {steps, features}, or read an @Embedding")
+        .inFile(src).onLine(6);
+  }
+
+  @Test
+  void recurrentAndEmbeddingValuesAreCheckedOnTheirAttribute() {
+    JavaFileObject src =
+        source(
+            "@Network(inputShape = {12}, inputType = InputType.TOKENS, loss = Loss.SOFTMAX_CROSS_ENTROPY)",
+            "class Net {",
+            "  @Embedding(vocabulary = 50, dim = 8, paddingIndex = 50) Layer emb;",
+            "  @SimpleRNN(units = 4, activation = Activation.SIGMOID) Layer rnn;",
+            "  @LSTM(units = 0) Layer lstm;",
+            "  @Dense(units = 3, activation = Activation.SOFTMAX) Layer out;",
+            "}");
+    Compilation c = compile(src);
+    assertThat(c).hadErrorContaining("[KilnValue] paddingIndex must be -1 (none) or an id in [0, vocabulary), got 50")
+        .inFile(src).onLine(6);
+    assertThat(c).hadErrorContaining("[KilnValue] @SimpleRNN activation must be TANH or RELU (as torch.nn.RNN), got SIGMOID")
+        .inFile(src).onLine(7);
+    assertThat(c).hadErrorContaining("[KilnValue] units must be at least 1, got 0").inFile(src).onLine(8);
+  }
+
+  @Test
+  void tokensNeedOneAxis() {
+    JavaFileObject src =
+        source(
+            "@Network(inputShape = {12, 3}, inputType = InputType.TOKENS, loss = Loss.SOFTMAX_CROSS_ENTROPY)",
+            "class Net {",
+            "  @Embedding(vocabulary = 50, dim = 8) Layer emb;",
+            "  @Flatten Layer flat;",
+            "  @Dense(units = 3, activation = Activation.SOFTMAX) Layer out;",
+            "}");
+    assertThat(compile(src))
+        .hadErrorContaining("[KilnInputs] @Network inputType = TOKENS needs inputShape = {steps} (one token id per step), got [12, 3]")
+        .inFile(src).onLine(4);
   }
 }
