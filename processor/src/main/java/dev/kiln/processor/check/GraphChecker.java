@@ -44,7 +44,7 @@ public final class GraphChecker {
 
   private void checkConfig(Graph g) {
     NetworkConfig c = g.config();
-    if (c.inputShape().length == 1 && c.inputs() < 1) {
+    if (!c.explicit().contains("inputShape") && c.inputs() < 1) {
       reportNetwork(g, Message.MISSING_INPUTS, c.explicit().contains("inputs") ? "inputs" : null, c.inputs());
     }
     positive(g, "learningRate", c.learningRate());
