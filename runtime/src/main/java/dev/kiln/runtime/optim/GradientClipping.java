@@ -12,7 +12,7 @@ import dev.kiln.runtime.kernels.VectorShape;
  * written.
  *
  * <p>The sum of squares has a fixed order, so a result is bitwise the same on every run of the same
- * JVM configuration: blocks of {@value #BLOCK} floats in arena order, each summed in as many float
+ * JVM configuration: blocks of 1024 floats in arena order, each summed in as many float
  * lanes as the vector species has (8 without the Vector API), the lanes added in order in double,
  * then the block's tail squares in double. The thread count never changes it. One instance holds
  * the scratch of that sum; it is not thread-safe. Allocates nothing after construction.
