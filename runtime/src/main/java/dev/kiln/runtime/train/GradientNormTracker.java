@@ -1,6 +1,7 @@
 package dev.kiln.runtime.train;
 
 import dev.kiln.runtime.optim.GradientClipping;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,8 +41,8 @@ public final class GradientNormTracker {
 
   /** Starts an epoch. */
   public void reset() {
-    java.util.Arrays.fill(sums, 0);
-    java.util.Arrays.fill(steps, 0);
+    Arrays.fill(sums, 0);
+    Arrays.fill(steps, 0);
     totalSum = 0;
     totalSteps = 0;
   }
