@@ -54,6 +54,12 @@ public final class GraphChecker {
     if (!(c.weightDecay() >= 0) || Double.isInfinite(c.weightDecay())) {
       reportNetwork(g, Message.BAD_VALUE, "weightDecay", "weightDecay", "finite and at least 0", c.weightDecay());
     }
+    for (String clip : List.of("clipNorm", "clipValue")) {
+      double v = clip.equals("clipNorm") ? c.clipNorm() : c.clipValue();
+      if (!(v >= 0) || Double.isInfinite(v)) {
+        reportNetwork(g, Message.BAD_VALUE, clip, clip, "0 (off) or positive and finite", v);
+      }
+    }
     if (c.optimizer() == Optimizer.SGD) {
       for (String adamOnly : List.of("beta1", "beta2", "epsilon")) {
         if (c.explicit().contains(adamOnly)) {
