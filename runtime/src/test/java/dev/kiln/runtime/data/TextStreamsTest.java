@@ -86,6 +86,20 @@ class TextStreamsTest {
   }
 
   @Test
+  void tinyShakespeareHasSixtyFiveCharacters() throws java.io.IOException {
+    String text = java.nio.file.Files.readString(SharedData.file("tinyshakespeare.txt"));
+    Vocabulary chars = Vocabulary.ofCharacters(text);
+    assertEquals(65, chars.size());
+    int[] ids = chars.characterIds(text);
+    assertEquals(1_115_394, ids.length);
+    Dataset d = TextStreams.contiguous("shakespeare", ids, chars.size(), 32, 100);
+    assertEquals(32 * ((1_115_393 / 32) / 100), d.rows());
+    assertEquals(65, d.classes());
+    assertEquals("First Citizen", chars.characters(ids, 0, 13));
+    assertEquals(ids[1], d.label(0, 0));
+  }
+
+  @Test
   void idOutOfRangeNamesItsPosition() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> TextStreams.windows("w", new int[] {0, 1, 5, 2}, 5, 2, 1));
