@@ -31,7 +31,7 @@ public final class Dataset {
   private final int rows;
   private final int cols;
   /** A label that marks a position the loss and metrics skip (padding); see {@link #sequenceClassification}. */
-  public static final int IGNORED_LABEL = -1;
+  public static final int IGNORED_LABEL = dev.kiln.runtime.kernels.Losses.IGNORED;
 
   private final int[] labels;   // null for regression; rows * labelsPerRow, row-major
   private final int labelsPerRow; // 1, or steps for per-step labels; 0 for regression
