@@ -22,14 +22,16 @@ import dev.kiln.dsl.SimpleRNN;
 final class RecurrentExportNetworks {
   private RecurrentExportNetworks() {}
 
+  /** Steps of every network (the annotations repeat it as a literal). */
   static final int STEPS = 9;
+  /** Vocabulary of every embedding. */
   static final int VOCABULARY = 17;
 
   /** Padded tokens, LSTM last state (forward), softmax classifier. */
-  @Network(inputShape = {STEPS}, inputType = InputType.TOKENS, loss = Loss.SOFTMAX_CROSS_ENTROPY, optimizer = Optimizer.ADAM,
+  @Network(inputShape = {9}, inputType = InputType.TOKENS, loss = Loss.SOFTMAX_CROSS_ENTROPY, optimizer = Optimizer.ADAM,
       learningRate = 1e-2, batchSize = 16, seed = 41)
   static class PaddedLstmClassifier {
-    @Embedding(vocabulary = VOCABULARY, dim = 6, paddingIndex = 0)
+    @Embedding(vocabulary = 17, dim = 6, paddingIndex = 0)
     Layer emb;
 
     @LSTM(units = 12)
@@ -40,9 +42,9 @@ final class RecurrentExportNetworks {
   }
 
   /** Padded tokens, bidirectional GRU sequences, Dense per step, softmax per step (a tagger). */
-  @Network(inputShape = {STEPS}, inputType = InputType.TOKENS, loss = Loss.SOFTMAX_CROSS_ENTROPY, seed = 42)
+  @Network(inputShape = {9}, inputType = InputType.TOKENS, loss = Loss.SOFTMAX_CROSS_ENTROPY, seed = 42)
   static class PaddedBiGruTagger {
-    @Embedding(vocabulary = VOCABULARY, dim = 5, paddingIndex = 0)
+    @Embedding(vocabulary = 17, dim = 5, paddingIndex = 0)
     Layer emb;
 
     @GRU(units = 7, returnSequences = true, bidirectional = true)
@@ -53,9 +55,9 @@ final class RecurrentExportNetworks {
   }
 
   /** Tokens without padding: SimpleRNN RELU sequences, dropout, bidirectional SimpleRNN TANH last state, sigmoid head. */
-  @Network(inputShape = {STEPS}, inputType = InputType.TOKENS, loss = Loss.BINARY_CROSS_ENTROPY, seed = 43)
+  @Network(inputShape = {9}, inputType = InputType.TOKENS, loss = Loss.BINARY_CROSS_ENTROPY, seed = 43)
   static class StackedRnnBinary {
-    @Embedding(vocabulary = VOCABULARY, dim = 5)
+    @Embedding(vocabulary = 17, dim = 5)
     Layer emb;
 
     @SimpleRNN(units = 8, activation = Activation.RELU, returnSequences = true)
@@ -72,7 +74,7 @@ final class RecurrentExportNetworks {
   }
 
   /** Float sequences {steps, 3}: bidirectional LSTM sequences, TANH Dense per step, GRU last state, regression. */
-  @Network(inputShape = {STEPS, 3}, loss = Loss.MEAN_SQUARED_ERROR, seed = 44)
+  @Network(inputShape = {9, 3}, loss = Loss.MEAN_SQUARED_ERROR, seed = 44)
   static class FloatSequenceRegressor {
     @LSTM(units = 6, returnSequences = true, bidirectional = true)
     Layer lstm;
@@ -88,9 +90,9 @@ final class RecurrentExportNetworks {
   }
 
   /** Padded tokens, the mask through a bidirectional LSTM and a RELU Dense per step to a bidirectional GRU's last state. */
-  @Network(inputShape = {STEPS}, inputType = InputType.TOKENS, loss = Loss.SOFTMAX_CROSS_ENTROPY, seed = 45)
+  @Network(inputShape = {9}, inputType = InputType.TOKENS, loss = Loss.SOFTMAX_CROSS_ENTROPY, seed = 45)
   static class PaddedStack {
-    @Embedding(vocabulary = VOCABULARY, dim = 4, paddingIndex = 0)
+    @Embedding(vocabulary = 17, dim = 4, paddingIndex = 0)
     Layer emb;
 
     @LSTM(units = 5, returnSequences = true, bidirectional = true)
@@ -107,9 +109,9 @@ final class RecurrentExportNetworks {
   }
 
   /** Padded tokens (padding id 3, not 0), bidirectional SimpleRNN TANH sequences as the regression output: zeros at padded steps. */
-  @Network(inputShape = {STEPS}, inputType = InputType.TOKENS, loss = Loss.MEAN_SQUARED_ERROR, seed = 46)
+  @Network(inputShape = {9}, inputType = InputType.TOKENS, loss = Loss.MEAN_SQUARED_ERROR, seed = 46)
   static class PaddedRnnSequences {
-    @Embedding(vocabulary = VOCABULARY, dim = 4, paddingIndex = 3)
+    @Embedding(vocabulary = 17, dim = 4, paddingIndex = 3)
     Layer emb;
 
     @SimpleRNN(units = 5, returnSequences = true, bidirectional = true)
@@ -117,9 +119,9 @@ final class RecurrentExportNetworks {
   }
 
   /** Padded tokens, SimpleRNN RELU last state (forward), softmax classifier. */
-  @Network(inputShape = {STEPS}, inputType = InputType.TOKENS, loss = Loss.SOFTMAX_CROSS_ENTROPY, seed = 47)
+  @Network(inputShape = {9}, inputType = InputType.TOKENS, loss = Loss.SOFTMAX_CROSS_ENTROPY, seed = 47)
   static class PaddedReluRnn {
-    @Embedding(vocabulary = VOCABULARY, dim = 5, paddingIndex = 0)
+    @Embedding(vocabulary = 17, dim = 5, paddingIndex = 0)
     Layer emb;
 
     @SimpleRNN(units = 7, activation = Activation.RELU)
@@ -130,9 +132,9 @@ final class RecurrentExportNetworks {
   }
 
   /** Padded tokens, GRU sequences (forward) into a bidirectional LSTM's last state, sigmoid head. */
-  @Network(inputShape = {STEPS}, inputType = InputType.TOKENS, loss = Loss.BINARY_CROSS_ENTROPY, seed = 48)
+  @Network(inputShape = {9}, inputType = InputType.TOKENS, loss = Loss.BINARY_CROSS_ENTROPY, seed = 48)
   static class PaddedGruLstm {
-    @Embedding(vocabulary = VOCABULARY, dim = 5, paddingIndex = 0)
+    @Embedding(vocabulary = 17, dim = 5, paddingIndex = 0)
     Layer emb;
 
     @GRU(units = 6, returnSequences = true)
@@ -146,15 +148,15 @@ final class RecurrentExportNetworks {
   }
 
   /** Padded tokens, forward LSTM sequences, Dense logits per step (LINEAR under softmax cross-entropy). */
-  @Network(inputShape = {STEPS}, inputType = InputType.TOKENS, loss = Loss.SOFTMAX_CROSS_ENTROPY, seed = 49)
+  @Network(inputShape = {9}, inputType = InputType.TOKENS, loss = Loss.SOFTMAX_CROSS_ENTROPY, seed = 49)
   static class PaddedLstmLanguageModel {
-    @Embedding(vocabulary = VOCABULARY, dim = 6, paddingIndex = 0)
+    @Embedding(vocabulary = 17, dim = 6, paddingIndex = 0)
     Layer emb;
 
     @LSTM(units = 8, returnSequences = true)
     Layer lstm;
 
-    @Dense(units = VOCABULARY)
+    @Dense(units = 17)
     Layer next;
   }
 }
