@@ -79,6 +79,21 @@ public @interface Network {
    */
   double weightDecay() default 0.0;
 
+  /**
+   * Clips the gradient by its global L2 norm before every optimizer update, as PyTorch's
+   * {@code clip_grad_norm_(parameters, clipNorm)}: when the norm over all trainable parameters exceeds
+   * it, every gradient is multiplied by {@code clipNorm / (norm + 1e-6)}. 0 (the default) turns it
+   * off. {@code TrainOptions.withGradientClipNorm} overrides it for one {@code train} call.
+   */
+  double clipNorm() default 0.0;
+
+  /**
+   * Clamps every gradient to {@code [-clipValue, clipValue]} before every optimizer update (after
+   * norm clipping), as PyTorch's {@code clip_grad_value_}. 0 (the default) turns it off.
+   * {@code TrainOptions.withGradientClipValue} overrides it for one {@code train} call.
+   */
+  double clipValue() default 0.0;
+
   /** Default mini-batch size of {@code train}. */
   int batchSize() default 32;
 

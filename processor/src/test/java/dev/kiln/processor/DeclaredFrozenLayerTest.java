@@ -74,4 +74,37 @@ class DeclaredFrozenLayerTest {
         Arrays.equals(Arrays.copyOfRange(before, baseFloats, before.length), Arrays.copyOfRange(after, baseFloats, after.length)),
         "the head trained");
   }
+
+  @Test
+  void clippingAndGradientNormsLeaveOutTheFrozenLayer() throws IOException {
+    String source = SOURCE.replace("seed = 3)", "seed = 3, clipNorm = 0.05, clipValue = 0.01)");
+    ClassLoader loader = GeneratedModels.compile(dir, Map.of("frozen.PartlyFrozen", source));
+    CompiledModel model = GeneratedModels.instantiate(loader, "frozen.PartlyFrozenModel", 3);
+    assertEquals(new dev.kiln.runtime.model.GradientClipSpec(0.05, 0.01), model.spec().clipping());
+    SplittableRandom rnd = new SplittableRandom(2);
+    int rows = 40;
+    float[] x = new float[rows * 5];
+    int[] y = new int[rows];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) rnd.nextGaussian();
+    }
+    for (int i = 0; i < rows; i++) {
+      y[i] = x[i * 5] > 0 ? 1 : 0;
+    }
+    Dataset data = Dataset.classification("random", x, rows, 5, y, 3);
+    float[] before = model.parameters();
+    dev.kiln.runtime.train.History h = model.train(data, TrainOptions.epochs(3).quiet().withGradientNorms());
+    float[] after = model.parameters();
+    int baseFloats = 5 * 6 + 6;
+    assertArrayEquals(Arrays.copyOfRange(before, 0, baseFloats), Arrays.copyOfRange(after, 0, baseFloats));
+    double[] base = h.gradientNorms("base"), head = h.gradientNorms("head"), total = h.totalGradientNorms();
+    for (int e = 0; e < 3; e++) {
+      assertTrue(Double.isNaN(base[e]), "a layer frozen all epoch has no norm");
+      assertTrue(head[e] > 0.05, "the head's gradient exceeds the bound, so clipping bites: " + head[e]);
+      assertEquals(total[e], head[e], 1e-6 * total[e], "the total is over the trainable layers only");
+    }
+    CompiledModel unclipped = GeneratedModels.instantiate(loader, "frozen.PartlyFrozenModel", 3);
+    unclipped.train(data, TrainOptions.epochs(3).quiet().withoutGradientClipping());
+    assertFalse(Arrays.equals(after, unclipped.parameters()), "the declared clipping changed the training");
+  }
 }

@@ -328,6 +328,39 @@ class DiagnosticsTest {
   }
 
   @Test
+  void negativeOrInfiniteGradientClippingIsReportedOnTheValue() {
+    JavaFileObject src =
+        source(
+            "@Network(inputs = 4, loss = Loss.MEAN_SQUARED_ERROR,",
+            "         clipNorm = -1.0,",
+            "         clipValue = Double.POSITIVE_INFINITY)",
+            "class Net {",
+            "  @Dense(units = 1) Layer out;",
+            "}");
+    Compilation c = compile(src);
+    assertThat(c).failed();
+    assertThat(c).hadErrorContaining("[KilnValue] clipNorm must be 0 (off) or positive and finite, got -1.0")
+        .inFile(src).onLine(5);
+    assertThat(c).hadErrorContaining("[KilnValue] clipValue must be 0 (off) or positive and finite, got Infinity")
+        .inFile(src).onLine(6);
+    assertThat(c).hadErrorCount(2);
+  }
+
+  @Test
+  void declaredGradientClippingIsCarriedIntoTheModelSpec() throws java.io.IOException {
+    JavaFileObject src =
+        source(
+            "@Network(inputs = 4, loss = Loss.MEAN_SQUARED_ERROR, clipNorm = 1.5, clipValue = 0.25)",
+            "class Net {",
+            "  @Dense(units = 1) Layer out;",
+            "}");
+    Compilation c = compile(src);
+    assertThat(c).succeededWithoutWarnings();
+    assertThat(c).generatedSourceFile("test.NetModel").contentsAsUtf8String()
+        .contains("INT_ACTIVATIONS_PER_SAMPLE,\n      new GradientClipSpec(1.5, 0.25));");
+  }
+
+  @Test
   void everyErrorOfACompileIsReportedNotJustTheFirst() {
     JavaFileObject src =
         source(

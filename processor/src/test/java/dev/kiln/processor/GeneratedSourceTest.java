@@ -75,6 +75,26 @@ class GeneratedSourceTest {
       }
       """;
 
+  /**
+   * A small text classifier: token ids with padding, an embedding, a bidirectional LSTM returning
+   * sequences (masked by the padding), a GRU's last state, a dense head.
+   */
+  private static final String SEQUENCE =
+      """
+      package golden;
+
+      import dev.kiln.dsl.*;
+
+      @Network(inputShape = {10}, inputType = InputType.TOKENS, loss = Loss.BINARY_CROSS_ENTROPY, batchSize = 16, seed = 3)
+      class GoldenSequence {
+        @Embedding(vocabulary = 30, dim = 6, paddingIndex = 0) Layer emb;
+        @LSTM(units = 5, returnSequences = true, bidirectional = true) Layer lstm;
+        @Dropout(rate = 0.2) Layer drop;
+        @GRU(units = 4) Layer gru;
+        @Dense(units = 1, activation = Activation.SIGMOID) Layer out;
+      }
+      """;
+
   @TempDir Path dir;
 
   private String generate(Path into) throws IOException {
@@ -107,6 +127,11 @@ class GeneratedSourceTest {
   @Test
   void residualSourceMatchesTheGoldenFile() throws IOException {
     assertGolden(GOLDEN.resolveSibling("GoldenResidualModel.java"), generate(dir.resolve("res"), "GoldenResidual", RESIDUAL));
+  }
+
+  @Test
+  void sequenceSourceMatchesTheGoldenFile() throws IOException {
+    assertGolden(GOLDEN.resolveSibling("GoldenSequenceModel.java"), generate(dir.resolve("seq"), "GoldenSequence", SEQUENCE));
   }
 
   @Test

@@ -44,7 +44,7 @@ public final class GraphChecker {
 
   private void checkConfig(Graph g) {
     NetworkConfig c = g.config();
-    if (c.inputShape().length == 1 && c.inputs() < 1) {
+    if (!c.explicit().contains("inputShape") && c.inputs() < 1) {
       reportNetwork(g, Message.MISSING_INPUTS, c.explicit().contains("inputs") ? "inputs" : null, c.inputs());
     }
     positive(g, "learningRate", c.learningRate());
@@ -53,6 +53,12 @@ public final class GraphChecker {
     }
     if (!(c.weightDecay() >= 0) || Double.isInfinite(c.weightDecay())) {
       reportNetwork(g, Message.BAD_VALUE, "weightDecay", "weightDecay", "finite and at least 0", c.weightDecay());
+    }
+    for (String clip : List.of("clipNorm", "clipValue")) {
+      double v = clip.equals("clipNorm") ? c.clipNorm() : c.clipValue();
+      if (!(v >= 0) || Double.isInfinite(v)) {
+        reportNetwork(g, Message.BAD_VALUE, clip, clip, "0 (off) or positive and finite", v);
+      }
     }
     if (c.optimizer() == Optimizer.SGD) {
       for (String adamOnly : List.of("beta1", "beta2", "epsilon")) {

@@ -38,6 +38,7 @@ public final class ModelEmitter {
   private static final ClassName LAYER_SPEC = ClassName.get(RUNTIME + ".model", "LayerSpec");
   private static final ClassName PARAM_SPEC = ClassName.get(RUNTIME + ".model", "ParamSpec");
   private static final ClassName OPTIMIZER_SPEC = ClassName.get(RUNTIME + ".model", "OptimizerSpec");
+  private static final ClassName GRADIENT_CLIP_SPEC = ClassName.get(RUNTIME + ".model", "GradientClipSpec");
   private static final ClassName LOSS_KIND = ClassName.get(RUNTIME + ".model", "LossKind");
   private static final ClassName INITIALIZER = ClassName.get(RUNTIME + ".model", "Initializer");
   private static final ClassName ROLE = ClassName.get(RUNTIME + ".model", "ParamSpec", "Role");
@@ -229,14 +230,19 @@ public final class ModelEmitter {
             "new $T($S, $Lf, $Lf, $L, $Lf, $Lf, $Lf, $Lf)",
             OPTIMIZER_SPEC, c.optimizer().name(), (float) c.learningRate(), (float) c.momentum(),
             c.nesterov(), (float) c.beta1(), (float) c.beta2(), (float) c.epsilon(), (float) c.weightDecay());
+    // Declared clipping is one more argument, left out when there is none.
+    CodeBlock clipping =
+        c.clipNorm() == 0 && c.clipValue() == 0
+            ? CodeBlock.of("")
+            : CodeBlock.of(",\nnew $T($L, $L)", GRADIENT_CLIP_SPEC, c.clipNorm(), c.clipValue());
     return CodeBlock.builder()
         .add("new $T(\n", MODEL_SPEC)
         .indent().indent()
         .add("$S,\n$S,\n$S,\n", graph.networkName(), plan.architecture(), plan.architectureHash())
         .add("INPUTS,\nOUTPUTS,\n$T.$L,\n$L,\n$L,\n$LL,\n", LOSS_KIND, c.loss().name(), optimizer, c.batchSize(), c.seed())
         .add("$T.of(\n", LIST).indent().add(layers.build()).unindent().add("),\n")
-        .add("PARAMETER_COUNT,\nACTIVATION_FLOATS_PER_SAMPLE,\nnew int[] {$L},\nACTIVATION_FIXED_FLOATS,\nINT_ACTIVATIONS_PER_SAMPLE)",
-            dims(graph.input().shape().dims()))
+        .add("PARAMETER_COUNT,\nACTIVATION_FLOATS_PER_SAMPLE,\nnew int[] {$L},\nACTIVATION_FIXED_FLOATS,\nINT_ACTIVATIONS_PER_SAMPLE$L)",
+            dims(graph.input().shape().dims()), clipping)
         .unindent().unindent()
         .build();
   }

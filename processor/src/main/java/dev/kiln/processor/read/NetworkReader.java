@@ -78,7 +78,9 @@ public final class NetworkReader {
             n.weightDecay(),
             n.batchSize(),
             n.seed(),
-            explicit(networkMirror));
+            explicit(networkMirror),
+            n.clipNorm(),
+            n.clipValue());
 
     List<Node> nodes = new ArrayList<>();
     Node input =

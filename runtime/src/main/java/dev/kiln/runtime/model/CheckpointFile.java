@@ -7,6 +7,7 @@ import dev.kiln.runtime.io.Tensor;
 import dev.kiln.runtime.optim.Optimizer;
 import dev.kiln.runtime.train.CallbackState;
 import dev.kiln.runtime.train.EpochStats;
+import dev.kiln.runtime.train.GradientNorms;
 import dev.kiln.runtime.train.History;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -34,7 +35,9 @@ import java.util.regex.Pattern;
  *
  * <p>The history is one row per epoch, rows separated by {@code ;}: the seven numbers of
  * {@link EpochStats} separated by {@code ,}, then the extra metrics as {@code name=value} (none in
- * checkpoints written before extra metrics existed, which still read).
+ * checkpoints written before extra metrics existed, which still read), then, when gradient norms were
+ * recorded, {@code grad_norm:=total} and {@code grad_norm:<layer>=value} for each layer (metric names
+ * cannot hold a colon).
  */
 final class CheckpointFile {
   static final String VERSION = "1";
@@ -52,6 +55,8 @@ final class CheckpointFile {
   static final String META_CHECKSUM = "kiln.checkpoint_sha256";
   static final String OPTIMIZER_TENSOR = "optimizer.state.";
   static final String CALLBACK_TENSOR = "callback.";
+  /** Prefix of the gradient norms in a history row: {@code grad_norm:} (total), {@code grad_norm:<layer>}. */
+  static final String GRAD_NORM = "grad_norm:";
 
   private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_]+");
 
@@ -306,6 +311,13 @@ final class CheckpointFile {
       for (Map.Entry<String, Double> m : e.metrics().entrySet()) {
         s.append(',').append(m.getKey()).append('=').append(m.getValue());
       }
+      GradientNorms g = e.gradientNorms();
+      if (g != null) {
+        s.append(',').append(GRAD_NORM).append('=').append(g.total());
+        for (Map.Entry<String, Double> l : g.layers().entrySet()) {
+          s.append(',').append(GRAD_NORM).append(l.getKey()).append('=').append(l.getValue());
+        }
+      }
     }
     return s.toString();
   }
@@ -323,12 +335,30 @@ final class CheckpointFile {
         }
         // Rows of checkpoints written before extra metrics existed have exactly the 7 numbers.
         Map<String, Double> metrics = new LinkedHashMap<>();
+        Map<String, Double> layerNorms = new LinkedHashMap<>();
+        double totalNorm = Double.NaN;
+        boolean norms = false;
         for (int i = 7; i < f.length; i++) {
           int eq = f[i].indexOf('=');
-          if (eq < 1 || !KEY.matcher(f[i].substring(0, eq)).matches()) {
+          String name = eq < 0 ? "" : f[i].substring(0, eq);
+          if (name.startsWith(GRAD_NORM)) {
+            String layer = name.substring(GRAD_NORM.length());
+            double v = Double.parseDouble(f[i].substring(eq + 1));
+            if (layer.isEmpty()) {
+              totalNorm = v;
+              norms = true;
+            } else {
+              layerNorms.put(layer, v);
+            }
+            continue;
+          }
+          if (eq < 1 || !KEY.matcher(name).matches()) {
             throw new NumberFormatException("'" + f[i] + "' is not name=value");
           }
-          metrics.put(f[i].substring(0, eq), Double.parseDouble(f[i].substring(eq + 1)));
+          metrics.put(name, Double.parseDouble(f[i].substring(eq + 1)));
+        }
+        if (!norms && !layerNorms.isEmpty()) {
+          throw new NumberFormatException("layer gradient norms without " + GRAD_NORM + "=");
         }
         h.add(
             new EpochStats(
@@ -339,7 +369,8 @@ final class CheckpointFile {
                 Double.parseDouble(f[4]),
                 Double.parseDouble(f[5]),
                 Double.parseDouble(f[6]),
-                metrics));
+                metrics,
+                norms ? new GradientNorms(totalNorm, layerNorms) : null));
       } catch (NumberFormatException e) {
         throw new CheckpointException(file, "history row '" + row + "' is malformed", e);
       }

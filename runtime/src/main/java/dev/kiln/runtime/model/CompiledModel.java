@@ -5,9 +5,11 @@ import dev.kiln.runtime.data.EpochOrder;
 import dev.kiln.runtime.io.SafeTensors;
 import dev.kiln.runtime.io.SafeTensorsFile;
 import dev.kiln.runtime.kernels.SplitMix64;
+import dev.kiln.runtime.optim.GradientClipping;
 import dev.kiln.runtime.optim.Optimizer;
 import dev.kiln.runtime.train.Evaluation;
 import dev.kiln.runtime.train.Evaluator;
+import dev.kiln.runtime.train.GradientNormTracker;
 import dev.kiln.runtime.train.History;
 import dev.kiln.runtime.train.SupervisedStep;
 import dev.kiln.runtime.train.TrainOptions;
@@ -17,6 +19,7 @@ import dev.kiln.runtime.train.TrainingRun;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -208,7 +211,8 @@ public abstract class CompiledModel implements Model {
         new TrainingLoop(
             this,
             arenas,
-            new SupervisedStep(arenas, optimizer),
+            new SupervisedStep(
+                arenas, optimizer, clipping(options), options.gradientNorms() ? gradientNorms() : null),
             optimizer,
             spec.optimizer().learningRate(),
             evaluator,
@@ -220,6 +224,33 @@ public abstract class CompiledModel implements Model {
             shuffleSeed);
     this.run = loop.run();
     return loop.train(resume == null ? Map.of() : resume.callbacks());
+  }
+
+  /** The call's clipping: each bound from the options, or the declared one when the options leave it. */
+  private GradientClipping clipping(TrainOptions options) {
+    GradientClipSpec declared = spec.clipping();
+    return new GradientClipping(
+        options.gradientClipNorm() != null ? options.gradientClipNorm() : declared.maxNorm(),
+        options.gradientClipValue() != null ? options.gradientClipValue() : declared.maxValue());
+  }
+
+  /** A tracker over the layers with trained parameters. */
+  private GradientNormTracker gradientNorms() {
+    List<String> names = new ArrayList<>();
+    List<int[]> tensors = new ArrayList<>();
+    for (LayerSpec l : spec.layers()) {
+      List<ParamSpec> trained = l.params().stream().filter(ParamSpec::trained).toList();
+      if (!trained.isEmpty()) {
+        int[] pairs = new int[2 * trained.size()];
+        for (int i = 0; i < trained.size(); i++) {
+          pairs[2 * i] = trained.get(i).offset();
+          pairs[2 * i + 1] = trained.get(i).length();
+        }
+        names.add(l.name());
+        tensors.add(pairs);
+      }
+    }
+    return new GradientNormTracker(names, tensors);
   }
 
   private Optimizer optimizer() {

@@ -22,6 +22,7 @@ import java.util.List;
  * @param activationFixedFloats floats of the activation arena that do not scale with the batch
  *     (per-batch statistics saved for backward), after the per-sample part
  * @param intActivationsPerSample ints of the integer arena (pooling indices) per sample of capacity
+ * @param clipping the declared gradient clipping ({@code @Network(clipNorm, clipValue)})
  */
 public record ModelSpec(
     String network,
@@ -38,8 +39,10 @@ public record ModelSpec(
     int activationFloatsPerSample,
     int[] inputShape,
     int activationFixedFloats,
-    int intActivationsPerSample) {
+    int intActivationsPerSample,
+    GradientClipSpec clipping) {
   public ModelSpec {
+    java.util.Objects.requireNonNull(clipping, "clipping");
     layers = List.copyOf(layers);
     inputShape = inputShape.clone();
     long size = 1;
@@ -51,6 +54,28 @@ public record ModelSpec(
           network + ": input shape " + java.util.Arrays.toString(inputShape) + " holds " + size
               + " floats, not " + inputs);
     }
+  }
+
+  /** A network without declared gradient clipping. */
+  public ModelSpec(
+      String network,
+      String architecture,
+      String architectureHash,
+      int inputs,
+      int outputs,
+      LossKind loss,
+      OptimizerSpec optimizer,
+      int batchSize,
+      long seed,
+      List<LayerSpec> layers,
+      int parameterCount,
+      int activationFloatsPerSample,
+      int[] inputShape,
+      int activationFixedFloats,
+      int intActivationsPerSample) {
+    this(network, architecture, architectureHash, inputs, outputs, loss, optimizer, batchSize, seed, layers,
+        parameterCount, activationFloatsPerSample, inputShape, activationFixedFloats, intActivationsPerSample,
+        GradientClipSpec.NONE);
   }
 
   /** A network on vector inputs with only per-sample float activations. */
@@ -68,7 +93,7 @@ public record ModelSpec(
       int parameterCount,
       int activationFloatsPerSample) {
     this(network, architecture, architectureHash, inputs, outputs, loss, optimizer, batchSize, seed, layers,
-        parameterCount, activationFloatsPerSample, new int[] {inputs}, 0, 0);
+        parameterCount, activationFloatsPerSample, new int[] {inputs}, 0, 0, GradientClipSpec.NONE);
   }
 
   @Override

@@ -11,7 +11,9 @@ import java.util.Objects;
 /**
  * Writes the history as CSV, one row per finished epoch:
  * {@code epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds,samples_per_second}
- * (undefined values are empty cells; numbers are Java's shortest exact decimal form).
+ * (undefined values are empty cells; numbers are Java's shortest exact decimal form). When gradient
+ * norms are recorded ({@link TrainOptions#withGradientNorms()}) the row goes on with
+ * {@code grad_norm} (the total) and {@code grad_norm_<layer>} for each layer, in layer order.
  *
  * <p>After every epoch the whole file is rewritten atomically from the live history (a temporary
  * file renamed over the target) rather than appended to: a reader never sees a half row, a crash
@@ -58,7 +60,21 @@ public final class CsvLogger implements Callback {
 
   @Override
   public void onEpochEnd(TrainingContext c) {
-    StringBuilder s = new StringBuilder(HEADER).append('\n');
+    GradientNorms columns = null;
+    for (EpochStats e : c.history().epochs()) {
+      if (e.gradientNorms() != null) {
+        columns = e.gradientNorms();
+        break;
+      }
+    }
+    StringBuilder s = new StringBuilder(HEADER);
+    if (columns != null) {
+      s.append(",grad_norm");
+      for (String layer : columns.layers().keySet()) {
+        s.append(",grad_norm_").append(layer);
+      }
+    }
+    s.append('\n');
     for (EpochStats e : c.history().epochs()) {
       float lr = e.epoch() <= learningRates.length ? learningRates[e.epoch() - 1] : Float.NaN;
       s.append(e.epoch())
@@ -68,8 +84,16 @@ public final class CsvLogger implements Callback {
           .append(',').append(cell(e.validationAccuracy()))
           .append(',').append(Float.isNaN(lr) ? "" : Float.toString(lr))
           .append(',').append(cell(e.seconds()))
-          .append(',').append(cell(e.samplesPerSecond()))
-          .append('\n');
+          .append(',').append(cell(e.samplesPerSecond()));
+      if (columns != null) {
+        GradientNorms g = e.gradientNorms();
+        s.append(',').append(g == null ? "" : cell(g.total()));
+        for (String layer : columns.layers().keySet()) {
+          Double v = g == null ? null : g.layers().get(layer);
+          s.append(',').append(v == null ? "" : cell(v));
+        }
+      }
+      s.append('\n');
     }
     try {
       AtomicFiles.write(file, s.toString().getBytes(StandardCharsets.UTF_8));

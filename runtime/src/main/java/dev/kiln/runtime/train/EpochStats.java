@@ -18,6 +18,8 @@ import java.util.Map;
  * @param samplesPerSecond training throughput
  * @param metrics the values of {@link TrainOptions#metrics()} by name: {@code name} for training,
  *     {@code val_name} for validation (when validation data was given); empty without extra metrics
+ * @param gradientNorms the epoch's gradient norms, or null when they were not recorded (see
+ *     {@link TrainOptions#withGradientNorms()})
  */
 public record EpochStats(
     int epoch,
@@ -27,10 +29,24 @@ public record EpochStats(
     double validationAccuracy,
     double seconds,
     double samplesPerSecond,
-    Map<String, Double> metrics) {
+    Map<String, Double> metrics,
+    GradientNorms gradientNorms) {
 
   public EpochStats {
     metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+  }
+
+  /** An epoch without gradient norms. */
+  public EpochStats(
+      int epoch,
+      double loss,
+      double accuracy,
+      double validationLoss,
+      double validationAccuracy,
+      double seconds,
+      double samplesPerSecond,
+      Map<String, Double> metrics) {
+    this(epoch, loss, accuracy, validationLoss, validationAccuracy, seconds, samplesPerSecond, metrics, null);
   }
 
   /** An epoch without extra metrics. */

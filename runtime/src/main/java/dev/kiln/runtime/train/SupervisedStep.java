@@ -1,26 +1,45 @@
 package dev.kiln.runtime.train;
 
 import dev.kiln.runtime.data.Dataset;
+import dev.kiln.runtime.optim.GradientClipping;
 import dev.kiln.runtime.optim.Optimizer;
 import java.util.Arrays;
 import java.util.Objects;
 
 /**
  * The step of supervised training: load the batch, clear the gradients, forward in training mode,
- * loss and backward, then one optimizer update over the trainable parts of the arena (skipped when
- * the loss is not finite). Allocates nothing.
+ * loss and backward, then, when the loss is finite: the gradient norms (if recorded) and clipping
+ * (if asked for) over the trainable parts of the gradient arena, and one optimizer update over the
+ * same parts. Allocates nothing.
  */
 public final class SupervisedStep implements TrainingStep {
   private final TrainableNetwork network;
   private final Optimizer optimizer;
+  private final GradientClipping clipping;
+  private final GradientNormTracker norms;
 
   /**
+   * A step without clipping or gradient norms.
+   *
    * @param network the network to train
    * @param optimizer the optimizer whose state belongs to {@code network}'s parameter arena
    */
   public SupervisedStep(TrainableNetwork network, Optimizer optimizer) {
+    this(network, optimizer, GradientClipping.none(), null);
+  }
+
+  /**
+   * @param network the network to train
+   * @param optimizer the optimizer whose state belongs to {@code network}'s parameter arena
+   * @param clipping applied to the gradient after backward, before the optimizer update
+   * @param norms records the gradient norms before clipping, or null
+   */
+  public SupervisedStep(
+      TrainableNetwork network, Optimizer optimizer, GradientClipping clipping, GradientNormTracker norms) {
     this.network = Objects.requireNonNull(network, "network");
     this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+    this.clipping = Objects.requireNonNull(clipping, "clipping");
+    this.norms = norms;
   }
 
   @Override
@@ -31,9 +50,25 @@ public final class SupervisedStep implements TrainingStep {
     double loss = network.loss(n, true);
     if (Double.isFinite(loss)) {
       // Frozen layers' floats are neither read nor written.
-      optimizer.step(network.parameters(), network.gradients(), network.trainableRanges());
+      float[] grads = network.gradients();
+      int[] ranges = network.trainableRanges();
+      if (norms != null || clipping.clipsNorm()) {
+        double norm = Math.sqrt(clipping.sumOfSquares(grads, ranges));
+        if (norms != null) {
+          norms.record(grads, ranges, norm, clipping);
+        }
+        clipping.clip(grads, ranges, norm);
+      } else if (clipping.clips()) {
+        clipping.clip(grads, ranges, Double.NaN);
+      }
+      optimizer.step(network.parameters(), grads, ranges);
     }
     return loss;
+  }
+
+  @Override
+  public GradientNormTracker gradientNorms() {
+    return norms;
   }
 
   @Override

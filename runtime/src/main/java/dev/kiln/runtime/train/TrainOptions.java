@@ -31,6 +31,11 @@ import java.util.regex.Pattern;
  *     order
  * @param metrics measured besides the loss (and accuracy, for classification) on the training batches
  *     and the validation data, recorded in {@link EpochStats#metrics()}
+ * @param gradientClipNorm the largest total L2 norm of the gradient (0: no norm clipping); null means
+ *     the network's declared {@code @Network(clipNorm)}
+ * @param gradientClipValue the largest absolute gradient value (0: no value clipping); null means
+ *     the network's declared {@code @Network(clipValue)}
+ * @param gradientNorms whether the per-layer gradient norms are recorded in the history
  */
 public record TrainOptions(
     int epochs,
@@ -42,7 +47,10 @@ public record TrainOptions(
     List<Callback> callbacks,
     Path resumeFrom,
     boolean shuffle,
-    List<Metric> metrics) {
+    List<Metric> metrics,
+    Double gradientClipNorm,
+    Double gradientClipValue,
+    boolean gradientNorms) {
 
   public TrainOptions {
     if (epochs < 1) {
@@ -53,6 +61,12 @@ public record TrainOptions(
     }
     Objects.requireNonNull(verbosity, "verbosity");
     Objects.requireNonNull(out, "out");
+    if (gradientClipNorm != null) {
+      clipBound("gradientClipNorm", gradientClipNorm, true);
+    }
+    if (gradientClipValue != null) {
+      clipBound("gradientClipValue", gradientClipValue, true);
+    }
     callbacks = List.copyOf(callbacks); // also refuses null elements
     metrics = List.copyOf(metrics);
     Set<String> names = new HashSet<>();
@@ -86,24 +100,44 @@ public record TrainOptions(
     this(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, List.of());
   }
 
+  /** Options with the network's declared clipping and without gradient norms. */
+  public TrainOptions(
+      int epochs,
+      int batchSize,
+      Dataset validation,
+      Long shuffleSeed,
+      Verbosity verbosity,
+      PrintStream out,
+      List<Callback> callbacks,
+      Path resumeFrom,
+      boolean shuffle,
+      List<Metric> metrics) {
+    this(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, metrics, null, null,
+        false);
+  }
+
   /** {@code n} epochs, default batch size, no validation, progress on standard output. */
   public static TrainOptions epochs(int n) {
-    return new TrainOptions(n, 0, null, null, Verbosity.BATCHES, System.out, List.of(), null, true, List.of());
+    return new TrainOptions(
+        n, 0, null, null, Verbosity.BATCHES, System.out, List.of(), null, true, List.of(), null, null, false);
   }
 
   public TrainOptions withBatchSize(int b) {
     if (b < 1) {
       throw new IllegalArgumentException("batchSize must be at least 1, got " + b);
     }
-    return new TrainOptions(epochs, b, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, metrics);
+    return new TrainOptions(epochs, b, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, metrics,
+        gradientClipNorm, gradientClipValue, gradientNorms);
   }
 
   public TrainOptions withValidation(Dataset v) {
-    return new TrainOptions(epochs, batchSize, v, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, metrics);
+    return new TrainOptions(epochs, batchSize, v, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, metrics,
+        gradientClipNorm, gradientClipValue, gradientNorms);
   }
 
   public TrainOptions withShuffleSeed(long seed) {
-    return new TrainOptions(epochs, batchSize, validation, seed, verbosity, out, callbacks, resumeFrom, shuffle, metrics);
+    return new TrainOptions(epochs, batchSize, validation, seed, verbosity, out, callbacks, resumeFrom, shuffle, metrics,
+        gradientClipNorm, gradientClipValue, gradientNorms);
   }
 
   /**
@@ -112,7 +146,8 @@ public record TrainOptions(
    * shuffle. Resuming needs the same setting as the run that wrote the checkpoint.
    */
   public TrainOptions withShuffle(boolean shuffle) {
-    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, metrics);
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, metrics,
+        gradientClipNorm, gradientClipValue, gradientNorms);
   }
 
   /** Prints nothing. */
@@ -122,7 +157,8 @@ public record TrainOptions(
 
   /** Sets what is printed. */
   public TrainOptions withVerbosity(Verbosity v) {
-    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, v, out, callbacks, resumeFrom, shuffle, metrics);
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, v, out, callbacks, resumeFrom, shuffle, metrics,
+        gradientClipNorm, gradientClipValue, gradientNorms);
   }
 
   /** Whether anything is printed (verbosity is not {@link Verbosity#QUIET}). */
@@ -131,7 +167,8 @@ public record TrainOptions(
   }
 
   public TrainOptions withOutput(PrintStream o) {
-    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, o, callbacks, resumeFrom, shuffle, metrics);
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, o, callbacks, resumeFrom, shuffle, metrics,
+        gradientClipNorm, gradientClipValue, gradientNorms);
   }
 
   /** Replaces the callbacks with {@code cs}, called in this order (see {@link Callback}). */
@@ -141,7 +178,8 @@ public record TrainOptions(
 
   /** Replaces the callbacks with {@code cs}, called in this order (see {@link Callback}). */
   public TrainOptions withCallbacks(List<Callback> cs) {
-    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, cs, resumeFrom, shuffle, metrics);
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, cs, resumeFrom, shuffle, metrics,
+        gradientClipNorm, gradientClipValue, gradientNorms);
   }
 
   /**
@@ -157,7 +195,8 @@ public record TrainOptions(
 
   /** {@link #withMetrics(Metric...)} from a list. */
   public TrainOptions withMetrics(List<Metric> ms) {
-    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, ms);
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, ms,
+        gradientClipNorm, gradientClipValue, gradientNorms);
   }
 
   /**
@@ -168,6 +207,59 @@ public record TrainOptions(
    */
   public TrainOptions resumeFrom(Path checkpoint) {
     Objects.requireNonNull(checkpoint, "checkpoint");
-    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, checkpoint, shuffle, metrics);
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, checkpoint, shuffle, metrics,
+        gradientClipNorm, gradientClipValue, gradientNorms);
+  }
+
+  /**
+   * Clips the gradient by its global L2 norm before every optimizer update, as PyTorch's
+   * {@code clip_grad_norm_(params, maxNorm)}: the norm is taken over all trainable parameters (frozen
+   * layers are left out), and when it exceeds {@code maxNorm} every gradient is multiplied by
+   * {@code maxNorm / (norm + 1e-6)}. Overrides the network's declared {@code @Network(clipNorm)}.
+   *
+   * @throws IllegalArgumentException if {@code maxNorm} is not positive and finite
+   */
+  public TrainOptions withGradientClipNorm(double maxNorm) {
+    clipBound("gradientClipNorm", maxNorm, false);
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle,
+        metrics, maxNorm, gradientClipValue, gradientNorms);
+  }
+
+  /**
+   * Clamps every gradient to {@code [-maxValue, maxValue]} before every optimizer update, as
+   * PyTorch's {@code clip_grad_value_(params, maxValue)} (after norm clipping when both are set).
+   * Overrides the network's declared {@code @Network(clipValue)}.
+   *
+   * @throws IllegalArgumentException if {@code maxValue} is not positive and finite
+   */
+  public TrainOptions withGradientClipValue(double maxValue) {
+    clipBound("gradientClipValue", maxValue, false);
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle,
+        metrics, gradientClipNorm, maxValue, gradientNorms);
+  }
+
+  /** Turns off gradient clipping, including what the network declares. */
+  public TrainOptions withoutGradientClipping() {
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle,
+        metrics, 0.0, 0.0, gradientNorms);
+  }
+
+  /**
+   * Records gradient norms in the history: per epoch, the mean over its steps of the L2 norm of the
+   * gradient before clipping, in total and per layer with parameters (see {@link GradientNorms},
+   * {@link History#gradientNorms(String)}, {@link History#totalGradientNorms()}; {@link CsvLogger}
+   * writes them as columns). Costs one more pass over the gradient per step.
+   */
+  public TrainOptions withGradientNorms() {
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle,
+        metrics, gradientClipNorm, gradientClipValue, true);
+  }
+
+  private static void clipBound(String name, double v, boolean zeroAllowed) {
+    if (!(zeroAllowed ? v >= 0 : v > 0) || Double.isInfinite(v)) {
+      throw new IllegalArgumentException(
+          name + " must be positive and finite, got " + v
+              + (zeroAllowed ? " (0 turns clipping off)" : "; use withoutGradientClipping() to turn clipping off"));
+    }
   }
 }

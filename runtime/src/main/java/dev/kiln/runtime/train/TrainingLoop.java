@@ -120,6 +120,10 @@ public final class TrainingLoop {
         for (Metric m : stepMetrics) {
           m.reset();
         }
+        GradientNormTracker norms = step.gradientNorms();
+        if (norms != null) {
+          norms.reset();
+        }
         double lossSum = 0;
         long t0 = System.nanoTime();
         for (int b = 0; b < batches; b++) {
@@ -172,7 +176,8 @@ public final class TrainingLoop {
                 val == null ? Double.NaN : val.accuracy(),
                 seconds,
                 rows / seconds,
-                metrics));
+                metrics,
+                norms == null ? null : norms.result()));
       }
       run.end();
     } catch (RuntimeException | Error e) {

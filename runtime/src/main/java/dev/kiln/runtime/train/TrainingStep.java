@@ -25,4 +25,12 @@ public interface TrainingStep {
    * {@code metrics}; a step without per-sample outputs to measure leaves them unchanged.
    */
   void accumulate(Metric[] metrics, int n);
+
+  /**
+   * The gradient norms this step records, which the loop resets at every epoch's start and reads
+   * into {@link EpochStats#gradientNorms()} at its end; null (the default) when it records none.
+   */
+  default GradientNormTracker gradientNorms() {
+    return null;
+  }
 }

@@ -3,8 +3,11 @@ package dev.kiln.runtime.kernels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.kiln.runtime.optim.Adam;
+import dev.kiln.runtime.optim.GradientClipping;
 import dev.kiln.runtime.optim.Sgd;
+import dev.kiln.runtime.train.GradientNormTracker;
 import java.lang.management.ManagementFactory;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -39,7 +42,17 @@ class AllocationFreeTest {
       float[] params = Reference.random(rnd, 1001), grads = Reference.random(rnd, 1001);
       Adam adam = new Adam(1001, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, true);
       Sgd sgd = new Sgd(1001, 1e-3f, 0.9f, true, 1e-4f);
+      // Clipping and gradient norms over trainable ranges that leave out a frozen [500, 600).
+      float[] rawGrads = grads.clone();
+      int[] ranges = {0, 500, 600, 401};
+      GradientClipping clipping = new GradientClipping(0.5, 0.03);
+      GradientNormTracker norms =
+          new GradientNormTracker(List.of("a", "b", "c"), List.of(new int[] {0, 400, 400, 100}, new int[] {500, 100}, new int[] {600, 401}));
       Runnable step = () -> {
+        System.arraycopy(rawGrads, 0, grads, 0, grads.length);
+        double norm = Math.sqrt(clipping.sumOfSquares(grads, ranges));
+        norms.record(grads, ranges, norm, clipping);
+        clipping.clip(grads, ranges, norm);
         Gemm.nn(N, OUT, IN, x, 0, w, 0, c, 0, false);
         DenseKernels.forward(N, IN, OUT, x, 0, w, 0, b, 0, Activation.GELU, 0f, y, 0, z, 0);
         DenseKernels.forward(N, IN, OUT, x, 0, w, 0, b, 0, Activation.LEAKY_RELU, 0.1f, y, 0, null, 0);

@@ -14,7 +14,12 @@ final class TinyModel extends CompiledModel {
   private final boolean exposesLayers;
 
   TinyModel(int[] inputShape, int outputs, LossKind loss, boolean exposesLayers) {
-    super(spec(inputShape, outputs, loss), 3);
+    this(inputShape, outputs, loss, exposesLayers, GradientClipSpec.NONE);
+  }
+
+  /** With declared gradient clipping, as {@code @Network(clipNorm, clipValue)} gives it. */
+  TinyModel(int[] inputShape, int outputs, LossKind loss, boolean exposesLayers, GradientClipSpec clipping) {
+    super(spec(inputShape, outputs, loss, clipping), 3);
     this.in = spec().inputs();
     this.outs = outputs;
     this.exposesLayers = exposesLayers;
@@ -25,7 +30,7 @@ final class TinyModel extends CompiledModel {
     return new TinyModel(new int[] {1, 2, 2}, 3, LossKind.SOFTMAX_CROSS_ENTROPY, true);
   }
 
-  private static ModelSpec spec(int[] inputShape, int outputs, LossKind loss) {
+  private static ModelSpec spec(int[] inputShape, int outputs, LossKind loss, GradientClipSpec clipping) {
     int in = 1;
     for (int d : inputShape) {
       in *= d;
@@ -52,7 +57,8 @@ final class TinyModel extends CompiledModel {
         in + 2 * outputs,
         inputShape,
         0,
-        0);
+        0,
+        clipping);
   }
 
   private int outOffset() {
