@@ -58,10 +58,6 @@ final class ExportLayer {
     this.maskSource = maskSource;
   }
 
-  ExportLayer(String network, LayerSpec spec, List<Tensor> inputs, String output, LossKind outputLoss) {
-    this(network, spec, inputs, output, outputLoss, null);
-  }
-
   /**
    * The Embedding whose padding ids end the sequences this layer reads (as the compiler's recurrent
    * layers find it), or null when every step is real.

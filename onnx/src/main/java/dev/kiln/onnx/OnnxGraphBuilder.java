@@ -26,7 +26,9 @@ import java.util.Map;
 /**
  * Emits the ONNX graph of a network's inference computation from its {@link ModelSpec}: the layers
  * in order, each reading the layers its {@link LayerSpec#inputs()} names (none: the layer before
- * it), each turned into nodes by its exporter in {@link OnnxOps}. The output layer's last node
+ * it), each turned into nodes by its exporter in {@link OnnxOps}. A token input is int64 and only
+ * Embedding layers read it; recurrent layers whose sequences an Embedding's padding id ends get the
+ * lengths computed once per Embedding. The output layer's last node
  * writes {@link OnnxExport#OUTPUT}; for classification losses the layer computes logits and the head
  * {@code predict} applies (softmax, sigmoid) writes it. Intermediate tensors are named {@code <layer>/<part>}, which cannot
  * clash with the graph's {@code input} and {@code output} nor with the initializers, named after
@@ -423,7 +425,7 @@ final class OnnxGraphBuilder {
         .build();
   }
 
-  /** A tensor [batch, ...shape] of element type {@code type} with a symbolic batch dimension. */
+  /** A tensor [batch, ...shape] of element type {@code elemType} with a symbolic batch dimension. */
   private static ValueInfoProto tensorInfo(Tensor t, int elemType) {
     TensorShapeProto.Builder shape =
         TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimParam(OnnxExport.BATCH_DIM));
