@@ -140,6 +140,15 @@ class PyTorchGraphReferenceTest {
     add("ResidualConcat", new ResidualConcatModel(), 7, 4, 1, List.of("stem", "a", "b"), List.of("add_once", "concat_reversed"));
     // 12 images in batches of 4 for 2 epochs: 6 Adam steps.
     add("FashionCnn", new FashionCnnModel(), 12, 4, 2, List.of(), List.of("flatten_hwc"));
+    // The recurrent family: 9 sequences in batches of 4 for 2 epochs, 6 Adam steps (two of one sequence).
+    add("PaddedBiLstm", new PaddedBiLstmModel(), r -> tokens(r, "PaddedBiLstm", 9, 4, 3), 4, 2,
+        List.of("lstm_gate_order_ifog", "padding_unmasked", "reverse_from_padded_end", "embedding_padding_trained"));
+    add("PaddedGruRnn", new PaddedGruRnnModel(), r -> tokens(r, "PaddedGruRnn", 9, 0, 3), 4, 2,
+        List.of("gru_reset_before_matmul", "gru_bhn_outside_reset", "padding_unmasked", "reverse_from_padded_end"));
+    add("StackedLstmPerStep", new StackedLstmPerStepModel(), r -> tokens(r, "StackedLstmPerStep", 9, 10, 3), 4, 2,
+        List.of("lstm_gate_order_ifog", "padding_unmasked"));
+    add("FloatSequenceRegression", new FloatSequenceRegressionModel(), r -> floatSequences(r, "FloatSequenceRegression", 9, 3, 2),
+        4, 2, List.of("gru_reset_before_matmul", "gru_bhn_outside_reset", "rnn_relu_as_tanh"));
 
     Path script = dir.resolve("torch_graph_reference.py");
     copyResource("torch_graph_reference.py", script);
@@ -169,7 +178,8 @@ class PyTorchGraphReferenceTest {
   @ParameterizedTest
   @ValueSource(strings = {
       "ConvSameStrideDilated", "ConvExplicitPad", "ConvGroups", "PoolPadded", "PoolAsymmetricGlobal",
-      "BatchNormConvDense", "ResidualConcat", "FashionCnn"})
+      "BatchNormConvDense", "ResidualConcat", "FashionCnn",
+      "PaddedBiLstm", "PaddedGruRnn", "StackedLstmPerStep", "FloatSequenceRegression"})
   void matchesPyTorch(String name) throws IOException {
     Assumptions.assumeTrue(python != null, PyTorchReferenceTest.NO_TORCH);
     Case c = CASES.get(name);
@@ -195,7 +205,8 @@ class PyTorchGraphReferenceTest {
   @ParameterizedTest
   @ValueSource(strings = {
       "ConvSameStrideDilated", "ConvExplicitPad", "ConvGroups", "PoolPadded", "PoolAsymmetricGlobal",
-      "BatchNormConvDense", "ResidualConcat", "FashionCnn"})
+      "BatchNormConvDense", "ResidualConcat", "FashionCnn",
+      "PaddedBiLstm", "PaddedGruRnn", "StackedLstmPerStep", "FloatSequenceRegression"})
   void mistakesAreRejected(String name) throws IOException {
     Assumptions.assumeTrue(python != null, PyTorchReferenceTest.NO_TORCH);
     Case c = CASES.get(name);
@@ -340,12 +351,38 @@ class PyTorchGraphReferenceTest {
 
   // ---------------------------------------------------------------- case files and Kiln's side
 
-  /**
-   * Randomizes biases and BatchNorm parameters, saves the weights, writes the inputs and the layer list
-   * for Python, and runs Kiln on the case (the reference runs later, all cases in one process).
-   */
+  /** A case on inputs uniform in [-1, 1) (pixels in [0, 1)) with labels {@code i % classes}. */
   static void add(String name, CompiledModel model, int rows, int batch, int epochs, List<String> samePadding, List<String> mistakes)
       throws IOException {
+    SplittableRandom rng = randomizeAndSave(name, model);
+
+    int cols = model.spec().inputs();
+    int classes = model.spec().outputs();
+    boolean image28 = cols == 28 * 28;
+    float[] x = new float[rows * cols];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) (image28 ? rng.nextDouble() : rng.nextDouble(-1, 1)); // pixels in [0, 1), else [-1, 1)
+    }
+    int[] labels = new int[rows];
+    for (int i = 0; i < rows; i++) {
+      labels[i] = i % classes; // every class present
+    }
+    record(name, model, Dataset.classification(name, x, rows, cols, labels, classes), batch, epochs, samePadding, mistakes);
+  }
+
+  /** A case on data of its own (token sequences, float sequences, per-step labels), made from the case's random stream. */
+  static void add(String name, CompiledModel model, java.util.function.Function<SplittableRandom, Dataset> data, int batch,
+      int epochs, List<String> mistakes) throws IOException {
+    SplittableRandom rng = randomizeAndSave(name, model);
+    record(name, model, data.apply(rng), batch, epochs, List.of(), mistakes);
+  }
+
+  /**
+   * Randomizes biases and BatchNorm parameters (recurrent weights and biases and embeddings keep
+   * their initializers' values, which are not zero), saves the weights, and returns the case's random
+   * stream for its data.
+   */
+  static SplittableRandom randomizeAndSave(String name, CompiledModel model) throws IOException {
     assertEquals(name, model.spec().network());
     SplittableRandom rng = new SplittableRandom(name.hashCode());
     float[] w = model.parameters();
@@ -364,21 +401,31 @@ class PyTorchGraphReferenceTest {
     }
     model.setParameters(w);
     model.save(dir.resolve(name + ".weights.safetensors"));
+    return rng;
+  }
 
-    int cols = model.spec().inputs();
-    int classes = model.spec().outputs();
-    boolean image28 = cols == 28 * 28;
-    float[] x = new float[rows * cols];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = (float) (image28 ? rng.nextDouble() : rng.nextDouble(-1, 1)); // pixels in [0, 1), else [-1, 1)
+  /**
+   * Writes the inputs, the labels (as floats, one per sample or per step, -1 for none) or targets,
+   * and the layer list for Python, and runs Kiln on the case (the reference runs later, all cases in
+   * one process).
+   */
+  static void record(String name, CompiledModel model, Dataset data, int batch, int epochs, List<String> samePadding,
+      List<String> mistakes) throws IOException {
+    int rows = data.rows();
+    int cols = data.cols();
+    float[] y;
+    int yCols;
+    if (data.isClassification()) {
+      int[] labels = data.labels();
+      yCols = labels.length / rows;
+      y = new float[labels.length];
+      for (int i = 0; i < labels.length; i++) {
+        y[i] = labels[i];
+      }
+    } else {
+      y = data.targets();
+      yCols = data.targetCols();
     }
-    int[] labels = new int[rows];
-    float[] y = new float[rows];
-    for (int i = 0; i < rows; i++) {
-      labels[i] = i % classes; // every class present
-      y[i] = labels[i];
-    }
-    Dataset data = Dataset.classification(name, x, rows, cols, labels, classes);
 
     Map<String, String> meta = PyTorchReferenceTest.optimizerMeta(model.spec().optimizer());
     meta.put("loss", model.spec().loss().name());
@@ -387,11 +434,57 @@ class PyTorchGraphReferenceTest {
     meta.put("same_padding", String.join(",", samePadding));
     meta.put("mistakes", String.join(",", mistakes));
     meta.put("layers", layersJson(model.spec().layers()));
-    SafeTensors.write(
-        dir.resolve(name + ".data.safetensors"), meta, List.of(Tensor.of("x", x, rows, cols), Tensor.of("y", y, rows, 1)));
+    SafeTensors.write(dir.resolve(name + ".data.safetensors"), meta,
+        List.of(Tensor.of("x", data.features(), rows, cols), Tensor.of("y", y, rows, yCols)));
     Case c = new Case(model, data, batch, epochs, samePadding, mistakes);
     CASES.put(name, c);
     RUNS.put(name, runKiln(c));
+  }
+
+  static final int STEPS = 7;
+  static final int VOCABULARY = 11;
+
+  /**
+   * {@code rows} token sequences of {@link #STEPS} ids padded at the end with {@code padding}: the
+   * first of full length, the second of one real step, the others of 1 to {@link #STEPS} real steps
+   * drawn at random; real ids are any but the padding id. Labels {@code i % classes}.
+   */
+  static Dataset tokens(SplittableRandom rng, String name, int rows, int padding, int classes) {
+    float[] x = tokenIds(rng, rows, padding);
+    int[] labels = new int[rows];
+    for (int i = 0; i < rows; i++) {
+      labels[i] = i % classes;
+    }
+    return Dataset.classification(name, x, rows, STEPS, labels, classes);
+  }
+
+  static float[] tokenIds(SplittableRandom rng, int rows, int padding) {
+    float[] x = new float[rows * STEPS];
+    for (int i = 0; i < rows; i++) {
+      int length = i == 0 ? STEPS : i == 1 ? 1 : 1 + rng.nextInt(STEPS);
+      for (int t = 0; t < STEPS; t++) {
+        int id = padding;
+        if (t < length) {
+          id = rng.nextInt(VOCABULARY - 1);
+          id = id >= padding ? id + 1 : id; // any id but the padding one
+        }
+        x[i * STEPS + t] = id;
+      }
+    }
+    return x;
+  }
+
+  /** {@code rows} sequences of {@code STEPS x features} floats in [-1, 1), targets in [-1, 1). */
+  static Dataset floatSequences(SplittableRandom rng, String name, int rows, int features, int targets) {
+    float[] x = new float[rows * STEPS * features];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) rng.nextDouble(-1, 1);
+    }
+    float[] y = new float[rows * targets];
+    for (int i = 0; i < y.length; i++) {
+      y[i] = (float) rng.nextDouble(-1, 1);
+    }
+    return Dataset.regression(name, x, rows, STEPS * features, y, targets).withSampleShape(STEPS, features);
   }
 
   static KilnRun runKiln(Case c) {
