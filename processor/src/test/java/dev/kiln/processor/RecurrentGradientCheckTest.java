@@ -49,6 +49,10 @@ class RecurrentGradientCheckTest {
     NETS.put("ReverseRnnTanhLastState", new String[] {tokens,
         "  @Embedding(vocabulary = " + VOCABULARY + ", dim = 5, paddingIndex = 0) Layer emb;\n"
             + "  @SimpleRNN(units = 4, bidirectional = true) Layer rnn;\n" + head});
+    NETS.put("LanguageModelPerStep", new String[] {tokens,
+        "  @Embedding(vocabulary = " + VOCABULARY + ", dim = 4) Layer emb;\n"
+            + "  @LSTM(units = 5, returnSequences = true) Layer lstm;\n"
+            + "  @Dense(units = " + VOCABULARY + ", activation = Activation.SOFTMAX) Layer out;\n"});
     NETS.put("FloatSequenceRegression", new String[] {
         "@Network(inputShape = {" + STEPS + ", 3}, loss = Loss.MEAN_SQUARED_ERROR)",
         "  @SimpleRNN(units = 4, returnSequences = true) Layer rnn;\n"
@@ -84,6 +88,18 @@ class RecurrentGradientCheckTest {
     return Dataset.classification("tokens", x, rows, STEPS, y, 3);
   }
 
+  /** Next-token labels at every step, some steps unlabelled (-1). */
+  private static Dataset nextTokens(int rows, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    float[] x = new float[rows * STEPS];
+    int[] y = new int[rows * STEPS];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = r.nextInt(VOCABULARY);
+      y[i] = r.nextInt(4) == 0 ? Dataset.IGNORED_LABEL : r.nextInt(VOCABULARY);
+    }
+    return Dataset.sequenceClassification("next", x, rows, STEPS, y, STEPS, VOCABULARY);
+  }
+
   private static Dataset floats(int rows, long seed) {
     SplittableRandom r = new SplittableRandom(seed);
     float[] x = new float[rows * STEPS * 3];
@@ -103,7 +119,7 @@ class RecurrentGradientCheckTest {
     for (String name : NETS.keySet()) {
       tests.add(DynamicTest.dynamicTest(name, () -> {
         CompiledModel m = GeneratedModels.instantiate(loader, "seq." + name + "Model", 3);
-        Dataset data = name.startsWith("Float") ? floats(5, 7) : tokens(5, 7);
+        Dataset data = name.startsWith("Float") ? floats(5, 7) : name.startsWith("Language") ? nextTokens(5, 7) : tokens(5, 7);
         boolean kinked = name.contains("Relu");
         double err = GradientChecks.relativeError(m, data, kinked ? 3e-3 : 1e-2);
         double bound = kinked ? 5e-3 : 1e-3;

@@ -78,8 +78,11 @@ public final class InputOp implements Op {
 
   @Override
   public Map<String, Object> attributes(Node node) {
-    return holdsTokens(node)
-        ? Map.of("shape", Attributes.list(node.shape().dims()), "type", "tokens")
-        : Map.of("shape", Attributes.list(node.shape().dims()));
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("shape", Attributes.list(node.shape().dims()));
+    if (holdsTokens(node)) {
+      m.put("type", "tokens");
+    }
+    return m;
   }
 }

@@ -17,25 +17,37 @@ import java.util.Objects;
  * [C, H, W]} for images, stored flattened row-major (the last dimension varies fastest). The
  * factories make flat rows; {@link #withSampleShape} gives them their shape, which derived data
  * sets (subsets, splits, normalized copies) keep.
+ *
+ * <p>A classification data set holds {@link #labelsPerRow()} labels per row: one for a label per
+ * sample, or one per time step for a sequence output (a language model predicts the next token at
+ * every step), stored row-major so row {@code r}'s label at position {@code j} is {@code
+ * labels()[r * labelsPerRow() + j]}. Data sets made by {@link #sequenceClassification} may hold
+ * {@link #IGNORED_LABEL} (-1) for positions the loss skips, such as padding (PyTorch's {@code
+ * ignore_index}).
  */
 public final class Dataset {
   private final String name;
   private final float[] x;
   private final int rows;
   private final int cols;
-  private final int[] labels;   // null for regression
+  /** A label that marks a position the loss and metrics skip (padding); see {@link #sequenceClassification}. */
+  public static final int IGNORED_LABEL = dev.kiln.runtime.kernels.Losses.IGNORED;
+
+  private final int[] labels;   // null for regression; rows * labelsPerRow, row-major
+  private final int labelsPerRow; // 1, or steps for per-step labels; 0 for regression
   private final int classes;    // 0 for regression
   private final float[] targets; // null for classification
   private final int targetCols;  // 0 for classification
   private final int[] sampleShape; // product == cols
 
   private Dataset(String name, float[] x, int rows, int cols,
-          int[] labels, int classes, float[] targets, int targetCols, int[] sampleShape) {
+          int[] labels, int labelsPerRow, int classes, float[] targets, int targetCols, int[] sampleShape) {
     this.name = name;
     this.x = x;
     this.rows = rows;
     this.cols = cols;
     this.labels = labels;
+    this.labelsPerRow = labelsPerRow;
     this.classes = classes;
     this.targets = targets;
     this.targetCols = targetCols;
@@ -67,7 +79,53 @@ public final class Dataset {
             + ", outside [0, " + classes + ")");
       }
     }
-    return new Dataset(name, x, rows, cols, labels, classes, null, 0, new int[] {cols});
+    return new Dataset(name, x, rows, cols, labels, 1, classes, null, 0, new int[] {cols});
+  }
+
+  /**
+   * A classification data set with {@code labelsPerRow} labels per row, e.g. one per time step of a
+   * sequence model's output. A label is either in {@code [0, classes)} or {@link #IGNORED_LABEL}
+   * (-1), which marks a position (such as padding) that the loss and metrics skip.
+   *
+   * <pre>{@code
+   * // 2 rows of 3 token ids; the labels are the next token at every step, the last one unknown
+   * Dataset lm = Dataset.sequenceClassification("lm", new float[] {5, 7, 2, 4, 4, 9}, 2, 3,
+   *     new int[] {7, 2, 3, 4, 9, -1}, 3, 10);
+   * }</pre>
+   *
+   * @param x            features (e.g. token ids), row-major, length {@code rows * cols}, all finite
+   * @param labels       row-major, length {@code rows * labelsPerRow}: row {@code r}'s label at
+   *                     position {@code j} is {@code labels[r * labelsPerRow + j]}
+   * @param labelsPerRow labels per row, {@code >= 1}
+   * @throws IllegalArgumentException naming the expected and actual length, the row and column of a
+   *                                  non-finite feature, or the row and position of a label outside
+   *                                  {@code [0, classes)} that is not -1
+   */
+  public static Dataset sequenceClassification(String name, float[] x, int rows, int cols, int[] labels,
+      int labelsPerRow, int classes) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(labels, "labels");
+    checkFeatures(name, x, rows, cols);
+    if (classes < 1) {
+      throw new IllegalArgumentException("dataset '" + name + "': classes must be >= 1, got " + classes);
+    }
+    if (labelsPerRow < 1) {
+      throw new IllegalArgumentException("dataset '" + name + "': labelsPerRow must be >= 1, got " + labelsPerRow);
+    }
+    long expected = (long) rows * labelsPerRow;
+    if (labels.length != expected) {
+      throw new IllegalArgumentException("dataset '" + name + "': labels length must be rows * labelsPerRow = "
+          + rows + " * " + labelsPerRow + ": expected " + expected + ", got " + labels.length);
+    }
+    for (int i = 0; i < labels.length; i++) {
+      int l = labels[i];
+      if (l != IGNORED_LABEL && (l < 0 || l >= classes)) {
+        throw new IllegalArgumentException("dataset '" + name + "': label at row " + (i / labelsPerRow)
+            + ", position " + (i % labelsPerRow) + " is " + l + ", outside [0, " + classes + ")"
+            + " and not " + IGNORED_LABEL + " (ignored)");
+      }
+    }
+    return new Dataset(name, x, rows, cols, labels, labelsPerRow, classes, null, 0, new int[] {cols});
   }
 
   /**
@@ -91,7 +149,7 @@ public final class Dataset {
           + rows + " * " + targetCols + ": expected " + expected + ", got " + targets.length);
     }
     checkFinite(name, "target", targets, targetCols);
-    return new Dataset(name, x, rows, cols, null, 0, targets, targetCols, new int[] {cols});
+    return new Dataset(name, x, rows, cols, null, 0, 0, targets, targetCols, new int[] {cols});
   }
 
   private static void checkFeatures(String name, float[] x, int rows, int cols) {
@@ -140,17 +198,48 @@ public final class Dataset {
     return labels != null;
   }
 
-  /** The backing labels, one per row. Do not mutate. @throws IllegalStateException for regression */
+  /**
+   * The backing labels, {@link #labelsPerRow()} per row, row-major. Do not mutate.
+   *
+   * @throws IllegalStateException for regression
+   */
   public int[] labels() {
     requireClassification("labels");
     return labels;
   }
 
-  /** The label of one row. @throws IllegalStateException for regression */
+  /**
+   * Labels per row: 1 for a label per sample, more for per-step labels (see
+   * {@link #sequenceClassification}).
+   *
+   * @throws IllegalStateException for regression
+   */
+  public int labelsPerRow() {
+    requireClassification("labels");
+    return labelsPerRow;
+  }
+
+  /**
+   * The label of one row.
+   *
+   * @throws IllegalStateException for regression, or if rows have several labels (use {@link #label(int, int)})
+   */
   public int label(int row) {
     requireClassification("labels");
+    if (labelsPerRow != 1) {
+      throw new IllegalStateException("dataset '" + name + "' has " + labelsPerRow
+          + " labels per row; use label(row, position)");
+    }
     Objects.checkIndex(row, rows);
     return labels[row];
+  }
+
+  /** Row {@code row}'s label at {@code position}, possibly {@link #IGNORED_LABEL}. @throws IllegalStateException for regression */
+  public int label(int row, int position) {
+    requireClassification("labels");
+    Objects.checkIndex(row, rows);
+    Objects.checkIndex(position, labelsPerRow);
+    return labels[row * labelsPerRow + position];
   }
 
   /** Number of classes; labels lie in {@code [0, classes)}. @throws IllegalStateException for regression */
@@ -177,6 +266,20 @@ public final class Dataset {
     }
   }
 
+  /** For operations that treat a row's label as its class: one label per row, none ignored. */
+  private void requireOneLabelPerRow(String operation) {
+    if (labelsPerRow != 1) {
+      throw new IllegalStateException("dataset '" + name + "': " + operation + " needs one label per row, but it has "
+          + labelsPerRow);
+    }
+    for (int r = 0; r < rows; r++) {
+      if (labels[r] == IGNORED_LABEL) {
+        throw new IllegalStateException("dataset '" + name + "': " + operation + " needs a class for every row,"
+            + " but row " + r + " has the ignored label " + IGNORED_LABEL);
+      }
+    }
+  }
+
   private void requireRegression(String what) {
     if (targets == null) {
       throw new IllegalStateException("dataset '" + name + "' is a classification data set; it has no " + what);
@@ -194,7 +297,8 @@ public final class Dataset {
     Objects.requireNonNull(indices, "indices");
     int n = indices.length;
     float[] sx = new float[Math.multiplyExact(n, cols)];
-    int[] sl = labels == null ? null : new int[n];
+    int lpr = labelsPerRow;
+    int[] sl = labels == null ? null : new int[Math.multiplyExact(n, lpr)];
     float[] st = targets == null ? null : new float[Math.multiplyExact(n, targetCols)];
     for (int k = 0; k < n; k++) {
       int r = indices[k];
@@ -204,12 +308,12 @@ public final class Dataset {
       }
       System.arraycopy(x, r * cols, sx, k * cols, cols);
       if (sl != null) {
-        sl[k] = labels[r];
+        System.arraycopy(labels, r * lpr, sl, k * lpr, lpr);
       } else {
         System.arraycopy(targets, r * targetCols, st, k * targetCols, targetCols);
       }
     }
-    return new Dataset(name, sx, n, cols, sl, classes, st, targetCols, sampleShape);
+    return new Dataset(name, sx, n, cols, sl, labelsPerRow, classes, st, targetCols, sampleShape);
   }
 
   /** Rows {@code [from, to)}, copied into a new data set of the same name. */
@@ -217,7 +321,8 @@ public final class Dataset {
     Objects.checkFromToIndex(from, to, rows);
     return new Dataset(name,
         Arrays.copyOfRange(x, from * cols, to * cols), to - from, cols,
-        labels == null ? null : Arrays.copyOfRange(labels, from, to), classes,
+        labels == null ? null : Arrays.copyOfRange(labels, from * labelsPerRow, to * labelsPerRow), labelsPerRow,
+        classes,
         targets == null ? null : Arrays.copyOfRange(targets, from * targetCols, to * targetCols), targetCols,
         sampleShape);
   }
@@ -228,13 +333,14 @@ public final class Dataset {
    * {@code classes.length} classes. For example {@code selectClasses(5, 6, 7, 8, 9)} turns the
    * last five classes of a ten-class set into a five-class set labelled 0 to 4.
    *
-   * @throws IllegalStateException for a regression data set
+   * @throws IllegalStateException for a regression data set, or one with per-step or ignored labels
    * @throws IllegalArgumentException if {@code classes} is empty, repeats a class or names one
    *                                  outside {@code [0, classes())}
    */
   public Dataset selectClasses(int... classes) {
     Objects.requireNonNull(classes, "classes");
     requireClassification("classes to select");
+    requireOneLabelPerRow("selectClasses");
     if (classes.length == 0) {
       throw new IllegalArgumentException("dataset '" + name + "': select at least one class");
     }
@@ -268,7 +374,7 @@ public final class Dataset {
         sl[k++] = l;
       }
     }
-    return new Dataset(name, sx, n, cols, sl, classes.length, null, 0, sampleShape);
+    return new Dataset(name, sx, n, cols, sl, 1, classes.length, null, 0, sampleShape);
   }
 
   /**
@@ -276,11 +382,12 @@ public final class Dataset {
    * classes are mixed: a small balanced training set (few-shot learning). The result depends only
    * on the data and the seed.
    *
-   * @throws IllegalStateException for a regression data set
+   * @throws IllegalStateException for a regression data set, or one with per-step or ignored labels
    * @throws IllegalArgumentException if {@code perClass < 1} or a class has fewer rows, naming it
    */
   public Dataset samplePerClass(int perClass, long seed) {
     requireClassification("classes to sample");
+    requireOneLabelPerRow("samplePerClass");
     if (perClass < 1) {
       throw new IllegalArgumentException("dataset '" + name + "': perClass must be >= 1, got " + perClass);
     }
@@ -338,13 +445,13 @@ public final class Dataset {
       throw new IllegalArgumentException("dataset '" + name + "': sample shape " + Arrays.toString(shape)
           + " holds " + (shape.length == 0 ? 0 : size) + " floats, but each row has " + cols);
     }
-    return new Dataset(name, x, rows, cols, labels, classes, targets, targetCols, shape.clone());
+    return new Dataset(name, x, rows, cols, labels, labelsPerRow, classes, targets, targetCols, shape.clone());
   }
 
   /** The same data (arrays shared, not copied) under another name. */
   public Dataset withName(String newName) {
     Objects.requireNonNull(newName, "name");
-    return new Dataset(newName, x, rows, cols, labels, classes, targets, targetCols, sampleShape);
+    return new Dataset(newName, x, rows, cols, labels, labelsPerRow, classes, targets, targetCols, sampleShape);
   }
 
   /** The same labels or targets with other features; used by normalizers. Skips re-validation of labels. */
@@ -353,7 +460,7 @@ public final class Dataset {
       throw new IllegalArgumentException("features length: expected " + x.length + ", got " + newX.length);
     }
     checkFinite(name, "feature", newX, cols);
-    return new Dataset(name, newX, rows, cols, labels, classes, targets, targetCols, sampleShape);
+    return new Dataset(name, newX, rows, cols, labels, labelsPerRow, classes, targets, targetCols, sampleShape);
   }
 
   /** The same features with other regression targets; used by {@link TargetStandardizer}. */
@@ -363,7 +470,7 @@ public final class Dataset {
           + ", got " + newTargets.length);
     }
     checkFinite(name, "target", newTargets, targetCols);
-    return new Dataset(name, x, rows, cols, null, 0, newTargets, targetCols, sampleShape);
+    return new Dataset(name, x, rows, cols, null, 0, 0, newTargets, targetCols, sampleShape);
   }
 
   /**
@@ -372,6 +479,9 @@ public final class Dataset {
    * classification data is stratified: each class is split in the same proportions (rounded per
    * class), so every part keeps the class balance. The result depends only on the data and the
    * seed. Each part is shuffled, so classes are not grouped, and named {@code name + "/train"} etc.
+   * Rows whose label is {@link #IGNORED_LABEL} form one more group, split in the same proportions. Data
+   * with several labels per row has no single class per row and is split like regression data: by
+   * rows, unstratified.
    *
    * @param trainFraction      in (0, 1]
    * @param validationFraction in [0, 1), with {@code trainFraction + validationFraction <= 1}
@@ -384,20 +494,24 @@ public final class Dataset {
     parts[1] = new int[rows];
     parts[2] = new int[rows];
     SplitMix64 rng = new SplitMix64(SplitMix64.derive(seed, 0x5EED_5917L));
-    if (labels != null) {
-      int[] perClass = new int[classes];
+    if (labels != null && labelsPerRow == 1) {
+      // Group g < classes holds class g; group classes holds the ignored rows, split last so data
+      // without ignored labels splits exactly as before they existed.
+      int groups = classes + 1;
+      int[] perClass = new int[groups];
       for (int label : labels) {
-        perClass[label]++;
+        perClass[group(label)]++;
       }
-      int[][] byClass = new int[classes][];
-      for (int c = 0; c < classes; c++) {
+      int[][] byClass = new int[groups][];
+      for (int c = 0; c < groups; c++) {
         byClass[c] = new int[perClass[c]];
       }
-      int[] pos = new int[classes];
+      int[] pos = new int[groups];
       for (int r = 0; r < rows; r++) {
-        byClass[labels[r]][pos[labels[r]]++] = r;
+        int g = group(labels[r]);
+        byClass[g][pos[g]++] = r;
       }
-      for (int c = 0; c < classes; c++) {
+      for (int c = 0; c < groups; c++) {
         distribute(byClass[c], rng, trainFraction, validationFraction, parts, fill);
       }
     } else {
@@ -415,6 +529,10 @@ public final class Dataset {
       out[p] = subset(idx).withName(name + suffix[p]);
     }
     return new Split(out[0], out[1], out[2]);
+  }
+
+  private int group(int label) {
+    return label == IGNORED_LABEL ? classes : label;
   }
 
   /**
@@ -458,6 +576,8 @@ public final class Dataset {
   public String toString() {
     return "Dataset[" + name + ": " + rows + " x "
         + (sampleShape.length == 1 ? Integer.toString(cols) : Arrays.toString(sampleShape))
-        + (labels != null ? ", " + classes + " classes]" : ", " + targetCols + " targets]");
+        + (labels == null ? ", " + targetCols + " targets]"
+            : labelsPerRow == 1 ? ", " + classes + " classes]"
+            : ", " + classes + " classes, " + labelsPerRow + " labels per row]");
   }
 }

@@ -57,7 +57,8 @@ public final class EpochOrder {
   /**
    * Copies rows {@code order[start .. start+count)} of {@code d}: features into
    * {@code xDst[xOff ..]} ({@code count * cols} floats, row-major), and for classification the
-   * labels into {@code labelDst[0 .. count)}, for regression the targets into
+   * labels into {@code labelDst[0 .. count * labelsPerRow)} (batch row {@code i}'s label at
+   * position {@code j} at {@code i * labelsPerRow + j}), for regression the targets into
    * {@code targetDst[0 .. count * targetCols)}. The buffer not used by the data set's kind may be null.
    */
   public static void gather(Dataset d, int[] order, int start, int count,
@@ -67,7 +68,7 @@ public final class EpochOrder {
     Objects.checkFromIndexSize(xOff, count * cols, xDst.length);
     if (d.isClassification()) {
       Objects.requireNonNull(labelDst, "labelDst (classification data set)");
-      Objects.checkFromIndexSize(0, count, labelDst.length);
+      Objects.checkFromIndexSize(0, count * d.labelsPerRow(), labelDst.length);
     } else {
       Objects.requireNonNull(targetDst, "targetDst (regression data set)");
       Objects.checkFromIndexSize(0, count * d.targetCols(), targetDst.length);
@@ -97,10 +98,15 @@ public final class EpochOrder {
     int rows = d.rows();
     if (d.isClassification()) {
       int[] labels = d.labels();
+      int lpr = d.labelsPerRow();
       for (int k = from; k < to; k++) {
         int r = Objects.checkIndex(order[start + k], rows);
         System.arraycopy(x, r * cols, xDst, xOff + k * cols, cols);
-        labelDst[k] = labels[r];
+        if (lpr == 1) {
+          labelDst[k] = labels[r];
+        } else {
+          System.arraycopy(labels, r * lpr, labelDst, k * lpr, lpr);
+        }
       }
     } else {
       int tc = d.targetCols();

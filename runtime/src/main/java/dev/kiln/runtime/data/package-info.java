@@ -5,6 +5,13 @@
  * training data ({@link dev.kiln.runtime.data.Normalizer}), and allocation-free epoch shuffling and
  * batch gathering ({@link dev.kiln.runtime.data.EpochOrder}).
  *
+ * <p>For sequence models: token vocabularies ({@link dev.kiln.runtime.data.Vocabulary}, {@link
+ * dev.kiln.runtime.data.WordTokenizer}) and texts encoded into padded rows of ids ({@link
+ * dev.kiln.runtime.data.SequenceEncoder}, {@link dev.kiln.runtime.data.LabelledTexts}); language-model
+ * rows with a label per step cut from one long text ({@link dev.kiln.runtime.data.TextStreams});
+ * windows over a time series split by time ({@link dev.kiln.runtime.data.TimeSeriesWindows}); and
+ * the next token's choice during generation ({@link dev.kiln.runtime.data.TokenSampler}).
+ *
  * <p>Error conventions: a malformed in-memory argument is an {@link IllegalArgumentException}; a
  * file that is missing, unreadable or malformed is a {@link dev.kiln.runtime.data.DataException}
  * (an {@link java.io.IOException}) whose message names the file and where in it the problem is.

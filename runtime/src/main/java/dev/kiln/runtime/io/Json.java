@@ -7,17 +7,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small, strict JSON (RFC 8259) reader and string quoter, enough for safetensors headers.
+ * A small, strict JSON (RFC 8259) reader and string quoter, enough for safetensors headers and the
+ * small metadata files beside weights (e.g. a {@code data.Vocabulary}).
  *
  * <p>Values map to: object → {@code Map<String,Object>} (insertion-ordered, unmodifiable), array →
  * {@code List<Object>}, string → {@link String}, integer → {@link Long}, other number → {@link Double},
  * {@code true/false} → {@link Boolean}, {@code null} → {@link #NULL}. Duplicate object keys, trailing
  * commas, leading zeros, raw control characters in strings and trailing non-whitespace are errors.
  */
-final class Json {
+public final class Json {
 
   /** Stands for JSON {@code null}, so that maps never hold Java nulls. */
-  static final Object NULL = new Object() {
+  public static final Object NULL = new Object() {
     @Override
     public String toString() {
       return "null";
@@ -28,7 +29,7 @@ final class Json {
   private static final int MAX_DEPTH = 64;
 
   /** A syntax error at a character index of the parsed text. */
-  static final class SyntaxError extends Exception {
+  public static final class SyntaxError extends Exception {
     private static final long serialVersionUID = 1L;
 
     private final int position;
@@ -39,7 +40,7 @@ final class Json {
     }
 
     /** Index of the offending character in the parsed text (a UTF-16 index). */
-    int position() {
+    public int position() {
       return position;
     }
   }
@@ -52,7 +53,7 @@ final class Json {
   }
 
   /** Parses one JSON value that makes up the whole of {@code text} (surrounding whitespace allowed). */
-  static Object parse(String text) throws SyntaxError {
+  public static Object parse(String text) throws SyntaxError {
     Json p = new Json(text);
     p.skipWhitespace();
     Object value = p.value(0);
@@ -64,7 +65,7 @@ final class Json {
   }
 
   /** Returns {@code s} as a JSON string literal, quotes included; non-ASCII is written as is (UTF-8 output). */
-  static String quote(String s) {
+  public static String quote(String s) {
     StringBuilder b = new StringBuilder(s.length() + 2).append('"');
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

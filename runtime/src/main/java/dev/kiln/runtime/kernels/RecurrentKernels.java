@@ -21,7 +21,8 @@ package dev.kiln.runtime.kernels;
  *
  * <p>Workspace: forward saves what backward needs in {@code ws}, {@link #workspacePerSample} floats
  * per sample of the batch (the caller gives {@code n} times that); backward reuses it and must see it
- * as forward left it. The input projection of all steps is one GEMM before the time loop, the
+ * as forward left it (it overwrites the saved gates with their gradients, so run it once per forward;
+ * {@link #finalState} works before or after it). The input projection of all steps is one GEMM before the time loop, the
  * recurrent part one GEMM per step; backward's weight and input gradients are one GEMM each after the
  * loop. Nothing is allocated per call.
  *
@@ -55,7 +56,11 @@ public final class RecurrentKernels {
       float[] x, int xOff, float[] w, int wIhOff, int wHhOff, int bIhOff, int bHhOff, int[] lengths, int lengthsOff,
       float[] state, int stateOff, float[] ws, int wsOff, float[] y, int yOff, int outWidth, int outCol,
       boolean sequences) {
-    throw new UnsupportedOperationException("not built yet");
+    check(cell, n, steps, inputs, hidden, x, xOff, w, wIhOff, wHhOff, bIhOff, bHhOff, lengths, lengthsOff, state,
+        stateOff, ws, wsOff, outWidth, outCol);
+    Checks.range("y", y, yOff, sequences ? Math.multiplyExact(n, steps) : n, outWidth);
+    RecurrentTimeLoop.forward(Backend.VECTOR, cell, n, steps, inputs, hidden, reverse, x, xOff, w, wIhOff, wHhOff,
+        bIhOff, bHhOff, lengths, lengthsOff, state, stateOff, ws, wsOff, y, yOff, outWidth, outCol, sequences);
   }
 
   /**
@@ -71,7 +76,18 @@ public final class RecurrentKernels {
       float[] state, int stateOff, float[] ws, int wsOff, float[] dy, int dyOff, int outWidth, int outCol,
       boolean sequences, float[] dx, int dxOff, boolean accumulate, float[] g, int gIhOff, int gHhOff, int gbIhOff,
       int gbHhOff) {
-    throw new UnsupportedOperationException("not built yet");
+    check(cell, n, steps, inputs, hidden, x, xOff, w, wIhOff, wHhOff, bIhOff, bHhOff, lengths, lengthsOff, state,
+        stateOff, ws, wsOff, outWidth, outCol);
+    int gh = cell.gates * hidden;
+    Checks.range("dy", dy, dyOff, sequences ? Math.multiplyExact(n, steps) : n, outWidth);
+    Checks.optionalRange("dx", dx, dxOff, n, Math.multiplyExact(steps, inputs));
+    Checks.range("gradient of weight_ih", g, gIhOff, gh, inputs);
+    Checks.range("gradient of weight_hh", g, gHhOff, gh, hidden);
+    optionalBias("gradient of bias_ih", g, gbIhOff, gh);
+    optionalBias("gradient of bias_hh", g, gbHhOff, gh);
+    RecurrentTimeLoop.backward(Backend.VECTOR, cell, n, steps, inputs, hidden, reverse, w, wIhOff, wHhOff, lengths,
+        lengthsOff, state, stateOff, ws, wsOff, dy, dyOff, outWidth, outCol, sequences, dx, dxOff, accumulate, g,
+        gIhOff, gHhOff, gbIhOff, gbHhOff);
   }
 
   /**
@@ -80,6 +96,56 @@ public final class RecurrentKernels {
    */
   public static void finalState(RecurrentCell cell, int n, int steps, int hidden, boolean reverse, int[] lengths,
       int lengthsOff, float[] ws, int wsOff, float[] state, int stateOff) {
-    throw new UnsupportedOperationException("not built yet");
+    Checks.dims(n, steps, hidden);
+    Checks.range("ws", ws, wsOff, n, lastStateEnd(cell, steps, hidden));
+    Checks.range("state", state, stateOff, n, stateWidth(cell, hidden));
+    RecurrentTimeLoop.finalState(cell, n, steps, hidden, ws, wsOff, state, stateOff);
+  }
+
+  /** Floats per sample of {@code state}: h, and c for the LSTM. */
+  static int stateWidth(RecurrentCell cell, int hidden) {
+    return cell == RecurrentCell.LSTM ? 2 * hidden : hidden;
+  }
+
+  /** The part of the workspace finalState reads (it is not told the input width, which only X depends on). */
+  private static int lastStateEnd(RecurrentCell cell, int steps, int hidden) {
+    return Math.multiplyExact(steps, (cell.gates + (cell == RecurrentCell.LSTM ? 2 : 1)) * hidden);
+  }
+
+  private static void check(RecurrentCell cell, int n, int steps, int inputs, int hidden, float[] x, int xOff,
+      float[] w, int wIhOff, int wHhOff, int bIhOff, int bHhOff, int[] lengths, int lengthsOff, float[] state,
+      int stateOff, float[] ws, int wsOff, int outWidth, int outCol) {
+    java.util.Objects.requireNonNull(cell, "cell");
+    Checks.dims(n, steps, inputs);
+    Checks.dims(hidden, outWidth);
+    if (outCol < 0 || outCol + hidden > outWidth) {
+      throw new IllegalArgumentException("recurrent output columns [" + outCol + ", " + (outCol + hidden)
+          + ") do not fit in a row of " + outWidth);
+    }
+    int gh = Math.multiplyExact(cell.gates, hidden);
+    Checks.range("x", x, xOff, n, Math.multiplyExact(steps, inputs));
+    Checks.range("weight_ih", w, wIhOff, gh, inputs);
+    Checks.range("weight_hh", w, wHhOff, gh, hidden);
+    optionalBias("bias_ih", w, bIhOff, gh);
+    optionalBias("bias_hh", w, bHhOff, gh);
+    Checks.optionalRange("lengths", lengths, lengthsOff, 1, n);
+    if (lengths != null) {
+      for (int b = 0; b < n; b++) {
+        int len = lengths[lengthsOff + b];
+        if (len < 0 || len > steps) {
+          throw new IllegalArgumentException("recurrent: length " + len + " of sample " + b + " is outside [0, "
+              + steps + "]");
+        }
+      }
+    }
+    Checks.optionalRange("state", state, stateOff, n, stateWidth(cell, hidden));
+    Checks.range("ws", ws, wsOff, n, workspacePerSample(cell, steps, inputs, hidden));
+  }
+
+  /** An offset of -1 means no bias. */
+  private static void optionalBias(String name, float[] array, int off, int size) {
+    if (off != -1) {
+      Checks.range(name, array, off, 1, size);
+    }
   }
 }

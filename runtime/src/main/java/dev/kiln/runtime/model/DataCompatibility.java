@@ -39,14 +39,25 @@ final class DataCompatibility {
     switch (spec.loss()) {
       case SOFTMAX_CROSS_ENTROPY -> {
         requireLabels(data, role);
-        if (data.classes() > spec.outputs()) {
+        int steps = spec.labelsPerSample();
+        if (data.labelsPerRow() != steps) {
+          throw new IllegalArgumentException(
+              role + " '" + data.name() + "' has " + data.labelsPerRow() + " label(s) per row, but "
+                  + spec.network() + (steps == 1 ? " predicts one class per sample"
+                      : " predicts a class at each of " + steps + " steps (a label per step, -1 for none)"));
+        }
+        if (data.classes() > spec.outputs() / steps) {
           throw new IllegalArgumentException(
               role + " '" + data.name() + "' has " + data.classes() + " classes, but "
-                  + spec.network() + " has " + spec.outputs() + " outputs");
+                  + spec.network() + " has " + spec.outputs() / steps + " outputs" + (steps == 1 ? "" : " per step"));
         }
       }
       case BINARY_CROSS_ENTROPY -> {
         requireLabels(data, role);
+        if (data.labelsPerRow() != 1) {
+          throw new IllegalArgumentException(
+              role + " '" + data.name() + "' has " + data.labelsPerRow() + " labels per row; binary cross-entropy needs one");
+        }
         if (data.classes() > 2) {
           throw new IllegalArgumentException(
               role + " '" + data.name() + "' has " + data.classes()

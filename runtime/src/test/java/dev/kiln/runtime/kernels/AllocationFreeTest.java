@@ -88,6 +88,82 @@ class AllocationFreeTest {
     }
   }
 
+  @Test
+  void embeddingAndRecurrentKernelsAllocateNothingOnceCompiled() {
+    for (int threads : new int[] {1, 2}) {
+      recurrentStepAllocatesNothing(threads);
+    }
+  }
+
+  /**
+   * Embedding → bidirectional LSTM (sequences, lengths from the padding id, initial state) → GRU and
+   * plain RNNs (last state), forward, final state and backward, then the embedding's scatter-add.
+   */
+  private static void recurrentStepAllocatesNothing(int threads) {
+    com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    int before = Parallelism.threads();
+    Parallelism.setThreads(threads);
+    try {
+      Random rnd = new Random(14);
+      int n = 4, steps = 6, vocabulary = 11, dim = 7, hidden = 9, out = 2 * hidden;
+      int[] ids = new int[n * steps], lengths = new int[n];
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = 1 + rnd.nextInt(vocabulary - 1);
+      }
+      ids[steps - 2] = 0;
+      ids[steps - 1] = 0;
+      float[] table = Reference.random(rnd, vocabulary * dim), dTable = new float[table.length];
+      float[] emb = new float[n * steps * dim], dEmb = new float[emb.length];
+      RecurrentCell[] cells = RecurrentCell.values();
+      int params = 0, ws = 0;
+      for (RecurrentCell cell : cells) {
+        int gh = cell.gates * hidden;
+        params = Math.max(params, 2 * gh * (dim + hidden + 2));
+        ws = Math.max(ws, n * RecurrentKernels.workspacePerSample(cell, steps, dim, hidden));
+      }
+      float[] w = Reference.random(rnd, params), g = new float[params];
+      float[] ws0 = new float[ws], ws1 = new float[ws];
+      float[] state0 = Reference.random(rnd, 2 * n * hidden), state1 = new float[2 * n * hidden];
+      float[] seq = new float[n * steps * out], dSeq = Reference.random(rnd, seq.length);
+      float[] lastOut = new float[n * hidden], dLast = Reference.random(rnd, lastOut.length);
+      Runnable step = () -> {
+        EmbeddingKernels.lengths(n, steps, ids, 0, 0, lengths, 0);
+        EmbeddingKernels.forward(ids.length, vocabulary, dim, ids, 0, table, 0, emb, 0);
+        for (RecurrentCell cell : cells) {
+          int gh = cell.gates * hidden, half = gh * (dim + hidden + 2);
+          for (int d = 0; d < 2; d++) {
+            int p = d * half, hh = p + gh * dim, bi = hh + gh * hidden, bh = bi + gh;
+            float[] wsd = d == 0 ? ws0 : ws1;
+            boolean sequences = cell == RecurrentCell.LSTM;
+            float[] y = sequences ? seq : lastOut, dy = sequences ? dSeq : dLast;
+            int width = sequences ? out : hidden, col = sequences ? d * hidden : 0;
+            RecurrentKernels.forward(cell, n, steps, dim, hidden, d == 1, emb, 0, w, p, hh, bi, bh, lengths, 0,
+                state0, 0, wsd, 0, y, 0, width, col, sequences);
+            RecurrentKernels.finalState(cell, n, steps, hidden, d == 1, lengths, 0, wsd, 0, state1, 0);
+            RecurrentKernels.backward(cell, n, steps, dim, hidden, d == 1, emb, 0, w, p, hh, bi, bh, lengths, 0,
+                state0, 0, wsd, 0, dy, 0, width, col, sequences, dEmb, 0, d == 1, g, p, hh, bi, bh);
+          }
+        }
+        EmbeddingKernels.backward(ids.length, vocabulary, dim, ids, 0, dEmb, 0, dTable, 0, 0);
+      };
+      for (int i = 0; i < 5_000; i++) {
+        step.run();
+      }
+      long allocated = -1;
+      long deadline = System.nanoTime() + WINDOW_NANOS;
+      for (int window = 0; allocated != 0 && (window < 20 || System.nanoTime() < deadline); window++) {
+        long start = bean.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 200; i++) {
+          step.run();
+        }
+        allocated = bean.getCurrentThreadAllocatedBytes() - start;
+      }
+      assertEquals(0, allocated, "bytes allocated on the calling thread by 200 steps after warm-up, " + threads + " threads");
+    } finally {
+      Parallelism.setThreads(before);
+    }
+  }
+
   /** A small conv → batch norm → max pool → conv (1x1) → global average pool step, forward and backward. */
   private static void spatialStepAllocatesNothing(int threads) {
     com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
