@@ -9,7 +9,9 @@ test from `ModelSpec.layers()`) and DIR/CASE.weights.safetensors (Kiln's `model.
 BatchNorm's running statistics included), rebuilds the network with torch.nn.functional in float64 and
 writes DIR/CASE.torch.safetensors:
 
-  predict, eval_loss            evaluation mode (BatchNorm uses its running statistics)
+  predict, eval_loss            evaluation mode (BatchNorm uses its running statistics); per step on a
+                                sequence output, over the labelled steps (label -1 ignored)
+  eval_accuracy                 correct/labelled, samples or steps (classification)
   grad.<param>, grad_loss       mean loss over all rows in training mode (batch statistics); the running
                                 statistics are restored afterwards, as Kiln's trainingLoss does
   step<k>.<param>, step_losses  every parameter (running statistics too) after each Adam step of
@@ -113,7 +115,7 @@ def act(name, slope, z):
 def check_architecture(text, layers):
     """The saved architecture text names the same layers, in the same order, with the same kinds."""
     parts = [p.strip() for p in text.split('->')]
-    assert parts[0].startswith('input['), parts[0]
+    assert parts[0].startswith('tokens[' if layers[0]['attributes'].get('type') == 'tokens' else 'input['), parts[0]
     assert len(parts) == len(layers), (len(parts), len(layers))
     for part, layer in zip(parts[1:], layers[1:]):
         name, spec = part.split('=', 1)
@@ -463,6 +465,12 @@ def run(layers, weights, meta, data, flags):
             z, h = net.forward(x)
             tensors.append(('predict' + suffix, predictions(z, h, loss_kind)))
             scalars['eval_loss' + suffix] = repr(mean_loss(z, h, y, loss_kind, flags).item())
+            if loss_kind == 'SOFTMAX_CROSS_ENTROPY':
+                # Accuracy over the labelled samples or steps: the arg max of the logits is the label.
+                labels = y.reshape(z.shape[:-1])
+                labelled = labels != -1
+                correct = (z.argmax(dim=-1) == labels) & labelled
+                scalars['eval_accuracy' + suffix] = '%d/%d' % (correct.sum().item(), labelled.sum().item())
 
     evaluate('')
 
