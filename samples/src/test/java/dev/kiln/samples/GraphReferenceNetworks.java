@@ -325,13 +325,16 @@ final class GraphReferenceNetworks {
     Layer out;
   }
 
-  /** A float sequence {7 steps, 3 features}: a ReLU SimpleRNN's sequence into a GRU's last state, regression. */
+  /**
+   * A float sequence {7 steps, 3 features}, no lengths: a ReLU SimpleRNN's sequence into a
+   * bidirectional GRU's last state (the backward direction starts at the last step), regression.
+   */
   @Network(inputShape = {7, 3}, loss = Loss.MEAN_SQUARED_ERROR, optimizer = Optimizer.ADAM, learningRate = 1e-2, seed = 44)
   static class FloatSequenceRegression {
     @SimpleRNN(units = 5, activation = Activation.RELU, returnSequences = true)
     Layer rnn;
 
-    @GRU(units = 6)
+    @GRU(units = 6, bidirectional = true)
     Layer gru;
 
     @Dense(units = 2)
