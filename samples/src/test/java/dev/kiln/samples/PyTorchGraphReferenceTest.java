@@ -211,6 +211,22 @@ class PyTorchGraphReferenceTest {
       for (Check k : checks) {
         assertTrue(k.passes(), name + ": " + k.what() + " differs from PyTorch by " + k.error() + " > " + k.tolerance());
       }
+      // An embedding's padding row is zero before training and after every step, exactly.
+      for (LayerSpec l : c.model().spec().layers()) {
+        int pad = l.type().equals("Embedding") ? l.attribute("paddingIndex", -1) : -1;
+        if (pad >= 0) {
+          ParamSpec w = l.params().get(0);
+          int dim = w.shape()[1];
+          List<float[]> states = new ArrayList<>(run.steps());
+          states.add(0, run.initial());
+          for (int s = 0; s < states.size(); s++) {
+            float[] row = Arrays.copyOfRange(states.get(s), w.offset() + pad * dim, w.offset() + (pad + 1) * dim);
+            for (float v : row) {
+              assertEquals(0f, v, 0f, name + ": padding row after step " + s + ": " + Arrays.toString(row));
+            }
+          }
+        }
+      }
       if (c.data().isClassification()) {
         // Accuracy over the labelled samples or steps, exactly (the outputs agree to 1e-7 and no two
         // logits of one row are that close).
