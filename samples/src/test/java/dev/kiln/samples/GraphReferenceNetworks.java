@@ -29,8 +29,10 @@ import dev.kiln.dsl.SimpleRNN;
  * the recurrent family (embeddings with and without padding, every cell in both directions, sequence
  * and last-state outputs, stacking, Dense on every step, a float sequence regression and a character
  * language model with a label per step). Sizes are odd on purpose (9x7, 11x9 images, 3 or 5
- * channels; 7 steps, 11 token ids, 5 or 6 units), so no vector loop runs without its tail and no
- * window tiles the image exactly.
+ * channels; 7 steps, 11 token ids, 5 or 6 units, which only the scalar tails of the recurrent
+ * cells' elementwise loops see at 256 or 512 bits, and 17 or 19 units, one full vector of 16 or
+ * more and a tail at every width), so no vector loop runs without its tail and no window tiles the
+ * image exactly.
  */
 final class GraphReferenceNetworks {
   private GraphReferenceNetworks() {}
@@ -286,13 +288,13 @@ final class GraphReferenceNetworks {
     @Embedding(vocabulary = 11, dim = 5, paddingIndex = 0)
     Layer emb;
 
-    @GRU(units = 5, returnSequences = true, bidirectional = true)
+    @GRU(units = 17, returnSequences = true, bidirectional = true)
     Layer gru;
 
     @Dropout(rate = 0)
     Layer drop;
 
-    @SimpleRNN(units = 6)
+    @SimpleRNN(units = 19)
     Layer rnn;
 
     @Dense(units = 3, activation = Activation.SOFTMAX)
@@ -313,7 +315,7 @@ final class GraphReferenceNetworks {
     @LSTM(units = 5, returnSequences = true)
     Layer lstm1;
 
-    @LSTM(units = 6, returnSequences = true)
+    @LSTM(units = 17, returnSequences = true)
     Layer lstm2;
 
     @Dense(units = 4, activation = Activation.TANH)
@@ -331,7 +333,7 @@ final class GraphReferenceNetworks {
    */
   @Network(inputShape = {7, 3}, loss = Loss.MEAN_SQUARED_ERROR, optimizer = Optimizer.ADAM, learningRate = 1e-2, seed = 44)
   static class FloatSequenceRegression {
-    @SimpleRNN(units = 5, activation = Activation.RELU, returnSequences = true)
+    @SimpleRNN(units = 17, activation = Activation.RELU, returnSequences = true)
     Layer rnn;
 
     @GRU(units = 6, bidirectional = true)
