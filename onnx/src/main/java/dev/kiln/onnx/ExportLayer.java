@@ -38,6 +38,7 @@ final class ExportLayer {
   private final List<Tensor> inputs;
   private final String output;
   private final LossKind outputLoss;
+  private final LayerSpec maskSource;
 
   /**
    * @param network the network's name, for messages
@@ -45,13 +46,24 @@ final class ExportLayer {
    * @param inputs the tensors it reads, in order
    * @param output the name its last node writes
    * @param outputLoss the network's loss if this is its output layer, else null
+   * @param maskSource the Embedding whose padding ids end the sequences this layer reads, or null
    */
-  ExportLayer(String network, LayerSpec spec, List<Tensor> inputs, String output, LossKind outputLoss) {
+  ExportLayer(
+      String network, LayerSpec spec, List<Tensor> inputs, String output, LossKind outputLoss, LayerSpec maskSource) {
     this.network = network;
     this.spec = spec;
     this.inputs = List.copyOf(inputs);
     this.output = output;
     this.outputLoss = outputLoss;
+    this.maskSource = maskSource;
+  }
+
+  /**
+   * The Embedding whose padding ids end the sequences this layer reads (as the compiler's recurrent
+   * layers find it), or null when every step is real.
+   */
+  LayerSpec maskSource() {
+    return maskSource;
   }
 
   String name() {
@@ -85,16 +97,30 @@ final class ExportLayer {
     return inputs.getFirst();
   }
 
-  /** The only input, checked to have rank {@code rank} (1: a vector, 3: an image [C, H, W]). */
+  /** The only input, checked to have rank {@code rank} (1: a vector, 2: a sequence [steps, features], 3: an image [C, H, W]). */
   Tensor input(int rank) {
     Tensor in = input();
     if (in.shape().length != rank) {
       throw error(
           "reads a tensor of shape " + Arrays.toString(in.shape()) + " but needs "
-              + (rank == 1 ? "a vector [features] (put a Flatten before it)" : "rank " + rank
-                  + (rank == 3 ? " [channels, height, width]" : "")));
+              + switch (rank) {
+                case 1 -> "a vector [features] (put a Flatten before it)";
+                case 2 -> "a sequence [steps, features]";
+                case 3 -> "rank 3 [channels, height, width]";
+                default -> "rank " + rank;
+              });
     }
     return in;
+  }
+
+  /** Whether the layer has the attribute {@code key}. */
+  boolean hasAttribute(String key) {
+    return spec.attributes().containsKey(key);
+  }
+
+  /** A String attribute. */
+  String string(String key) {
+    return attribute(key, String.class, "a String");
   }
 
   /** Checks that the spec declares {@code shape} as the output shape, which the op computed. */

@@ -24,7 +24,9 @@ import java.util.stream.Collectors;
  *
  * <p>The graph computes exactly what {@link Model#predict(float[], int, float[])} returns: input
  * {@value #INPUT}, float {@code [batch, ...inputShape]} ({@code [batch, inputs]} for vectors,
- * {@code [batch, C, H, W]} for images) with a symbolic batch dimension; output {@value #OUTPUT},
+ * {@code [batch, steps, features]} for float sequences, {@code [batch, C, H, W]} for images), or
+ * int64 token ids {@code [batch, steps]} for a network declared with {@code inputType = TOKENS},
+ * with a symbolic batch dimension; output {@value #OUTPUT},
  * float {@code [batch, ...]} of the output layer's shape (the same floats, row-major, as {@code
  * predict}): class probabilities for softmax and binary cross-entropy networks, the last layer's
  * activated output for mean squared error. The layers form a DAG (a layer reads the layers it names
@@ -35,7 +37,13 @@ import java.util.stream.Collectors;
  * MaxPool} and {@code AveragePool} (padding counted, as PyTorch); GlobalAveragePool2D as {@code
  * GlobalAveragePool} and {@code Flatten}; Flatten; BatchNorm as {@code BatchNormalization} with the
  * running statistics; Activate as its activation; Add as {@code Add}; Concat along the channels or
- * features; dropout is the identity at inference and is left out. Weights are initializers named
+ * features; dropout is the identity at inference and is left out. On sequences Dense acts per step
+ * ({@code MatMul} over the last axis and {@code Add}), and the softmax head of a sequence output is
+ * applied per step. Embedding is {@code Gather} on its weight; SimpleRNN, LSTM and GRU are ONNX's
+ * {@code RNN}, {@code LSTM} and {@code GRU} (PyTorch's GRU: {@code linear_before_reset = 1}) with
+ * the gate blocks reordered into initializers {@code <layer>.W}, {@code <layer>.R}, {@code
+ * <layer>.B}, both directions, and, for sequences an Embedding's padding id ends, {@code
+ * sequence_lens} computed in the graph from the token ids. Weights are initializers named
  * like Kiln's tensors ({@code hidden.kernel} {@code [in, out]}, {@code hidden.bias} {@code [out]},
  * {@code conv.kernel} {@code [filters, in / groups, kH, kW]}, {@code norm.running_mean}). The model
  * carries the network's name and architecture in its doc string and in {@code metadata_props}
@@ -55,7 +63,7 @@ public final class OnnxExport {
   /** ONNX IR version matching {@link #OPSET} (IR 8 was released with opset 17, ONNX 1.12). */
   public static final int IR_VERSION = 8;
 
-  /** Name of the graph input, float {@code [batch, ...inputShape]}. */
+  /** Name of the graph input, float {@code [batch, ...inputShape]} (int64 token ids {@code [batch, steps]} for token input). */
   public static final String INPUT = "input";
 
   /** Name of the graph output, float {@code [batch, ...]} of the output layer's shape. */

@@ -26,7 +26,9 @@ import java.util.Map;
 /**
  * Emits the ONNX graph of a network's inference computation from its {@link ModelSpec}: the layers
  * in order, each reading the layers its {@link LayerSpec#inputs()} names (none: the layer before
- * it), each turned into nodes by its exporter in {@link OnnxOps}. The output layer's last node
+ * it), each turned into nodes by its exporter in {@link OnnxOps}. A token input is int64 and only
+ * Embedding layers read it; recurrent layers whose sequences an Embedding's padding id ends get the
+ * lengths computed once per Embedding. The output layer's last node
  * writes {@link OnnxExport#OUTPUT}; for classification losses the layer computes logits and the head
  * {@code predict} applies (softmax, sigmoid) writes it. Intermediate tensors are named {@code <layer>/<part>}, which cannot
  * clash with the graph's {@code input} and {@code output} nor with the initializers, named after
@@ -41,6 +43,8 @@ final class OnnxGraphBuilder {
   private final GraphProto.Builder graph = GraphProto.newBuilder();
   private final float[] parameters;
   private boolean geluConstants;
+  /** The int32 lengths tensor computed from the token ids, per padding embedding that has one. */
+  private final Map<String, String> lengthsByEmbedding = new HashMap<>();
 
   private OnnxGraphBuilder(float[] parameters) {
     this.parameters = parameters;
@@ -65,17 +69,39 @@ final class OnnxGraphBuilder {
           net + ": the first layer must be the Input layer, followed by at least one layer; got " + describe(layers));
     }
     graph.setName(net);
+    boolean tokens = spec.tokenInput();
     Tensor input = new Tensor(OnnxExport.INPUT, inputShape(spec));
-    graph.addInput(floatTensor(input));
+    if (tokens && input.shape().length != 1) {
+      throw new IllegalArgumentException(
+          net + ": the input holds token ids, so its shape must be [steps], got " + Arrays.toString(input.shape()));
+    }
+    graph.addInput(tensorInfo(input, tokens ? TensorProto.DataType.INT64_VALUE : TensorProto.DataType.FLOAT_VALUE));
     Activation head = head(spec.loss());
     Map<String, Tensor> byLayer = new HashMap<>();
+    Map<String, LayerSpec> specs = new HashMap<>();
+    Map<String, String> firstInput = new HashMap<>();
     byLayer.put(layers.getFirst().name(), input);
+    specs.put(layers.getFirst().name(), layers.getFirst());
     Tensor previous = input;
+    String previousLayer = layers.getFirst().name();
     for (int i = 1; i < layers.size(); i++) {
       LayerSpec l = layers.get(i);
       if (l.type().equals("Input")) {
         throw new IllegalArgumentException(net + ": layer '" + l.name() + "' is a second Input; only the first layer is one");
       }
+      List<Tensor> reads = reads(net, l, byLayer, previous);
+      boolean embedding = l.type().equals("Embedding");
+      boolean readsTokens = tokens && reads.stream().anyMatch(t -> t.name().equals(OnnxExport.INPUT));
+      if (readsTokens && !embedding) {
+        throw new IllegalArgumentException(
+            net + ": " + l.type() + " layer '" + l.name() + "' reads the token ids of the input; only an Embedding reads them");
+      }
+      if (embedding && !(readsTokens && reads.size() == 1)) {
+        throw new IllegalArgumentException(
+            net + ": Embedding layer '" + l.name() + "' must read only the network input, holding token ids (inputType TOKENS)");
+      }
+      specs.put(l.name(), l);
+      firstInput.put(l.name(), l.inputs().isEmpty() ? previousLayer : l.inputs().getFirst());
       OnnxOps.Exporter op =
           OnnxOps.of(l.type())
               .orElseThrow(
@@ -86,13 +112,15 @@ final class OnnxGraphBuilder {
       boolean last = i == layers.size() - 1;
       ExportLayer layer =
           new ExportLayer(
-              net, l, reads(net, l, byLayer, previous),
-              last && head == null ? OnnxExport.OUTPUT : l.name() + "/out", last ? spec.loss() : null);
+              net, l, reads,
+              last && head == null ? OnnxExport.OUTPUT : l.name() + "/out", last ? spec.loss() : null,
+              maskSource(l, specs, firstInput));
       Tensor out = new Tensor(op.export(layer, this), l.outputShape());
       if (byLayer.putIfAbsent(l.name(), out) != null) {
         throw new IllegalArgumentException(net + ": two layers are named '" + l.name() + "'");
       }
       previous = out;
+      previousLayer = l.name();
     }
     String outputLayer = layers.getLast().name();
     if (head != null) {
@@ -107,8 +135,68 @@ final class OnnxGraphBuilder {
           net + ": the output layer '" + outputLayer + "' has shape " + Arrays.toString(outShape)
               + ", but the network declares " + spec.outputs() + " outputs");
     }
-    graph.addOutput(floatTensor(new Tensor(OnnxExport.OUTPUT, outShape)));
+    graph.addOutput(tensorInfo(new Tensor(OnnxExport.OUTPUT, outShape), TensorProto.DataType.FLOAT_VALUE));
     return graph;
+  }
+
+  /**
+   * The Embedding whose padding ids end the sequences layer {@code l} reads, or null, found as the
+   * compiler finds it: walking back from {@code l}'s input through layers with one input whose
+   * output is a sequence of the same steps (recurrent layers returning sequences, Dense per step,
+   * Dropout, Activate) to an Embedding that declares a padding index.
+   */
+  private static LayerSpec maskSource(LayerSpec l, Map<String, LayerSpec> specs, Map<String, String> firstInput) {
+    LayerSpec x = specs.get(firstInput.get(l.name()));
+    if (x == null || x.outputShape().length == 0) {
+      return null;
+    }
+    int steps = x.outputShape()[0];
+    while (true) {
+      if (x.type().equals("Embedding")) {
+        Object padding = x.attributes().get("paddingIndex");
+        return padding instanceof Integer p && p >= 0 ? x : null;
+      }
+      int[] s = x.outputShape();
+      int inputs = x.type().equals("Input") ? 0 : x.inputs().isEmpty() ? 1 : x.inputs().size();
+      if (inputs != 1 || s.length != 2 || s[0] != steps) {
+        return null;
+      }
+      x = specs.get(firstInput.get(x.name()));
+      if (x == null) {
+        return null;
+      }
+    }
+  }
+
+  /**
+   * The lengths of the sequences that {@code embedding}'s padding id ends, int32 {@code [batch]},
+   * computed once from the token ids: the position of each row's first padding id, or the steps
+   * when it has none ({@code ArgMax} over {@code Equal(ids, padding)} with a padding column
+   * appended).
+   */
+  String sequenceLengths(LayerSpec embedding) {
+    return lengthsByEmbedding.computeIfAbsent(
+        embedding.name(),
+        e -> {
+          int padding = (Integer) embedding.attributes().get("paddingIndex");
+          String p = e + "/lengths_";
+          graph.addInitializer(int64Tensor(p + "padding_id", new long[0], padding));
+          graph.addInitializer(int64Tensor(p + "pads", new long[] {4}, 0, 0, 0, 1));
+          graph.addInitializer(int32Tensor(p + "one", 1));
+          add(node("Equal", p + "Equal", p + "is_padding", OnnxExport.INPUT, p + "padding_id"));
+          add(node("Cast", p + "Cast", p + "is_padding_int", p + "is_padding")
+              .addAttribute(intAttribute("to", TensorProto.DataType.INT32_VALUE)));
+          add(node("Pad", p + "Pad", p + "padded", p + "is_padding_int", p + "pads", p + "one")
+              .addAttribute(stringAttribute("mode", "constant")));
+          add(node("ArgMax", p + "ArgMax", p + "first_padding", p + "padded")
+              .addAttribute(intAttribute("axis", 1))
+              .addAttribute(intAttribute("keepdims", 0))
+              .addAttribute(intAttribute("select_last_index", 0)));
+          String lengths = e + "/lengths";
+          add(node("Cast", p + "CastLengths", lengths, p + "first_padding")
+              .addAttribute(intAttribute("to", TensorProto.DataType.INT32_VALUE)));
+          return lengths;
+        });
   }
 
   /** The per-sample input shape: the Input layer's output shape and {@code shape} attribute, as the spec declares. */
@@ -147,7 +235,8 @@ final class OnnxGraphBuilder {
     String p = layer + "/";
     if (head == Activation.SIGMOID) {
       add(node("Sigmoid", p + "Sigmoid", OnnxExport.OUTPUT, logits.name()));
-    } else if (logits.shape().length == 1) {
+    } else if (logits.shape().length <= 2) {
+      // A vector, or a sequence [steps, classes]: softmax per step, over the last axis.
       add(node("Softmax", p + "Softmax", OnnxExport.OUTPUT, logits.name()).addAttribute(intAttribute("axis", -1)));
     } else {
       int[] shape = logits.shape();
@@ -251,6 +340,19 @@ final class OnnxGraphBuilder {
     return a.build();
   }
 
+  static AttributeProto stringAttribute(String name, String value) {
+    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING)
+        .setS(ByteString.copyFromUtf8(value)).build();
+  }
+
+  static AttributeProto stringsAttribute(String name, String... values) {
+    AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRINGS);
+    for (String v : values) {
+      a.addStrings(ByteString.copyFromUtf8(v));
+    }
+    return a.build();
+  }
+
   static AttributeProto floatAttribute(String name, float value) {
     return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(value).build();
   }
@@ -271,6 +373,49 @@ final class OnnxGraphBuilder {
     return p;
   }
 
+  /** Adds a float initializer {@code name} of shape {@code dims} holding {@code values} (derived weights); returns its name. */
+  String initializer(String name, int[] dims, float[] values) {
+    ByteBuffer bytes = ByteBuffer.allocate(Math.multiplyExact(values.length, Float.BYTES)).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.asFloatBuffer().put(values);
+    TensorProto.Builder t =
+        TensorProto.newBuilder()
+            .setName(name)
+            .setDataType(TensorProto.DataType.FLOAT_VALUE)
+            .setRawData(ByteString.copyFrom(bytes.array()));
+    for (int d : dims) {
+      t.addDims(d);
+    }
+    graph.addInitializer(t);
+    return name;
+  }
+
+  /** Adds an int64 initializer {@code name} of shape {@code [values.length]} (a shape for Reshape); returns its name. */
+  String int64Initializer(String name, long... values) {
+    graph.addInitializer(int64Tensor(name, new long[] {values.length}, values));
+    return name;
+  }
+
+  /** The parameter arena's floats of {@code p}. */
+  float[] values(ParamSpec p) {
+    return Arrays.copyOfRange(parameters, p.offset(), p.offset() + p.length());
+  }
+
+  private static TensorProto int64Tensor(String name, long[] dims, long... values) {
+    TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT64_VALUE);
+    for (long d : dims) {
+      t.addDims(d);
+    }
+    for (long v : values) {
+      t.addInt64Data(v);
+    }
+    return t.build();
+  }
+
+  /** An int32 scalar. */
+  private static TensorProto int32Tensor(String name, int value) {
+    return TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT32_VALUE).addInt32Data(value).build();
+  }
+
   private static TensorProto scalar(String name, float value) {
     ByteBuffer bytes = ByteBuffer.allocate(Float.BYTES).order(ByteOrder.LITTLE_ENDIAN).putFloat(value);
     return TensorProto.newBuilder()
@@ -280,8 +425,8 @@ final class OnnxGraphBuilder {
         .build();
   }
 
-  /** A float tensor [batch, ...shape] with a symbolic batch dimension. */
-  private static ValueInfoProto floatTensor(Tensor t) {
+  /** A tensor [batch, ...shape] of element type {@code elemType} with a symbolic batch dimension. */
+  private static ValueInfoProto tensorInfo(Tensor t, int elemType) {
     TensorShapeProto.Builder shape =
         TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimParam(OnnxExport.BATCH_DIM));
     for (int d : t.shape()) {
@@ -289,7 +434,7 @@ final class OnnxGraphBuilder {
     }
     TypeProto type =
         TypeProto.newBuilder()
-            .setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(shape))
+            .setTensorType(TypeProto.Tensor.newBuilder().setElemType(elemType).setShape(shape))
             .build();
     return ValueInfoProto.newBuilder().setName(t.name()).setType(type).build();
   }

@@ -4,11 +4,14 @@ import static dev.kiln.onnx.OnnxGraphBuilder.floatAttribute;
 import static dev.kiln.onnx.OnnxGraphBuilder.intAttribute;
 import static dev.kiln.onnx.OnnxGraphBuilder.intsAttribute;
 import static dev.kiln.onnx.OnnxGraphBuilder.node;
+import static dev.kiln.onnx.OnnxGraphBuilder.stringAttribute;
+import static dev.kiln.onnx.OnnxGraphBuilder.stringsAttribute;
 
 import ai.onnx.proto.OnnxMl.NodeProto;
 import dev.kiln.onnx.ExportLayer.Nonlinearity;
 import dev.kiln.onnx.ExportLayer.Tensor;
 import dev.kiln.runtime.kernels.Activation;
+import dev.kiln.runtime.model.LayerSpec;
 import dev.kiln.runtime.model.ParamSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -43,7 +46,11 @@ final class OnnxOps {
           Map.entry("Activate", OnnxOps::activate),
           Map.entry("Add", OnnxOps::add),
           Map.entry("Concat", OnnxOps::concat),
-          Map.entry("Dropout", OnnxOps::dropout));
+          Map.entry("Dropout", OnnxOps::dropout),
+          Map.entry("Embedding", OnnxOps::embedding),
+          Map.entry("SimpleRNN", (l, g) -> recurrent(l, g, Cell.RNN)),
+          Map.entry("LSTM", (l, g) -> recurrent(l, g, Cell.LSTM)),
+          Map.entry("GRU", (l, g) -> recurrent(l, g, Cell.GRU)));
 
   private OnnxOps() {}
 
@@ -61,26 +68,39 @@ final class OnnxOps {
 
   /**
    * {@code out[units] = act(in[in] · kernel[in, units] + bias[units])}: {@code Gemm} (with bias) or
-   * {@code MatMul}, then the activation. Without typed attributes: units from the output shape,
-   * bias when the tensor exists, the activation from the detail text.
+   * {@code MatMul}, then the activation. On a sequence {@code [steps, in]} the layer acts on every
+   * step alike: {@code MatMul} over the last axis, then {@code Add} of the bias. Without typed
+   * attributes (vectors only): units from the output shape, bias when the tensor exists, the
+   * activation from the detail text.
    */
   static String dense(ExportLayer l, OnnxGraphBuilder g) {
-    Tensor in = l.input(1);
+    boolean sequence = l.typed() && l.input().shape().length == 2;
+    Tensor in = sequence ? l.input(2) : l.input(1);
+    int[] x = in.shape();
     int units = l.typed() ? l.integer("units", 1) : l.declaredWidth();
     boolean useBias = l.typed() ? l.flag("useBias") : l.hasParam("bias");
     Nonlinearity act = l.activation();
-    l.requireOutputShape(units);
+    if (sequence) {
+      l.requireOutputShape(x[0], units);
+    } else {
+      l.requireOutputShape(units);
+    }
     l.requireOnlyParams(useBias ? new String[] {"kernel", "bias"} : new String[] {"kernel"});
-    ParamSpec kernel = g.initializer(l.param("kernel", in.shape()[0], units));
+    ParamSpec kernel = g.initializer(l.param("kernel", x[x.length - 1], units));
     String linear = act.function() == Activation.LINEAR ? l.output() : l.part("linear");
-    if (useBias) {
+    if (useBias && !sequence) {
       ParamSpec bias = g.initializer(l.param("bias", units));
       // Gemm: Y = A·B + C with C [units] broadcast over the batch.
       g.add(node("Gemm", l.part("Gemm"), linear, in.name(), kernel.name(), bias.name()));
+    } else if (useBias) {
+      ParamSpec bias = g.initializer(l.param("bias", units));
+      // MatMul multiplies the last two axes, batched over the first: [batch, steps, in] · [in, units].
+      g.add(node("MatMul", l.part("MatMul"), l.part("product"), in.name(), kernel.name()));
+      g.add(node("Add", l.part("Add"), linear, l.part("product"), bias.name()));
     } else {
       g.add(node("MatMul", l.part("MatMul"), linear, in.name(), kernel.name()));
     }
-    return g.activation(l, act, linear, 1);
+    return g.activation(l, act, linear, x.length);
   }
 
   /**
@@ -272,6 +292,151 @@ final class OnnxOps {
     l.requireOutputShape(in.shape());
     l.requireOnlyParams();
     return in.name();
+  }
+
+  /**
+   * {@code out[steps, dim]}: row {@code ids[t]} of {@code weight [vocabulary, dim]} at every step
+   * ({@code Gather} on axis 0 of the weight, reading the int64 token ids of the graph input).
+   */
+  static String embedding(ExportLayer l, OnnxGraphBuilder g) {
+    Tensor in = l.input(1);
+    int vocabulary = l.integer("vocabulary", 1);
+    int dim = l.integer("dim", 1);
+    int padding = l.integer("paddingIndex", -1);
+    if (padding >= vocabulary) {
+      throw l.error("attribute 'paddingIndex' " + padding + " lies outside the vocabulary [0, " + vocabulary + ")");
+    }
+    l.requireOutputShape(in.shape()[0], dim);
+    l.requireOnlyParams("weight");
+    ParamSpec weight = g.initializer(l.param("weight", vocabulary, dim));
+    g.add(node("Gather", l.part("Gather"), l.output(), weight.name(), in.name()).addAttribute(intAttribute("axis", 0)));
+    return l.output();
+  }
+
+  /**
+   * A recurrent cell as ONNX names it: its op, its gates per unit, and for each of ONNX's gate blocks
+   * the index of Kiln's (PyTorch's) block holding it. LSTM: ONNX i, o, f, c from PyTorch i, f, g, o;
+   * GRU: ONNX z, r, h from PyTorch r, z, n (with {@code linear_before_reset = 1}, PyTorch's GRU).
+   */
+  enum Cell {
+    RNN("RNN", 0),
+    LSTM("LSTM", 0, 3, 1, 2),
+    GRU("GRU", 1, 0, 2);
+
+    final String op;
+    final int[] blocks;
+
+    Cell(String op, int... blocks) {
+      this.op = op;
+      this.blocks = blocks;
+    }
+
+    int gates() {
+      return blocks.length;
+    }
+  }
+
+  /**
+   * SimpleRNN, LSTM and GRU over a sequence {@code [steps, features]}: ONNX's {@code RNN}, {@code
+   * LSTM} or {@code GRU} (direction forward or bidirectional) on the sequence transposed to ONNX's
+   * {@code [steps, batch, features]}, with weights {@code <layer>.W [dirs, G·units, features]},
+   * {@code <layer>.R [dirs, G·units, units]} and {@code <layer>.B [dirs, 2·G·units]} (Kiln's {@code
+   * weight_ih}, {@code weight_hh}, {@code bias_ih} and {@code bias_hh}, gate blocks in ONNX's order).
+   * Sequences ended by an Embedding's padding id get {@code sequence_lens} computed from the token
+   * ids, so padded steps give zeros and the last state is that of the last real step, as in Kiln.
+   * Output: {@code Y [steps, dirs, batch, units]} transposed and reshaped to {@code [batch, steps,
+   * dirs·units]} (forward half first), or the last state {@code Y_h [dirs, batch, units]} to {@code
+   * [batch, dirs·units]}.
+   */
+  static String recurrent(ExportLayer l, OnnxGraphBuilder g, Cell cell) {
+    Tensor in = l.input(2);
+    int steps = in.shape()[0];
+    int features = in.shape()[1];
+    int units = l.integer("units", 1);
+    boolean sequences = l.flag("returnSequences");
+    boolean bidirectional = l.flag("bidirectional");
+    int dirs = bidirectional ? 2 : 1;
+    String activation = null;
+    if (cell == Cell.RNN) {
+      String declared = l.string("activation");
+      activation =
+          switch (declared) {
+            case "TANH" -> "Tanh";
+            case "RELU" -> "Relu";
+            default -> throw l.error("has activation '" + declared + "'; a SimpleRNN uses TANH or RELU");
+          };
+    } else if (l.hasAttribute("activation")) {
+      throw l.error("has attribute 'activation', which " + cell.op + " layers do not have");
+    }
+    if (sequences) {
+      l.requireOutputShape(steps, dirs * units);
+    } else {
+      l.requireOutputShape(dirs * units);
+    }
+    int gh = cell.gates() * units;
+    List<String> names = new ArrayList<>();
+    for (int d = 0; d < dirs; d++) {
+      String s = d == 0 ? "" : "_reverse";
+      names.addAll(List.of("weight_ih" + s, "weight_hh" + s, "bias_ih" + s, "bias_hh" + s));
+    }
+    l.requireOnlyParams(names.toArray(String[]::new));
+    float[] w = new float[dirs * gh * features];
+    float[] r = new float[dirs * gh * units];
+    float[] b = new float[dirs * 2 * gh];
+    for (int d = 0; d < dirs; d++) {
+      String s = d == 0 ? "" : "_reverse";
+      reorder(cell, units, features, g.values(l.param("weight_ih" + s, gh, features)), w, d * gh * features);
+      reorder(cell, units, units, g.values(l.param("weight_hh" + s, gh, units)), r, d * gh * units);
+      reorder(cell, units, 1, g.values(l.param("bias_ih" + s, gh)), b, d * 2 * gh);
+      reorder(cell, units, 1, g.values(l.param("bias_hh" + s, gh)), b, d * 2 * gh + gh);
+    }
+    String wName = g.initializer(l.name() + ".W", new int[] {dirs, gh, features}, w);
+    String rName = g.initializer(l.name() + ".R", new int[] {dirs, gh, units}, r);
+    String bName = g.initializer(l.name() + ".B", new int[] {dirs, 2 * gh}, b);
+
+    String x = l.part("time_major");
+    g.add(node("Transpose", l.part("TransposeIn"), x, in.name()).addAttribute(intsAttribute("perm", 1, 0, 2)));
+    List<String> inputs = new ArrayList<>(List.of(x, wName, rName, bName));
+    LayerSpec mask = l.maskSource();
+    if (mask != null) {
+      inputs.add(g.sequenceLengths(mask));
+    }
+    String y = l.part(sequences ? "Y" : "Y_h");
+    NodeProto.Builder rnn =
+        node(cell.op, l.part(cell.op), sequences ? y : "", inputs.toArray(String[]::new))
+            .addAttribute(intAttribute("hidden_size", units))
+            .addAttribute(stringAttribute("direction", bidirectional ? "bidirectional" : "forward"));
+    if (!sequences) {
+      rnn.addOutput(y);
+    }
+    if (cell == Cell.RNN) {
+      rnn.addAttribute(stringsAttribute("activations", bidirectional ? new String[] {activation, activation} : new String[] {activation}));
+    } else if (cell == Cell.GRU) {
+      rnn.addAttribute(intAttribute("linear_before_reset", 1));
+    }
+    g.add(rnn);
+    String batchMajor = l.part("batch_major");
+    if (sequences) {
+      // [steps, dirs, batch, units] -> [batch, steps, dirs, units] -> [batch, steps, dirs·units]
+      g.add(node("Transpose", l.part("TransposeOut"), batchMajor, y).addAttribute(intsAttribute("perm", 2, 0, 1, 3)));
+      g.add(node("Reshape", l.part("Reshape"), l.output(), batchMajor, g.int64Initializer(l.part("shape"), 0, steps, dirs * units)));
+    } else {
+      // [dirs, batch, units] -> [batch, dirs, units] -> [batch, dirs·units]
+      g.add(node("Transpose", l.part("TransposeOut"), batchMajor, y).addAttribute(intsAttribute("perm", 1, 0, 2)));
+      g.add(node("Reshape", l.part("Reshape"), l.output(), batchMajor, g.int64Initializer(l.part("shape"), 0, dirs * units)));
+    }
+    return l.output();
+  }
+
+  /**
+   * Copies {@code src}, gate blocks of {@code units} rows of {@code cols} in Kiln's order, into
+   * {@code dst} from {@code offset} in ONNX's order.
+   */
+  private static void reorder(Cell cell, int units, int cols, float[] src, float[] dst, int offset) {
+    int block = units * cols;
+    for (int k = 0; k < cell.gates(); k++) {
+      System.arraycopy(src, cell.blocks[k] * block, dst, offset + k * block, block);
+    }
   }
 
   /**

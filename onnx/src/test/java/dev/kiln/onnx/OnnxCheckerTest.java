@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Runs the reference validator, {@code onnx.checker.check_model(full_check=True)} (which includes
  * strict shape inference), on exported models of every layer and activation kind, and checks the
  * inferred output type (Kiln's trained dense networks and the hand-built convolutional ones of
- * {@link HandBuiltNetworks}). Skipped unless {@code /usr/bin/python3} can import {@code onnx} (Debian:
+ * {@link HandBuiltNetworks}, and the recurrent ones of {@link RecurrentExportNetworks}). Skipped unless {@code /usr/bin/python3} can import {@code onnx} (Debian:
  * {@code apt-get install python3-onnx}); ONNX Runtime's loading in {@link OnnxExportTest} checks
  * validity regardless.
  */
@@ -82,6 +82,27 @@ class OnnxCheckerTest {
       ModelSpec spec = net.spec();
       Path file = dir.resolve(spec.network() + ".onnx");
       OnnxExport.write(spec, TypedSpecBuilder.arena(spec, 7), file);
+      String shape = Arrays.stream(spec.layers().getLast().outputShape()).mapToObj(d -> ", " + d).collect(Collectors.joining());
+      assertEquals("output FLOAT ['batch'" + shape + "] 8 [('', 17)]", check(file), spec.network());
+    }
+  }
+
+  @Test
+  void everyRecurrentNetworkPassesTheOnnxChecker() throws Exception {
+    for (CompiledModel model :
+        List.of(
+            new PaddedLstmClassifierModel(),
+            new PaddedBiGruTaggerModel(),
+            new StackedRnnBinaryModel(),
+            new FloatSequenceRegressorModel(),
+            new PaddedStackModel(),
+            new PaddedRnnSequencesModel(),
+            new PaddedReluRnnModel(),
+            new PaddedGruLstmModel(),
+            new PaddedLstmLanguageModelModel())) {
+      ModelSpec spec = model.spec();
+      Path file = dir.resolve(spec.network() + ".onnx");
+      OnnxExport.write(model, file);
       String shape = Arrays.stream(spec.layers().getLast().outputShape()).mapToObj(d -> ", " + d).collect(Collectors.joining());
       assertEquals("output FLOAT ['batch'" + shape + "] 8 [('', 17)]", check(file), spec.network());
     }

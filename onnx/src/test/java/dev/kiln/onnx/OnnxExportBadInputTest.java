@@ -81,14 +81,15 @@ class OnnxExportBadInputTest {
 
     ModelSpec digits = new DigitsModel().spec();
     List<LayerSpec> layers = new ArrayList<>(digits.layers());
-    layers.add(1, new LayerSpec("memory", "LSTM", new int[] {64}, "", List.of()));
-    ModelSpec withLstm = withLayers(digits, layers);
+    layers.add(1, new LayerSpec("memory", "Attention", new int[] {64}, "", List.of()));
+    ModelSpec withAttention = withLayers(digits, layers);
     float[] arena = new float[digits.parameterCount()];
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> OnnxExport.write(withLstm, arena, target));
+        assertThrows(IllegalArgumentException.class, () -> OnnxExport.write(withAttention, arena, target));
     assertEquals(
-        "Digits: layer 'memory' of type LSTM cannot be exported to ONNX (supported: Activate, Add, AvgPool2D,"
-            + " BatchNorm, Concat, Conv2D, Dense, Dropout, Flatten, GlobalAveragePool2D, Input, MaxPool2D)",
+        "Digits: layer 'memory' of type Attention cannot be exported to ONNX (supported: Activate, Add, AvgPool2D,"
+            + " BatchNorm, Concat, Conv2D, Dense, Dropout, Embedding, Flatten, GRU, GlobalAveragePool2D, Input, LSTM,"
+            + " MaxPool2D, SimpleRNN)",
         e.getMessage());
     assertArrayEquals(before, Files.readAllBytes(target));
     assertEquals(List.of(target), list(dir));
@@ -204,6 +205,69 @@ class OnnxExportBadInputTest {
             .layer("soft", "Activate", new int[] {3, 4, 4}, Map.of("activation", "SOFTMAX", "negativeSlope", 0.01))
             .layer("flat", "Flatten", new int[] {48}, Map.of());
     assertEquals("Net: Activate layer 'soft' applies SOFTMAX to a tensor of rank 3; SOFTMAX needs a vector", error(net));
+  }
+
+  @Test
+  void tokenIdsAreReadOnlyByAnEmbedding() {
+    TypedSpecBuilder dense =
+        tokens(5).layer("out", "Dense", new int[] {2}, dense(2, "LINEAR", false), trained("kernel", 5, 2));
+    assertEquals("Net: Dense layer 'out' reads the token ids of the input; only an Embedding reads them", error(dense));
+
+    TypedSpecBuilder floats =
+        new TypedSpecBuilder("Net", LossKind.MEAN_SQUARED_ERROR, 5)
+            .layer("emb", "Embedding", new int[] {5, 3}, embedding(10, 3, 0), trained("weight", 10, 3));
+    assertEquals(
+        "Net: Embedding layer 'emb' must read only the network input, holding token ids (inputType TOKENS)", error(floats));
+  }
+
+  @Test
+  void recurrentLayerReadingAVectorOrWithAnUnknownActivationIsRefused() {
+    TypedSpecBuilder vector =
+        new TypedSpecBuilder("Net", LossKind.MEAN_SQUARED_ERROR, 4)
+            .layer("rnn", "SimpleRNN", new int[] {3}, rnn(3, "TANH", false, false), rnnParams(1, 3, 4, false));
+    assertEquals("Net: SimpleRNN layer 'rnn' reads a tensor of shape [4] but needs a sequence [steps, features]", error(vector));
+
+    TypedSpecBuilder sigmoid =
+        new TypedSpecBuilder("Net", LossKind.MEAN_SQUARED_ERROR, 6, 4)
+            .layer("rnn", "SimpleRNN", new int[] {3}, rnn(3, "SIGMOID", false, false), rnnParams(1, 3, 4, false));
+    assertEquals("Net: SimpleRNN layer 'rnn' has activation 'SIGMOID'; a SimpleRNN uses TANH or RELU", error(sigmoid));
+
+    TypedSpecBuilder missingReverse =
+        new TypedSpecBuilder("Net", LossKind.MEAN_SQUARED_ERROR, 6, 4)
+            .layer("gru", "GRU", new int[] {6, 6}, rnn(3, null, true, true), rnnParams(3, 3, 4, false));
+    assertEquals(
+        "Net: GRU layer 'gru' has no parameter tensor gru.weight_ih_reverse [9, 4] (it has [gru.weight_ih, gru.weight_hh,"
+            + " gru.bias_ih, gru.bias_hh])",
+        error(missingReverse));
+  }
+
+  /** Token input of {@code steps} ids. */
+  private static TypedSpecBuilder tokens(int steps) {
+    return new TypedSpecBuilder("Net", LossKind.MEAN_SQUARED_ERROR, true, steps);
+  }
+
+  private static Map<String, Object> embedding(int vocabulary, int dim, int paddingIndex) {
+    return Map.of("vocabulary", vocabulary, "dim", dim, "paddingIndex", paddingIndex);
+  }
+
+  private static Map<String, Object> rnn(int units, String activation, boolean sequences, boolean bidirectional) {
+    Map<String, Object> m = new HashMap<>(Map.of("units", units, "returnSequences", sequences, "bidirectional", bidirectional));
+    if (activation != null) {
+      m.put("activation", activation);
+    }
+    return m;
+  }
+
+  /** One direction's (or both directions') weight_ih, weight_hh, bias_ih, bias_hh. */
+  private static TypedSpecBuilder.Param[] rnnParams(int gates, int units, int features, boolean bidirectional) {
+    List<TypedSpecBuilder.Param> ps = new ArrayList<>();
+    for (String s : bidirectional ? List.of("", "_reverse") : List.of("")) {
+      ps.add(trained("weight_ih" + s, gates * units, features));
+      ps.add(trained("weight_hh" + s, gates * units, units));
+      ps.add(trained("bias_ih" + s, gates * units));
+      ps.add(trained("bias_hh" + s, gates * units));
+    }
+    return ps.toArray(TypedSpecBuilder.Param[]::new);
   }
 
   /** Input [2, 4, 4] and a 1x1 convolution "conv" to [3, 4, 4]. */

@@ -220,6 +220,14 @@ class OnnxExportTest {
 
   /** Fails naming {@code what} and the worst element if some |actual - expected| exceeds {@link #TOLERANCE}. */
   static void assertClose(float[] expected, float[] actual, String what) {
+    maxDifference(expected, actual, what, TOLERANCE);
+  }
+
+  /**
+   * The largest |actual - expected|; fails naming {@code what} and the worst element if it exceeds
+   * {@code tolerance}.
+   */
+  static double maxDifference(float[] expected, float[] actual, String what, double tolerance) {
     assertEquals(expected.length, actual.length, what + ": output length");
     double worst = 0;
     int at = -1;
@@ -230,11 +238,12 @@ class OnnxExportTest {
         at = i;
       }
     }
-    if (!(worst <= TOLERANCE)) {
+    if (!(worst <= tolerance)) {
       throw new AssertionError(
           what + ": max |difference from Kiln| = " + worst + " at " + at + " (Kiln " + expected[at] + ", got "
-              + actual[at] + "), allowed " + TOLERANCE);
+              + actual[at] + "), allowed " + tolerance);
     }
+    return worst;
   }
 
   private static double accuracy(float[] outputs, Dataset data) {

@@ -11,6 +11,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
@@ -41,16 +42,26 @@ final class OnnxRuntimeRunner implements AutoCloseable {
 
   /** Checks the graph's single input and output: float [batch (symbolic), ...shape]. */
   void assertSignature(int[] inputShape, int[] outputShape) throws OrtException {
-    assertEquals(1, session.getNumInputs());
-    assertEquals(1, session.getNumOutputs());
-    assertTensor(session.getInputInfo().get(OnnxExport.INPUT), inputShape);
-    assertTensor(session.getOutputInfo().get(OnnxExport.OUTPUT), outputShape);
+    assertSignature(inputShape, outputShape, false);
   }
 
-  private static void assertTensor(NodeInfo info, int[] shape) {
+  /**
+   * Checks the graph's single input, float or (with {@code tokens}) int64 [batch (symbolic),
+   * ...inputShape], and its output, float [batch (symbolic), ...outputShape].
+   */
+  void assertSignature(int[] inputShape, int[] outputShape, boolean tokens) throws OrtException {
+    assertEquals(1, session.getNumInputs());
+    assertEquals(1, session.getNumOutputs());
+    assertTensor(
+        session.getInputInfo().get(OnnxExport.INPUT), inputShape,
+        tokens ? ai.onnxruntime.OnnxJavaType.INT64 : ai.onnxruntime.OnnxJavaType.FLOAT);
+    assertTensor(session.getOutputInfo().get(OnnxExport.OUTPUT), outputShape, ai.onnxruntime.OnnxJavaType.FLOAT);
+  }
+
+  private static void assertTensor(NodeInfo info, int[] shape, ai.onnxruntime.OnnxJavaType type) {
     assertTrue(info != null && info.getInfo() instanceof TensorInfo, () -> "not a tensor: " + info);
     TensorInfo t = (TensorInfo) info.getInfo();
-    assertEquals(ai.onnxruntime.OnnxJavaType.FLOAT, t.type);
+    assertEquals(type, t.type);
     // ONNX Runtime reports a symbolic dimension as -1.
     assertArrayEquals(batchShape(-1, shape), t.getShape(), "shape of " + info.getName());
     assertEquals(OnnxExport.BATCH_DIM, t.getDimensionNames()[0]);
@@ -76,6 +87,27 @@ final class OnnxRuntimeRunner implements AutoCloseable {
       float[] values = new float[fb.remaining()];
       fb.get(values);
       return values;
+    }
+  }
+
+  /**
+   * Outputs for {@code rows} sequences of {@code steps} token ids (given as floats, the first {@code
+   * rows · steps} of {@code ids}, as Kiln's {@code predict} takes them), fed as int64, checked to
+   * have shape [rows, ...outputShape].
+   */
+  float[] runTokens(float[] ids, int rows, int steps, int[] outputShape) throws OrtException {
+    long[] values = new long[rows * steps];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = (long) ids[i];
+    }
+    try (OnnxTensor tensor = OnnxTensor.createTensor(env, LongBuffer.wrap(values), new long[] {rows, steps});
+        OrtSession.Result result = session.run(Map.of(OnnxExport.INPUT, tensor))) {
+      OnnxTensor out = (OnnxTensor) result.get(OnnxExport.OUTPUT).orElseThrow();
+      assertArrayEquals(batchShape(rows, outputShape), out.getInfo().getShape());
+      FloatBuffer fb = out.getFloatBuffer();
+      float[] y = new float[fb.remaining()];
+      fb.get(y);
+      return y;
     }
   }
 

@@ -29,13 +29,19 @@ final class TypedSpecBuilder {
   private int offset;
 
   TypedSpecBuilder(String network, LossKind loss, int... inputShape) {
+    this(network, loss, false, inputShape);
+  }
+
+  /** With {@code tokens}, an input of token ids ({@code "type": "tokens"}). */
+  TypedSpecBuilder(String network, LossKind loss, boolean tokens, int... inputShape) {
     this.network = network;
     this.loss = loss;
     this.inputShape = inputShape.clone();
+    List<Integer> shape = Arrays.stream(inputShape).boxed().toList();
     layers.add(
         new LayerSpec(
             "input", "Input", List.of(), inputShape, "",
-            Map.of("shape", Arrays.stream(inputShape).boxed().toList()), List.of(), true));
+            tokens ? Map.of("shape", shape, "type", "tokens") : Map.of("shape", shape), List.of(), true));
   }
 
   /** A trained parameter tensor. */

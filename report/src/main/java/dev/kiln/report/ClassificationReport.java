@@ -85,14 +85,34 @@ public final class ClassificationReport {
           "data set '" + data.name() + "' holds regression targets, but " + model.spec().network()
               + " is a classifier");
     }
-    int classes = loss == LossKind.BINARY_CROSS_ENTROPY ? 2 : model.spec().outputs();
+    // A sequence output (a language model) has a label per step: each labelled step is a sample here.
+    int steps = model.spec().labelsPerSample();
+    int width = model.spec().outputs() / steps;
+    int classes = loss == LossKind.BINARY_CROSS_ENTROPY ? 2 : width;
     if (data.classes() > classes) {
       throw new IllegalArgumentException(
           "data set '" + data.name() + "' has " + data.classes() + " classes, but "
               + model.spec().network() + " predicts " + classes);
     }
     float[] probabilities = Predictions.of(model, data);
-    return fromProbabilities(probabilities, model.spec().outputs(), data.labels(), calibrationBins);
+    if (steps == 1) {
+      return fromProbabilities(probabilities, width, data.labels(), calibrationBins);
+    }
+    int[] all = data.labels();
+    int labelled = 0;
+    for (int label : all) {
+      labelled += label == Dataset.IGNORED_LABEL ? 0 : 1;
+    }
+    float[] stepProbabilities = new float[Math.multiplyExact(labelled, width)];
+    int[] stepLabels = new int[labelled];
+    int k = 0;
+    for (int i = 0; i < all.length; i++) {
+      if (all[i] != Dataset.IGNORED_LABEL) {
+        System.arraycopy(probabilities, i * width, stepProbabilities, k * width, width);
+        stepLabels[k++] = all[i];
+      }
+    }
+    return fromProbabilities(stepProbabilities, width, stepLabels, calibrationBins);
   }
 
   /**

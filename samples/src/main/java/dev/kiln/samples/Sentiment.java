@@ -16,6 +16,7 @@ import dev.kiln.runtime.data.Dataset;
 import dev.kiln.runtime.data.LabelledTexts;
 import dev.kiln.runtime.data.SequenceEncoder;
 import dev.kiln.runtime.data.Vocabulary;
+import dev.kiln.runtime.train.EarlyStopping;
 import dev.kiln.runtime.train.Evaluation;
 import dev.kiln.runtime.train.History;
 import dev.kiln.runtime.train.TrainOptions;
@@ -41,16 +42,19 @@ public class Sentiment {
   /** Words per sentence: longer ones are cut, shorter ones padded (id 0). */
   public static final int LENGTH = 40;
 
-  /** Vocabulary size, padding and unknown-word ids included. */
-  public static final int VOCABULARY = 4000;
+  /** Words seen fewer times in the training sentences are unknown ({@code <unk>}). */
+  public static final int MIN_FREQUENCY = 2;
 
-  @Embedding(vocabulary = VOCABULARY, dim = 64, paddingIndex = Vocabulary.PAD)
+  /** Vocabulary size at most, padding and unknown-word ids included. */
+  public static final int VOCABULARY = 2000;
+
+  @Embedding(vocabulary = VOCABULARY, dim = 32, paddingIndex = Vocabulary.PAD)
   Layer embedding;
 
-  @Dropout(rate = 0.3)
+  @Dropout(rate = 0.4)
   Layer embeddingDropout;
 
-  @LSTM(units = 48, bidirectional = true)
+  @LSTM(units = 32, bidirectional = true)
   Layer lstm;
 
   @Dropout(rate = 0.3)
@@ -60,7 +64,7 @@ public class Sentiment {
   Layer output;
 
   /** Default number of epochs. */
-  public static final int EPOCHS = 8;
+  public static final int EPOCHS = 15;
 
   /** The sentences, split 80/10/10 stratified by label with a fixed seed. */
   public static LabelledTexts.Parts sentences() {
@@ -79,7 +83,7 @@ public class Sentiment {
   public static void main(String[] args) throws Exception {
     int epochs = args.length > 0 ? Integer.parseInt(args[0]) : EPOCHS;
     LabelledTexts.Parts parts = sentences();
-    SequenceEncoder encoder = SequenceEncoder.fit(parts.train().texts(), 1, VOCABULARY, LENGTH);
+    SequenceEncoder encoder = SequenceEncoder.fit(parts.train().texts(), MIN_FREQUENCY, VOCABULARY, LENGTH);
     Dataset train = parts.train().encode(encoder, "sentiment/train");
     Dataset validation = parts.validation().encode(encoder, "sentiment/validation");
     Dataset test = parts.test().encode(encoder, "sentiment/test");
@@ -90,7 +94,9 @@ public class Sentiment {
         .title("Sentiment: word embedding + bidirectional LSTM on labelled review sentences");
     SentimentModel model = new SentimentModel();
     System.out.print(model.summary());
-    TrainOptions options = TrainOptions.epochs(epochs).withValidation(validation);
+    // Small data overfits fast: keep the weights of the epoch with the best validation loss.
+    EarlyStopping early = new EarlyStopping("val_loss", 4).restoringBestWeights();
+    TrainOptions options = TrainOptions.epochs(epochs).withValidation(validation).withCallbacks(early);
     long start = System.nanoTime();
     History history = model.train(train, options);
     System.out.printf("training took %.1f s%n", (System.nanoTime() - start) / 1e9);

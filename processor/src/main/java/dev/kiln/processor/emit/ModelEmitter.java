@@ -359,9 +359,10 @@ public final class ModelEmitter {
       Node out = graph.output();
       body.add("// $L head for predictions; while training the loss step computes it (fused)\n", plan.head());
       body.beginControlFlow("if (!training)");
-      // Over the last axis: per step of a sequence output.
-      int classes = out.shape().dim(out.shape().rank() - 1);
-      int steps = out.shape().size() / classes;
+      // Per step of a sequence output [steps, classes]; over the whole sample otherwise, as the loss.
+      boolean sequence = out.shape().rank() == 2;
+      int classes = sequence ? out.shape().dim(1) : out.shape().size();
+      int steps = sequence ? out.shape().dim(0) : 1;
       body.addStatement("$T.apply($T.$L, 0f, $L, $L, $L, $L)", ACTIVATIONS, Emit.ACTIVATION, plan.head(),
           slot(plan.outputs().get(out)), slot(plan.probabilities()), steps == 1 ? "n" : "n * " + steps, classes);
       body.endControlFlow();

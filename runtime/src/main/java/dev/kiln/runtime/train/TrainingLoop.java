@@ -132,6 +132,7 @@ public final class TrainingLoop {
           int start = b * batch;
           int n = Math.min(batch, rows - start);
           long correctBefore = accuracy == null ? 0 : accuracy.correct();
+          long countBefore = accuracy == null ? 0 : accuracy.count();
           double loss = step.run(data, order, start, n);
           if (!Double.isFinite(loss)) {
             TrainingDivergedException e = diverged(params, lastGood, epoch, b, "the loss became " + loss);
@@ -141,7 +142,9 @@ public final class TrainingLoop {
             throw e;
           }
           step.accumulate(stepMetrics, n);
-          long hits = accuracy == null ? 0 : accuracy.correct() - correctBefore;
+          // Hits as samples: a sequence output counts its labelled steps, scaled to the batch's rows.
+          long counted = accuracy == null ? 0 : accuracy.count() - countBefore;
+          long hits = counted == 0 ? 0 : Math.round((double) (accuracy.correct() - correctBefore) * n / counted);
           tuner.stepEnd();
           lossSum += loss;
           run.batchEnd(n, loss, hits);
@@ -171,7 +174,7 @@ public final class TrainingLoop {
             new EpochStats(
                 epoch,
                 lossSum / rows,
-                accuracy != null ? (double) accuracy.correct() / rows : Double.NaN,
+                accuracy != null ? accuracy.result() : Double.NaN,
                 val == null ? Double.NaN : val.loss(),
                 val == null ? Double.NaN : val.accuracy(),
                 seconds,
