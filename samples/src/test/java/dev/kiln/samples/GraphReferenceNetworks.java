@@ -8,20 +8,31 @@ import dev.kiln.dsl.BatchNorm;
 import dev.kiln.dsl.Concat;
 import dev.kiln.dsl.Conv2D;
 import dev.kiln.dsl.Dense;
+import dev.kiln.dsl.Dropout;
+import dev.kiln.dsl.Embedding;
 import dev.kiln.dsl.Flatten;
+import dev.kiln.dsl.GRU;
 import dev.kiln.dsl.GlobalAveragePool2D;
+import dev.kiln.dsl.InputType;
+import dev.kiln.dsl.LSTM;
 import dev.kiln.dsl.Layer;
 import dev.kiln.dsl.Loss;
 import dev.kiln.dsl.MaxPool2D;
 import dev.kiln.dsl.Network;
 import dev.kiln.dsl.Optimizer;
 import dev.kiln.dsl.Padding;
+import dev.kiln.dsl.SimpleRNN;
 
 /**
  * Networks of the graph compiler compared against PyTorch by {@link PyTorchGraphReferenceTest}: every
- * convolution, pooling and normalization option, residual adds and concatenation, and a whole CNN.
- * Sizes are odd on purpose (9x7, 11x9 images, 3 or 5 channels), so no vector loop runs without its
- * tail and no window tiles the image exactly.
+ * convolution, pooling and normalization option, residual adds and concatenation, a whole CNN, and
+ * the recurrent family (embeddings with and without padding, every cell in both directions, sequence
+ * and last-state outputs, stacking, Dense on every step, a float sequence regression and a character
+ * language model with a label per step). Sizes are odd on purpose (9x7, 11x9 images, 3 or 5
+ * channels; 7 steps, 11 token ids, 5 or 6 units, which only the scalar tails of the recurrent
+ * cells' elementwise loops see at 256 or 512 bits, and 17 or 19 units, one full vector of 16 or
+ * more and a tail at every width), so no vector loop runs without its tail and no window tiles the
+ * image exactly.
  */
 final class GraphReferenceNetworks {
   private GraphReferenceNetworks() {}
@@ -235,6 +246,117 @@ final class GraphReferenceNetworks {
     Layer hidden;
 
     @Dense(units = 10, activation = Activation.SOFTMAX)
+    Layer out;
+  }
+
+  // ---------------------------------------------------------------- the recurrent family
+
+  /**
+   * Token sequences of varied real lengths padded at the end with id 4 (not 0, so a kernel that
+   * assumed 0 would show), a bidirectional LSTM's last state (the forward direction's after each
+   * sequence's last real step; the backward one's after reading from that step back to the first),
+   * and beside it the flattened embeddings themselves: the one reader of the padded steps that no
+   * length masks, so the padding row gets a gradient there that Kiln must drop.
+   */
+  @Network(inputShape = {7}, inputType = InputType.TOKENS, loss = Loss.SOFTMAX_CROSS_ENTROPY, optimizer = Optimizer.ADAM,
+      learningRate = 1e-2, seed = 41)
+  static class PaddedBiLstm {
+    @Embedding(vocabulary = 11, dim = 5, paddingIndex = 4)
+    Layer emb;
+
+    @LSTM(units = 6, bidirectional = true)
+    Layer lstm;
+
+    @Flatten(from = "emb")
+    Layer bag;
+
+    @Concat(from = {"lstm", "bag"})
+    Layer cat;
+
+    @Dense(units = 3, activation = Activation.SOFTMAX)
+    Layer out;
+  }
+
+  /**
+   * A bidirectional GRU returning every step (padded steps zero), a Dropout of rate 0 (the
+   * lengths must pass through it), and a tanh SimpleRNN's last state over the GRU's sequence, masked
+   * by the same lengths.
+   */
+  @Network(inputShape = {7}, inputType = InputType.TOKENS, loss = Loss.SOFTMAX_CROSS_ENTROPY, optimizer = Optimizer.ADAM,
+      learningRate = 1e-2, seed = 42)
+  static class PaddedGruRnn {
+    @Embedding(vocabulary = 11, dim = 5, paddingIndex = 0)
+    Layer emb;
+
+    @GRU(units = 17, returnSequences = true, bidirectional = true)
+    Layer gru;
+
+    @Dropout(rate = 0)
+    Layer drop;
+
+    @SimpleRNN(units = 19)
+    Layer rnn;
+
+    @Dense(units = 3, activation = Activation.SOFTMAX)
+    Layer out;
+  }
+
+  /**
+   * Two stacked LSTMs returning every step (the second masked by the embedding's padding too), a
+   * Dense layer on every step (it sees the padded steps' zeros and gives tanh(bias) there), then the
+   * steps flattened into one dense head.
+   */
+  @Network(inputShape = {7}, inputType = InputType.TOKENS, loss = Loss.SOFTMAX_CROSS_ENTROPY, optimizer = Optimizer.ADAM,
+      learningRate = 1e-2, seed = 43)
+  static class StackedLstmPerStep {
+    @Embedding(vocabulary = 11, dim = 6, paddingIndex = 10)
+    Layer emb;
+
+    @LSTM(units = 5, returnSequences = true)
+    Layer lstm1;
+
+    @LSTM(units = 17, returnSequences = true)
+    Layer lstm2;
+
+    @Dense(units = 4, activation = Activation.TANH)
+    Layer perStep;
+
+    @Flatten Layer flat;
+
+    @Dense(units = 3, activation = Activation.SOFTMAX)
+    Layer out;
+  }
+
+  /**
+   * A float sequence {7 steps, 3 features}, no lengths: a ReLU SimpleRNN's sequence into a
+   * bidirectional GRU's last state (the backward direction starts at the last step), regression.
+   */
+  @Network(inputShape = {7, 3}, loss = Loss.MEAN_SQUARED_ERROR, optimizer = Optimizer.ADAM, learningRate = 1e-2, seed = 44)
+  static class FloatSequenceRegression {
+    @SimpleRNN(units = 17, activation = Activation.RELU, returnSequences = true)
+    Layer rnn;
+
+    @GRU(units = 6, bidirectional = true)
+    Layer gru;
+
+    @Dense(units = 2)
+    Layer out;
+  }
+
+  /**
+   * A character language model: every step predicts the next id, over the whole vocabulary; padded
+   * steps and each sequence's last real step have no label (-1).
+   */
+  @Network(inputShape = {7}, inputType = InputType.TOKENS, loss = Loss.SOFTMAX_CROSS_ENTROPY, optimizer = Optimizer.ADAM,
+      learningRate = 1e-2, seed = 45)
+  static class CharLanguageModel {
+    @Embedding(vocabulary = 11, dim = 5, paddingIndex = 0)
+    Layer emb;
+
+    @LSTM(units = 6, returnSequences = true)
+    Layer lstm;
+
+    @Dense(units = 11, activation = Activation.SOFTMAX)
     Layer out;
   }
 }

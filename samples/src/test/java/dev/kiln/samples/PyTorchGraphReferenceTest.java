@@ -12,6 +12,7 @@ import dev.kiln.runtime.model.CompiledModel;
 import dev.kiln.runtime.model.LayerSpec;
 import dev.kiln.runtime.model.ParamSpec;
 import dev.kiln.runtime.train.Callback;
+import dev.kiln.runtime.train.Evaluation;
 import dev.kiln.runtime.train.TrainOptions;
 import dev.kiln.runtime.train.TrainingContext;
 import java.io.IOException;
@@ -37,17 +38,24 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Compares the graph compiler's generated models ({@link GraphReferenceNetworks}: convolutions with
  * every padding, stride, dilation and group option, max/average/global pooling, BatchNorm after a
- * convolution and after a dense layer, a residual DAG with Add and Concat, and a whole CNN) with an
- * independent float64 PyTorch implementation ({@code torch_graph_reference.py}). The test writes the
- * typed layer list of {@code spec().layers()} as JSON next to the inputs; the Python side rebuilds each
- * op from PyTorch's definition and the weights saved by {@code model.save} (BatchNorm's running
- * statistics included), with its own SAME-padding rule and a shape check on every layer.
+ * convolution and after a dense layer, a residual DAG with Add and Concat, a whole CNN, and the
+ * recurrent family: embeddings with a padding id, SimpleRNN (tanh, ReLU), LSTM and GRU in both
+ * directions with sequence and last-state outputs, stacking, Dense on every step, a float-sequence
+ * regression and a character language model with a label per step) with an independent float64
+ * PyTorch implementation ({@code torch_graph_reference.py}). The test writes the typed layer list of
+ * {@code spec().layers()} as JSON next to the inputs; the Python side rebuilds each op from PyTorch's
+ * definition and the weights saved by {@code model.save} (BatchNorm's running statistics included),
+ * with its own SAME-padding rule and a shape check on every layer. Recurrent layers run as
+ * {@code torch.nn.LSTM/GRU/RNN} modules holding Kiln's tensors under PyTorch's names, on sequences
+ * packed with {@code pack_padded_sequence(enforce_sorted=False)} at the lengths the padding ids give
+ * (so the last state is {@code h_n}, and padded steps of a sequence output are zeros).
  *
  * <p>Compared for each network, on odd sizes and randomized biases and BatchNorm parameters (running
  * statistics too, so that evaluation mode differs from training mode):
  * <ul>
  *   <li>{@code predict} (batched, and one sample at a time) and {@code evaluate}'s loss in evaluation
- *       mode (BatchNorm with running statistics);
+ *       mode (BatchNorm with running statistics), and its accuracy exactly; a sequence output per
+ *       step, its loss and accuracy over the labelled steps (label -1 ignored);
  *   <li>the training-mode loss and every trained parameter's gradient ({@code trainingLoss}: BatchNorm
  *       with the statistics of the whole batch);
  *   <li>every parameter after each Adam step of {@code train()} with shuffle off (the last batch
@@ -61,7 +69,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * again with one deliberate semantic error per op — padding on the wrong side, a flipped kernel, zeros
  * winning a max pool, the biased running variance, Keras' momentum convention, a tensor added once
  * instead of twice, a reversed Concat, Flatten in [H, W, C] order, train()'s partial last batch
- * averaged over the full batch size, ... — and requires each to exceed
+ * averaged over the full batch size, LSTM gates in the order i, f, o, g, GRU's reset gate the Keras
+ * way, padded steps processed, the backward direction starting at the padded end, the padding
+ * embedding trained, a per-step loss averaged per sample, ... — and requires each to exceed
  * some bound at least {@link #MISTAKE_FACTOR} times):
  * <ul>
  *   <li>outputs: max |Δ| ≤ {@value #OUTPUT_TOLERANCE} (probabilities);
@@ -105,7 +115,9 @@ class PyTorchGraphReferenceTest {
       List<Double> stepLosses,
       float[] predictAfter,
       double evalLossAfter,
-      float[] initial) {}
+      float[] initial,
+      double evalAccuracy,
+      double evalAccuracyAfter) {}
 
   /** One comparison: its error and the bound it must stay under. */
   record Check(String what, double error, double tolerance) {
@@ -140,6 +152,17 @@ class PyTorchGraphReferenceTest {
     add("ResidualConcat", new ResidualConcatModel(), 7, 4, 1, List.of("stem", "a", "b"), List.of("add_once", "concat_reversed"));
     // 12 images in batches of 4 for 2 epochs: 6 Adam steps.
     add("FashionCnn", new FashionCnnModel(), 12, 4, 2, List.of(), List.of("flatten_hwc"));
+    // The recurrent family: 9 sequences in batches of 4 for 2 epochs, 6 Adam steps (two of one sequence).
+    add("PaddedBiLstm", new PaddedBiLstmModel(), r -> tokens(r, "PaddedBiLstm", 9, 4, 3), 4, 2,
+        List.of("lstm_gate_order_ifog", "padding_unmasked", "reverse_from_padded_end", "embedding_padding_trained"));
+    add("PaddedGruRnn", new PaddedGruRnnModel(), r -> tokens(r, "PaddedGruRnn", 9, 0, 3), 4, 2,
+        List.of("gru_reset_before_matmul", "gru_bhn_outside_reset", "padding_unmasked", "reverse_from_padded_end"));
+    add("StackedLstmPerStep", new StackedLstmPerStepModel(), r -> tokens(r, "StackedLstmPerStep", 9, 10, 3), 4, 2,
+        List.of("lstm_gate_order_ifog", "padding_unmasked"));
+    add("FloatSequenceRegression", new FloatSequenceRegressionModel(), r -> floatSequences(r, "FloatSequenceRegression", 9, 3, 2),
+        4, 2, List.of("gru_reset_before_matmul", "gru_bhn_outside_reset", "rnn_relu_as_tanh"));
+    add("CharLanguageModel", new CharLanguageModelModel(), r -> nextTokens(r, "CharLanguageModel", 9, 0), 4, 2,
+        List.of("steps_mean_per_sample", "partial_batch_over_capacity", "lstm_gate_order_ifog", "padding_unmasked"));
 
     Path script = dir.resolve("torch_graph_reference.py");
     copyResource("torch_graph_reference.py", script);
@@ -169,7 +192,8 @@ class PyTorchGraphReferenceTest {
   @ParameterizedTest
   @ValueSource(strings = {
       "ConvSameStrideDilated", "ConvExplicitPad", "ConvGroups", "PoolPadded", "PoolAsymmetricGlobal",
-      "BatchNormConvDense", "ResidualConcat", "FashionCnn"})
+      "BatchNormConvDense", "ResidualConcat", "FashionCnn",
+      "PaddedBiLstm", "PaddedGruRnn", "StackedLstmPerStep", "FloatSequenceRegression", "CharLanguageModel"})
   void matchesPyTorch(String name) throws IOException {
     Assumptions.assumeTrue(python != null, PyTorchReferenceTest.NO_TORCH);
     Case c = CASES.get(name);
@@ -182,9 +206,32 @@ class PyTorchGraphReferenceTest {
           assertTrue(norm(g) > 0, name + ": PyTorch's gradient of " + p.name() + " is zero; the check would be vacuous");
         }
       }
-      List<Check> checks = compare(c, RUNS.get(name), ref, "");
+      KilnRun run = RUNS.get(name);
+      List<Check> checks = compare(c, run, ref, "");
       for (Check k : checks) {
         assertTrue(k.passes(), name + ": " + k.what() + " differs from PyTorch by " + k.error() + " > " + k.tolerance());
+      }
+      // An embedding's padding row is zero before training and after every step, exactly.
+      for (LayerSpec l : c.model().spec().layers()) {
+        int pad = l.type().equals("Embedding") ? l.attribute("paddingIndex", -1) : -1;
+        if (pad >= 0) {
+          ParamSpec w = l.params().get(0);
+          int dim = w.shape()[1];
+          List<float[]> states = new ArrayList<>(run.steps());
+          states.add(0, run.initial());
+          for (int s = 0; s < states.size(); s++) {
+            float[] row = Arrays.copyOfRange(states.get(s), w.offset() + pad * dim, w.offset() + (pad + 1) * dim);
+            for (float v : row) {
+              assertEquals(0f, v, 0f, name + ": padding row after step " + s + ": " + Arrays.toString(row));
+            }
+          }
+        }
+      }
+      if (c.data().isClassification()) {
+        // Accuracy over the labelled samples or steps, exactly (the outputs agree to 1e-7 and no two
+        // logits of one row are that close).
+        assertEquals(accuracy(ref, "eval_accuracy"), run.evalAccuracy(), 1e-12, name + ": accuracy");
+        assertEquals(accuracy(ref, "eval_accuracy_after"), run.evalAccuracyAfter(), 1e-12, name + ": accuracy after");
       }
       SUMMARY.add(String.format("%-22s %s", name, checks.stream()
           .map(k -> String.format("%s %.1e", k.what(), k.error()))
@@ -195,7 +242,8 @@ class PyTorchGraphReferenceTest {
   @ParameterizedTest
   @ValueSource(strings = {
       "ConvSameStrideDilated", "ConvExplicitPad", "ConvGroups", "PoolPadded", "PoolAsymmetricGlobal",
-      "BatchNormConvDense", "ResidualConcat", "FashionCnn"})
+      "BatchNormConvDense", "ResidualConcat", "FashionCnn",
+      "PaddedBiLstm", "PaddedGruRnn", "StackedLstmPerStep", "FloatSequenceRegression", "CharLanguageModel"})
   void mistakesAreRejected(String name) throws IOException {
     Assumptions.assumeTrue(python != null, PyTorchReferenceTest.NO_TORCH);
     Case c = CASES.get(name);
@@ -235,11 +283,11 @@ class PyTorchGraphReferenceTest {
   static List<Check> compare(Case c, KilnRun k, SafeTensorsFile ref, String prefix) throws IOException {
     CompiledModel model = c.model();
     List<ParamSpec> params = model.spec().parameters();
-    int outs = model.spec().outputs();
     List<Check> checks = new ArrayList<>();
     float[] expected = ref.data(prefix + "predict");
+    assertEquals(expected.length, k.predict().length, "outputs of every row");
     double out = PyTorchReferenceTest.maxAbsDiff(k.predict(), 0, expected, 0, expected.length);
-    out = Math.max(out, PyTorchReferenceTest.maxAbsDiff(k.predictOne(), 0, expected, 0, outs));
+    out = Math.max(out, PyTorchReferenceTest.maxAbsDiff(k.predictOne(), 0, expected, 0, expected.length));
     checks.add(new Check("output", out, OUTPUT_TOLERANCE));
     checks.add(new Check("eval loss", relErr(k.evalLoss(), ref, prefix + "eval_loss"), LOSS_TOLERANCE));
 
@@ -326,6 +374,12 @@ class PyTorchGraphReferenceTest {
     return new Check(what, worst, STATE_TOLERANCE);
   }
 
+  /** PyTorch's "correct/labelled" as a fraction. */
+  static double accuracy(SafeTensorsFile ref, String key) {
+    String[] parts = ref.metadata().get(key).split("/");
+    return Double.parseDouble(parts[0]) / Double.parseDouble(parts[1]);
+  }
+
   static double relErr(double kiln, SafeTensorsFile ref, String key) {
     return PyTorchReferenceTest.relErr(kiln, Double.parseDouble(ref.metadata().get(key)));
   }
@@ -340,12 +394,38 @@ class PyTorchGraphReferenceTest {
 
   // ---------------------------------------------------------------- case files and Kiln's side
 
-  /**
-   * Randomizes biases and BatchNorm parameters, saves the weights, writes the inputs and the layer list
-   * for Python, and runs Kiln on the case (the reference runs later, all cases in one process).
-   */
+  /** A case on inputs uniform in [-1, 1) (pixels in [0, 1)) with labels {@code i % classes}. */
   static void add(String name, CompiledModel model, int rows, int batch, int epochs, List<String> samePadding, List<String> mistakes)
       throws IOException {
+    SplittableRandom rng = randomizeAndSave(name, model);
+
+    int cols = model.spec().inputs();
+    int classes = model.spec().outputs();
+    boolean image28 = cols == 28 * 28;
+    float[] x = new float[rows * cols];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) (image28 ? rng.nextDouble() : rng.nextDouble(-1, 1)); // pixels in [0, 1), else [-1, 1)
+    }
+    int[] labels = new int[rows];
+    for (int i = 0; i < rows; i++) {
+      labels[i] = i % classes; // every class present
+    }
+    record(name, model, Dataset.classification(name, x, rows, cols, labels, classes), batch, epochs, samePadding, mistakes);
+  }
+
+  /** A case on data of its own (token sequences, float sequences, per-step labels), made from the case's random stream. */
+  static void add(String name, CompiledModel model, java.util.function.Function<SplittableRandom, Dataset> data, int batch,
+      int epochs, List<String> mistakes) throws IOException {
+    SplittableRandom rng = randomizeAndSave(name, model);
+    record(name, model, data.apply(rng), batch, epochs, List.of(), mistakes);
+  }
+
+  /**
+   * Randomizes biases and BatchNorm parameters (recurrent weights and biases and embeddings keep
+   * their initializers' values, which are not zero), saves the weights, and returns the case's random
+   * stream for its data.
+   */
+  static SplittableRandom randomizeAndSave(String name, CompiledModel model) throws IOException {
     assertEquals(name, model.spec().network());
     SplittableRandom rng = new SplittableRandom(name.hashCode());
     float[] w = model.parameters();
@@ -364,21 +444,31 @@ class PyTorchGraphReferenceTest {
     }
     model.setParameters(w);
     model.save(dir.resolve(name + ".weights.safetensors"));
+    return rng;
+  }
 
-    int cols = model.spec().inputs();
-    int classes = model.spec().outputs();
-    boolean image28 = cols == 28 * 28;
-    float[] x = new float[rows * cols];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = (float) (image28 ? rng.nextDouble() : rng.nextDouble(-1, 1)); // pixels in [0, 1), else [-1, 1)
+  /**
+   * Writes the inputs, the labels (as floats, one per sample or per step, -1 for none) or targets,
+   * and the layer list for Python, and runs Kiln on the case (the reference runs later, all cases in
+   * one process).
+   */
+  static void record(String name, CompiledModel model, Dataset data, int batch, int epochs, List<String> samePadding,
+      List<String> mistakes) throws IOException {
+    int rows = data.rows();
+    int cols = data.cols();
+    float[] y;
+    int yCols;
+    if (data.isClassification()) {
+      int[] labels = data.labels();
+      yCols = labels.length / rows;
+      y = new float[labels.length];
+      for (int i = 0; i < labels.length; i++) {
+        y[i] = labels[i];
+      }
+    } else {
+      y = data.targets();
+      yCols = data.targetCols();
     }
-    int[] labels = new int[rows];
-    float[] y = new float[rows];
-    for (int i = 0; i < rows; i++) {
-      labels[i] = i % classes; // every class present
-      y[i] = labels[i];
-    }
-    Dataset data = Dataset.classification(name, x, rows, cols, labels, classes);
 
     Map<String, String> meta = PyTorchReferenceTest.optimizerMeta(model.spec().optimizer());
     meta.put("loss", model.spec().loss().name());
@@ -387,11 +477,72 @@ class PyTorchGraphReferenceTest {
     meta.put("same_padding", String.join(",", samePadding));
     meta.put("mistakes", String.join(",", mistakes));
     meta.put("layers", layersJson(model.spec().layers()));
-    SafeTensors.write(
-        dir.resolve(name + ".data.safetensors"), meta, List.of(Tensor.of("x", x, rows, cols), Tensor.of("y", y, rows, 1)));
+    SafeTensors.write(dir.resolve(name + ".data.safetensors"), meta,
+        List.of(Tensor.of("x", data.features(), rows, cols), Tensor.of("y", y, rows, yCols)));
     Case c = new Case(model, data, batch, epochs, samePadding, mistakes);
     CASES.put(name, c);
     RUNS.put(name, runKiln(c));
+  }
+
+  static final int STEPS = 7;
+  static final int VOCABULARY = 11;
+
+  /**
+   * {@code rows} token sequences of {@link #STEPS} ids padded at the end with {@code padding}: the
+   * first of full length, the second of one real step, the others of 1 to {@link #STEPS} real steps
+   * drawn at random; real ids are any but the padding id. Labels {@code i % classes}.
+   */
+  static Dataset tokens(SplittableRandom rng, String name, int rows, int padding, int classes) {
+    float[] x = tokenIds(rng, rows, padding, 1);
+    int[] labels = new int[rows];
+    for (int i = 0; i < rows; i++) {
+      labels[i] = i % classes;
+    }
+    return Dataset.classification(name, x, rows, STEPS, labels, classes);
+  }
+
+  static float[] tokenIds(SplittableRandom rng, int rows, int padding, int minLength) {
+    float[] x = new float[rows * STEPS];
+    for (int i = 0; i < rows; i++) {
+      int length = i == 0 ? STEPS : i == 1 ? minLength : minLength + rng.nextInt(STEPS - minLength + 1);
+      for (int t = 0; t < STEPS; t++) {
+        int id = padding;
+        if (t < length) {
+          id = rng.nextInt(VOCABULARY - 1);
+          id = id >= padding ? id + 1 : id; // any id but the padding one
+        }
+        x[i * STEPS + t] = id;
+      }
+    }
+    return x;
+  }
+
+  /**
+   * Next-token data for a language model: sequences as {@link #tokens} of 2 to {@link #STEPS} real
+   * steps, labelled at every step with the next id; the last real step and the padded ones have
+   * {@link Dataset#IGNORED_LABEL}, so samples have 1 to 6 labelled steps.
+   */
+  static Dataset nextTokens(SplittableRandom rng, String name, int rows, int padding) {
+    float[] x = tokenIds(rng, rows, padding, 2);
+    int[] labels = new int[rows * STEPS];
+    for (int i = 0; i < rows * STEPS; i++) {
+      boolean next = i % STEPS + 1 < STEPS && x[i + 1] != padding;
+      labels[i] = next ? (int) x[i + 1] : Dataset.IGNORED_LABEL;
+    }
+    return Dataset.sequenceClassification(name, x, rows, STEPS, labels, STEPS, VOCABULARY);
+  }
+
+  /** {@code rows} sequences of {@code STEPS x features} floats in [-1, 1), targets in [-1, 1). */
+  static Dataset floatSequences(SplittableRandom rng, String name, int rows, int features, int targets) {
+    float[] x = new float[rows * STEPS * features];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) rng.nextDouble(-1, 1);
+    }
+    float[] y = new float[rows * targets];
+    for (int i = 0; i < y.length; i++) {
+      y[i] = (float) rng.nextDouble(-1, 1);
+    }
+    return Dataset.regression(name, x, rows, STEPS * features, y, targets).withSampleShape(STEPS, features);
   }
 
   static KilnRun runKiln(Case c) {
@@ -401,8 +552,12 @@ class PyTorchGraphReferenceTest {
     float[] initial = model.parameters();
     float[] predict = new float[rows * model.spec().outputs()];
     model.predict(data.features(), rows, predict);
-    float[] predictOne = model.predict(data.row(0));
-    double evalLoss = model.evaluate(data).loss();
+    int outs = model.spec().outputs();
+    float[] predictOne = new float[rows * outs];
+    for (int i = 0; i < rows; i++) {
+      System.arraycopy(model.predict(data.row(i)), 0, predictOne, i * outs, outs);
+    }
+    Evaluation evaluation = model.evaluate(data);
     float[] grad = new float[model.spec().parameterCount()];
     double gradLoss = model.trainingLoss(data, 0, grad);
     assertTrue(Arrays.equals(initial, model.parameters()), "trainingLoss changed the parameters");
@@ -419,8 +574,9 @@ class PyTorchGraphReferenceTest {
     model.train(data, TrainOptions.epochs(c.epochs()).withBatchSize(c.batch()).withShuffle(false).withCallbacks(recorder).quiet());
     float[] predictAfter = new float[rows * model.spec().outputs()];
     model.predict(data.features(), rows, predictAfter);
-    double evalLossAfter = model.evaluate(data).loss();
-    return new KilnRun(predict, predictOne, evalLoss, grad, gradLoss, steps, stepLosses, predictAfter, evalLossAfter, initial);
+    Evaluation after = model.evaluate(data);
+    return new KilnRun(predict, predictOne, evaluation.loss(), grad, gradLoss, steps, stepLosses, predictAfter, after.loss(),
+        initial, evaluation.accuracy(), after.accuracy());
   }
 
   /** The typed layer list as JSON: name, type, inputs, per-sample shape, attributes, parameter tensors. */
