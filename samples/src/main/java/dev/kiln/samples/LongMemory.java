@@ -32,7 +32,7 @@ import dev.kiln.runtime.train.TrainOptions;
  */
 public final class LongMemory {
   /** Steps between the fact and the answer. */
-  public static final int STEPS = 40;
+  public static final int STEPS = 35;
 
   /** Ids per step (and classes). */
   public static final int IDS = 4;
@@ -41,7 +41,7 @@ public final class LongMemory {
   public static final int VOCABULARY = STEPS * IDS;
 
   /** Default number of epochs. */
-  public static final int EPOCHS = 15;
+  public static final int EPOCHS = 30;
 
   private LongMemory() {}
 
