@@ -32,6 +32,10 @@ public final class CnnLatency {
     int threads = args.length > 0 ? Integer.parseInt(args[0]) : Runtime.getRuntime().availableProcessors();
     Parallelism.setThreads(threads);
     System.out.println("species " + VectorShape.describe() + ", threads " + threads);
+    if (args.length > 1 && args[1].equals("rows")) {
+      rows();
+      return;
+    }
     SplittableRandom r = new SplittableRandom(7);
     float[][] samples = new float[256][784];
     for (float[] s : samples) {
@@ -89,6 +93,23 @@ public final class CnnLatency {
     System.out.printf("predict b1 %.1f us; kernels at b1: conv1 %.1f, pool1 %.1f, conv2 %.1f (%.1f GFLOP/s), pool2 %.1f, "
         + "dense 1600x128 %.1f, dense 128x10 %.1f, softmax %.1f, sum %.1f us%n", whole, t1, t2, t3,
         c2.flops(1) / t3 / 1e3, t4, t5, t6, t7, t1 + t2 + t3 + t4 + t5 + t6 + t7);
+  }
+
+  /**
+   * bench/compare's FashionCnn latency b1 and inference b128 rows with their exact protocols, after
+   * only Compare's warm-up pass (one epoch over the first 6000 training images) instead of a full
+   * epoch more: a few minutes less per round, so several rounds fit in one short run.
+   */
+  private static void rows() throws Exception {
+    dev.kiln.runtime.data.Dataset train = EndToEnd.trainingData();
+    FashionCnnModel model = new FashionCnnModel();
+    model.train(train.subset(0, 6000), dev.kiln.runtime.train.TrainOptions.epochs(1).quiet());
+    System.out.printf("FashionCnn latency b1: %.1f us%n", EndToEnd.latencyMicros(model, train, 20000));
+    float[] x = java.util.Arrays.copyOf(train.features(), 128 * model.spec().inputs());
+    float[] out = new float[128 * model.spec().outputs()];
+    System.out.printf("FashionCnn inference b128: %.0f samples/s%n",
+        EndToEnd.timedThroughput(128, EndToEnd.CNN_THROUGHPUT_WARM_UP, EndToEnd.CNN_THROUGHPUT_GROUPS,
+            i -> model.predict(x, 128, out)));
   }
 
   private static float[] rand(SplittableRandom r, int n) {
