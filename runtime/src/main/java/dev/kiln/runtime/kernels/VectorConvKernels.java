@@ -22,10 +22,6 @@ final class VectorConvKernels {
   private static final int FORWARD = 0;
   private static final int BACKWARD_INPUT = 1;
   private static final int BACKWARD_PARAMS = 2;
-  /** Forward of one sample, task t computing output pixels [t·blockRows, (t+1)·blockRows). */
-  private static final int FORWARD_COLUMNS = 3;
-  /** Column granularity of {@link #FORWARD_COLUMNS}: the GEMM's micro-tile width, so only the last chunk has a tail. */
-  private static final int NR = 2 * L;
 
   /** Per-thread buffers, grown and never shrunk: [0] im2col columns, [1] a task's dWᵀ rows. */
   private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
@@ -37,18 +33,7 @@ final class VectorConvKernels {
     ConvJob job = ConvJob.CACHE.acquire();
     try {
       job.set(FORWARD, g, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff, false, 0);
-      int threads = Parallelism.threads();
-      if (n == 1 && threads > 1 && !g.pointwise() && !(DIRECT && direct(g))
-          && Parallelism.worthSplitting(g.flops(1), false)) {
-        // One sample: split its output pixels (the GEMM's columns) over the threads, each building
-        // the im2col columns it needs itself (reading columns another core has just written costs
-        // more than the arithmetic).
-        int ohw = g.outH() * g.outW();
-        int width = Math.max(NR, ((ohw + threads - 1) / threads + NR - 1) / NR * NR);
-        job.mode = FORWARD_COLUMNS;
-        job.blockRows = width;
-        Parallelism.forEach((ohw + width - 1) / width, job);
-      } else if (n < Parallelism.threads() && !Parallelism.worthSplitting(g.flops(n), !g.pointwise())) {
+      if (n < Parallelism.threads() && !Parallelism.worthSplitting(g.flops(n), !g.pointwise())) {
         // The sample's GEMM would be split by columns over the im2col matrix this thread just wrote.
         Parallelism.runOnCaller(n, job);
       } else {
@@ -95,8 +80,7 @@ final class VectorConvKernels {
   /** One convolution pass as a reusable task (see {@link Parallelism.TaskCache}); fields named for forward. */
   private static final class ConvJob implements Parallelism.ReusableTask {
     static final Parallelism.TaskCache<ConvJob> CACHE = new Parallelism.TaskCache<>(ConvJob::new);
-    int mode, blockRows;
-    private int n, xOff, wOff, bOff, yOff, zOff, blocks;
+    private int mode, n, xOff, wOff, bOff, yOff, zOff, blockRows, blocks;
     private Conv2dGeometry g;
     private float[] x, w, b, y, z;
     private Activation act;
@@ -134,8 +118,6 @@ final class VectorConvKernels {
     public void run(int task) {
       switch (mode) {
         case FORWARD -> forwardSample(g, task, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
-        case FORWARD_COLUMNS -> forwardColumns(g, task * blockRows, blockRows, x, xOff, w, wOff, b, bOff, act,
-            alpha, y, yOff, z, zOff);
         // x: dx, y: dy
         case BACKWARD_INPUT -> backwardInputSample(g, task, y, yOff, w, wOff, x, xOff, accumulate);
         // w: dw, b: db, y: dy
@@ -176,67 +158,6 @@ final class VectorConvKernels {
     if (act != Activation.LINEAR || z != null) {
       int size = g.outSize();
       VectorKernels.forwardTile(act, alpha, t, ts, y, yOff + s * g.outSize(), 1, size, size);
-    }
-  }
-
-  /**
-   * Output pixels [p0, p0 + width) of the one sample's forward pass: the im2col columns of those
-   * pixels into this thread's buffer, then those columns of {@code t = b + W·col} and y = act(t). Each
-   * output element is the same chain of FMAs as in {@link #forwardSample}, so the result is the same
-   * bit for bit whatever the split.
-   */
-  private static void forwardColumns(Conv2dGeometry g, int p0, int width, float[] x, int xOff, float[] w, int wOff,
-      float[] b, int bOff, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff) {
-    int ohw = g.outH() * g.outW(), inHw = g.inH() * g.inW();
-    int p1 = Math.min(ohw, p0 + width);
-    int cin = g.groupInC(), cout = g.groupOutC(), ckk = g.patchSize();
-    float[] t = z != null ? z : y;
-    int ts = z != null ? zOff : yOff;
-    float[] cols = scratch(0, ckk * ohw);
-    for (int grp = 0; grp < g.groups(); grp++) {
-      im2colColumns(g, x, xOff + grp * cin * inHw, p0, p1, cols);
-      int to = ts + grp * cout * ohw;
-      if (b != null) {
-        for (int o = 0; o < cout; o++) {
-          Arrays.fill(t, to + o * ohw + p0, to + o * ohw + p1, b[bOff + grp * cout + o]);
-        }
-      }
-      VectorKernels.gemmNnColumns(cout, ohw, ckk, w, wOff + grp * cout * ckk, cols, 0, t, to, b != null, p0, p1);
-    }
-    if (act != Activation.LINEAR || z != null) {
-      VectorKernels.forwardTile(act, alpha, t, ts + p0, y, yOff + p0, g.outC(), p1 - p0, ohw);
-    }
-  }
-
-  /** Columns [p0, p1) (output pixels) of every row of one group's im2col matrix, as {@link #im2col} writes them. */
-  static void im2colColumns(Conv2dGeometry g, float[] x, int xg, int p0, int p1, float[] cols) {
-    int oh = g.outH(), ow = g.outW(), kk = g.kH() * g.kW(), sw = g.strideW();
-    int iLo = p0 / ow, iHi = (p1 - 1) / ow;
-    for (int r = 0; r < g.patchSize(); r++) {
-      int c = r / kk, kh = r / g.kW() % g.kH(), kw = r % g.kW();
-      int shift = kw * g.dilationW() - g.padLeft();
-      int vLo = Math.min(ow, validFrom(shift, sw)), vHi = Math.max(vLo, validTo(shift, sw, g.inW(), ow));
-      int xc = xg + c * g.inH() * g.inW();
-      for (int i = iLo; i <= iHi; i++) {
-        int from = Math.max(0, p0 - i * ow), to = Math.min(ow, p1 - i * ow);
-        int d = r * oh * ow + i * ow;
-        int ih = i * g.strideH() - g.padTop() + kh * g.dilationH();
-        if (ih < 0 || ih >= g.inH()) {
-          Arrays.fill(cols, d + from, d + to, 0f);
-          continue;
-        }
-        int src = xc + ih * g.inW() + shift;
-        int jLo = Math.min(to, Math.max(from, vLo)), jHi = Math.max(jLo, Math.min(to, vHi));
-        Arrays.fill(cols, d + from, d + jLo, 0f);
-        if (sw == 1) {
-          System.arraycopy(x, src + jLo, cols, d + jLo, jHi - jLo);
-        } else {
-          for (int j = jLo; j < jHi; j++) {
-            cols[d + j] = x[src + j * sw];
-          }
-        }
-        Arrays.fill(cols, d + jHi, d + to, 0f);
-      }
     }
   }
 

@@ -70,19 +70,6 @@ final class VectorKernels {
         null, 0, null, 0, null, 0);
   }
 
-  /**
-   * Columns [j0, j1) of {@code C[m,n] (+)= A[m,k]·B[k,n]}, on the calling thread: what a task of a
-   * kernel that splits one GEMM by columns itself (building its own part of B first) computes. Equal
-   * bit for bit to those columns of {@link #gemmNn}.
-   */
-  static void gemmNnColumns(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
-      boolean acc, int j0, int j1) {
-    for (int i = 0; i < m; i += MB_MAX) {
-      block(i, Math.min(m, i + MB_MAX), j0, j1, n, k, a, aOff, k, 1, b, bOff, c, cOff, acc, null, 0,
-          EPI_NONE, Activation.LINEAR, 0f, null, 0, null, 0, null, 0);
-    }
-  }
-
   static void gemmTn(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, boolean acc) {
     gemm(m, n, k, a, aOff, 1, m, b, bOff, c, cOff, acc, null, 0, EPI_NONE, Activation.LINEAR, 0f,
         null, 0, null, 0, null, 0);

@@ -28,8 +28,8 @@ class ConvKernelsTest {
     new Conv2dGeometry(2, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 1, 1),
     // small patch, stride 1, unpadded, an odd channel count (GEOMETRIES[7] is the direct forward's conv1)
     new Conv2dGeometry(2, 9, 21, 11, 2, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1),
-    // above Parallelism.MIN_SPLIT_FLOPS at batch 1: the forward splits the output pixels over the
-    // threads (mid-row); groups, padding, stride and dilation in the per-thread im2col columns
+    // above Parallelism.MIN_SPLIT_FLOPS at batch 1 (so the batch-1 forward goes through the split
+    // rule), with groups, padding, stride and dilation
     new Conv2dGeometry(8, 20, 19, 12, 3, 3, 1, 2, 1, 2, 0, 1, 2, 1, 2),
   };
 
