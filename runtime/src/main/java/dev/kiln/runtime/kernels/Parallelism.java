@@ -141,6 +141,50 @@ public final class Parallelism {
     return 200_000;
   }
 
+  /**
+   * Below this many flops a job stays on the calling thread: a spinning worker takes about 1 µs to
+   * join, and a job this small is done in about that time on one core.
+   */
+  public static final long MIN_SPLIT_FLOPS = 1L << 17;
+
+  /**
+   * Below this many flops a job stays on the calling thread when its tasks would read a buffer the
+   * calling thread has just written (a convolution's im2col matrix at a batch smaller than the thread
+   * count, whose GEMM would otherwise be split by columns): the worker then pulls its half of that
+   * buffer out of the caller's core's cache, which costs more than the arithmetic it takes over.
+   * Measured (bench CnnLatency / 2 vCPUs, 512-bit): a batch-1 3x3 convolution of 32 channels took
+   * 1 vs 2 threads 26 vs 27 µs at 1.1 MFLOP, 47 vs 47 at 4.5 (FashionCnn's conv2, 45 vs 85 in the
+   * model's forward pass), 207 vs 262 at 25, 131 vs 128 at 18 and 696 vs 455 at 100 MFLOP.
+   */
+  public static final long MIN_SPLIT_FLOPS_FRESH_OPERAND = 1L << 26;
+
+  /**
+   * The one rule kernels use to decide whether a job is worth splitting over the pool: more than one
+   * thread, and at least {@link #MIN_SPLIT_FLOPS} flops, or {@link #MIN_SPLIT_FLOPS_FRESH_OPERAND} when
+   * the workers would read a buffer the caller has just written.
+   */
+  public static boolean worthSplitting(long flops, boolean freshOperand) {
+    return threads > 1 && flops >= (freshOperand ? MIN_SPLIT_FLOPS_FRESH_OPERAND : MIN_SPLIT_FLOPS);
+  }
+
+  /**
+   * Runs {@code task.run(0 .. count-1)} on the calling thread only, and so do the kernels the tasks
+   * call (they see the pool as owned by this thread and run inline), unless another thread owns the
+   * pool meanwhile.
+   */
+  public static void runOnCaller(int count, Task task) {
+    boolean locked = !OWNER.isHeldByCurrentThread() && OWNER.tryLock();
+    try {
+      for (int i = 0; i < count; i++) {
+        task.run(i);
+      }
+    } finally {
+      if (locked) {
+        OWNER.unlock();
+      }
+    }
+  }
+
   /** Runs {@code task.run(0 .. count-1)} over the pool and returns when all are done. */
   public static void forEach(int count, Task task) {
     int n = threads;

@@ -9,7 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
  * micro-kernels of {@link VectorKernels}. Loaded only when {@link Backend#VECTOR} is true.
  *
  * <p>Work split: forward and the input gradient run one task per sample (a GEMM called from inside a
- * task runs on that thread; with one sample the GEMM itself is split over the pool). The weight
+ * task runs on that thread; with fewer samples than threads the GEMM itself is split over the pool,
+ * in the forward pass only above {@link Parallelism#MIN_SPLIT_FLOPS_FRESH_OPERAND}). The weight
  * gradient runs one task per (group, block of im2col rows): each task owns those rows of dWᵀ, builds
  * only its rows of every sample's im2col matrix and adds the samples in order, so no two tasks write
  * the same element and the batch sum has one order for any thread count.
@@ -32,7 +33,12 @@ final class VectorConvKernels {
     ConvJob job = ConvJob.CACHE.acquire();
     try {
       job.set(FORWARD, g, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff, false, 0);
-      Parallelism.forEach(n, job);
+      if (n < Parallelism.threads() && !Parallelism.worthSplitting(g.flops(n), !g.pointwise())) {
+        // The sample's GEMM would be split by columns over the im2col matrix this thread just wrote.
+        Parallelism.runOnCaller(n, job);
+      } else {
+        Parallelism.forEach(n, job);
+      }
     } finally {
       ConvJob.CACHE.release(job);
     }

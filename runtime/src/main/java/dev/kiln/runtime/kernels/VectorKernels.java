@@ -40,8 +40,6 @@ final class VectorKernels {
   private static final int MB = 64;
   /** Bands grow to about this many rows when there are enough rows: fewer re-packs of B. */
   private static final int MB_MAX = 256;
-  /** Below this many flops a GEMM stays on the calling thread (a spinning worker takes ~1 µs to join). */
-  private static final long PARALLEL_FLOPS = 1L << 17;
 
   private static final int INIT_ZERO = 0;
   private static final int INIT_LOAD = 1;
@@ -121,7 +119,7 @@ final class VectorKernels {
       return;
     }
     int threads = Parallelism.threads();
-    if (threads <= 1 || 2L * m * n * k < PARALLEL_FLOPS) {
+    if (!Parallelism.worthSplitting(2L * m * n * k, false)) {
       int bh = bandHeight(m, 1);
       for (int i = 0; i < m; i += bh) {
         block(i, Math.min(m, i + bh), 0, n, n, k, a, aOff, ars, acs, b, bOff, c, cOff, acc, bias, biasOff,

@@ -190,6 +190,7 @@ class AllocationFreeTest {
         ConvKernels.forward(c1, n, x, 0, w1, 0, b1, 0, Activation.LINEAR, 0f, z1, 0, null, 0);
         BatchNormKernels.trainForward(n, 8, hw1, z1, 0, gamma, 0, beta, 0, 1e-5f, 0.1f, rm, 0, rv, 0, sm, 0, si, 0, a1, 0);
         BatchNormKernels.evalForward(n, 8, hw1, z1, 0, gamma, 0, beta, 0, 1e-5f, rm, 0, rv, 0, a1, 0);
+        PoolKernels.maxForward(p1, n, a1, 0, pooled, 0, null, 0); // inference: the branch-free 2x2 path
         PoolKernels.maxForward(p1, n, a1, 0, pooled, 0, arg, 0);
         PoolKernels.avgForward(p1, n, a1, 0, pooled, 0);
         ConvKernels.forward(c2, n, pooled, 0, w2, 0, null, 0, Activation.RELU, 0f, z2, 0, null, 0);

@@ -28,6 +28,9 @@ class ConvKernelsTest {
     new Conv2dGeometry(2, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 1, 1),
     // small patch, stride 1, unpadded, an odd channel count (GEOMETRIES[7] is the direct forward's conv1)
     new Conv2dGeometry(2, 9, 21, 11, 2, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1),
+    // above Parallelism.MIN_SPLIT_FLOPS at batch 1 (so the batch-1 forward goes through the split
+    // rule), with groups, padding, stride and dilation
+    new Conv2dGeometry(8, 20, 19, 12, 3, 3, 1, 2, 1, 2, 0, 1, 2, 1, 2),
   };
 
   @Test
@@ -133,7 +136,7 @@ class ConvKernelsTest {
     int before = Parallelism.threads();
     try {
       Random rnd = new Random(3);
-      Conv2dGeometry[] shapes = {GEOMETRIES[3], GEOMETRIES[4], GEOMETRIES[5], GEOMETRIES[7], GEOMETRIES[10],
+      Conv2dGeometry[] shapes = {GEOMETRIES[3], GEOMETRIES[4], GEOMETRIES[5], GEOMETRIES[7], GEOMETRIES[10], GEOMETRIES[11],
           new Conv2dGeometry(32, 13, 13, 64, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1)};
       for (Conv2dGeometry g : shapes) {
         for (int n : new int[] {1, 5}) {
