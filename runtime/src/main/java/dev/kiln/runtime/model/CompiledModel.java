@@ -74,6 +74,10 @@ public abstract class CompiledModel implements Model {
   /** Batch capacity of {@link #activations}, {@link #labels} and {@link #targets}. */
   protected int capacity;
 
+  /** {@link ModelSpec#labelsPerSample()} and {@link ModelSpec#tokenInput()}, read once: the step must not allocate. */
+  private final int labelsPerSample;
+  private final boolean tokenInput;
+
   /** A batch of token ids as data sets hold them (floats), before {@link #loadInput} checks and copies them. */
   private float[] tokenStaging;
 
@@ -102,6 +106,8 @@ public abstract class CompiledModel implements Model {
   protected CompiledModel(ModelSpec spec, long seed) {
     this.spec = spec;
     this.seed = seed;
+    this.labelsPerSample = spec.labelsPerSample();
+    this.tokenInput = spec.tokenInput();
     this.params = new float[spec.parameterCount()];
     this.grads = new float[spec.parameterCount()];
     this.dropoutRng = new SplitMix64(seed ^ DROPOUT_STREAM);
@@ -164,8 +170,8 @@ public abstract class CompiledModel implements Model {
     activations =
         new float[Math.addExact(Math.multiplyExact(n, spec.activationFloatsPerSample()), spec.activationFixedFloats())];
     intActivations = new int[Math.multiplyExact(n, spec.intActivationsPerSample())];
-    labels = new int[Math.multiplyExact(n, spec.labelsPerSample())];
-    tokenStaging = spec.tokenInput() ? new float[Math.multiplyExact(n, spec.inputs())] : null;
+    labels = new int[Math.multiplyExact(n, labelsPerSample)];
+    tokenStaging = tokenInput ? new float[Math.multiplyExact(n, spec.inputs())] : null;
     targets = new float[Math.multiplyExact(n, spec.outputs())];
   }
 
@@ -275,7 +281,7 @@ public abstract class CompiledModel implements Model {
    */
   final void loadInput(float[] x, int xOff, int n) {
     int count = Math.multiplyExact(n, spec.inputs());
-    if (spec.tokenInput()) {
+    if (tokenInput) {
       TokenIds.copy(x, xOff, count, spec.inputs(), intActivations, 0);
     } else {
       System.arraycopy(x, xOff, activations, 0, count);
@@ -284,7 +290,7 @@ public abstract class CompiledModel implements Model {
 
   /** Copies rows {@code order[start, start+n)} of {@code data} into the input tensor and targets. */
   final void loadBatch(Dataset data, int[] order, int start, int n) {
-    float[] x = spec.tokenInput() ? tokenStaging : activations;
+    float[] x = tokenInput ? tokenStaging : activations;
     switch (spec.loss()) {
       case SOFTMAX_CROSS_ENTROPY -> EpochOrder.gather(data, order, start, n, x, 0, labels, null);
       case BINARY_CROSS_ENTROPY -> {
@@ -314,13 +320,13 @@ public abstract class CompiledModel implements Model {
 
     @Override
     public int labelsPerSample() {
-      return spec.labelsPerSample();
+      return labelsPerSample;
     }
 
     @Override
     public int classes() {
       return switch (spec.loss()) {
-        case SOFTMAX_CROSS_ENTROPY -> spec.outputs() / spec.labelsPerSample();
+        case SOFTMAX_CROSS_ENTROPY -> spec.outputs() / labelsPerSample;
         case BINARY_CROSS_ENTROPY -> 2;
         case MEAN_SQUARED_ERROR -> 0;
       };
