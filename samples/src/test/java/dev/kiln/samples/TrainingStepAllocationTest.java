@@ -3,6 +3,10 @@ package dev.kiln.samples;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.runtime.data.Dataset;
+import dev.kiln.runtime.data.LabelledTexts;
+import dev.kiln.runtime.data.SequenceEncoder;
+import dev.kiln.runtime.data.TextStreams;
+import dev.kiln.runtime.data.Vocabulary;
 import dev.kiln.runtime.kernels.Parallelism;
 import dev.kiln.runtime.model.Model;
 import dev.kiln.runtime.train.Callback;
@@ -107,6 +111,25 @@ class TrainingStepAllocationTest {
   void cnnStepsAllocateNothingOnOneAndTwoThreads() {
     assertStepsAllocateNothing(new CnnDigitsModel(), SampleData.digits(), TrainOptions.epochs(1).quiet(), 32, 1);
     assertStepsAllocateNothing(new CnnDigitsModel(), SampleData.digits(), TrainOptions.epochs(1).quiet(), 32, 2);
+  }
+
+  /**
+   * Recurrent steps: token ids with padding through an embedding and a bidirectional LSTM (masked),
+   * and a per-step language model (labels at every step), on one and on two threads.
+   */
+  @Test
+  void recurrentStepsAllocateNothingOnOneAndTwoThreads() {
+    LabelledTexts.Parts parts = Sentiment.sentences();
+    SequenceEncoder encoder = SequenceEncoder.fit(parts.train().texts(), Sentiment.MIN_FREQUENCY, Sentiment.VOCABULARY,
+        Sentiment.LENGTH);
+    Dataset sentences = parts.validation().encode(encoder, "sentences");
+    assertStepsAllocateNothing(new SentimentModel(), sentences, TrainOptions.epochs(1).quiet(), 32, 1);
+    assertStepsAllocateNothing(new SentimentModel(), sentences, TrainOptions.epochs(1).quiet(), 32, 2);
+    String text = ShakespeareChars.text().substring(0, 12_000);
+    Vocabulary characters = Vocabulary.ofCharacters(ShakespeareChars.text());
+    Dataset windows = TextStreams.windows("chars", characters.characterIds(text), ShakespeareChars.VOCABULARY,
+        ShakespeareChars.STEPS, ShakespeareChars.STEPS);
+    assertStepsAllocateNothing(new ShakespeareCharsModel(), windows, TrainOptions.epochs(1).quiet(), 16, 2);
   }
 
   private static void assertStepsAllocateNothing(
