@@ -82,6 +82,15 @@ final class RecurrentTimeLoop {
     }
     Gemm.nt(rows, gh, inputs, ws, xs, w, wIhOff, ws, as, true);
 
+    // The recurrent GEMM h·W_hhᵀ of every step: the vector backend transposes W_hh once per call into
+    // a kernel-owned scratch and runs A·B per step (Gemm.nt would transpose it again at every step;
+    // the same products in the same order, so bitwise the same result). The scalar backend's A·Bᵀ
+    // sums in another order than its A·B, so it keeps A·Bᵀ.
+    float[] whhT = null;
+    if (Backend.VECTOR && (steps > 1 || (steps > 0 && state != null))) {
+      whhT = transposedWeights(gh, hidden, w, wHhOff);
+    }
+
     for (int s = 0; s < steps; s++) {
       int a = as + s * n * gh, e = es + s * n * hidden;
       int hPrev = s == 0 ? h0 : hs + (s - 1) * n * hidden;
@@ -99,7 +108,11 @@ final class RecurrentTimeLoop {
         }
       }
       if (s > 0 || state != null) {
-        Gemm.nt(n, gh, hidden, ws, hPrev, w, wHhOff, ws, a, true);
+        if (whhT != null) {
+          Gemm.nn(n, gh, hidden, ws, hPrev, whhT, 0, ws, a, true);
+        } else {
+          Gemm.nt(n, gh, hidden, ws, hPrev, w, wHhOff, ws, a, true);
+        }
       }
       if (vector) {
         VectorRecurrentKernels.forwardStep(cell, n, hidden, s, lengths, lOff, ws, a, e, hPrev, cPrev,
@@ -214,6 +227,32 @@ final class RecurrentTimeLoop {
         }
       }
     }
+  }
+
+  /** This thread's W_hhᵀ scratch: grown when too small, never shrunk, so steady state allocates nothing. */
+  private static final ThreadLocal<float[][]> TRANSPOSED = ThreadLocal.withInitial(() -> new float[1][0]);
+
+  /** t[hidden, gh] = w[gh, hidden]ᵀ (at wOff) into this thread's scratch, in 32×32 tiles. */
+  private static float[] transposedWeights(int gh, int hidden, float[] w, int wOff) {
+    float[][] holder = TRANSPOSED.get();
+    if (holder[0].length < gh * hidden) {
+      holder[0] = new float[gh * hidden];
+    }
+    float[] t = holder[0];
+    final int tile = 32;
+    for (int j0 = 0; j0 < gh; j0 += tile) {
+      int j1 = Math.min(gh, j0 + tile);
+      for (int p0 = 0; p0 < hidden; p0 += tile) {
+        int p1 = Math.min(hidden, p0 + tile);
+        for (int j = j0; j < j1; j++) {
+          int src = wOff + j * hidden;
+          for (int p = p0; p < p1; p++) {
+            t[p * gh + j] = w[src + p];
+          }
+        }
+      }
+    }
+    return t;
   }
 
   static void finalState(RecurrentCell cell, int n, int steps, int hidden, float[] ws, int wsOff, float[] state,
