@@ -55,7 +55,7 @@ public class ShakespeareChars {
   Layer output;
 
   /** Default number of epochs. */
-  public static final int EPOCHS = 6;
+  public static final int EPOCHS = 10;
 
   /** The whole text. */
   public static String text() {
