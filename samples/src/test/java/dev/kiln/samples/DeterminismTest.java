@@ -32,6 +32,39 @@ class DeterminismTest {
     assertArrayEquals(trainOneEpoch(11), trainOneEpoch(11));
   }
 
+  /**
+   * A recurrent network, trained twice in one JVM: the first run starts in the interpreter and C1,
+   * the second runs C2's code, so the kernels' results must not depend on which compiled them.
+   */
+  @Test
+  void recurrentTrainingIsBitwiseRepeatableAcrossJitTiers() {
+    float[] x = new float[64 * 30 * 2];
+    float[] y = new float[64];
+    dev.kiln.runtime.kernels.SplitMix64 r = new dev.kiln.runtime.kernels.SplitMix64(5);
+    for (int i = 0; i < x.length; i++) {
+      x[i] = r.nextFloat();
+    }
+    for (int i = 0; i < y.length; i++) {
+      y[i] = r.nextFloat();
+    }
+    Dataset d = Dataset.regression("seq", x, 64, 60, y, 1);
+    float[][] weights = new float[3][];
+    for (int k = 0; k < 3; k++) {
+      TinyLstmModel m = new TinyLstmModel();
+      m.train(d, TrainOptions.epochs(3).withBatchSize(16).quiet());
+      weights[k] = m.parameters();
+    }
+    assertArrayEquals(weights[0], weights[1]);
+    assertArrayEquals(weights[1], weights[2]);
+  }
+
+  @dev.kiln.dsl.Network(inputShape = {30, 2}, loss = dev.kiln.dsl.Loss.MEAN_SQUARED_ERROR, seed = 3)
+  static class TinyLstm {
+    @dev.kiln.dsl.LSTM(units = 19, returnSequences = true) dev.kiln.dsl.Layer lstm;
+    @dev.kiln.dsl.GRU(units = 17) dev.kiln.dsl.Layer gru;
+    @dev.kiln.dsl.Dense(units = 1) dev.kiln.dsl.Layer out;
+  }
+
   @Test
   void differentSeedsGiveDifferentWeights() {
     assertFalse(Arrays.equals(trainOneEpoch(11), trainOneEpoch(12)));
