@@ -6,12 +6,10 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API version of {@link ScalarRecurrentKernels} (same contracts, same workspace use). Loaded
- * only when {@link Backend#VECTOR} is true. Unlike {@link VectorKernels}' activation epilogues, sigmoid
- * and tanh run on vectors too ({@code lanewise(EXP)}, {@code lanewise(TANH)}): the gates are most of a
- * recurrent step's elementwise work, and HotSpot compiles these to its vector math library (x86-64:
- * about 20 times faster than scalar {@code Math.tanh} on 512-bit vectors, under 1 ulp, no allocation).
- * The last {@code hidden mod L} columns use the scalar reference's formulas, so results differ from
- * {@link ScalarRecurrentKernels} by rounding only.
+ * only when {@link Backend#VECTOR} is true. As in {@link VectorKernels}, sigmoid and tanh stay scalar
+ * ({@code Math.exp} and {@code Math.tanh} are JIT intrinsics); the products and sums around them, and
+ * the backward steps of the plain RNN and the GRU (no transcendental at all), run on vectors, with the
+ * same formulas per element for the last {@code hidden mod L} columns.
  */
 final class VectorRecurrentKernels {
   private static final VectorSpecies<Float> S = VectorShape.FLOAT;
@@ -33,17 +31,10 @@ final class VectorRecurrentKernels {
       }
       switch (cell) {
         case RNN_TANH -> {
-          int j = 0;
-          for (; j + L <= hidden; j += L) {
-            FloatVector v = FloatVector.fromArray(S, ws, ar + j).lanewise(VectorOperators.TANH);
-            v.intoArray(ws, ar + j);
-            v.intoArray(ws, hr + j);
+          for (int j = 0; j < hidden; j++) {
+            ws[ar + j] = (float) Math.tanh(ws[ar + j]);
           }
-          for (; j < hidden; j++) {
-            float v = (float) Math.tanh(ws[ar + j]);
-            ws[ar + j] = v;
-            ws[hr + j] = v;
-          }
+          System.arraycopy(ws, ar, ws, hr, hidden);
         }
         case RNN_RELU -> {
           int j = 0;
@@ -64,61 +55,47 @@ final class VectorRecurrentKernels {
     }
   }
 
-  /** 1 / (1 + e^-v): e^-v overflows to +inf for v below about -88, giving the right limit 0. */
-  private static FloatVector sigmoid(FloatVector v) {
-    return FloatVector.broadcast(S, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
-  }
-
   private static void lstmForwardRow(int hidden, float[] ws, int ar, int cp, int cr, int hr) {
     int f = ar + hidden, g = ar + 2 * hidden, o = ar + 3 * hidden;
+    for (int j = 0; j < hidden; j++) {
+      ws[ar + j] = ActivationMath.sigmoid(ws[ar + j]);
+      ws[f + j] = ActivationMath.sigmoid(ws[f + j]);
+      ws[g + j] = (float) Math.tanh(ws[g + j]);
+      ws[o + j] = ActivationMath.sigmoid(ws[o + j]);
+    }
+    // c = f·c_prev + i·g
     int j = 0;
     for (; j + L <= hidden; j += L) {
-      FloatVector iv = sigmoid(FloatVector.fromArray(S, ws, ar + j));
-      FloatVector fv = sigmoid(FloatVector.fromArray(S, ws, f + j));
-      FloatVector gv = FloatVector.fromArray(S, ws, g + j).lanewise(VectorOperators.TANH);
-      FloatVector ov = sigmoid(FloatVector.fromArray(S, ws, o + j));
-      FloatVector cv = fv.mul(FloatVector.fromArray(S, ws, cp + j)).add(iv.mul(gv));
-      iv.intoArray(ws, ar + j);
-      fv.intoArray(ws, f + j);
-      gv.intoArray(ws, g + j);
-      ov.intoArray(ws, o + j);
-      cv.intoArray(ws, cr + j);
-      ov.mul(cv.lanewise(VectorOperators.TANH)).intoArray(ws, hr + j);
+      FloatVector iv = FloatVector.fromArray(S, ws, ar + j), gv = FloatVector.fromArray(S, ws, g + j);
+      FloatVector fv = FloatVector.fromArray(S, ws, f + j), cv = FloatVector.fromArray(S, ws, cp + j);
+      fv.mul(cv).add(iv.mul(gv)).intoArray(ws, cr + j);
     }
     for (; j < hidden; j++) {
-      float i = ActivationMath.sigmoid(ws[ar + j]), fj = ActivationMath.sigmoid(ws[f + j]);
-      float gj = (float) Math.tanh(ws[g + j]), oj = ActivationMath.sigmoid(ws[o + j]);
-      float cv = fj * ws[cp + j] + i * gj;
-      ws[ar + j] = i;
-      ws[f + j] = fj;
-      ws[g + j] = gj;
-      ws[o + j] = oj;
-      ws[cr + j] = cv;
-      ws[hr + j] = oj * (float) Math.tanh(cv);
+      ws[cr + j] = ws[f + j] * ws[cp + j] + ws[ar + j] * ws[g + j];
+    }
+    for (j = 0; j < hidden; j++) {
+      ws[hr + j] = ws[o + j] * (float) Math.tanh(ws[cr + j]);
     }
   }
 
   private static void gruForwardRow(int hidden, float[] ws, int ar, int er, int hp, int hr) {
     int z = ar + hidden, hn = ar + 2 * hidden;
+    for (int j = 0; j < hidden; j++) {
+      float r = ActivationMath.sigmoid(ws[ar + j]);
+      ws[ar + j] = r;
+      ws[z + j] = ActivationMath.sigmoid(ws[z + j]);
+      ws[er + j] = (float) Math.tanh(ws[er + j] + r * ws[hn + j]);
+    }
+    // h = (1 - z)·n + z·h_prev
     int j = 0;
     for (; j + L <= hidden; j += L) {
-      FloatVector rv = sigmoid(FloatVector.fromArray(S, ws, ar + j));
-      FloatVector zv = sigmoid(FloatVector.fromArray(S, ws, z + j));
-      FloatVector nv = FloatVector.fromArray(S, ws, er + j).add(rv.mul(FloatVector.fromArray(S, ws, hn + j)))
-          .lanewise(VectorOperators.TANH);
-      rv.intoArray(ws, ar + j);
-      zv.intoArray(ws, z + j);
-      nv.intoArray(ws, er + j);
-      // h = (1 - z)·n + z·h_prev
-      zv.neg().add(1f).mul(nv).add(zv.mul(FloatVector.fromArray(S, ws, hp + j))).intoArray(ws, hr + j);
+      FloatVector zv = FloatVector.fromArray(S, ws, z + j), nv = FloatVector.fromArray(S, ws, er + j);
+      FloatVector hv = FloatVector.fromArray(S, ws, hp + j);
+      zv.neg().add(1f).mul(nv).add(zv.mul(hv)).intoArray(ws, hr + j);
     }
     for (; j < hidden; j++) {
-      float r = ActivationMath.sigmoid(ws[ar + j]), zj = ActivationMath.sigmoid(ws[z + j]);
-      float nv = (float) Math.tanh(ws[er + j] + r * ws[hn + j]);
-      ws[ar + j] = r;
-      ws[z + j] = zj;
-      ws[er + j] = nv;
-      ws[hr + j] = (1f - zj) * nv + zj * ws[hp + j];
+      float zj = ws[z + j];
+      ws[hr + j] = (1f - zj) * ws[er + j] + zj * ws[hp + j];
     }
   }
 
@@ -162,31 +139,31 @@ final class VectorRecurrentKernels {
   private static void lstmBackwardRow(int hidden, float[] ws, int ar, int cr, float[] prev, int cp, int dhr,
       int dcr) {
     int f = ar + hidden, g = ar + 2 * hidden, o = ar + 3 * hidden;
+    // tanh(c) is scalar: dc_total = dc + dh·o·(1 - tanh²c) into dc, do into o's slot.
+    for (int j = 0; j < hidden; j++) {
+      float tc = (float) Math.tanh(ws[cr + j]), ov = ws[o + j], dhv = ws[dhr + j];
+      ws[dcr + j] += dhv * ov * (1f - tc * tc);
+      ws[o + j] = dhv * tc * ov * (1f - ov);
+    }
     FloatVector zero = FloatVector.zero(S);
     int j = 0;
     for (; j + L <= hidden; j += L) {
-      FloatVector tc = FloatVector.fromArray(S, ws, cr + j).lanewise(VectorOperators.TANH);
-      FloatVector ov = FloatVector.fromArray(S, ws, o + j), dhv = FloatVector.fromArray(S, ws, dhr + j);
-      FloatVector dct = FloatVector.fromArray(S, ws, dcr + j).add(dhv.mul(ov).mul(tc.mul(tc).neg().add(1f)));
+      FloatVector dct = FloatVector.fromArray(S, ws, dcr + j);
       FloatVector iv = FloatVector.fromArray(S, ws, ar + j), fv = FloatVector.fromArray(S, ws, f + j);
       FloatVector gv = FloatVector.fromArray(S, ws, g + j);
       FloatVector cpv = cp < 0 ? zero : FloatVector.fromArray(S, prev, cp + j);
       dct.mul(gv).mul(iv.mul(iv.neg().add(1f))).intoArray(ws, ar + j);
       dct.mul(cpv).mul(fv.mul(fv.neg().add(1f))).intoArray(ws, f + j);
       dct.mul(iv).mul(gv.mul(gv).neg().add(1f)).intoArray(ws, g + j);
-      dhv.mul(tc).mul(ov).mul(ov.neg().add(1f)).intoArray(ws, o + j);
       dct.mul(fv).intoArray(ws, dcr + j);
       zero.intoArray(ws, dhr + j);
     }
     for (; j < hidden; j++) {
-      float tc = (float) Math.tanh(ws[cr + j]), oj = ws[o + j], dhv = ws[dhr + j];
-      float dct = ws[dcr + j] + dhv * oj * (1f - tc * tc);
-      float i = ws[ar + j], fj = ws[f + j], gj = ws[g + j];
+      float dct = ws[dcr + j], i = ws[ar + j], fj = ws[f + j], gj = ws[g + j];
       float cpj = cp < 0 ? 0f : prev[cp + j];
       ws[ar + j] = dct * gj * (i * (1f - i));
       ws[f + j] = dct * cpj * (fj * (1f - fj));
       ws[g + j] = dct * i * (1f - gj * gj);
-      ws[o + j] = dhv * tc * oj * (1f - oj);
       ws[dcr + j] = dct * fj;
       ws[dhr + j] = 0f;
     }
