@@ -20,6 +20,8 @@ import torch
 import torch.nn as nn
 
 FASHION = "/usr/share/datasets/fashion-mnist"
+SHAKESPEARE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                           "samples/src/main/resources/dev/kiln/samples/data/tinyshakespeare.txt")
 
 
 def emit(config, workload, unit, value, flops=0.0):
@@ -144,12 +146,115 @@ def inference_rows(config, name, model, x, warm_up=200, groups=100):
         emit(config, name + " inference b128", "samples/s", statistics.median(rates))
 
 
+# The CharLstm protocol (Compare.CHAR_LSTM_*): windows of 64 characters of tiny Shakespeare, a warm-up
+# pass over the first 512, then the median of 3 epochs over the first 1536; generation with 200 warm-up
+# tokens and 30 timed groups of 10.
+CHAR_STEPS = 64
+CHAR_VOCABULARY = 65
+CHAR_WINDOWS = 1536
+CHAR_WARM_UP_WINDOWS = 512
+CHAR_EPOCHS = 3
+CHAR_GENERATE_WARM_UP = 200
+CHAR_GENERATE_GROUPS = 30
+
+
+class CharLstm(nn.Module):
+    """Kiln's bench CharLstm: Embedding(65, 64), LSTM(256) over every step, Linear(65) (softmax in the loss)."""
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(CHAR_VOCABULARY, 64)
+        self.lstm = nn.LSTM(64, 256, batch_first=True)
+        self.output = nn.Linear(256, CHAR_VOCABULARY)
+
+    def forward(self, x, state=None):
+        y, state = self.lstm(self.embedding(x), state)
+        return self.output(y), state
+
+
+def char_windows():
+    """The first CHAR_WINDOWS non-overlapping windows and their next characters, ids in code-point order as
+    Kiln's Vocabulary.ofCharacters numbers them."""
+    with open(SHAKESPEARE, encoding="utf-8") as f:
+        text = f.read()
+    chars = sorted(set(text))
+    index = {c: i for i, c in enumerate(chars)}
+    ids = torch.tensor([index[c] for c in text[:CHAR_WINDOWS * CHAR_STEPS + 1]], dtype=torch.int64)
+    x = ids[:-1].reshape(CHAR_WINDOWS, CHAR_STEPS)
+    y = ids[1:].reshape(CHAR_WINDOWS, CHAR_STEPS)
+    return x, y
+
+
+def char_train_epoch(model, opt, loss_fn, x, y, seed, batch=32):
+    perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+    t0 = time.perf_counter()
+    loss_sum = 0.0
+    for start in range(0, len(x), batch):
+        idx = perm[start:start + batch]
+        xb, yb = x[idx], y[idx]
+        opt.zero_grad(set_to_none=True)
+        logits, _ = model(xb)
+        loss = loss_fn(logits.reshape(-1, CHAR_VOCABULARY), yb.reshape(-1))
+        loss.backward()
+        opt.step()
+        loss_sum += loss.item() * len(idx)
+    return len(x) * CHAR_STEPS / (time.perf_counter() - t0)
+
+
+def timed_tokens(step):
+    """Tokens/s of step() (one generated token): warm-up, then the median of groups of 10."""
+    for _ in range(CHAR_GENERATE_WARM_UP):
+        step()
+    rates = []
+    for _ in range(CHAR_GENERATE_GROUPS):
+        t0 = time.perf_counter()
+        for _ in range(10):
+            step()
+        rates.append(10 / (time.perf_counter() - t0))
+    return statistics.median(rates)
+
+
+def char_lstm(config):
+    torch.manual_seed(1)
+    x, y = char_windows()
+    model = CharLstm()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+    loss_fn = nn.CrossEntropyLoss()
+    model.train()
+    char_train_epoch(model, opt, loss_fn, x[:CHAR_WARM_UP_WINDOWS], y[:CHAR_WARM_UP_WINDOWS], 0)
+    rates = [char_train_epoch(model, opt, loss_fn, x, y, e) for e in range(1, CHAR_EPOCHS + 1)]
+    emit(config, "CharLstm train", "tokens/s", statistics.median(rates))
+
+    model.eval()
+    with torch.inference_mode():
+        # Kiln's way: every token is a 64-step forward of the last 64 characters, greedy next one shifted in.
+        window = x[:1].clone()
+
+        def windowed():
+            logits, _ = model(window)
+            nxt = logits[0, -1].argmax()
+            window[0, :-1] = window[0, 1:].clone()
+            window[0, -1] = nxt
+
+        emit(config, "CharLstm generate b1, 64-step window", "tokens/s", timed_tokens(windowed))
+
+        # PyTorch's natural way: one token per forward, (h, c) carried over.
+        token = x[:1, :1].clone()
+        state = [None]
+
+        def carried():
+            logits, state[0] = model(token, state[0])
+            token[0, 0] = logits[0, -1].argmax()
+
+        emit(config, "CharLstm generate b1, torch carries state", "tokens/s", timed_tokens(carried))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--torch-threads", type=int, required=True)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--cnn-epochs", type=int, default=1)
-    parser.add_argument("--workloads", choices=("all", "mlp", "cnn"), default="all")
+    parser.add_argument("--workloads", choices=("all", "mlp", "cnn", "charlstm"), default="all")
     args = parser.parse_args()
     torch.set_num_threads(args.torch_threads)
     config = "torch threads %d, OpenBLAS threads %s" % (
@@ -158,6 +263,9 @@ def main():
         config += " (%s kernels)" % os.environ["OPENBLAS_CORETYPE"]
     torch.manual_seed(1)
 
+    if args.workloads == "charlstm":
+        char_lstm(config)
+        return
     x, y = fashion("train")
     xt, yt = fashion("t10k")
     loss_fn = nn.CrossEntropyLoss()
@@ -195,6 +303,9 @@ def main():
         emit(config, "FashionCnn test accuracy after %d epoch(s) + 6000 images" % args.cnn_epochs, "accuracy",
              accuracy)
         inference_rows(config, "FashionCnn", model, x, CNN_THROUGHPUT_WARM_UP, CNN_THROUGHPUT_GROUPS)
+
+    if args.workloads == "all":
+        char_lstm(config)
 
 
 if __name__ == "__main__":

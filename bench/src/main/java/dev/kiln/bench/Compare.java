@@ -33,6 +33,7 @@ import java.util.SplittableRandom;
  * rows carry {@code "engine": "onnxruntime"} and a {@code "config"}. Then the forward kernel of
  * FashionCnn's second convolution at batch 128 (GFLOP/s, so the script shows it as a fraction of
  * the peak) and the FashionCnn rows (training over {@code cnn-epochs} full epochs, default 1).
+ * Last, the CharLstm rows (training and batch-1 generation tokens/s; see {@link #charLstm()}).
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp
  * bench/target/benchmarks.jar dev.kiln.bench.Compare [threads] [train-epochs] [workload-prefixes] [cnn-epochs]}
@@ -69,6 +70,61 @@ public final class Compare {
     if (selected("FashionCnn", only)) {
       fashionCnn(cnnEpochs);
     }
+    if (selected("CharLstm", only)) {
+      charLstm();
+    }
+  }
+
+  /** Windows of the CharLstm training rows: the first 1536 non-overlapping 64-character windows of tiny Shakespeare. */
+  static final int CHAR_LSTM_WINDOWS = 1536;
+
+  /** Windows of the CharLstm warm-up pass (also trains), before the timed epochs. */
+  static final int CHAR_LSTM_WARM_UP_WINDOWS = 512;
+
+  /** Timed CharLstm training epochs (each over {@link #CHAR_LSTM_WINDOWS} windows); the row is their median. */
+  static final int CHAR_LSTM_EPOCHS = 3;
+
+  /** Warm-up tokens and timed groups of 10 tokens of the CharLstm generation rows. */
+  static final int CHAR_LSTM_GENERATE_WARM_UP = 200, CHAR_LSTM_GENERATE_GROUPS = 30;
+
+  /**
+   * The CharLstm rows ({@link CharLstm}: Embedding(65, 64), LSTM(256) over 64 steps, Dense(65) softmax;
+   * Adam, batch 32). Training: a warm-up pass over {@value #CHAR_LSTM_WARM_UP_WINDOWS} windows, then the
+   * median of {@value #CHAR_LSTM_EPOCHS} epochs over {@value #CHAR_LSTM_WINDOWS} windows of tiny
+   * Shakespeare with next-character labels, in tokens/s (windows/s times 64). Generation at batch 1:
+   * Kiln has no carried-state inference, so each generated token is one 64-step forward of the window
+   * of the last 64 characters (as ShakespeareChars.generate does), the greedy next character shifted
+   * in; tokens/s with the batch throughput protocol (warm-up, median of groups of 10 tokens). Both
+   * generation rows carry this figure: torch_workloads.py times the same windowed loop for the first
+   * and one token at a time with (h, c) carried over for the second.
+   */
+  private static void charLstm() throws Exception {
+    int steps = CharLstm.STEPS, vocabulary = CharLstm.VOCABULARY;
+    String text = dev.kiln.samples.ShakespeareChars.text();
+    dev.kiln.runtime.data.Vocabulary chars = dev.kiln.runtime.data.Vocabulary.ofCharacters(text);
+    int[] ids = chars.characterIds(text.substring(0, CHAR_LSTM_WINDOWS * steps + 1));
+    Dataset train = dev.kiln.runtime.data.TextStreams.windows("charlstm", ids, vocabulary, steps, steps);
+    CharLstmModel model = new CharLstmModel();
+    model.train(train.subset(0, CHAR_LSTM_WARM_UP_WINDOWS), TrainOptions.epochs(1).quiet());
+    History h = model.train(train, TrainOptions.epochs(CHAR_LSTM_EPOCHS).quiet());
+    double windows = EndToEnd.median(h.epochs().stream().mapToDouble(EpochStats::samplesPerSecond).toArray());
+    emit("CharLstm train", "tokens/s", windows * steps, 0);
+
+    float[] window = java.util.Arrays.copyOf(train.features(), steps);
+    float[] out = new float[model.spec().outputs()];
+    double generate = EndToEnd.timedThroughput(1, CHAR_LSTM_GENERATE_WARM_UP, CHAR_LSTM_GENERATE_GROUPS, i -> {
+      model.predict(window, 1, out);
+      int last = (steps - 1) * vocabulary, next = 0;
+      for (int v = 1; v < vocabulary; v++) {
+        if (out[last + v] > out[last + next]) {
+          next = v;
+        }
+      }
+      System.arraycopy(window, 1, window, 0, steps - 1);
+      window[steps - 1] = next;
+    });
+    emit("CharLstm generate b1, 64-step window", "tokens/s", generate, 0);
+    emit("CharLstm generate b1, torch carries state", "tokens/s", generate, 0);
   }
 
   /**
