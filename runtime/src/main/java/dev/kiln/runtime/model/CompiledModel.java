@@ -301,7 +301,7 @@ public abstract class CompiledModel implements Model {
       }
       case MEAN_SQUARED_ERROR -> EpochOrder.gather(data, order, start, n, x, 0, null, targets);
     }
-    if (x == tokenStaging) {
+    if (tokenInput) {
       loadInput(tokenStaging, 0, n);
     }
   }
