@@ -300,6 +300,11 @@ public final class GoldenCnnModel extends CompiledModel {
   }
 
   @Override
+  protected int logitsOffset() {
+    return capacity * OUT_LOGITS;
+  }
+
+  @Override
   protected int layerOutputOffset(int layer) {
     return switch (layer) {
       case 0 -> capacity * INPUT;

@@ -230,6 +230,11 @@ public final class GoldenNetModel extends CompiledModel {
   }
 
   @Override
+  protected int logitsOffset() {
+    return capacity * OUT_LOGITS;
+  }
+
+  @Override
   protected int layerOutputOffset(int layer) {
     return switch (layer) {
       case 0 -> capacity * INPUT;

@@ -362,6 +362,11 @@ public final class GoldenResidualModel extends CompiledModel {
   }
 
   @Override
+  protected int logitsOffset() {
+    return capacity * OUT_LOGITS;
+  }
+
+  @Override
   protected int layerOutputOffset(int layer) {
     return switch (layer) {
       case 0 -> capacity * INPUT;

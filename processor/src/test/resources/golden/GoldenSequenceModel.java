@@ -326,6 +326,11 @@ public final class GoldenSequenceModel extends CompiledModel {
   }
 
   @Override
+  protected int logitsOffset() {
+    return capacity * OUT_LOGITS;
+  }
+
+  @Override
   protected int layerOutputOffset(int layer) {
     return switch (layer) {
       case 0 -> throw new UnsupportedOperationException("input holds token ids (int arena), not floats");

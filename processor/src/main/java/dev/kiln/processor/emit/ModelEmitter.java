@@ -131,6 +131,13 @@ public final class ModelEmitter {
             .returns(TypeName.INT)
             .addStatement("return capacity * $L", plan.finalOutput().constant())
             .build());
+    type.addMethod(
+        MethodSpec.methodBuilder("logitsOffset")
+            .addAnnotation(Override.class)
+            .addModifiers(Modifier.PROTECTED)
+            .returns(TypeName.INT)
+            .addStatement("return capacity * $L", plan.outputs().get(graph.output()).constant())
+            .build());
     type.addMethod(layerOutputOffset());
     return JavaFile.builder(graph.packageName(), type.build())
         .skipJavaLangImports(true)

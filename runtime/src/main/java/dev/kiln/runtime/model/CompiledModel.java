@@ -138,6 +138,19 @@ public abstract class CompiledModel implements Model {
   protected abstract int outputOffset();
 
   /**
+   * Arena offset of the network's pre-head output at the current capacity: the logits when a
+   * softmax or sigmoid head is fused with the loss, else the output itself. Generated code overrides
+   * it; this default refuses.
+   *
+   * @throws UnsupportedOperationException if the generated class predates logits
+   */
+  protected int logitsOffset() {
+    throw new UnsupportedOperationException(
+        spec.network() + " does not expose its logits (its generated class has no logitsOffset); "
+            + "regenerate it with a newer Kiln");
+  }
+
+  /**
    * Offset in {@link #activations} of the output of layer {@code layerIndex} (an index into
    * {@link ModelSpec#layers()}) at the current capacity: sample {@code i}'s output starts at that
    * offset + {@code i *} the layer's {@link LayerSpec#outputSize()}. Generated code overrides it;
@@ -450,6 +463,16 @@ public abstract class CompiledModel implements Model {
   @Override
   public void predict(float[] x, int rows, float[] out) {
     prediction.predict(x, rows, out);
+  }
+
+  /**
+   * The network's pre-head outputs for {@code rows} samples stored row-major in {@code x}, written
+   * row-major to {@code out}: the logits z of a softmax head (its probabilities are softmax(z)) or of
+   * a sigmoid head (probability σ(z)), and the outputs themselves for a regression network. Runs in
+   * inference mode, as {@link #predict(float[], int, float[])}, and checks its arguments the same way.
+   */
+  public void logits(float[] x, int rows, float[] out) {
+    prediction.logits(x, rows, out);
   }
 
   @Override

@@ -44,6 +44,16 @@ final class Prediction {
   }
 
   void predict(float[] x, int rows, float[] out) {
+    run(x, rows, out, false);
+  }
+
+  void logits(float[] x, int rows, float[] out) {
+    model.logitsOffset(); // refuses before running anything if the model cannot answer
+    run(x, rows, out, true);
+  }
+
+  /** Inference on {@code rows} samples, copying the outputs (or the logits) of each chunk to {@code out}. */
+  private void run(float[] x, int rows, float[] out, boolean logits) {
     int in = spec.inputs();
     int outs = spec.outputs();
     if (x.length < (long) rows * in) {
@@ -62,7 +72,8 @@ final class Prediction {
       int n = Math.min(chunk, rows - start);
       model.loadInput(x, start * in, n);
       model.forward(n, false);
-      System.arraycopy(model.activations, model.outputOffset(), out, start * outs, n * outs);
+      int from = logits ? model.logitsOffset() : model.outputOffset();
+      System.arraycopy(model.activations, from, out, start * outs, n * outs);
     }
   }
 
