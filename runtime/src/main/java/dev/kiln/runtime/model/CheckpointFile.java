@@ -57,6 +57,7 @@ final class CheckpointFile {
   static final String CALLBACK_TENSOR = "callback.";
   /** Prefix of the gradient norms in a history row: {@code grad_norm:} (total), {@code grad_norm:<layer>}. */
   static final String GRAD_NORM = "grad_norm:";
+  static final String UPDATE_RATIO = "update_ratio:";
 
   private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_]+");
 
@@ -317,6 +318,9 @@ final class CheckpointFile {
         for (Map.Entry<String, Double> l : g.layers().entrySet()) {
           s.append(',').append(GRAD_NORM).append(l.getKey()).append('=').append(l.getValue());
         }
+        for (Map.Entry<String, Double> l : g.updateRatios().entrySet()) {
+          s.append(',').append(UPDATE_RATIO).append(l.getKey()).append('=').append(l.getValue());
+        }
       }
     }
     return s.toString();
@@ -336,11 +340,16 @@ final class CheckpointFile {
         // Rows of checkpoints written before extra metrics existed have exactly the 7 numbers.
         Map<String, Double> metrics = new LinkedHashMap<>();
         Map<String, Double> layerNorms = new LinkedHashMap<>();
+        Map<String, Double> ratios = new LinkedHashMap<>();
         double totalNorm = Double.NaN;
         boolean norms = false;
         for (int i = 7; i < f.length; i++) {
           int eq = f[i].indexOf('=');
           String name = eq < 0 ? "" : f[i].substring(0, eq);
+          if (name.startsWith(UPDATE_RATIO)) {
+            ratios.put(name.substring(UPDATE_RATIO.length()), Double.parseDouble(f[i].substring(eq + 1)));
+            continue;
+          }
           if (name.startsWith(GRAD_NORM)) {
             String layer = name.substring(GRAD_NORM.length());
             double v = Double.parseDouble(f[i].substring(eq + 1));
@@ -357,7 +366,7 @@ final class CheckpointFile {
           }
           metrics.put(name, Double.parseDouble(f[i].substring(eq + 1)));
         }
-        if (!norms && !layerNorms.isEmpty()) {
+        if (!norms && !(layerNorms.isEmpty() && ratios.isEmpty())) {
           throw new NumberFormatException("layer gradient norms without " + GRAD_NORM + "=");
         }
         h.add(
@@ -370,7 +379,7 @@ final class CheckpointFile {
                 Double.parseDouble(f[5]),
                 Double.parseDouble(f[6]),
                 metrics,
-                norms ? new GradientNorms(totalNorm, layerNorms) : null));
+                norms ? new GradientNorms(totalNorm, layerNorms, ratios) : null));
       } catch (NumberFormatException e) {
         throw new CheckpointException(file, "history row '" + row + "' is malformed", e);
       }

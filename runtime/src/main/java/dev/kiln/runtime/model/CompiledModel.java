@@ -9,6 +9,7 @@ import dev.kiln.runtime.optim.GradientClipping;
 import dev.kiln.runtime.optim.Optimizer;
 import dev.kiln.runtime.train.Evaluation;
 import dev.kiln.runtime.train.Evaluator;
+import dev.kiln.runtime.train.GradientHealth;
 import dev.kiln.runtime.train.GradientNormTracker;
 import dev.kiln.runtime.train.History;
 import dev.kiln.runtime.train.SupervisedStep;
@@ -231,7 +232,7 @@ public abstract class CompiledModel implements Model {
             this,
             arenas,
             new SupervisedStep(
-                arenas, optimizer, clipping(options), options.gradientNorms() ? gradientNorms() : null),
+                arenas, optimizer, clipping(options), recordsGradientNorms(options) ? gradientNorms() : null),
             optimizer,
             spec.optimizer().learningRate(),
             evaluator,
@@ -251,6 +252,11 @@ public abstract class CompiledModel implements Model {
     return new GradientClipping(
         options.gradientClipNorm() != null ? options.gradientClipNorm() : declared.maxNorm(),
         options.gradientClipValue() != null ? options.gradientClipValue() : declared.maxValue());
+  }
+
+  /** Whether the run records gradient norms: asked for, or needed by a {@link GradientHealth} callback. */
+  private static boolean recordsGradientNorms(TrainOptions options) {
+    return options.gradientNorms() || options.callbacks().stream().anyMatch(c -> c instanceof GradientHealth);
   }
 
   /** A tracker over the layers with trained parameters. */

@@ -13,7 +13,8 @@ import java.util.Objects;
  * {@code epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds,samples_per_second}
  * (undefined values are empty cells; numbers are Java's shortest exact decimal form). When gradient
  * norms are recorded ({@link TrainOptions#withGradientNorms()}) the row goes on with
- * {@code grad_norm} (the total) and {@code grad_norm_<layer>} for each layer, in layer order.
+ * {@code grad_norm} (the total), {@code grad_norm_<layer>} for each layer, in layer order, and
+ * {@code update_ratio_<layer>} for each layer (see {@link GradientNorms}).
  *
  * <p>After every epoch the whole file is rewritten atomically from the live history (a temporary
  * file renamed over the target) rather than appended to: a reader never sees a half row, a crash
@@ -73,6 +74,9 @@ public final class CsvLogger implements Callback {
       for (String layer : columns.layers().keySet()) {
         s.append(",grad_norm_").append(layer);
       }
+      for (String layer : columns.updateRatios().keySet()) {
+        s.append(",update_ratio_").append(layer);
+      }
     }
     s.append('\n');
     for (EpochStats e : c.history().epochs()) {
@@ -90,6 +94,10 @@ public final class CsvLogger implements Callback {
         s.append(',').append(g == null ? "" : cell(g.total()));
         for (String layer : columns.layers().keySet()) {
           Double v = g == null ? null : g.layers().get(layer);
+          s.append(',').append(v == null ? "" : cell(v));
+        }
+        for (String layer : columns.updateRatios().keySet()) {
+          Double v = g == null ? null : g.updateRatios().get(layer);
           s.append(',').append(v == null ? "" : cell(v));
         }
       }

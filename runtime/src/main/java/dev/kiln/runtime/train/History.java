@@ -53,6 +53,31 @@ public final class History {
   }
 
   /**
+   * Per epoch, the mean update-to-weight ratio of layer {@code layer} (see {@link GradientNorms});
+   * NaN for epochs without it.
+   *
+   * @throws IllegalStateException if no epoch recorded gradient norms
+   * @throws IllegalArgumentException naming the layers if no epoch recorded {@code layer}
+   */
+  public double[] updateRatios(String layer) {
+    double[] out = new double[epochs.size()];
+    boolean known = false;
+    for (int i = 0; i < out.length; i++) {
+      GradientNorms g = epochs.get(i).gradientNorms();
+      Double v = g == null ? null : g.updateRatios().get(layer);
+      known |= v != null;
+      out[i] = v == null ? Double.NaN : v;
+    }
+    if (!known) {
+      GradientNorms any = anyGradientNorms();
+      throw new IllegalArgumentException(
+          "no update ratios of layer '" + layer + "'; recorded layers (those with trained parameters): "
+              + any.layers().keySet());
+    }
+    return out;
+  }
+
+  /**
    * Per epoch, the mean total L2 norm of the gradient over all trainable parameters before clipping;
    * NaN for epochs without gradient norms.
    *

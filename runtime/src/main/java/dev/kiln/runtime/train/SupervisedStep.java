@@ -10,7 +10,8 @@ import java.util.Objects;
  * The step of supervised training: load the batch, clear the gradients, forward in training mode,
  * loss and backward, then, when the loss is finite: the gradient norms (if recorded) and clipping
  * (if asked for) over the trainable parts of the gradient arena, and one optimizer update over the
- * same parts. Allocates nothing.
+ * same parts, with the layers' update-to-weight ratios when gradient norms are recorded. Allocates
+ * nothing.
  */
 public final class SupervisedStep implements TrainingStep {
   private final TrainableNetwork network;
@@ -61,7 +62,14 @@ public final class SupervisedStep implements TrainingStep {
       } else if (clipping.clips()) {
         clipping.clip(grads, ranges, Double.NaN);
       }
-      optimizer.step(network.parameters(), grads, ranges);
+      float[] params = network.parameters();
+      if (norms != null) {
+        norms.beforeUpdate(params, ranges);
+      }
+      optimizer.step(params, grads, ranges);
+      if (norms != null) {
+        norms.afterUpdate(params);
+      }
     }
     return loss;
   }

@@ -248,7 +248,9 @@ public record TrainOptions(
    * Records gradient norms in the history: per epoch, the mean over its steps of the L2 norm of the
    * gradient before clipping, in total and per layer with parameters (see {@link GradientNorms},
    * {@link History#gradientNorms(String)}, {@link History#totalGradientNorms()}; {@link CsvLogger}
-   * writes them as columns). Costs one more pass over the gradient per step.
+   * writes them as columns), and each layer's update-to-weight ratio ({@link History#updateRatios};
+   * {@link GradientHealth} warns from both). Costs a pass over the gradient and two over the weights
+   * per step.
    */
   public TrainOptions withGradientNorms() {
     return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle,

@@ -153,9 +153,59 @@ class GradientClippingTrainingTest {
     Path csv = dir.resolve("log.csv");
     History h = model().train(data(8), options(2).withGradientNorms().withCallbacks(new CsvLogger(csv)));
     List<String> lines = Files.readAllLines(csv);
-    assertEquals(CsvLogger.HEADER + ",grad_norm,grad_norm_out", lines.get(0));
+    assertEquals(CsvLogger.HEADER + ",grad_norm,grad_norm_out,update_ratio_out", lines.get(0));
     EpochStats second = h.epochs().get(1);
-    assertTrue(lines.get(2).endsWith("," + second.gradientNorms().total() + "," + second.gradientNorms().layers().get("out")),
-        lines.get(2));
+    assertTrue(lines.get(2).endsWith("," + second.gradientNorms().total() + "," + second.gradientNorms().layers().get("out")
+        + "," + second.gradientNorms().updateRatios().get("out")), lines.get(2));
+  }
+
+  @Test
+  void recordedUpdateRatiosEqualADirectComputation() {
+    Dataset d = data(8);
+    TinyModel model = model();
+    float[] before = model.parameters();
+    // One batch per epoch: epoch 1's mean is that one step's ratio.
+    History h = model.train(d, TrainOptions.epochs(1).quiet().withBatchSize(8).withShuffle(false).withGradientNorms());
+    float[] after = model.parameters();
+    double change = 0;
+    double weight = 0;
+    for (int i = 0; i < before.length; i++) {
+      change += Math.pow((double) after[i] - before[i], 2);
+      weight += Math.pow(before[i], 2);
+    }
+    double expected = Math.sqrt(change / weight);
+    assertTrue(expected > 0);
+    assertEquals(expected, h.updateRatios("out")[0], 1e-9 * expected);
+    assertEquals(expected, h.last().gradientNorms().updateRatios().get("out"), 1e-9 * expected);
+  }
+
+  @Test
+  void theResumedHistoryKeepsTheUpdateRatios() throws IOException {
+    TrainOptions recorded = options(4).withGradientNorms();
+    History full = model().train(data(22), recorded);
+    TinyModel first = model();
+    Path checkpoint = dir.resolve("epoch2.safetensors");
+    first.train(data(22), options(2).withGradientNorms());
+    first.saveCheckpoint(checkpoint);
+    History rest = model().train(data(22), recorded.resumeFrom(checkpoint));
+    assertArrayEquals(full.updateRatios("out"), rest.updateRatios("out"));
+  }
+
+  @Test
+  void aGradientHealthCallbackRecordsTheNormsItNeedsAndWarnsOfLargeUpdates() {
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    dev.kiln.runtime.train.GradientHealth health =
+        new dev.kiln.runtime.train.GradientHealth(1e-4, 100, 1e-6, 1e-3, new java.io.PrintStream(printed, true));
+    // No withGradientNorms(): the callback asks for them. A bound of 1e-3 on the ratio: this regressor's
+    // first steps move its small initial weights by far more.
+    History h = model().train(data(22), options(2).withCallbacks(health));
+    assertTrue(h.last().gradientNorms() != null, "the callback turned the recording on");
+    assertFalse(health.warnings().isEmpty());
+    dev.kiln.runtime.train.GradientHealth.Warning w = health.warnings().get(0);
+    assertEquals(dev.kiln.runtime.train.GradientHealth.Kind.LARGE_UPDATES, w.kind());
+    assertEquals("out", w.layer());
+    assertEquals(h.updateRatios("out")[0], w.value());
+    assertTrue(printed.toString().startsWith("warning: epoch 1: updates of layer 'out' are "), printed.toString());
+    assertEquals(health.warnings(), health.check(h));
   }
 }
