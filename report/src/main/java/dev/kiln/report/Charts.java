@@ -107,6 +107,64 @@ public final class Charts {
   }
 
   /**
+   * Per layer, the mean gradient norm per epoch on a logarithmic axis (see
+   * {@link dev.kiln.runtime.train.GradientNorms}): a layer far below the others has a vanishing
+   * gradient.
+   *
+   * @throws IllegalStateException if the history recorded no gradient norms
+   */
+  public static XYChart gradientNorms(History history) {
+    return perLayer(history, "Gradient norm per layer", "mean L2 norm of the gradient", false);
+  }
+
+  /**
+   * Per layer, the mean update-to-weight ratio per epoch on a logarithmic axis, with the usual
+   * 1e-3 dashed for reference.
+   *
+   * @throws IllegalStateException if the history recorded no gradient norms
+   */
+  public static XYChart updateRatios(History history) {
+    XYChart chart = perLayer(history, "Update-to-weight ratio per layer", "‖Δw‖ / ‖w‖ per step", true);
+    int epochs = history.size();
+    XYSeries r = chart.addSeries("1e-3", new double[] {1, Math.max(epochs, 2)}, new double[] {1e-3, 1e-3});
+    r.setLineStyle(SeriesLines.DASH_DASH);
+    r.setLineColor(REFERENCE);
+    r.setMarker(SeriesMarkers.NONE);
+    return chart;
+  }
+
+  private static XYChart perLayer(History history, String title, String yTitle, boolean ratios) {
+    Objects.requireNonNull(history, "history");
+    List<EpochStats> epochs = history.epochs();
+    dev.kiln.runtime.train.GradientNorms any = epochs.stream().map(EpochStats::gradientNorms)
+        .filter(Objects::nonNull).findFirst()
+        .orElseThrow(() -> new IllegalStateException(
+            "no gradient norms were recorded; train with TrainOptions.withGradientNorms()"));
+    XYChart chart =
+        new XYChartBuilder().width(800).height(500).title(title).xAxisTitle("epoch").yAxisTitle(yTitle).build();
+    style(chart);
+    chart.getStyler().setYAxisLogarithmic(true);
+    chart.getStyler().setXAxisDecimalPattern("0");
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+    for (String layer : (ratios ? any.updateRatios() : any.layers()).keySet()) {
+      List<Double> x = new ArrayList<>();
+      List<Double> y = new ArrayList<>();
+      for (EpochStats e : epochs) {
+        dev.kiln.runtime.train.GradientNorms g = e.gradientNorms();
+        Double v = g == null ? null : (ratios ? g.updateRatios() : g.layers()).get(layer);
+        if (v != null && Double.isFinite(v) && v > 0) {
+          x.add((double) e.epoch());
+          y.add(v);
+        }
+      }
+      if (!x.isEmpty()) {
+        chart.addSeries(layer, x, y).setMarker(epochs.size() <= 40 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+      }
+    }
+    return chart;
+  }
+
+  /**
    * The confusion matrix as a heat map: true class down the side (first class at the top), predicted
    * class along the bottom, each cell labelled with its count.
    */

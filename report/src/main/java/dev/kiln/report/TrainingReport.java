@@ -7,6 +7,7 @@ import dev.kiln.runtime.model.Model;
 import dev.kiln.runtime.model.ModelSpec;
 import dev.kiln.runtime.model.OptimizerSpec;
 import dev.kiln.runtime.train.EpochStats;
+import dev.kiln.runtime.train.GradientHealth;
 import dev.kiln.runtime.train.History;
 import dev.kiln.runtime.train.TrainOptions;
 import java.io.IOException;
@@ -167,6 +168,15 @@ public final class TrainingReport {
         pictures.put("accuracy", new Picture("Training and validation accuracy per epoch.", Charts.accuracyCurve(history)));
       }
     }
+    boolean norms = history.epochs().stream().anyMatch(x -> x.gradientNorms() != null);
+    if (norms) {
+      pictures.put("gradient-norms", new Picture(
+          "Mean gradient norm of each layer per epoch (log scale); a layer far below the others has a vanishing gradient.",
+          Charts.gradientNorms(history)));
+      pictures.put("update-ratios", new Picture(
+          "Mean update-to-weight ratio ‖Δw‖/‖w‖ of each layer per epoch (log scale); about 1e-3 is usual.",
+          Charts.updateRatios(history)));
+    }
     if (cls != null) {
       pictures.put("confusion", new Picture("Confusion matrix on " + test.name() + ".", Charts.confusionMatrix(cls)));
       pictures.put(
@@ -223,6 +233,13 @@ public final class TrainingReport {
           .append("\">\n<figcaption>").append(e(p.getValue().caption()))
           .append(" Files: <a href=\"").append(e(name)).append(".png\">").append(e(name)).append(".png</a>, <a href=\"")
           .append(e(name)).append(".svg\">").append(e(name)).append(".svg</a>.</figcaption>\n</figure>\n");
+    }
+
+    if (norms) {
+      GradientHealth health = options == null ? null
+          : options.callbacks().stream().filter(c -> c instanceof GradientHealth).map(c -> (GradientHealth) c)
+              .findFirst().orElse(null);
+      gradientHealth(h, history, health != null ? health : new GradientHealth(1e-4, 100, 1e-6, 0.1, null));
     }
 
     for (ReportSection extra : sections) {
@@ -363,6 +380,24 @@ public final class TrainingReport {
       });
     }
     table(h, "history", new String[] {"epoch", "loss", "accuracy", "val. loss", "val. accuracy", "seconds", "samples/s"}, rows);
+  }
+
+  /** The warnings of {@code health} on the history, or a line saying there were none. */
+  private static void gradientHealth(StringBuilder h, History history, GradientHealth health) {
+    section(h, "Gradient health");
+    List<GradientHealth.Warning> warnings = health.check(history);
+    h.append("<p>Checked with ").append(e(health.toString())).append(" (see the pictures above).</p>\n");
+    if (warnings.isEmpty()) {
+      h.append("<p id=\"gradient-health\">No warning: no gradient vanished or exploded, and no layer's updates stalled "
+          + "or were too large.</p>\n");
+      return;
+    }
+    List<String[]> rows = new ArrayList<>();
+    for (GradientHealth.Warning w : warnings) {
+      rows.add(new String[] {Integer.toString(w.epoch()), w.layer() == null ? "(all)" : w.layer(),
+          w.kind().toString().toLowerCase(Locale.ROOT).replace('_', ' '), num(w.value()), num(w.bound()), w.message()});
+    }
+    table(h, "gradient-health", new String[] {"epoch", "layer", "warning", "value", "bound", "message"}, rows);
   }
 
   private static void section(StringBuilder h, String name) {

@@ -38,6 +38,36 @@ class TrainingReportTest {
   }
 
   @Test
+  void recordedGradientNormsGivePicturesAndTheGradientHealthSection() throws Exception {
+    Dataset train = TestData.blobs("two-blobs/train", 2, 100, 1.0, 7);
+    Dataset test = TestData.blobs("two-blobs/test", 2, 50, 1.0, 9);
+    // A bound of 1e-4 on the update ratio, which plain SGD at 0.1 on this model exceeds.
+    dev.kiln.runtime.train.GradientHealth strict =
+        new dev.kiln.runtime.train.GradientHealth(1e-4, 100, 1e-6, 1e-4, null);
+    TrainOptions options = TrainOptions.epochs(3).withBatchSize(20).quiet().withCallbacks(strict);
+    TwoBlobsModel model = new TwoBlobsModel();
+    History history = model.train(train, options);
+    Path dir = tmp.resolve("health");
+    String text = Files.readString(TrainingReport.to(dir).write(model, history, options, train, test));
+    for (String name : List.of("gradient-norms", "update-ratios")) {
+      Pictures.assertPngNotBlank(dir.resolve(name + ".png"));
+      Pictures.assertSvg(dir.resolve(name + ".svg"));
+      assertTrue(text.contains("<img alt=\"" + name + "\""), name + " embedded");
+    }
+    assertTrue(text.contains("<h2>Gradient health</h2>"), "section");
+    assertTrue(text.contains("<table id=\"gradient-health\">"), "warnings table");
+    assertTrue(text.contains("<td>large updates</td>"), "the strict bound's warning");
+    assertFalse(strict.warnings().isEmpty());
+
+    // Without the norms: neither pictures nor section.
+    History plain = new TwoBlobsModel().train(train, TrainOptions.epochs(1).withBatchSize(20).quiet());
+    Path none = tmp.resolve("none");
+    String without = Files.readString(TrainingReport.to(none).write(model, plain, null, train, test));
+    assertFalse(without.contains("Gradient health"));
+    assertFalse(Files.exists(none.resolve("gradient-norms.png")));
+  }
+
+  @Test
   void binaryReportHoldsTablesPicturesSummaryAndHyperparameters() throws Exception {
     Path dir = tmp.resolve("reports/two");
     Path html = writeBinaryReport(dir, "Two <blobs> & friends");
