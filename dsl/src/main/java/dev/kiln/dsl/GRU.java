@@ -32,6 +32,23 @@ public @interface GRU {
   /** Whether a second direction reads the sequence backwards; its states are appended to the forward ones. */
   boolean bidirectional() default false;
 
+  /**
+   * Whether the state after each batch (h, and c for the LSTM, per batch row) becomes the initial
+   * state of the next batch, as Keras' {@code stateful=True} or PyTorch's carried {@code h.detach()}:
+   * truncated back-propagation through time for language models trained on
+   * {@code TextStreams.contiguous} rows. No gradient flows into the carried state. Default false: every
+   * batch starts from zeros.
+   *
+   * <p>The state is per batch row, so it is carried only between batches of the same number of rows;
+   * a batch of another size starts from zeros. Training a stateful network needs
+   * {@code TrainOptions.withShuffle(false)} and a batch size that divides the training rows; states
+   * are reset at the start of every epoch unless {@code TrainOptions.carryingStatesAcrossEpochs()},
+   * and {@code predict} carries them between calls (reset with {@code resetStates()}). Not allowed
+   * with {@code bidirectional}: the reverse direction reads each sequence from its end and has no
+   * state to carry into the next batch. [KilnStateful]
+   */
+  boolean stateful() default false;
+
   /** Whether training updates this layer's weights (see {@link Dense#trainable()}). */
   boolean trainable() default true;
 

@@ -62,6 +62,10 @@ public enum Message {
   OPTION_NOT_APPLICABLE("KilnOption", "%s does not apply to %s; remove it"),
   OPTION_CONFLICT("KilnOption", "%s"),
   BAD_VALUE("KilnValue", "%s must be %s, got %s"),
+  STATEFUL(
+      "KilnStateful",
+      "@%s '%s': stateful cannot be combined with bidirectional: the reverse direction reads each sequence from"
+          + " its end, so it has no state to carry into the next batch; remove one of them"),
   UNKNOWN_PROCESSOR_OPTION(
       "KilnUnknownOption", "unknown processor option -A%s; Kiln knows: %s"),
   INTERNAL("KilnInternal", "Kiln failed on %s; this is a bug in Kiln, please report it:%n%s");

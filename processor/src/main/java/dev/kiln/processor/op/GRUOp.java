@@ -19,7 +19,7 @@ public final class GRUOp extends RecurrentOp {
   @Override
   public Object read(Annotation annotation) {
     GRU r = (GRU) annotation;
-    return new Attrs(r.units(), null, r.returnSequences(), r.bidirectional(), r.trainable());
+    return new Attrs(r.units(), null, r.returnSequences(), r.bidirectional(), r.trainable(), r.stateful());
   }
 
   @Override

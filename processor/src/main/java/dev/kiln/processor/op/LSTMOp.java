@@ -19,7 +19,7 @@ public final class LSTMOp extends RecurrentOp {
   @Override
   public Object read(Annotation annotation) {
     LSTM r = (LSTM) annotation;
-    return new Attrs(r.units(), null, r.returnSequences(), r.bidirectional(), r.trainable());
+    return new Attrs(r.units(), null, r.returnSequences(), r.bidirectional(), r.trainable(), r.stateful());
   }
 
   @Override

@@ -20,10 +20,19 @@ import java.util.Map;
  * [G·units, F]}, {@code weight_hh [G·units, units]}, {@code bias_ih}, {@code bias_hh} (suffix
  * {@code _reverse} for the backward direction, as PyTorch names them) and a saved workspace.
  * Attributes {@code units, returnSequences, bidirectional} (and the cell's own).
+ *
+ * <p>A {@code stateful} layer starts each batch from the state the previous batch of as many rows
+ * ended with: the model's carried-state arena ({@code CompiledModel.carriedStates(n)}, this layer at
+ * {@code stateOffset(id, n)}, laid out {@code [n, units]} h then, for the LSTM, {@code [n, units]} c).
+ * Forward reads it; backward reads it too (the gradient of {@code weight_hh} at the first step) and
+ * only then is it replaced by the batch's final state; at inference forward replaces it at once.
+ * Non-stateful layers emit exactly what they did before (null state).
  */
 public abstract class RecurrentOp implements Op {
   /** The settings every recurrent layer has; {@code activation} is TANH or RELU for SimpleRNN, else null. */
-  public record Attrs(int units, Activation activation, boolean returnSequences, boolean bidirectional, boolean trainable) {}
+  public record Attrs(
+      int units, Activation activation, boolean returnSequences, boolean bidirectional, boolean trainable,
+      boolean stateful) {}
 
   private static final ClassName KERNELS = Emit.kernel("RecurrentKernels");
   private static final ClassName CELL = Emit.kernel("RecurrentCell");
@@ -44,6 +53,9 @@ public abstract class RecurrentOp implements Op {
     Attrs a = node.attrs(Attrs.class);
     if (a.units() < 1) {
       out.report(Message.BAD_VALUE, node, "units", "units", "at least 1", a.units());
+    }
+    if (a.stateful() && a.bidirectional()) {
+      out.report(Message.STATEFUL, node, "stateful", kind(), node.name());
     }
   }
 
@@ -159,10 +171,29 @@ public abstract class RecurrentOp implements Op {
         source == null ? "" : ", sequences end at " + source.name() + "'s padding");
     int width = node.shape().dim(node.shape().rank() - 1);
     for (int d = 0; d < directions(node); d++) {
-      e.statement("$T.forward($L, $L, params, $L, $L, null, 0, $L, $L, $L, $L, $L)", KERNELS, shape(node, d),
-          e.in(node, 0), weights(node, d, e), lengths(node, e), e.saved(node, "ws" + suffix(d)), e.out(node), width,
-          d * a.units(), a.returnSequences());
+      e.statement("$T.forward($L, $L, params, $L, $L, $L, $L, $L, $L, $L, $L)", KERNELS, shape(node, d),
+          e.in(node, 0), weights(node, d, e), lengths(node, e), state(node), e.saved(node, "ws" + suffix(d)),
+          e.out(node), width, d * a.units(), a.returnSequences());
     }
+    if (a.stateful()) {
+      // Training keeps the initial state for backward, which carries the final state afterwards.
+      e.beginIf("!training");
+      carry(node, e);
+      e.end();
+    }
+  }
+
+  /** The initial state argument pair: the carried state of a stateful layer, else {@code null, 0} (zeros). */
+  private static CodeBlock state(Node node) {
+    return node.attrs(Attrs.class).stateful()
+        ? CodeBlock.of("carriedStates(n), stateOffset($L, n)", node.id())
+        : CodeBlock.of("null, 0");
+  }
+
+  /** Copies the batch's final state into the carried state, for the next batch. */
+  private void carry(Node node, Emit e) {
+    e.statement("$T.finalState($T.$L, n, $L, $L, false, $L, $L, carriedStates(n), stateOffset($L, n))", KERNELS, CELL,
+        cell(node), steps(node), node.attrs(Attrs.class).units(), lengths(node, e), e.saved(node, "ws"), node.id());
   }
 
   @Override
@@ -174,10 +205,14 @@ public abstract class RecurrentOp implements Op {
     int width = node.shape().dim(node.shape().rank() - 1);
     for (int d = 0; d < directions(node); d++) {
       boolean accumulate = d > 0 || e.accumulate(node, 0);
-      e.statement("$T.backward($L, $L, params, $L, $L, null, 0, $L, $L, $L, $L, $L, $L, $L, grads, $L)", KERNELS,
-          shape(node, d), e.trainingIn(node, 0), weights(node, d, e), lengths(node, e), e.saved(node, "ws" + suffix(d)),
-          e.grad(node), width, d * a.units(), a.returnSequences(), dx == null ? CodeBlock.of("null, 0") : dx,
-          dx != null && accumulate, weights(node, d, e));
+      e.statement("$T.backward($L, $L, params, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, grads, $L)", KERNELS,
+          shape(node, d), e.trainingIn(node, 0), weights(node, d, e), lengths(node, e), state(node),
+          e.saved(node, "ws" + suffix(d)), e.grad(node), width, d * a.units(), a.returnSequences(),
+          dx == null ? CodeBlock.of("null, 0") : dx, dx != null && accumulate, weights(node, d, e));
+    }
+    if (a.stateful()) {
+      e.comment("$L: its final state starts the next batch (truncated back-propagation through time)", node.name());
+      carry(node, e);
     }
   }
 
@@ -185,7 +220,8 @@ public abstract class RecurrentOp implements Op {
   public String architecture(Node node) {
     Attrs a = node.attrs(Attrs.class);
     return kind() + "(" + a.units() + (a.activation() == null ? "" : "," + a.activation())
-        + (a.returnSequences() ? ",seq" : ",last") + (a.bidirectional() ? ",bi" : "") + ")";
+        + (a.returnSequences() ? ",seq" : ",last") + (a.bidirectional() ? ",bi" : "") + (a.stateful() ? ",stateful" : "")
+        + ")";
   }
 
   @Override
@@ -198,6 +234,9 @@ public abstract class RecurrentOp implements Op {
     parts.add(a.returnSequences() ? "sequences" : "last state");
     if (a.bidirectional()) {
       parts.add("bidirectional");
+    }
+    if (a.stateful()) {
+      parts.add("stateful");
     }
     Node source = maskSource(node);
     if (source != null) {
@@ -216,6 +255,9 @@ public abstract class RecurrentOp implements Op {
     }
     m.put("returnSequences", a.returnSequences());
     m.put("bidirectional", a.bidirectional());
+    if (a.stateful()) {
+      m.put("stateful", true); // absent when false, so that existing specs keep their text
+    }
     return m;
   }
 }

@@ -21,7 +21,7 @@ public final class SimpleRNNOp extends RecurrentOp {
   @Override
   public Object read(Annotation annotation) {
     SimpleRNN r = (SimpleRNN) annotation;
-    return new Attrs(r.units(), r.activation(), r.returnSequences(), r.bidirectional(), r.trainable());
+    return new Attrs(r.units(), r.activation(), r.returnSequences(), r.bidirectional(), r.trainable(), r.stateful());
   }
 
   @Override

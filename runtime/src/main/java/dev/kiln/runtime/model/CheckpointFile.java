@@ -6,6 +6,7 @@ import dev.kiln.runtime.io.SafeTensorsFormatException;
 import dev.kiln.runtime.io.Tensor;
 import dev.kiln.runtime.optim.Optimizer;
 import dev.kiln.runtime.train.CallbackState;
+import dev.kiln.runtime.train.EpochProgress;
 import dev.kiln.runtime.train.EpochStats;
 import dev.kiln.runtime.train.GradientNorms;
 import dev.kiln.runtime.train.History;
@@ -38,9 +39,22 @@ import java.util.regex.Pattern;
  * checkpoints written before extra metrics existed, which still read), then, when gradient norms were
  * recorded, {@code grad_norm:=total} and {@code grad_norm:<layer>=value} for each layer (metric names
  * cannot hold a colon).
+ *
+ * <p>Inside an epoch (format version 2): {@code kiln.epoch} still counts the finished epochs, and
+ * {@code kiln.epoch.batches_done} with the running sums of the next epoch ({@link EpochProgress})
+ * say where in it the run stood. A stateful network's carried recurrent states are the tensor
+ * {@code state.carried} {@code [rows, floats per row]} with {@code kiln.state.rows}, in either
+ * version. A checkpoint with neither is written as version 1, which older runtimes read; this one
+ * reads both (a version 1 checkpoint resumes at an epoch boundary with zero states).
  */
 final class CheckpointFile {
   static final String VERSION = "1";
+  /** The version of checkpoints that hold a position inside an epoch or carried states. */
+  static final String VERSION_2 = "2";
+  static final String META_BATCHES_DONE = "kiln.epoch.batches_done";
+  static final String META_EPOCH_PROGRESS = "kiln.epoch.progress";
+  static final String META_STATE_ROWS = "kiln.state.rows";
+  static final String STATE_TENSOR = "state.carried";
   static final String META_CHECKPOINT = "kiln.checkpoint";
   static final String META_EPOCH = "kiln.epoch";
   static final String META_BATCH_SIZE = "kiln.batch_size";
@@ -70,7 +84,15 @@ final class CheckpointFile {
       long shuffleSeed,
       boolean shuffle,
       History history,
-      Map<String, CallbackState> callbacks) {}
+      Map<String, CallbackState> callbacks,
+      EpochProgress progress,
+      float[] carriedStates,
+      int stateRows) {
+    /** Batches of epoch {@code epoch + 1} already trained (0 at an epoch boundary). */
+    int batchesDone() {
+      return progress == null ? 0 : progress.batchesDone();
+    }
+  }
 
   /** Everything a checkpoint saves. */
   record State(
@@ -80,7 +102,16 @@ final class CheckpointFile {
       boolean shuffle,
       long dropoutRngState,
       History history,
-      Map<String, CallbackState> callbacks) {}
+      Map<String, CallbackState> callbacks,
+      EpochProgress progress,
+      float[] carriedStates,
+      int stateRows) {
+    /** A checkpoint at an epoch boundary of a network without carried states. */
+    State(int epoch, int batchSize, long shuffleSeed, boolean shuffle, long dropoutRngState, History history,
+        Map<String, CallbackState> callbacks) {
+      this(epoch, batchSize, shuffleSeed, shuffle, dropoutRngState, history, callbacks, null, new float[0], 0);
+    }
+  }
 
   static void write(Path file, ModelSpec spec, float[] params, Optimizer optimizer, State state)
       throws IOException {
@@ -89,7 +120,8 @@ final class CheckpointFile {
     meta.put(CompiledModel.META_NETWORK, spec.network());
     meta.put(CompiledModel.META_ARCHITECTURE, spec.architecture());
     meta.put(CompiledModel.META_ARCHITECTURE_HASH, spec.architectureHash());
-    meta.put(META_CHECKPOINT, VERSION);
+    boolean v2 = state.progress() != null || state.stateRows() > 0;
+    meta.put(META_CHECKPOINT, v2 ? VERSION_2 : VERSION);
     meta.put(META_EPOCH, Integer.toString(state.epoch()));
     meta.put(META_BATCH_SIZE, Integer.toString(state.batchSize()));
     meta.put(META_SHUFFLE_SEED, Long.toString(state.shuffleSeed()));
@@ -99,6 +131,17 @@ final class CheckpointFile {
     meta.put(META_LEARNING_RATE, Float.toString(optimizer.learningRate()));
     meta.put(META_DROPOUT_RNG, Long.toString(state.dropoutRngState()));
     meta.put(META_HISTORY, historyText(state.history()));
+    EpochProgress progress = state.progress();
+    if (progress != null) {
+      meta.put(META_BATCHES_DONE, Integer.toString(progress.batchesDone()));
+      // The loss sum as its exact bits: the resumed epoch's mean loss must be the uninterrupted one's.
+      meta.put(META_EPOCH_PROGRESS, Long.toHexString(Double.doubleToRawLongBits(progress.lossSum())) + ","
+          + progress.samplesSeen() + "," + progress.correct() + "," + progress.accuracyCorrect() + ","
+          + progress.accuracyCount());
+    }
+    if (state.stateRows() > 0) {
+      meta.put(META_STATE_ROWS, Integer.toString(state.stateRows()));
+    }
 
     List<Tensor> tensors = new ArrayList<>();
     for (ParamSpec p : spec.parameters()) {
@@ -107,6 +150,11 @@ final class CheckpointFile {
     float[][] buffers = optimizer.state();
     for (int i = 0; i < buffers.length; i++) {
       tensors.add(Tensor.of(OPTIMIZER_TENSOR + i, buffers[i], buffers[i].length));
+    }
+    if (state.stateRows() > 0) {
+      float[] carried = state.carriedStates();
+      tensors.add(new Tensor(STATE_TENSOR, new int[] {state.stateRows(), carried.length / state.stateRows()}, carried, 0,
+          carried.length));
     }
     for (Map.Entry<String, CallbackState> e : state.callbacks().entrySet()) {
       String key = e.getKey();
@@ -184,10 +232,10 @@ final class CheckpointFile {
               + "damaged after it was written); use an earlier checkpoint",
           null);
     }
-    if (!VERSION.equals(meta.get(META_CHECKPOINT))) {
+    if (!VERSION.equals(meta.get(META_CHECKPOINT)) && !VERSION_2.equals(meta.get(META_CHECKPOINT))) {
       throw new CheckpointException(
           file, "has checkpoint format version " + meta.get(META_CHECKPOINT) + "; this runtime reads "
-              + VERSION, null);
+              + VERSION + " and " + VERSION_2, null);
     }
     String hash = meta.get(CompiledModel.META_ARCHITECTURE_HASH);
     if (!spec.architectureHash().equals(hash)) {
@@ -255,6 +303,18 @@ final class CheckpointFile {
               + (shuffle ? "shuffles" : "has withShuffle(false)") + "; use the same setting");
     }
     History history = parseHistory(file, meta.getOrDefault(META_HISTORY, ""));
+    EpochProgress progress = meta.containsKey(META_BATCHES_DONE) ? parseProgress(file, meta) : null;
+    int stateRows = 0;
+    float[] carried = null;
+    if (meta.containsKey(META_STATE_ROWS)) {
+      stateRows = intValue(file, meta, META_STATE_ROWS);
+      carried = data.get(STATE_TENSOR);
+      int perRow = new CarriedStates(spec).floatsPerRow();
+      if (carried == null || stateRows < 1 || carried.length != (long) stateRows * perRow) {
+        throw new CheckpointException(file, "tensor '" + STATE_TENSOR + "' is missing or does not hold "
+            + stateRows + " rows of " + perRow + " carried-state floats", null);
+      }
+    }
     Map<String, CallbackState> callbacks = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : meta.entrySet()) {
       if (e.getKey().startsWith(META_CALLBACK)) {
@@ -270,7 +330,23 @@ final class CheckpointFile {
     optimizer.setSteps(steps);
     optimizer.setLearningRate(lr);
     rngState[0] = rng;
-    return new Resume(epoch, batchSize, shuffleSeed, Boolean.parseBoolean(shuffleText), history, callbacks);
+    return new Resume(epoch, batchSize, shuffleSeed, Boolean.parseBoolean(shuffleText), history, callbacks, progress,
+        carried, stateRows);
+  }
+
+  private static EpochProgress parseProgress(Path file, Map<String, String> meta) throws CheckpointException {
+    int batches = intValue(file, meta, META_BATCHES_DONE);
+    String text = meta.getOrDefault(META_EPOCH_PROGRESS, "");
+    String[] f = text.split(",");
+    try {
+      if (f.length != 5) {
+        throw new NumberFormatException("expected 5 fields");
+      }
+      return new EpochProgress(batches, Double.longBitsToDouble(Long.parseUnsignedLong(f[0], 16)),
+          Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]));
+    } catch (IllegalArgumentException e) {
+      throw new CheckpointException(file, META_EPOCH_PROGRESS + " '" + text + "' is malformed", e);
+    }
   }
 
   private static CallbackState parseCallback(

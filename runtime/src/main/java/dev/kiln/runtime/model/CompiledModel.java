@@ -7,6 +7,7 @@ import dev.kiln.runtime.io.SafeTensorsFile;
 import dev.kiln.runtime.kernels.SplitMix64;
 import dev.kiln.runtime.optim.GradientClipping;
 import dev.kiln.runtime.optim.Optimizer;
+import dev.kiln.runtime.train.EpochProgress;
 import dev.kiln.runtime.train.Evaluation;
 import dev.kiln.runtime.train.Evaluator;
 import dev.kiln.runtime.train.GradientHealth;
@@ -44,6 +45,10 @@ import java.util.stream.IntStream;
  * {@link #intActivations} holds the integer tensors (pooling indices) the same way. The input batch
  * always sits at offset 0, each sample flattened row-major. Buffers grow only when a larger batch is
  * first used, so a training step allocates nothing.
+ *
+ * <p>Carried states: a network with stateful recurrent layers keeps their states between batches in
+ * one more arena ({@link #carriedStates}, see {@link #resetStates()}); the generated code reads each
+ * layer's block at {@link #stateOffset}.
  */
 public abstract class CompiledModel implements Model {
   private static final long DROPOUT_STREAM = 0x9E3779B97F4A7C15L;
@@ -92,6 +97,7 @@ public abstract class CompiledModel implements Model {
   protected SplitMix64 dropoutRng;
 
   private final TrainableLayers trainable;
+  private final CarriedStates states;
   private final Arenas arenas = new Arenas();
   private final Evaluator evaluator = new Evaluator(arenas);
   private final Prediction prediction;
@@ -113,6 +119,7 @@ public abstract class CompiledModel implements Model {
     this.grads = new float[spec.parameterCount()];
     this.dropoutRng = new SplitMix64(seed ^ DROPOUT_STREAM);
     this.trainable = new TrainableLayers(spec);
+    this.states = new CarriedStates(spec);
     this.prediction = new Prediction(this);
     SplittableRandom init = new SplittableRandom(seed);
     for (ParamSpec p : spec.parameters()) {
@@ -175,6 +182,20 @@ public abstract class CompiledModel implements Model {
     return seed;
   }
 
+  /**
+   * The carried-state arena of the stateful recurrent layers for a batch of {@code n} rows: the
+   * final states of the previous batch if it had {@code n} rows, else zeros. Called by generated
+   * code; allocates nothing while the batch size stays the same.
+   */
+  protected final float[] carriedStates(int n) {
+    return states.forRows(n);
+  }
+
+  /** Where stateful layer {@code layer} (an index into {@link ModelSpec#layers()}) keeps its state for {@code n} rows. */
+  protected final int stateOffset(int layer, int n) {
+    return states.offset(layer, n);
+  }
+
   /** Grows the batch buffers to hold {@code n} samples. */
   protected final void ensureCapacity(int n) {
     if (n <= capacity) {
@@ -207,6 +228,12 @@ public abstract class CompiledModel implements Model {
       throw new IllegalArgumentException("training data '" + train.name() + "' has no rows");
     }
     requireTrainableLayers();
+    if (states.any() && options.shuffle()) {
+      throw new IllegalArgumentException(
+          spec.network() + " has stateful recurrent layers " + statefulLayers() + ": each batch row continues the"
+              + " same row of the previous batch, so training needs TrainOptions.withShuffle(false) (and data laid"
+              + " out as TextStreams.contiguous does)");
+    }
     Optimizer optimizer = optimizer();
     CheckpointFile.Resume resume = null;
     if (options.resumeFrom() != null) {
@@ -217,11 +244,29 @@ public abstract class CompiledModel implements Model {
         throw new UncheckedIOException(e.getMessage(), e);
       }
       dropoutRng.setState(rng[0]);
+      if (resume.stateRows() > 0) {
+        states.restore(resume.carriedStates(), resume.stateRows());
+      } else {
+        states.reset();
+      }
     }
     int batch =
         options.batchSize() > 0
             ? options.batchSize()
             : resume != null ? resume.batchSize() : spec.batchSize();
+    if (states.any() && train.rows() % batch != 0) {
+      throw new IllegalArgumentException(
+          spec.network() + " has stateful recurrent layers " + statefulLayers() + ", whose states are per batch row:"
+              + " every batch must have the same rows, but training data '" + train.name() + "' has " + train.rows()
+              + " rows, not a multiple of the batch size " + batch + " (the last batch would have "
+              + train.rows() % batch + "); build it with TextStreams.contiguous for this batch size");
+    }
+    if (resume != null && resume.batchesDone() > 0 && batch != resume.batchSize()) {
+      throw new IllegalArgumentException(
+          "cannot resume " + spec.network() + " from " + options.resumeFrom() + " inside epoch "
+              + (resume.epoch() + 1) + " with batch size " + batch + ": the checkpoint was taken after "
+              + resume.batchesDone() + " batches of " + resume.batchSize() + " rows");
+    }
     ensureCapacity(Math.min(batch, train.rows()));
     long shuffleSeed =
         options.shuffleSeed() != null
@@ -241,9 +286,28 @@ public abstract class CompiledModel implements Model {
             batch,
             resume == null ? 1 : resume.epoch() + 1,
             resume == null ? new History() : resume.history(),
-            shuffleSeed);
+            shuffleSeed,
+            resume != null,
+            resume == null ? null : resume.progress());
     this.run = loop.run();
     return loop.train(resume == null ? Map.of() : resume.callbacks());
+  }
+
+  /** The stateful layers' names, for messages. */
+  private List<String> statefulLayers() {
+    return spec.layers().stream().filter(CarriedStates::stateful).map(LayerSpec::name).toList();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Also done at the start of every epoch of {@code train} (unless
+   * {@link TrainOptions#carryingStatesAcrossEpochs()}), and implicitly whenever a batch of another
+   * number of rows arrives.
+   */
+  @Override
+  public void resetStates() {
+    states.reset();
   }
 
   /** The call's clipping: each bound from the options, or the declared one when the options leave it. */
@@ -410,13 +474,41 @@ public abstract class CompiledModel implements Model {
     public int[] trainableRanges() {
       return trainable.ranges();
     }
+
+    @Override
+    public void resetStates() {
+      states.reset();
+    }
+
+    @Override
+    public int carriedStateRows() {
+      return !states.any() ? 0 : states.rows() > 0 ? states.rows() : run != null ? run.context().batchSize()
+          : spec.batchSize();
+    }
+
+    private float[] asideStates;
+    private int asideRows;
+
+    @Override
+    public void setStatesAside() {
+      asideRows = states.rows();
+      asideStates = states.snapshot();
+      states.reset();
+    }
+
+    @Override
+    public void restoreStates() {
+      states.restore(asideStates, asideRows);
+      asideStates = null;
+    }
   }
 
   // ---------------------------------------------------------------- gradients for checks and tools
 
   /**
    * Mean training-mode loss on {@code data} with dropout masks drawn from {@code dropoutSeed}; the
-   * weights are not changed. With {@code gradient} non-null the gradient of that loss is written to
+   * weights are not changed, nor are the carried states of stateful layers (from which, when they
+   * belong to {@code data.rows()} rows, the batch starts; the gradient is then the truncated one). With {@code gradient} non-null the gradient of that loss is written to
    * it (arena layout, {@code spec().parameterCount()} floats). Used by gradient checks.
    */
   public double trainingLoss(Dataset data, long dropoutSeed, float[] gradient) {
@@ -429,10 +521,13 @@ public abstract class CompiledModel implements Model {
     dropoutRng = new SplitMix64(dropoutSeed);
     // Training-mode forward updates state such as running statistics; this method changes nothing.
     float[] before = params.clone();
+    int stateRows = states.rows();
+    float[] carried = states.snapshot();
     Arrays.fill(grads, 0f);
     forward(n, true);
     double loss = computeLoss(n, gradient != null) / n;
     System.arraycopy(before, 0, params, 0, params.length);
+    states.restore(carried, stateRows);
     dropoutRng = trainingStream;
     if (gradient != null) {
       System.arraycopy(grads, 0, gradient, 0, grads.length);
@@ -524,18 +619,18 @@ public abstract class CompiledModel implements Model {
    *
    * <p>Between epochs of a running {@code train} (from a callback's {@code onEpochEnd}) or after it,
    * the checkpoint holds that run's epoch, history and callback state; before any training, epoch 0.
+   * Inside an epoch (from {@code onBatchEnd}, {@code onBatchBegin} or {@code onEpochBegin}) it also
+   * holds the batches of the epoch done and the epoch's running loss and accuracy, so that resuming
+   * continues with the next batch exactly as the uninterrupted run would have. A stateful network's
+   * carried states are always part of it.
    *
-   * @throws IllegalStateException if called from inside an epoch (e.g. from {@code onBatchEnd}),
-   *     where weights and optimizer state belong to no finished epoch
+   * @throws IllegalStateException if called inside an epoch where that state cannot be saved (see
+   *     {@link TrainingRun#epochProgress()}: after a divergence, or with extra metrics or gradient norms)
    */
   @Override
   public void saveCheckpoint(Path file) throws IOException {
     TrainingRun r = run;
-    if (r != null && !r.betweenEpochs()) {
-      throw new IllegalStateException(
-          "saveCheckpoint(" + file + ") was called inside epoch " + r.context().epoch()
-              + "; checkpoints are taken between epochs (from onEpochEnd, or after train returns)");
-    }
+    EpochProgress progress = r == null ? null : r.epochProgress();
     CheckpointFile.State state =
         new CheckpointFile.State(
             r == null ? 0 : r.epochsCompleted(),
@@ -544,7 +639,10 @@ public abstract class CompiledModel implements Model {
             r == null || r.shuffle(),
             dropoutRng.state(),
             r == null ? new History() : r.history(),
-            r == null ? Map.of() : r.callbackStates());
+            r == null ? Map.of() : r.callbackStates(),
+            progress,
+            states.snapshot(),
+            states.rows());
     CheckpointFile.write(file, spec, params, optimizer(), state);
   }
 

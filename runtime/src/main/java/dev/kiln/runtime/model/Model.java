@@ -29,6 +29,14 @@ public interface Model extends TrainedModel {
     return train(train, TrainOptions.epochs(epochs).withValidation(validation));
   }
 
+  /**
+   * Sets the recurrent states that stateful layers ({@code @LSTM(stateful = true)} and the like)
+   * carry from one batch or {@code predict} call to the next back to zeros (Keras'
+   * {@code reset_states}): call it before generating from a new seed text, or between independent
+   * streams. Nothing for a network without stateful layers.
+   */
+  void resetStates();
+
   /** Outputs for several samples. */
   float[][] predict(float[][] samples);
 

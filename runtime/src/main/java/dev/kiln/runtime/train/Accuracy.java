@@ -44,6 +44,12 @@ public final class Accuracy implements Metric {
   }
 
   /** Correct predictions since the last {@link #reset()}. */
+  /** Continues from counts saved in a checkpoint taken inside an epoch. */
+  void restore(long correct, long count) {
+    this.correct = correct;
+    this.count = count;
+  }
+
   public long correct() {
     return correct;
   }

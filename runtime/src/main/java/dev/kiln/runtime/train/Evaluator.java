@@ -23,10 +23,27 @@ public final class Evaluator {
   /**
    * Evaluates on every row of {@code data}, which the caller checked fits the network; {@code
    * metrics} are reset, then accumulate every chunk.
+   *
+   * <p>A network with carried recurrent states is evaluated in chunks of as many rows as its states
+   * have, in data-set order, starting from zeros and carrying them from chunk to chunk (a last
+   * partial chunk starts from zeros); its states are put back afterwards, so that validation does not
+   * disturb training.
    */
   public Evaluation evaluate(Dataset data, Metric... metrics) {
+    int stateRows = network.carriedStateRows();
+    if (stateRows == 0) {
+      return evaluateInChunks(data, Math.max(network.capacity(), Math.min(data.rows(), CHUNK)), metrics);
+    }
+    network.setStatesAside();
+    try {
+      return evaluateInChunks(data, stateRows, metrics);
+    } finally {
+      network.restoreStates();
+    }
+  }
+
+  private Evaluation evaluateInChunks(Dataset data, int chunk, Metric... metrics) {
     int rows = data.rows();
-    int chunk = Math.max(network.capacity(), Math.min(rows, CHUNK));
     network.ensureCapacity(chunk);
     boolean classification = network.isClassification();
     int classes = network.classes();

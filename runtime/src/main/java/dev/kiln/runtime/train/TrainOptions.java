@@ -36,6 +36,8 @@ import java.util.regex.Pattern;
  * @param gradientClipValue the largest absolute gradient value (0: no value clipping); null means
  *     the network's declared {@code @Network(clipValue)}
  * @param gradientNorms whether the per-layer gradient norms are recorded in the history
+ * @param carryStatesAcrossEpochs whether a stateful network's carried recurrent states continue from
+ *     one epoch into the next (default false: they are reset to zeros at the start of every epoch)
  */
 public record TrainOptions(
     int epochs,
@@ -50,7 +52,8 @@ public record TrainOptions(
     List<Metric> metrics,
     Double gradientClipNorm,
     Double gradientClipValue,
-    boolean gradientNorms) {
+    boolean gradientNorms,
+    boolean carryStatesAcrossEpochs) {
 
   public TrainOptions {
     if (epochs < 1) {
@@ -116,10 +119,29 @@ public record TrainOptions(
         false);
   }
 
+  /** Options whose carried recurrent states are reset at the start of every epoch. */
+  public TrainOptions(
+      int epochs,
+      int batchSize,
+      Dataset validation,
+      Long shuffleSeed,
+      Verbosity verbosity,
+      PrintStream out,
+      List<Callback> callbacks,
+      Path resumeFrom,
+      boolean shuffle,
+      List<Metric> metrics,
+      Double gradientClipNorm,
+      Double gradientClipValue,
+      boolean gradientNorms) {
+    this(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, metrics,
+        gradientClipNorm, gradientClipValue, gradientNorms, false);
+  }
+
   /** {@code n} epochs, default batch size, no validation, progress on standard output. */
   public static TrainOptions epochs(int n) {
     return new TrainOptions(
-        n, 0, null, null, Verbosity.BATCHES, System.out, List.of(), null, true, List.of(), null, null, false);
+        n, 0, null, null, Verbosity.BATCHES, System.out, List.of(), null, true, List.of(), null, null, false, false);
   }
 
   public TrainOptions withBatchSize(int b) {
@@ -127,17 +149,17 @@ public record TrainOptions(
       throw new IllegalArgumentException("batchSize must be at least 1, got " + b);
     }
     return new TrainOptions(epochs, b, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, metrics,
-        gradientClipNorm, gradientClipValue, gradientNorms);
+        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs);
   }
 
   public TrainOptions withValidation(Dataset v) {
     return new TrainOptions(epochs, batchSize, v, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, metrics,
-        gradientClipNorm, gradientClipValue, gradientNorms);
+        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs);
   }
 
   public TrainOptions withShuffleSeed(long seed) {
     return new TrainOptions(epochs, batchSize, validation, seed, verbosity, out, callbacks, resumeFrom, shuffle, metrics,
-        gradientClipNorm, gradientClipValue, gradientNorms);
+        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs);
   }
 
   /**
@@ -147,7 +169,7 @@ public record TrainOptions(
    */
   public TrainOptions withShuffle(boolean shuffle) {
     return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, metrics,
-        gradientClipNorm, gradientClipValue, gradientNorms);
+        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs);
   }
 
   /** Prints nothing. */
@@ -158,7 +180,7 @@ public record TrainOptions(
   /** Sets what is printed. */
   public TrainOptions withVerbosity(Verbosity v) {
     return new TrainOptions(epochs, batchSize, validation, shuffleSeed, v, out, callbacks, resumeFrom, shuffle, metrics,
-        gradientClipNorm, gradientClipValue, gradientNorms);
+        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs);
   }
 
   /** Whether anything is printed (verbosity is not {@link Verbosity#QUIET}). */
@@ -168,7 +190,7 @@ public record TrainOptions(
 
   public TrainOptions withOutput(PrintStream o) {
     return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, o, callbacks, resumeFrom, shuffle, metrics,
-        gradientClipNorm, gradientClipValue, gradientNorms);
+        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs);
   }
 
   /** Replaces the callbacks with {@code cs}, called in this order (see {@link Callback}). */
@@ -179,7 +201,7 @@ public record TrainOptions(
   /** Replaces the callbacks with {@code cs}, called in this order (see {@link Callback}). */
   public TrainOptions withCallbacks(List<Callback> cs) {
     return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, cs, resumeFrom, shuffle, metrics,
-        gradientClipNorm, gradientClipValue, gradientNorms);
+        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs);
   }
 
   /**
@@ -196,7 +218,7 @@ public record TrainOptions(
   /** {@link #withMetrics(Metric...)} from a list. */
   public TrainOptions withMetrics(List<Metric> ms) {
     return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, ms,
-        gradientClipNorm, gradientClipValue, gradientNorms);
+        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs);
   }
 
   /**
@@ -208,7 +230,7 @@ public record TrainOptions(
   public TrainOptions resumeFrom(Path checkpoint) {
     Objects.requireNonNull(checkpoint, "checkpoint");
     return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, checkpoint, shuffle, metrics,
-        gradientClipNorm, gradientClipValue, gradientNorms);
+        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs);
   }
 
   /**
@@ -222,7 +244,7 @@ public record TrainOptions(
   public TrainOptions withGradientClipNorm(double maxNorm) {
     clipBound("gradientClipNorm", maxNorm, false);
     return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle,
-        metrics, maxNorm, gradientClipValue, gradientNorms);
+        metrics, maxNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs);
   }
 
   /**
@@ -235,13 +257,13 @@ public record TrainOptions(
   public TrainOptions withGradientClipValue(double maxValue) {
     clipBound("gradientClipValue", maxValue, false);
     return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle,
-        metrics, gradientClipNorm, maxValue, gradientNorms);
+        metrics, gradientClipNorm, maxValue, gradientNorms, carryStatesAcrossEpochs);
   }
 
   /** Turns off gradient clipping, including what the network declares. */
   public TrainOptions withoutGradientClipping() {
     return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle,
-        metrics, 0.0, 0.0, gradientNorms);
+        metrics, 0.0, 0.0, gradientNorms, carryStatesAcrossEpochs);
   }
 
   /**
@@ -254,7 +276,17 @@ public record TrainOptions(
    */
   public TrainOptions withGradientNorms() {
     return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle,
-        metrics, gradientClipNorm, gradientClipValue, true);
+        metrics, gradientClipNorm, gradientClipValue, true, carryStatesAcrossEpochs);
+  }
+
+  /**
+   * Lets a stateful network's carried recurrent states continue from the end of one epoch into the
+   * next, instead of resetting them to zeros at the start of every epoch (the default). Meaningful
+   * when the data's streams continue from its last batch to its first.
+   */
+  public TrainOptions carryingStatesAcrossEpochs() {
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle,
+        metrics, gradientClipNorm, gradientClipValue, gradientNorms, true);
   }
 
   private static void clipBound(String name, double v, boolean zeroAllowed) {

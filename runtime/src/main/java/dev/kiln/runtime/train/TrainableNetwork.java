@@ -78,4 +78,24 @@ public interface TrainableNetwork {
    * (frozen layers and state tensors are left out). Read it every step: freezing changes it.
    */
   int[] trainableRanges();
+
+  /**
+   * Sets the recurrent states carried between batches (stateful layers) to zeros; nothing for a
+   * network without them.
+   */
+  default void resetStates() {}
+
+  /**
+   * The batch rows of the carried recurrent states, which evaluation uses as its chunk so that they
+   * carry from chunk to chunk; 0 for a network without stateful layers.
+   */
+  default int carriedStateRows() {
+    return 0;
+  }
+
+  /** Before evaluating: puts the carried states aside and starts from zeros. */
+  default void setStatesAside() {}
+
+  /** After evaluating: puts back the states {@link #setStatesAside} put aside. */
+  default void restoreStates() {}
 }

@@ -26,6 +26,8 @@ public final class TrainingLoop {
   private final Dataset data;
   private final int batch;
   private final int firstEpoch;
+  private final boolean resumed;
+  private final EpochProgress resumedEpoch;
   private final long shuffleSeed;
   private final TrainingRun run;
   private final Accuracy accuracy;
@@ -59,7 +61,36 @@ public final class TrainingLoop {
       int firstEpoch,
       History history,
       long shuffleSeed) {
+    this(model, network, step, optimizer, baseLearningRate, evaluator, options, data, batch, firstEpoch, history,
+        shuffleSeed, false, null);
+  }
+
+  /**
+   * A loop that may continue from a checkpoint: as the other constructor, and
+   *
+   * @param resumed whether the run continues from a checkpoint (whose carried states the network
+   *     holds already: the first epoch does not reset them)
+   * @param resumedEpoch how far epoch {@code firstEpoch} had come when the checkpoint was taken inside
+   *     it, or null to start it from its first batch
+   */
+  public TrainingLoop(
+      TrainedModel model,
+      TrainableNetwork network,
+      TrainingStep step,
+      Optimizer optimizer,
+      float baseLearningRate,
+      Evaluator evaluator,
+      TrainOptions options,
+      Dataset data,
+      int batch,
+      int firstEpoch,
+      History history,
+      long shuffleSeed,
+      boolean resumed,
+      EpochProgress resumedEpoch) {
     this.network = network;
+    this.resumed = resumed;
+    this.resumedEpoch = resumedEpoch;
     this.step = step;
     this.evaluator = evaluator;
     this.options = options;
@@ -90,6 +121,7 @@ public final class TrainingLoop {
             firstEpoch,
             history,
             shuffleSeed);
+    run.track(accuracy);
   }
 
   /** The callback side of this call: its context, history and checkpointable state. */
@@ -115,7 +147,16 @@ public final class TrainingLoop {
       run.begin(restored);
       epochs:
       for (int epoch = firstEpoch; epoch <= options.epochs() && !run.stopRequested(); epoch++) {
+        boolean continuing = epoch == firstEpoch && resumedEpoch != null;
+        // Carried recurrent states start each epoch from zeros, unless the epoch continues a checkpoint
+        // (which restored them) or the options carry them across epochs.
+        boolean keepStates =
+            continuing || (options.carryStatesAcrossEpochs() && (epoch > firstEpoch || resumed));
+        if (!keepStates) {
+          network.resetStates();
+        }
         run.epochBegin(epoch);
+        int firstBatch = 0;
         int[] order = options.shuffle() ? EpochOrder.permutation(shuffleSeed, epoch, rows) : identity;
         for (Metric m : stepMetrics) {
           m.reset();
@@ -125,8 +166,13 @@ public final class TrainingLoop {
           norms.reset();
         }
         double lossSum = 0;
+        if (continuing) {
+          run.resumeEpoch(resumedEpoch, accuracy);
+          lossSum = resumedEpoch.lossSum();
+          firstBatch = resumedEpoch.batchesDone();
+        }
         long t0 = System.nanoTime();
-        for (int b = 0; b < batches; b++) {
+        for (int b = firstBatch; b < batches; b++) {
           run.batchBegin(b);
           tuner.stepBegin();
           int start = b * batch;

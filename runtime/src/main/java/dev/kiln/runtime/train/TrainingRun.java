@@ -25,6 +25,14 @@ public final class TrainingRun {
   private final long shuffleSeed;
   private int epochsCompleted;
   private boolean inEpoch;
+  /** Batches of the current epoch trained so far. */
+  private int batchesDone;
+  /** A NaN or infinite loss or weight stopped the run inside an epoch (the weights were restored). */
+  private boolean diverged;
+  /** The loop's accuracy metric (classification), whose counts a checkpoint inside an epoch holds. */
+  private Accuracy accuracy;
+  private final boolean extraMetrics;
+  private final boolean gradientNorms;
 
   /**
    * @param model the model being trained
@@ -55,6 +63,8 @@ public final class TrainingRun {
       History history,
       long shuffleSeed) {
     this.shuffle = options.shuffle();
+    this.extraMetrics = !options.metrics().isEmpty();
+    this.gradientNorms = options.gradientNorms();
     int batches = (samplesPerEpoch + batchSize - 1) / batchSize;
     PrintStream log = options.verbosity() == Verbosity.QUIET ? null : options.out();
     this.context =
@@ -147,6 +157,59 @@ public final class TrainingRun {
 
   private final boolean shuffle;
 
+  /** The training loop's accuracy metric, whose counts {@link #epochProgress} reports. */
+  void track(Accuracy a) {
+    this.accuracy = a;
+  }
+
+  /**
+   * How far the current epoch has come, for a checkpoint taken inside it (from a callback's
+   * {@code onBatchEnd}, {@code onBatchBegin} or {@code onEpochBegin}); null between epochs.
+   *
+   * @throws IllegalStateException if the state inside the epoch cannot be saved: after a divergence
+   *     (the weights were restored to the last finished epoch, the optimizer state was not), or when
+   *     extra metrics or gradient norms are recorded (their running sums are not saved)
+   */
+  public EpochProgress epochProgress() {
+    if (!inEpoch) {
+      return null;
+    }
+    String why =
+        diverged
+            ? "training diverged in it and the weights were restored to the last finished epoch"
+            : extraMetrics
+                ? "the running values of the extra metrics (TrainOptions.withMetrics) are not saved inside an epoch"
+                : gradientNorms
+                    ? "the running gradient norms (TrainOptions.withGradientNorms) are not saved inside an epoch"
+                    : null;
+    if (why != null) {
+      throw new IllegalStateException(
+          "a checkpoint was requested inside epoch " + context.epoch() + ", but " + why
+              + "; take checkpoints between epochs (from onEpochEnd, or after train returns)");
+    }
+    return new EpochProgress(
+        batchesDone,
+        context.lossSum,
+        context.samplesSeen,
+        context.correct,
+        accuracy == null ? 0 : accuracy.correct(),
+        accuracy == null ? 0 : accuracy.count());
+  }
+
+  /**
+   * Continues the epoch just begun from a checkpoint's {@code progress}: its running sums, and the
+   * accuracy counts into {@code a} (null for regression).
+   */
+  void resumeEpoch(EpochProgress progress, Accuracy a) {
+    batchesDone = progress.batchesDone();
+    context.samplesSeen = progress.samplesSeen();
+    context.lossSum = progress.lossSum();
+    context.correct = progress.correct();
+    if (a != null) {
+      a.restore(progress.accuracyCorrect(), progress.accuracyCount());
+    }
+  }
+
   /** Whether epochs are shuffled ({@link TrainOptions#shuffle()}). */
   public boolean shuffle() {
     return shuffle;
@@ -190,6 +253,7 @@ public final class TrainingRun {
   /** Starts epoch {@code epoch}. */
   public void epochBegin(int epoch) {
     inEpoch = true;
+    batchesDone = 0;
     context.epoch = epoch;
     context.batch = -1;
     context.samplesSeen = 0;
@@ -215,6 +279,7 @@ public final class TrainingRun {
     context.lossSum += lossSum;
     context.correct += correct;
     context.batchLoss = lossSum / n;
+    batchesDone++;
     watch.batch(context.epoch, context.batch, context.batchLoss, context.learningRate());
     for (Callback c : callbacks) {
       c.onBatchEnd(context);
@@ -246,6 +311,7 @@ public final class TrainingRun {
     if (progress != null) {
       progress.abandonLine();
     }
+    diverged = true;
     if (!stopOnNaN) {
       return false;
     }
