@@ -279,6 +279,26 @@ class GraphDiagnosticsTest {
   }
 
   @Test
+  void statefulCannotBeBidirectionalOnEveryCell() {
+    JavaFileObject src =
+        source(
+            "@Network(inputShape = {12}, inputType = InputType.TOKENS, loss = Loss.SOFTMAX_CROSS_ENTROPY)",
+            "class Net {",
+            "  @Embedding(vocabulary = 50, dim = 8) Layer emb;",
+            "  @SimpleRNN(units = 4, returnSequences = true, bidirectional = true, stateful = true) Layer rnn;",
+            "  @GRU(units = 4, returnSequences = true, stateful = true, bidirectional = true) Layer gru;",
+            "  @LSTM(units = 3, stateful = true) Layer lstm;",
+            "  @Dense(units = 3, activation = Activation.SOFTMAX) Layer out;",
+            "}");
+    Compilation c = compile(src);
+    String why = "stateful cannot be combined with bidirectional: the reverse direction reads each sequence from its end,"
+        + " so it has no state to carry into the next batch; remove one of them";
+    assertThat(c).hadErrorContaining("[KilnStateful] @SimpleRNN 'rnn': " + why).inFile(src).onLine(7);
+    assertThat(c).hadErrorContaining("[KilnStateful] @GRU 'gru': " + why).inFile(src).onLine(8);
+    assertThat(c).hadErrorCount(2); // a forward-only stateful LSTM is fine
+  }
+
+  @Test
   void tokensNeedOneAxis() {
     JavaFileObject src =
         source(
