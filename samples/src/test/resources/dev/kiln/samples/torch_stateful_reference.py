@@ -44,30 +44,38 @@ params = {'emb.weight': emb.weight, 'rnn.weight_ih': rnn.weight_ih_l0, 'rnn.weig
           'out.bias': out.bias}
 optimizer = torch.optim.SGD(list(emb.parameters()) + list(rnn.parameters()) + list(out.parameters()), lr=lr)
 
+
+
+def two_batches(step, results):
+    """Batch 1 from zeros, batch 2 from batch 1's final state, detached; with step, an SGD step after each."""
+    state = None  # zeros, as Kiln's first batch after a reset
+    for k in (1, 2):
+        x = d['x%d' % k].long()
+        y = d['y%d' % k].long()
+        optimizer.zero_grad()
+        seq, final = rnn(emb(x), state)
+        logits = out(seq)
+        loss = F.cross_entropy(logits.reshape(-1, vocabulary), y.reshape(-1))
+        loss.backward()
+        # Truncated back-propagation through time: the next batch starts from this one's final state, detached.
+        state = tuple(s.detach() for s in final) if cell == 'LSTM' else final.detach()
+        if step:
+            optimizer.step()
+            continue
+        results.append(('p%d' % k, F.softmax(logits, dim=-1).detach()))
+        results.append(('loss%d' % k, loss.detach().reshape(1)))
+        for name, p in params.items():
+            g = (p.grad.t() if name == 'out.kernel' else p.grad).clone()  # zero_grad may zero it in place
+            results.append(('g%d.%s' % (k, name), g))
+        if k == 1:
+            results.append(('h1', (state[0] if cell == 'LSTM' else state)[0]))
+            if cell == 'LSTM':
+                results.append(('c1', state[1][0]))
+
+
 results = []
-state = None  # zeros, as Kiln's first batch after a reset
-for k in (1, 2):
-    x = d['x%d' % k].long()
-    y = d['y%d' % k].long()
-    optimizer.zero_grad()
-    seq, final = rnn(emb(x), state)
-    logits = out(seq)
-    loss = F.cross_entropy(logits.reshape(-1, vocabulary), y.reshape(-1))
-    loss.backward()
-    results.append(('p%d' % k, F.softmax(logits, dim=-1)))
-    results.append(('loss%d' % k, loss.reshape(1)))
-    for name, p in params.items():
-        g = p.grad.t() if name == 'out.kernel' else p.grad
-        results.append(('g%d.%s' % (k, name), g))
-    # Truncated back-propagation through time: the next batch starts from this one's final state, detached.
-    state = tuple(s.detach() for s in final) if cell == 'LSTM' else final.detach()
-    if k == 1:
-        if cell == 'LSTM':
-            results.append(('h1', state[0][0]))
-            results.append(('c1', state[1][0]))
-        else:
-            results.append(('h1', state[0]))
-    optimizer.step()
+two_batches(False, results)  # at the initial weights: what each batch computes
+two_batches(True, results)   # training: two SGD steps
 for name, p in params.items():
-    results.append(('w.' + name, p.t() if name == 'out.kernel' else p))
+    results.append(('w.' + name, (p.t() if name == 'out.kernel' else p).detach().clone()))
 write_safetensors(os.path.join(directory, 'reference.safetensors'), {'cell': cell}, results)
