@@ -349,6 +349,13 @@ final class OnnxOps {
    * [batch, dirs·units]}.
    */
   static String recurrent(ExportLayer l, OnnxGraphBuilder g, Cell cell) {
+    if (l.hasAttribute("stateful") && l.flag("stateful")) {
+      // An ONNX graph is a function of its inputs: a carried state would have to become graph inputs
+      // and outputs that every caller threads through, which no ONNX consumer expects of this model.
+      throw l.error("is stateful (it carries its state from one batch to the next), which ONNX export does not"
+          + " support; export a copy declared without stateful = true (same weights: load() them into it), whose"
+          + " every call starts from zero states");
+    }
     Tensor in = l.input(2);
     int steps = in.shape()[0];
     int features = in.shape()[1];

@@ -3,6 +3,7 @@ package dev.kiln.onnx;
 import static dev.kiln.onnx.RecurrentExportNetworks.STEPS;
 import static dev.kiln.onnx.RecurrentExportNetworks.VOCABULARY;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
@@ -33,6 +34,15 @@ class OnnxRecurrentExportTest {
   private static final int ROWS = 24;
 
   @TempDir Path dir;
+
+  @Test
+  void aStatefulLayerIsRefusedNamingTheLayer() {
+    StatefulLstmLmModel model = new StatefulLstmLmModel();
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> OnnxExport.write(model, dir.resolve("stateful.onnx")));
+    assertTrue(e.getMessage().startsWith("StatefulLstmLm: LSTM layer 'lstm' is stateful"), e.getMessage());
+    assertTrue(!java.nio.file.Files.exists(dir.resolve("stateful.onnx")));
+  }
 
   @Test
   void paddedLstmLastStateClassifierMatchesKiln() throws Exception {

@@ -159,4 +159,17 @@ final class RecurrentExportNetworks {
     @Dense(units = 17)
     Layer next;
   }
+
+  /** Stateful: ONNX export refuses it. */
+  @Network(inputShape = {9}, inputType = InputType.TOKENS, loss = Loss.SOFTMAX_CROSS_ENTROPY, seed = 44)
+  static class StatefulLstmLm {
+    @Embedding(vocabulary = 17, dim = 5)
+    Layer emb;
+
+    @LSTM(units = 7, returnSequences = true, stateful = true)
+    Layer lstm;
+
+    @Dense(units = 17, activation = Activation.SOFTMAX)
+    Layer out;
+  }
 }

@@ -392,8 +392,9 @@ class CheckpointResumeTest {
     assertArrayEquals(reference.parameters(), resumed.parameters(), "epoch-2 checkpoint still resumes exactly");
   }
 
+  /** Inside an epoch the running gradient norms (or extra metrics) cannot be saved: refused, no file. */
   @Test
-  void checkpointsCannotBeTakenInsideAnEpoch() {
+  void checkpointsInsideAnEpochAreRefusedWhileGradientNormsAreRecorded() {
     DigitsModel model = new DigitsModel();
     Callback saveMidEpoch =
         new Callback() {
@@ -409,8 +410,28 @@ class CheckpointResumeTest {
     IllegalStateException e =
         assertThrows(
             IllegalStateException.class,
-            () -> model.train(TRAIN, TrainOptions.epochs(1).quiet().withCallbacks(saveMidEpoch)));
-    assertTrue(e.getMessage().contains("inside epoch 1"), e.getMessage());
+            () -> model.train(TRAIN, TrainOptions.epochs(1).quiet().withGradientNorms().withCallbacks(saveMidEpoch)));
+    assertTrue(e.getMessage().contains("inside epoch 1") && e.getMessage().contains("gradient norms"), e.getMessage());
     assertFalse(Files.exists(dir.resolve("mid.safetensors")));
+  }
+
+  /**
+   * A shuffled run with dropout, Adam and validation, checkpointed after batch 5 of epoch 2 and
+   * resumed by a model of another seed: the same weights and history as the uninterrupted run.
+   */
+  @Test
+  void aCheckpointInsideAnEpochResumesBitwise() throws IOException {
+    TrainOptions options = TrainOptions.epochs(3).withValidation(VALIDATION).quiet();
+    DropoutDigitsModel reference = new DropoutDigitsModel();
+    History full = reference.train(TRAIN, options.withCallbacks(
+        ModelCheckpoint.everyBatches(dir.resolve("mid-{epoch}-{batch}.safetensors"), 5)));
+    DropoutDigitsModel resumed = new DropoutDigitsModel(77);
+    History rest = resumed.train(TRAIN, options.resumeFrom(dir.resolve("mid-2-5.safetensors")));
+    assertArrayEquals(reference.parameters(), resumed.parameters());
+    assertSameMetrics(full, rest);
+    // A batch size other than the checkpoint's cannot continue inside its epoch.
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new DropoutDigitsModel(77).train(TRAIN, options.withBatchSize(20).resumeFrom(dir.resolve("mid-2-5.safetensors"))));
+    assertTrue(e.getMessage().contains("after 5 batches of 32 rows"), e.getMessage());
   }
 }

@@ -132,6 +132,14 @@ class TrainingStepAllocationTest {
     assertStepsAllocateNothing(new ShakespeareCharsModel(), windows, TrainOptions.epochs(1).quiet(), 16, 2);
   }
 
+  /** A stateful character LSTM: carrying the states from batch to batch allocates nothing either. */
+  @Test
+  void statefulLanguageModelStepsAllocateNothingInSteadyState() {
+    Dataset streams = StatefulLanguageModelTest.charStreams(16);
+    assertStepsAllocateNothing(new StatefulCharLstmModel(), streams,
+        TrainOptions.epochs(1).quiet().withShuffle(false), 16, 1);
+  }
+
   private static void assertStepsAllocateNothing(
       Model model, Dataset data, TrainOptions options, int batch, int threadCount) {
     int threads = Parallelism.threads();
