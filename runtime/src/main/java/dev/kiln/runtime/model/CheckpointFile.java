@@ -32,7 +32,8 @@ import java.util.regex.Pattern;
  * optimizer's buffers ({@code optimizer.state.0}, ... in arena layout: Adam's first and second
  * moments, SGD's momentum buffer) and callbacks' arrays ({@code callback.<key>.<name>}); and whose
  * metadata holds the epoch, optimizer step count and learning rate, dropout random state, shuffle
- * seed, batch size, history, callbacks' numbers, and a SHA-256 over all of it.
+ * seed, batch size, history, callbacks' numbers, the calibration temperature and
+ * out-of-distribution rule when set (see {@link ModelTrust}), and a SHA-256 over all of it.
  *
  * <p>The history is one row per epoch, rows separated by {@code ;}: the seven numbers of
  * {@link EpochStats} separated by {@code ,}, then the extra metrics as {@code name=value} (none in
@@ -87,7 +88,8 @@ final class CheckpointFile {
       Map<String, CallbackState> callbacks,
       EpochProgress progress,
       float[] carriedStates,
-      int stateRows) {
+      int stateRows,
+      ModelTrust.Settings trust) {
     /** Batches of epoch {@code epoch + 1} already trained (0 at an epoch boundary). */
     int batchesDone() {
       return progress == null ? 0 : progress.batchesDone();
@@ -113,7 +115,8 @@ final class CheckpointFile {
     }
   }
 
-  static void write(Path file, ModelSpec spec, float[] params, Optimizer optimizer, State state)
+  static void write(
+      Path file, ModelSpec spec, float[] params, Optimizer optimizer, State state, ModelTrust.Settings trust)
       throws IOException {
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("format", "pt");
@@ -142,6 +145,7 @@ final class CheckpointFile {
     if (state.stateRows() > 0) {
       meta.put(META_STATE_ROWS, Integer.toString(state.stateRows()));
     }
+    trust.writeTo(meta);
 
     List<Tensor> tensors = new ArrayList<>();
     for (ParamSpec p : spec.parameters()) {
@@ -315,6 +319,12 @@ final class CheckpointFile {
             + stateRows + " rows of " + perRow + " carried-state floats", null);
       }
     }
+    ModelTrust.Settings trust;
+    try {
+      trust = ModelTrust.Settings.readFrom(file, meta);
+    } catch (IllegalArgumentException e) {
+      throw new CheckpointException(file, e.getMessage(), e);
+    }
     Map<String, CallbackState> callbacks = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : meta.entrySet()) {
       if (e.getKey().startsWith(META_CALLBACK)) {
@@ -331,7 +341,7 @@ final class CheckpointFile {
     optimizer.setLearningRate(lr);
     rngState[0] = rng;
     return new Resume(epoch, batchSize, shuffleSeed, Boolean.parseBoolean(shuffleText), history, callbacks, progress,
-        carried, stateRows);
+        carried, stateRows, trust);
   }
 
   private static EpochProgress parseProgress(Path file, Map<String, String> meta) throws CheckpointException {

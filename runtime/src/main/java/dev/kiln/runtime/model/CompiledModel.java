@@ -18,6 +18,12 @@ import dev.kiln.runtime.train.TrainOptions;
 import dev.kiln.runtime.train.TrainableNetwork;
 import dev.kiln.runtime.train.TrainingLoop;
 import dev.kiln.runtime.train.TrainingRun;
+import dev.kiln.runtime.trust.Answer;
+import dev.kiln.runtime.trust.CalibrationResult;
+import dev.kiln.runtime.trust.OodDetector;
+import dev.kiln.runtime.trust.OodEvaluation;
+import dev.kiln.runtime.trust.OodScore;
+import dev.kiln.runtime.trust.ReliabilityBins;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -25,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
@@ -35,8 +42,8 @@ import java.util.stream.IntStream;
  * in a class of its own, to which this one delegates: the training loop and the training step
  * ({@link TrainingLoop}, {@link SupervisedStep}), evaluation ({@link Evaluator}), prediction,
  * persistence ({@link CheckpointFile}, {@link WeightFiles}), freezing ({@link TrainableLayers}) and
- * transfer ({@link WeightTransfer}), the summary ({@link Summary}), and the checks of data sets
- * ({@link DataCompatibility}).
+ * transfer ({@link WeightTransfer}), the summary ({@link Summary}), the checks of data sets
+ * ({@link DataCompatibility}), and calibration and out-of-distribution warnings ({@link ModelTrust}).
  *
  * <p>Arenas: {@link #params} and {@link #grads} hold every parameter tensor at the offsets of
  * {@link ModelSpec#parameters()}; {@link #activations} holds every activation tensor of a batch of
@@ -101,6 +108,7 @@ public abstract class CompiledModel implements Model {
   private final Arenas arenas = new Arenas();
   private final Evaluator evaluator = new Evaluator(arenas);
   private final Prediction prediction;
+  private final ModelTrust trust = new ModelTrust(this);
   private Optimizer optimizer;
   private TrainingRun run;
 
@@ -249,6 +257,7 @@ public abstract class CompiledModel implements Model {
       } else {
         states.reset();
       }
+      trust.set(resume.trust());
     }
     int batch =
         options.batchSize() > 0
@@ -604,14 +613,77 @@ public abstract class CompiledModel implements Model {
   @Override
   public Evaluation evaluate(Dataset data) {
     DataCompatibility.check(spec, data, "evaluation data");
-    return evaluator.evaluate(data);
+    Evaluation e = evaluator.evaluate(data);
+    if (trust.scales() && data.rows() > 0) {
+      // The loss of the probabilities predict gives; accuracy and confusion do not depend on T.
+      return new Evaluation(e.samples(), trust.calibratedLoss(data), e.accuracy(), e.confusion(), e.regression());
+    }
+    return e;
+  }
+
+  // ---------------------------------------------------------------- calibration and out-of-distribution warnings
+
+  /** The calibration state, for {@link Prediction}. */
+  final ModelTrust trust() {
+    return trust;
+  }
+
+  @Override
+  public double temperature() {
+    return trust.temperature();
+  }
+
+  @Override
+  public CalibrationResult calibrate(Dataset validation) {
+    return trust.calibrate(validation, ReliabilityBins.DEFAULT_BINS);
+  }
+
+  @Override
+  public void resetCalibration() {
+    trust.set(new ModelTrust.Settings(1, trust.detector()));
+  }
+
+  @Override
+  public OodDetector fitOutOfDistribution(Dataset validation, OodScore score, double temperature, double acceptRate) {
+    return trust.fitOutOfDistribution(validation, score, temperature, acceptRate);
+  }
+
+  @Override
+  public OodDetector fitOutOfDistribution(Dataset validation, OodScore score, double acceptRate) {
+    return trust.fitOutOfDistribution(validation, score, trust.defaultTemperature(score), acceptRate);
+  }
+
+  @Override
+  public Optional<OodDetector> outOfDistributionDetector() {
+    return Optional.ofNullable(trust.detector());
+  }
+
+  @Override
+  public void resetOutOfDistribution() {
+    trust.resetOutOfDistribution();
+  }
+
+  @Override
+  public OodEvaluation evaluateOutOfDistribution(Dataset inDistribution, Dataset outOfDistribution, OodScore score) {
+    return trust.evaluateOutOfDistribution(inDistribution, outOfDistribution, score);
+  }
+
+  @Override
+  public Answer predictWithWarning(float[] sample) {
+    OodDetector d = trust.detector();
+    if (d == null) {
+      throw new IllegalStateException(
+          spec.network() + " has no out-of-distribution threshold; call fitOutOfDistribution(validation) "
+              + "on in-distribution validation data first (or load weights saved after it)");
+    }
+    return prediction.answer(sample, d);
   }
 
   // ---------------------------------------------------------------- persistence
 
   @Override
   public void save(Path file) throws IOException {
-    WeightFiles.save(file, spec, params);
+    WeightFiles.save(file, spec, params, trust.settings());
   }
 
   /**
@@ -643,12 +715,12 @@ public abstract class CompiledModel implements Model {
             progress,
             states.snapshot(),
             states.rows());
-    CheckpointFile.write(file, spec, params, optimizer(), state);
+    CheckpointFile.write(file, spec, params, optimizer(), state, trust.settings());
   }
 
   @Override
   public void load(Path file) throws IOException {
-    WeightFiles.load(file, spec, params);
+    trust.set(WeightFiles.load(file, spec, params));
   }
 
   // ---------------------------------------------------------------- freezing and transfer

@@ -6,9 +6,15 @@ import dev.kiln.runtime.train.History;
 import dev.kiln.runtime.train.RegressionMetrics;
 import dev.kiln.runtime.train.TrainOptions;
 import dev.kiln.runtime.train.TrainedModel;
+import dev.kiln.runtime.trust.Answer;
+import dev.kiln.runtime.trust.CalibrationResult;
+import dev.kiln.runtime.trust.OodDetector;
+import dev.kiln.runtime.trust.OodEvaluation;
+import dev.kiln.runtime.trust.OodScore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What every generated network offers. Tools (trainers, evaluators, serializers) work on this type,
@@ -37,7 +43,7 @@ public interface Model extends TrainedModel {
    */
   void resetStates();
 
-  /** Outputs for several samples. */
+  /** Outputs for several samples (calibrated when {@link #temperature()} is not 1). */
   float[][] predict(float[][] samples);
 
   /** Outputs for {@code rows} samples stored row-major in {@code x}, written row-major to {@code out}. */
@@ -64,11 +70,108 @@ public interface Model extends TrainedModel {
   }
 
   /**
-   * Reads weights written by {@link #save} for the same architecture.
+   * Reads weights written by {@link #save} for the same architecture, with the calibration
+   * temperature and out-of-distribution rule saved beside them (a file written without them, e.g.
+   * before calibration existed, gives T = 1 and no rule).
    *
-   * @throws IllegalArgumentException naming both networks if the file holds another architecture
+   * @throws IllegalArgumentException naming both networks if the file holds another architecture,
+   *     or naming the entry if the saved temperature or rule is malformed
    */
   void load(Path file) throws IOException;
+
+  // ---------------------------------------------------------------- calibration
+
+  /**
+   * The calibration temperature T: {@code predict} returns head(z / T) for logits z (softmax or
+   * sigmoid), and {@code evaluate}'s loss is the NLL of those probabilities. 1 until
+   * {@link #calibrate} fits another; saved by {@code save} and in checkpoints. Training ignores it:
+   * its loss is the fused head on the raw logits, and a model trained further keeps its T, which
+   * then needs a new {@link #calibrate}.
+   */
+  double temperature();
+
+  /**
+   * Fits the temperature by temperature scaling (Guo et al., 2017) on {@code validation}, data not
+   * used for training: the T > 0 that minimizes the mean NLL of head(z / T) (see
+   * {@link dev.kiln.runtime.trust.TemperatureScaling}), never one whose validation NLL exceeds T =
+   * 1's. Predicted classes do not change.
+   *
+   * @return T and ECE (15 bins), NLL and Brier score on {@code validation} before and after
+   * @throws IllegalArgumentException if {@code validation} is empty or does not fit the network
+   * @throws UnsupportedOperationException for a regression network, or one with a class per step
+   */
+  CalibrationResult calibrate(Dataset validation);
+
+  /** Sets the temperature back to 1: {@code predict} gives the network's own probabilities again. */
+  void resetCalibration();
+
+  // ---------------------------------------------------------------- out-of-distribution warnings
+
+  /**
+   * Chooses the out-of-distribution rule on in-distribution validation data: the energy score at
+   * T_e = 1, accepting {@value OodDetector#DEFAULT_ACCEPT_RATE} of the validation samples (see
+   * {@link OodDetector}). Saved by {@code save} and in checkpoints.
+   *
+   * @throws IllegalArgumentException if {@code validation} is empty or does not fit the network
+   * @throws UnsupportedOperationException for a regression network, or one with a class per step
+   */
+  default OodDetector fitOutOfDistribution(Dataset validation) {
+    return fitOutOfDistribution(validation, OodScore.ENERGY, OodDetector.DEFAULT_ACCEPT_RATE);
+  }
+
+  /**
+   * Chooses the rule of {@code score} so that a fraction {@code acceptRate} of {@code validation}
+   * is accepted; MSP is computed at the current calibration temperature, energy at T_e = 1.
+   *
+   * @throws IllegalArgumentException as {@link #fitOutOfDistribution(Dataset)}, or if the accept
+   *     rate is outside (0, 1]
+   */
+  OodDetector fitOutOfDistribution(Dataset validation, OodScore score, double acceptRate);
+
+  /**
+   * Chooses the rule of {@code score} computed at {@code temperature} (T_e for energy, the softmax
+   * temperature for MSP).
+   *
+   * @throws IllegalArgumentException as {@link #fitOutOfDistribution(Dataset, OodScore, double)},
+   *     or if the temperature is not finite and positive
+   */
+  OodDetector fitOutOfDistribution(Dataset validation, OodScore score, double temperature, double acceptRate);
+
+  /** The fitted out-of-distribution rule, if any. */
+  Optional<OodDetector> outOfDistributionDetector();
+
+  /** Forgets the out-of-distribution rule. */
+  void resetOutOfDistribution();
+
+  /**
+   * How well {@code score} separates {@code inDistribution} (e.g. the test set) from the named
+   * {@code outOfDistribution} set, whose labels are not used: both sets' scores and the AUROC, and
+   * with the fitted rule (when it uses this score) the fraction of each set it flags.
+   *
+   * @throws IllegalArgumentException if a set is empty or has the wrong number of features
+   * @throws UnsupportedOperationException for a regression network, or one with a class per step
+   */
+  OodEvaluation evaluateOutOfDistribution(Dataset inDistribution, Dataset outOfDistribution, OodScore score);
+
+  /**
+   * {@link #evaluateOutOfDistribution(Dataset, Dataset, OodScore)} with the fitted rule's score, or
+   * energy if there is no rule.
+   */
+  default OodEvaluation evaluateOutOfDistribution(Dataset inDistribution, Dataset outOfDistribution) {
+    return evaluateOutOfDistribution(
+        inDistribution, outOfDistribution,
+        outOfDistributionDetector().map(OodDetector::score).orElse(OodScore.ENERGY));
+  }
+
+  /**
+   * The answer for one sample with its warning: the probabilities {@code predict} gives, the class
+   * {@code predictClass} gives, the rule's score and whether the rule flags the sample as out of
+   * distribution. One forward pass.
+   *
+   * @throws IllegalStateException if no rule was fitted ({@link #fitOutOfDistribution}) or loaded
+   * @throws IllegalArgumentException if the sample has the wrong size or a non-finite value
+   */
+  Answer predictWithWarning(float[] sample);
 
   // ---------------------------------------------------------------- freezing and transfer
 

@@ -1,6 +1,8 @@
 package dev.kiln.runtime.model;
 
 import dev.kiln.runtime.train.Accuracy;
+import dev.kiln.runtime.trust.Answer;
+import dev.kiln.runtime.trust.OodDetector;
 import java.util.Arrays;
 import java.util.List;
 
@@ -18,13 +20,55 @@ final class Prediction {
     this.spec = model.spec();
   }
 
+  /** The outputs of one sample: calibrated when the model has a temperature, else the network's own. */
   float[] predict(float[] sample) {
+    return predict(sample, model.trust().scales());
+  }
+
+  private float[] predict(float[] sample, boolean calibrated) {
     checkSample(sample, -1);
     checkFinite(sample, sample.length, true);
     model.loadInput(sample, 0, 1);
     model.forward(1, false);
+    int outs = spec.outputs();
+    if (calibrated) {
+      float[] p = new float[outs];
+      calibrate(model.activations, model.logitsOffset(), 1, p, 0);
+      return p;
+    }
     int out = model.outputOffset();
-    return Arrays.copyOfRange(model.activations, out, out + spec.outputs());
+    return Arrays.copyOfRange(model.activations, out, out + outs);
+  }
+
+  /**
+   * One forward pass for one sample: its outputs as {@link #predict(float[])} gives them, its class
+   * as {@link #predictClass} gives it, and the value of {@code detector}'s score from its logits.
+   */
+  Answer answer(float[] sample, OodDetector detector) {
+    if (!spec.loss().isClassification()) {
+      model.trust().head(); // refuses with the reason
+    }
+    model.logitsOffset(); // refuses before running anything if the model cannot answer
+    float[] p = predict(sample, model.trust().scales()); // leaves the forward pass in the arena
+    int outs = spec.outputs();
+    int cls = Accuracy.predictedClass(model.activations, model.outputOffset(), outs);
+    double score =
+        detector.score().value(model.activations, model.logitsOffset(), outs, model.trust().head(), detector.temperature());
+    return new Answer(p, cls, score, detector.flags(score));
+  }
+
+  /**
+   * Writes head(z / T) of {@code n} samples whose logits start at {@code z[zOff]} to
+   * {@code out[outOff]}, each output row split into {@code labelsPerSample} groups of classes.
+   */
+  private void calibrate(float[] z, int zOff, int n, float[] out, int outOff) {
+    int steps = spec.labelsPerSample();
+    int width = spec.outputs() / steps;
+    double t = model.trust().temperature();
+    var head = model.trust().head();
+    for (int r = 0; r < n * steps; r++) {
+      head.probabilities(z, zOff + r * width, width, t, out, outOff + r * width);
+    }
   }
 
   float[][] predict(float[][] samples) {
@@ -72,8 +116,12 @@ final class Prediction {
       int n = Math.min(chunk, rows - start);
       model.loadInput(x, start * in, n);
       model.forward(n, false);
-      int from = logits ? model.logitsOffset() : model.outputOffset();
-      System.arraycopy(model.activations, from, out, start * outs, n * outs);
+      if (!logits && model.trust().scales()) {
+        calibrate(model.activations, model.logitsOffset(), n, out, start * outs);
+      } else {
+        int from = logits ? model.logitsOffset() : model.outputOffset();
+        System.arraycopy(model.activations, from, out, start * outs, n * outs);
+      }
     }
   }
 
@@ -82,7 +130,8 @@ final class Prediction {
       throw new UnsupportedOperationException(
           spec.network() + " is a regression network (mean squared error); use predict");
     }
-    return Accuracy.predictedClass(predict(sample), 0, spec.outputs());
+    // The raw outputs: dividing the logits by T > 0 changes no class.
+    return Accuracy.predictedClass(predict(sample, false), 0, spec.outputs());
   }
 
   float[] layerOutput(String layer, float[] sample) {

@@ -19,13 +19,17 @@ import java.util.Map;
 final class WeightFiles {
   private WeightFiles() {}
 
-  /** Writes {@code params} (arena layout of {@code spec}) to {@code file}, atomically. */
-  static void save(Path file, ModelSpec spec, float[] params) throws IOException {
+  /**
+   * Writes {@code params} (arena layout of {@code spec}) to {@code file}, atomically, with the
+   * calibration temperature and out-of-distribution rule in the metadata when set.
+   */
+  static void save(Path file, ModelSpec spec, float[] params, ModelTrust.Settings trust) throws IOException {
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("format", "pt");
     meta.put(CompiledModel.META_NETWORK, spec.network());
     meta.put(CompiledModel.META_ARCHITECTURE, spec.architecture());
     meta.put(CompiledModel.META_ARCHITECTURE_HASH, spec.architectureHash());
+    trust.writeTo(meta);
     List<Tensor> tensors = new ArrayList<>();
     for (ParamSpec p : spec.parameters()) {
       tensors.add(new Tensor(p.name(), p.shape(), params, p.offset(), p.length()));
@@ -38,10 +42,12 @@ final class WeightFiles {
    * a check fails. Files without Kiln metadata (written by another tool) are accepted when names
    * and shapes match.
    *
+   * @return the calibration temperature and out-of-distribution rule saved with the weights (T = 1
+   *     and none for files written without them)
    * @throws IllegalArgumentException naming both networks if the file holds another architecture,
    *     or naming the tensor if one is missing or has another shape
    */
-  static void load(Path file, ModelSpec spec, float[] params) throws IOException {
+  static ModelTrust.Settings load(Path file, ModelSpec spec, float[] params) throws IOException {
     try (SafeTensorsFile f = SafeTensors.read(file)) {
       String hash = f.metadata().get(CompiledModel.META_ARCHITECTURE_HASH);
       if (hash != null && !hash.equals(spec.architectureHash())) {
@@ -50,6 +56,7 @@ final class WeightFiles {
                 + "' [" + f.metadata().getOrDefault(CompiledModel.META_ARCHITECTURE, "?")
                 + "], which cannot be loaded into '" + spec.network() + "' [" + spec.architecture() + "]");
       }
+      ModelTrust.Settings trust = ModelTrust.Settings.readFrom(file, f.metadata());
       float[] staged = params.clone();
       for (ParamSpec p : spec.parameters()) {
         if (!f.names().contains(p.name())) {
@@ -66,6 +73,7 @@ final class WeightFiles {
         f.readInto(p.name(), staged, p.offset());
       }
       System.arraycopy(staged, 0, params, 0, params.length);
+      return trust;
     }
   }
 }

@@ -17,8 +17,9 @@ public interface TrainedModel {
   float[] parameters();
 
   /**
-   * Output for one sample: class probabilities for classification losses, the last layer's output
-   * for mean squared error. The sample is the input tensor flattened row-major.
+   * Output for one sample: class probabilities for classification losses (calibrated by the model's
+   * temperature, if it has one), the last layer's output for mean squared error. The sample is the
+   * input tensor flattened row-major.
    *
    * @throws IllegalArgumentException if {@code sample.length} is not the input size
    */
@@ -29,7 +30,9 @@ public interface TrainedModel {
 
   /**
    * Mean loss on {@code data}, with accuracy and confusion matrix (classification) or MSE, MAE and
-   * R² per output and averaged (regression, {@link Evaluation#regression()}).
+   * R² per output and averaged (regression, {@link Evaluation#regression()}). For a calibrated
+   * classifier the loss is the NLL of the calibrated probabilities, those {@code predict} returns;
+   * the validation loss of each training epoch is always the network's own.
    */
   Evaluation evaluate(Dataset data);
 

@@ -56,7 +56,7 @@ class CheckpointFuzzTest {
       Path valid = DIR.resolve("valid.safetensors");
       float[] params = {1, 2, 3, 4, 5, 6};
       CheckpointFile.write(valid, SPEC, params, SPEC.optimizer().create(6),
-          new CheckpointFile.State(3, 4, 7, true, 99, new History(), Map.of()));
+          new CheckpointFile.State(3, 4, 7, true, 99, new History(), Map.of()), ModelTrust.Settings.NONE);
       try (SafeTensorsFile f = SafeTensors.read(valid)) {
         VALID_META.putAll(f.metadata());
         for (String name : f.names()) {
