@@ -1,5 +1,7 @@
 package dev.kiln.report;
 
+import dev.kiln.runtime.trust.ReliabilityBins;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -14,6 +16,18 @@ import java.util.List;
 public record Calibration(List<CalibrationBin> bins, double expectedCalibrationError) {
   public Calibration {
     bins = List.copyOf(bins);
+  }
+
+  /** The bins of the runtime's {@link ReliabilityBins}, with their edges. */
+  public static Calibration of(ReliabilityBins r) {
+    int bins = r.bins();
+    List<CalibrationBin> result = new ArrayList<>(bins);
+    for (int b = 0; b < bins; b++) {
+      result.add(
+          new CalibrationBin(
+              (double) b / bins, (double) (b + 1) / bins, r.counts()[b], r.meanConfidence()[b], r.accuracy()[b]));
+    }
+    return new Calibration(result, r.expectedCalibrationError());
   }
 
   /** The bins that hold at least one sample. */

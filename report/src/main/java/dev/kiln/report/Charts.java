@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.ToDoubleFunction;
 import org.knowm.xchart.AnnotationText;
@@ -216,12 +217,21 @@ public final class Charts {
    */
   public static XYChart reliabilityDiagram(ClassificationReport report) {
     Objects.requireNonNull(report, "report");
-    Calibration calibration = report.calibration();
+    return reliabilityDiagram(report.calibration(), "Reliability diagram");
+  }
+
+  /**
+   * The reliability diagram of {@code calibration}, titled {@code title} followed by the ECE (as
+   * {@link #reliabilityDiagram(ClassificationReport)}).
+   */
+  public static XYChart reliabilityDiagram(Calibration calibration, String title) {
+    Objects.requireNonNull(calibration, "calibration");
+    int bins = calibration.bins().size();
     XYChart chart =
         new XYChartBuilder()
             .width(640)
             .height(600)
-            .title(String.format("Reliability diagram (ECE = %.4f)", calibration.expectedCalibrationError()))
+            .title(String.format("%s (ECE = %.4f)", title, calibration.expectedCalibrationError()))
             .xAxisTitle("confidence (probability of the predicted class)")
             .yAxisTitle("accuracy")
             .build();
@@ -248,7 +258,7 @@ public final class Charts {
     }
     x.add(1.0);
     y.add(0.0);
-    XYSeries bars = chart.addSeries("accuracy per bin (" + report.calibrationBins() + " bins, label = samples)", x, y);
+    XYSeries bars = chart.addSeries("accuracy per bin (" + bins + " bins, label = samples)", x, y);
     bars.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Area);
     bars.setFillColor(new Color(31, 119, 180, 150));
     bars.setLineColor(TRAIN);
@@ -265,7 +275,16 @@ public final class Charts {
    */
   public static XYChart rocCurve(ClassificationReport report) {
     Objects.requireNonNull(report, "report");
-    RocCurve roc = report.roc();
+    return rocCurve(report.roc(), "ROC curve", "false positive rate", "true positive rate");
+  }
+
+  /**
+   * The curve {@code roc} with its AUC after {@code title}, and the axes' titles.
+   *
+   * @throws IllegalStateException if the curve has no points (one class missing)
+   */
+  public static XYChart rocCurve(RocCurve roc, String title, String xTitle, String yTitle) {
+    Objects.requireNonNull(roc, "roc");
     if (roc.size() == 0) {
       throw new IllegalStateException("the ROC curve needs samples of both classes");
     }
@@ -273,9 +292,9 @@ public final class Charts {
         new XYChartBuilder()
             .width(640)
             .height(600)
-            .title(String.format("ROC curve (AUC = %.4f)", roc.auc()))
-            .xAxisTitle("false positive rate")
-            .yAxisTitle("true positive rate")
+            .title(String.format("%s (AUC = %.4f)", title, roc.auc()))
+            .xAxisTitle(xTitle)
+            .yAxisTitle(yTitle)
             .build();
     style(chart);
     unitSquare(chart);
@@ -284,6 +303,82 @@ public final class Charts {
     XYSeries s = chart.addSeries("model", roc.falsePositiveRate(), roc.truePositiveRate());
     s.setLineColor(TRAIN);
     s.setMarker(SeriesMarkers.NONE);
+    return chart;
+  }
+
+  /**
+   * Histograms of several sets of values over common equal-width bins, each drawn as the outline of
+   * its fraction of samples per bin (so sets of different sizes compare), with an optional vertical
+   * line (e.g. a threshold).
+   *
+   * @param series name to values; every value finite, at least one value in all
+   * @param bins number of bins, at least 1
+   * @param marker x of the vertical line, or NaN for none
+   * @param markerName the line's legend entry
+   * @throws IllegalArgumentException if there are no values, one is not finite, or {@code bins < 1}
+   */
+  public static XYChart histogram(
+      String title, String xTitle, Map<String, double[]> series, int bins, double marker, String markerName) {
+    Objects.requireNonNull(series, "series");
+    if (bins < 1) {
+      throw new IllegalArgumentException("bins must be at least 1, got " + bins);
+    }
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    for (Map.Entry<String, double[]> e : series.entrySet()) {
+      for (double v : e.getValue()) {
+        if (!Double.isFinite(v)) {
+          throw new IllegalArgumentException("series '" + e.getKey() + "' holds " + v);
+        }
+        min = Math.min(min, v);
+        max = Math.max(max, v);
+      }
+    }
+    if (min > max) {
+      throw new IllegalArgumentException("no values to draw a histogram of");
+    }
+    if (Double.isFinite(marker)) {
+      min = Math.min(min, marker);
+      max = Math.max(max, marker);
+    }
+    double width = max > min ? (max - min) / bins : 1;
+    XYChart chart =
+        new XYChartBuilder().width(800).height(500).title(title).xAxisTitle(xTitle).yAxisTitle("fraction of samples").build();
+    style(chart);
+    Color[] colours = {TRAIN, VALIDATION, new Color(0x2ca02c), new Color(0x9467bd)};
+    int k = 0;
+    double top = 0;
+    for (Map.Entry<String, double[]> e : series.entrySet()) {
+      double[] v = e.getValue();
+      if (v.length == 0) {
+        continue;
+      }
+      int[] count = new int[bins];
+      for (double x : v) {
+        count[Math.min((int) ((x - min) / width), bins - 1)]++;
+      }
+      double[] xs = new double[2 * bins + 2];
+      double[] ys = new double[2 * bins + 2];
+      xs[0] = min;
+      for (int b = 0; b < bins; b++) {
+        double f = (double) count[b] / v.length;
+        top = Math.max(top, f);
+        xs[2 * b + 1] = min + b * width;
+        ys[2 * b + 1] = f;
+        xs[2 * b + 2] = min + (b + 1) * width;
+        ys[2 * b + 2] = f;
+      }
+      xs[2 * bins + 1] = min + bins * width;
+      XYSeries s = chart.addSeries(e.getKey() + " (" + v.length + ")", xs, ys);
+      s.setLineColor(colours[k++ % colours.length]);
+      s.setMarker(SeriesMarkers.NONE);
+    }
+    if (Double.isFinite(marker)) {
+      XYSeries m = chart.addSeries(markerName, new double[] {marker, marker}, new double[] {0, top});
+      m.setLineStyle(SeriesLines.DASH_DASH);
+      m.setLineColor(REFERENCE);
+      m.setMarker(SeriesMarkers.NONE);
+    }
     return chart;
   }
 

@@ -3,8 +3,8 @@ package dev.kiln.report;
 import dev.kiln.runtime.data.Dataset;
 import dev.kiln.runtime.model.LossKind;
 import dev.kiln.runtime.model.Model;
+import dev.kiln.runtime.trust.ReliabilityBins;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -333,78 +333,16 @@ public final class ClassificationReport {
       throw new IllegalStateException(
           "the ROC curve needs a binary classifier; this report has " + classes + " classes");
     }
-    int n = labels.length;
-    int positives = 0;
-    for (int label : labels) {
-      positives += label;
-    }
-    int negatives = n - positives;
-    if (positives == 0 || negatives == 0) {
-      return new RocCurve(new double[0], new double[0], new double[0], Double.NaN);
-    }
-    Integer[] order = new Integer[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(order, (a, b) -> Double.compare(positiveScore[b], positiveScore[a]));
-    List<double[]> points = new ArrayList<>(); // {fpr, tpr, threshold}
-    points.add(new double[] {0, 0, Double.POSITIVE_INFINITY});
-    int tp = 0;
-    int fp = 0;
-    int i = 0;
-    while (i < n) {
-      double threshold = positiveScore[order[i]];
-      // Every sample with this score crosses the threshold at once.
-      while (i < n && positiveScore[order[i]] == threshold) {
-        if (labels[order[i]] == 1) {
-          tp++;
-        } else {
-          fp++;
-        }
-        i++;
-      }
-      points.add(new double[] {(double) fp / negatives, (double) tp / positives, threshold});
-    }
-    double[] fpr = new double[points.size()];
-    double[] tpr = new double[points.size()];
-    double[] thresholds = new double[points.size()];
-    double auc = 0;
-    for (int k = 0; k < points.size(); k++) {
-      fpr[k] = points.get(k)[0];
-      tpr[k] = points.get(k)[1];
-      thresholds[k] = points.get(k)[2];
-      if (k > 0) {
-        auc += (fpr[k] - fpr[k - 1]) * (tpr[k] + tpr[k - 1]) / 2;
-      }
-    }
-    return new RocCurve(fpr, tpr, thresholds, auc);
+    return RocCurve.of(positiveScore, labels);
   }
 
   /** Calibration over the configured number of equal-width bins of confidence. */
   public Calibration calibration() {
-    int bins = calibrationBins;
-    int[] count = new int[bins];
-    double[] confidenceSum = new double[bins];
-    int[] correct = new int[bins];
+    boolean[] correct = new boolean[labels.length];
     for (int i = 0; i < labels.length; i++) {
-      int b = Math.min((int) (confidence[i] * bins), bins - 1);
-      count[b]++;
-      confidenceSum[b] += confidence[i];
-      if (predicted[i] == labels[i]) {
-        correct[b]++;
-      }
+      correct[i] = predicted[i] == labels[i];
     }
-    List<CalibrationBin> result = new ArrayList<>(bins);
-    double ece = 0;
-    for (int b = 0; b < bins; b++) {
-      double meanConfidence = count[b] == 0 ? Double.NaN : confidenceSum[b] / count[b];
-      double accuracy = count[b] == 0 ? Double.NaN : (double) correct[b] / count[b];
-      result.add(new CalibrationBin((double) b / bins, (double) (b + 1) / bins, count[b], meanConfidence, accuracy));
-      if (count[b] > 0) {
-        ece += (double) count[b] / labels.length * Math.abs(accuracy - meanConfidence);
-      }
-    }
-    return new Calibration(result, labels.length == 0 ? Double.NaN : ece);
+    return Calibration.of(ReliabilityBins.of(confidence, correct, calibrationBins));
   }
 
   /**

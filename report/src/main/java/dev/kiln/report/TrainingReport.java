@@ -227,12 +227,7 @@ public final class TrainingReport {
 
     section(h, "Pictures");
     for (Map.Entry<String, Picture> p : pictures.entrySet()) {
-      String name = p.getKey();
-      h.append("<figure id=\"fig-").append(e(name)).append("\">\n<img alt=\"").append(e(name))
-          .append("\" src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(png.get(name)))
-          .append("\">\n<figcaption>").append(e(p.getValue().caption()))
-          .append(" Files: <a href=\"").append(e(name)).append(".png\">").append(e(name)).append(".png</a>, <a href=\"")
-          .append(e(name)).append(".svg\">").append(e(name)).append(".svg</a>.</figcaption>\n</figure>\n");
+      figure(h, p.getKey(), png.get(p.getKey()), p.getValue().caption());
     }
 
     if (norms) {
@@ -400,11 +395,27 @@ public final class TrainingReport {
     table(h, "gradient-health", new String[] {"epoch", "layer", "warning", "value", "bound", "message"}, rows);
   }
 
+  /** A figure of the chart written as {@code name.png} and {@code name.svg}, the PNG inline. */
+  static void figure(StringBuilder h, String name, byte[] png, String caption) {
+    h.append("<figure id=\"fig-").append(e(name)).append("\">\n<img alt=\"").append(e(name))
+        .append("\" src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(png))
+        .append("\">\n<figcaption>").append(e(caption))
+        .append(" Files: <a href=\"").append(e(name)).append(".png\">").append(e(name)).append(".png</a>, <a href=\"")
+        .append(e(name)).append(".svg\">").append(e(name)).append(".svg</a>.</figcaption>\n</figure>\n");
+  }
+
+  /** Writes {@code chart} into {@code dir} as {@code name.png} and {@code .svg} and appends its figure. */
+  static void chartFigure(StringBuilder h, Path dir, String name, Chart<?, ?> chart, String caption) throws IOException {
+    List<Path> files = Charts.write(chart, dir, name);
+    figure(h, name, Files.readAllBytes(files.get(0)), caption);
+  }
+
   private static void section(StringBuilder h, String name) {
     h.append("<h2>").append(e(name)).append("</h2>\n");
   }
 
-  private static void table(StringBuilder h, String id, String[] head, List<String[]> rows) {
+  /** A table with an id, header cells and rows; number cells are right-aligned. */
+  static void table(StringBuilder h, String id, String[] head, List<String[]> rows) {
     h.append("<table id=\"").append(e(id)).append("\">\n<thead><tr>");
     for (String c : head) {
       h.append("<th>").append(e(c)).append("</th>");
@@ -420,7 +431,7 @@ public final class TrainingReport {
     h.append("</tbody>\n</table>\n");
   }
 
-  private static String f4(double v) {
+  static String f4(double v) {
     return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.4f", v);
   }
 
