@@ -29,9 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Skipped when no interpreter can {@code import torch} (tried: {@code -Dkiln.python},
  * {@code /usr/bin/python3}, {@code python3}; on Debian {@code apt-get install python3-torch}).
  */
-class SpatialPyTorchReferenceTest {
+public class SpatialPyTorchReferenceTest {
   static final double TOLERANCE = 1e-5;
-  static final String NO_TORCH = "no Python interpreter with torch (tried -Dkiln.python, /usr/bin/python3, python3);"
+  public static final String NO_TORCH = "no Python interpreter with torch (tried -Dkiln.python, /usr/bin/python3, python3);"
       + " on Debian: apt-get install python3-torch";
 
   private static final String SCRIPT = """
@@ -230,7 +230,7 @@ class SpatialPyTorchReferenceTest {
   }
 
   /** The first interpreter that can import torch, or null (as samples' PyTorchReferenceTest). */
-  static String findPython() {
+  public static String findPython() {
     List<String> candidates = new ArrayList<>();
     String configured = System.getProperty("kiln.python");
     if (configured != null && !configured.isBlank()) {
