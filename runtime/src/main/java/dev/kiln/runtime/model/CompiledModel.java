@@ -108,7 +108,7 @@ public abstract class CompiledModel implements Model {
   private final Arenas arenas = new Arenas();
   private final Evaluator evaluator = new Evaluator(arenas);
   private final Prediction prediction;
-  private final ModelTrust trust = new ModelTrust(this);
+  private final ModelTrust trust;
   private Optimizer optimizer;
   private TrainingRun run;
 
@@ -129,6 +129,7 @@ public abstract class CompiledModel implements Model {
     this.trainable = new TrainableLayers(spec);
     this.states = new CarriedStates(spec);
     this.prediction = new Prediction(this);
+    this.trust = new ModelTrust(this);
     SplittableRandom init = new SplittableRandom(seed);
     for (ParamSpec p : spec.parameters()) {
       p.init().fill(params, p.offset(), p.length(), p.fanIn(), p.fanOut(), init);

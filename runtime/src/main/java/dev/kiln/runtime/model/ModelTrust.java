@@ -88,9 +88,10 @@ final class ModelTrust {
   private final ModelSpec spec;
   private Settings settings = Settings.NONE;
 
+  /** The trust state of {@code model}, created in its constructor after its spec is set. */
   ModelTrust(CompiledModel model) {
     this.model = model;
-    this.spec = model.spec();
+    this.spec = java.util.Objects.requireNonNull(model.spec(), "spec");
   }
 
   Settings settings() {
