@@ -177,6 +177,36 @@ public final class GoldenCnnModel extends CompiledModel {
   private static final int OUT_GRAD = 2052;
 
   /**
+   * Activation tensor [B, 144]: input-gradient pass: gradient of input's output (shares memory with gradients not alive at the same time).
+   */
+  private static final int IG_INPUT_GRAD = 3204;
+
+  /**
+   * Activation tensor [B, 1152]: input-gradient pass: gradient of conv1's output (shares memory with gradients not alive at the same time).
+   */
+  private static final int IG_CONV1_GRAD = 2052;
+
+  /**
+   * Activation tensor [B, 288]: input-gradient pass: gradient of pool1's output (shares memory with gradients not alive at the same time).
+   */
+  private static final int IG_POOL1_GRAD = 3204;
+
+  /**
+   * Activation tensor [B, 256]: input-gradient pass: gradient of conv2's output (shares memory with gradients not alive at the same time).
+   */
+  private static final int IG_CONV2_GRAD = 2052;
+
+  /**
+   * Activation tensor [B, 64]: input-gradient pass: gradient of pool2's output (shares memory with gradients not alive at the same time).
+   */
+  private static final int IG_POOL2_GRAD = 2308;
+
+  /**
+   * Activation tensor [B, 10]: input-gradient pass: gradient of out's output (shares memory with gradients not alive at the same time).
+   */
+  private static final int IG_OUT_GRAD = 2052;
+
+  /**
    * geometry of conv1.
    */
   private static final Conv2dGeometry CONV1_GEOMETRY = new Conv2dGeometry(1, 12, 12, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
@@ -292,6 +322,39 @@ public final class GoldenCnnModel extends CompiledModel {
     // conv1 backward: dconv1.kernel += conv(x, g), dconv1.bias += Σ g
     ConvKernels.backwardParams(CONV1_GEOMETRY, n, a, c * INPUT, a, c * CONV1_GRAD, grads, CONV1_KERNEL, grads, CONV1_BIAS);
     return loss;
+  }
+
+  @Override
+  protected void inputGradient(int n) {
+    final float[] a = activations;
+    final int[] ia = intActivations;
+    final int c = capacity;
+    // g(pool2) = (g · Wᵀ) ⊙ LINEAR', folded into the matmul epilogue
+    DenseKernels.backwardInput(n, 64, 10, a, c * IG_OUT_GRAD, params, OUT_KERNEL, a, c * IG_POOL2_GRAD, Activation.LINEAR, 0.0f, null, 0, null, 0, null, 0);
+    // g(conv2) = g spread evenly over each window
+    PoolKernels.avgBackward(POOL2_GEOMETRY, n, a, c * IG_POOL2_GRAD, a, c * IG_CONV2_GRAD, false);
+    // g(conv2) ⊙= RELU'
+    Activations.multiplyDerivative(Activation.RELU, 0.0f, a, c * CONV2_OUT, null, 0, a, c * IG_CONV2_GRAD, n * 256);
+    // g(pool1) = convᵀ(g, W)
+    ConvKernels.backwardInput(CONV2_GEOMETRY, n, a, c * IG_CONV2_GRAD, params, CONV2_KERNEL, a, c * IG_POOL1_GRAD, false);
+    // pool1: the maxima's indices, recomputed (inference does not record them)
+    PoolKernels.maxForward(POOL1_GEOMETRY, n, a, c * CONV1_OUT, a, c * POOL1_OUT, ia, c * POOL1_ARGMAX);
+    // g(conv1) = g scattered to each window's maximum
+    PoolKernels.maxBackward(POOL1_GEOMETRY, n, a, c * IG_POOL1_GRAD, ia, c * POOL1_ARGMAX, a, c * IG_CONV1_GRAD, false);
+    // g(conv1) ⊙= RELU'
+    Activations.multiplyDerivative(Activation.RELU, 0.0f, a, c * CONV1_OUT, null, 0, a, c * IG_CONV1_GRAD, n * 1152);
+    // g(input) = convᵀ(g, W)
+    ConvKernels.backwardInput(CONV1_GEOMETRY, n, a, c * IG_CONV1_GRAD, params, CONV1_KERNEL, a, c * IG_INPUT_GRAD, false);
+  }
+
+  @Override
+  protected int outputGradientOffset() {
+    return capacity * IG_OUT_GRAD;
+  }
+
+  @Override
+  protected int inputGradientOffset() {
+    return capacity * IG_INPUT_GRAD;
   }
 
   @Override

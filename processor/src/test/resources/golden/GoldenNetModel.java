@@ -77,7 +77,7 @@ public final class GoldenNetModel extends CompiledModel {
   /**
    * Activation arena floats per sample of batch capacity.
    */
-  private static final int ACTIVATION_FLOATS_PER_SAMPLE = 116;
+  private static final int ACTIVATION_FLOATS_PER_SAMPLE = 120;
 
   /**
    * Activation arena floats after the per-sample part, independent of the batch.
@@ -143,6 +143,26 @@ public final class GoldenNetModel extends CompiledModel {
    * Activation tensor [B, 4]: gradient of out's output (shares memory with gradients not alive at the same time).
    */
   private static final int OUT_GRAD = 92;
+
+  /**
+   * Activation tensor [B, 12]: input-gradient pass: gradient of input's output (shares memory with gradients not alive at the same time).
+   */
+  private static final int IG_INPUT_GRAD = 108;
+
+  /**
+   * Activation tensor [B, 16]: input-gradient pass: gradient of hidden's output (shares memory with gradients not alive at the same time).
+   */
+  private static final int IG_HIDDEN_GRAD = 92;
+
+  /**
+   * Activation tensor [B, 8]: input-gradient pass: gradient of narrow's output (shares memory with gradients not alive at the same time).
+   */
+  private static final int IG_NARROW_GRAD = 108;
+
+  /**
+   * Activation tensor [B, 4]: input-gradient pass: gradient of out's output (shares memory with gradients not alive at the same time).
+   */
+  private static final int IG_OUT_GRAD = 92;
 
   private static final ModelSpec SPEC = new ModelSpec(
       "GoldenNet",
@@ -222,6 +242,28 @@ public final class GoldenNetModel extends CompiledModel {
     // hidden backward: dhidden.kernel += xᵀ·g, dhidden.bias += Σ g
     DenseKernels.backwardParams(n, 12, 16, a, c * INPUT, a, c * HIDDEN_GRAD, grads, HIDDEN_KERNEL, grads, HIDDEN_BIAS);
     return loss;
+  }
+
+  @Override
+  protected void inputGradient(int n) {
+    final float[] a = activations;
+    final int c = capacity;
+    // g(narrow) = (g · Wᵀ) ⊙ LEAKY_RELU', folded into the matmul epilogue
+    DenseKernels.backwardInput(n, 8, 4, a, c * IG_OUT_GRAD, params, OUT_KERNEL, a, c * IG_NARROW_GRAD, Activation.LEAKY_RELU, 0.1f, a, c * NARROW_OUT, null, 0, null, 0);
+    // g(hidden) = (g · Wᵀ) ⊙ GELU', folded into the matmul epilogue
+    DenseKernels.backwardInput(n, 16, 8, a, c * IG_NARROW_GRAD, params, NARROW_KERNEL, a, c * IG_HIDDEN_GRAD, Activation.GELU, 0.0f, null, 0, a, c * HIDDEN_PRE, null, 0);
+    // g(input) = (g · Wᵀ) ⊙ LINEAR', folded into the matmul epilogue
+    DenseKernels.backwardInput(n, 12, 16, a, c * IG_HIDDEN_GRAD, params, HIDDEN_KERNEL, a, c * IG_INPUT_GRAD, Activation.LINEAR, 0.0f, null, 0, null, 0, null, 0);
+  }
+
+  @Override
+  protected int outputGradientOffset() {
+    return capacity * IG_OUT_GRAD;
+  }
+
+  @Override
+  protected int inputGradientOffset() {
+    return capacity * IG_INPUT_GRAD;
   }
 
   @Override

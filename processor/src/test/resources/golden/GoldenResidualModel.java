@@ -224,6 +224,41 @@ public final class GoldenResidualModel extends CompiledModel {
   private static final int OUT_GRAD = 3800;
 
   /**
+   * Activation tensor [B, 192]: input-gradient pass: gradient of input's output (shares memory with gradients not alive at the same time).
+   */
+  private static final int IG_INPUT_GRAD = 4304;
+
+  /**
+   * Activation tensor [B, 512]: input-gradient pass: gradient of stem's output (shares memory with gradients not alive at the same time).
+   */
+  private static final int IG_STEM_GRAD = 3792;
+
+  /**
+   * Activation tensor [B, 512]: input-gradient pass: gradient of stemRelu's output and of stemNorm (shares memory with gradients not alive at the same time).
+   */
+  private static final int IG_STEM_RELU_GRAD = 4304;
+
+  /**
+   * Activation tensor [B, 512]: input-gradient pass: gradient of a's output (shares memory with gradients not alive at the same time).
+   */
+  private static final int IG_A_GRAD = 3792;
+
+  /**
+   * Activation tensor [B, 512]: input-gradient pass: gradient of relu's output and of b, sum (shares memory with gradients not alive at the same time).
+   */
+  private static final int IG_RELU_GRAD = 4816;
+
+  /**
+   * Activation tensor [B, 8]: input-gradient pass: gradient of gap's output (shares memory with gradients not alive at the same time).
+   */
+  private static final int IG_GAP_GRAD = 3792;
+
+  /**
+   * Activation tensor [B, 4]: input-gradient pass: gradient of out's output (shares memory with gradients not alive at the same time).
+   */
+  private static final int IG_OUT_GRAD = 3800;
+
+  /**
    * geometry of stem.
    */
   private static final Conv2dGeometry STEM_GEOMETRY = new Conv2dGeometry(3, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
@@ -354,6 +389,46 @@ public final class GoldenResidualModel extends CompiledModel {
     // stem backward: dstem.kernel += conv(x, g)
     ConvKernels.backwardParams(STEM_GEOMETRY, n, a, c * INPUT, a, c * STEM_GRAD, grads, STEM_KERNEL, null, 0);
     return loss;
+  }
+
+  @Override
+  protected void inputGradient(int n) {
+    final float[] a = activations;
+    final int c = capacity;
+    final int fixed = c * ACTIVATION_FLOATS_PER_SAMPLE;
+    // g(gap) = (g · Wᵀ) ⊙ LINEAR', folded into the matmul epilogue
+    DenseKernels.backwardInput(n, 8, 4, a, c * IG_OUT_GRAD, params, OUT_KERNEL, a, c * IG_GAP_GRAD, Activation.LINEAR, 0.0f, null, 0, null, 0, null, 0);
+    // g(relu) = g / (H·W) over each channel
+    PoolKernels.globalAvgBackward(n, 8, 64, a, c * IG_GAP_GRAD, a, c * IG_RELU_GRAD, false);
+    // g(relu) ⊙= RELU'
+    Activations.multiplyDerivative(Activation.RELU, 0.0f, a, c * RELU_OUT, null, 0, a, c * IG_RELU_GRAD, n * 512);
+    // g(sum) = g: the same memory
+    // g(b) = g: the same memory
+    // g(stemRelu) = g
+    TensorOps.accumulate(n * 512, a, c * IG_RELU_GRAD, a, c * IG_STEM_RELU_GRAD, false);
+    // g(a) = convᵀ(g, W)
+    ConvKernels.backwardInput(B_GEOMETRY, n, a, c * IG_RELU_GRAD, params, B_KERNEL, a, c * IG_A_GRAD, false);
+    // g(a) ⊙= RELU'
+    Activations.multiplyDerivative(Activation.RELU, 0.0f, a, c * A_OUT, null, 0, a, c * IG_A_GRAD, n * 512);
+    // g(stemRelu) += convᵀ(g, W)
+    ConvKernels.backwardInput(A_GEOMETRY, n, a, c * IG_A_GRAD, params, A_KERNEL, a, c * IG_STEM_RELU_GRAD, true);
+    // g(stemRelu) ⊙= RELU'
+    Activations.multiplyDerivative(Activation.RELU, 0.0f, a, c * STEM_RELU_OUT, null, 0, a, c * IG_STEM_RELU_GRAD, n * 512);
+    // g(stemNorm) = g: the same memory
+    // stemNorm backward at inference: g(stem) = g · gamma / sqrt(running_var + eps)
+    BatchNormKernels.evalBackward(n, 8, 64, a, c * IG_STEM_RELU_GRAD, params, STEM_NORM_GAMMA, 1.0E-5f, params, STEM_NORM_RUNNING_VAR, a, c * IG_STEM_GRAD, false);
+    // g(input) = convᵀ(g, W)
+    ConvKernels.backwardInput(STEM_GEOMETRY, n, a, c * IG_STEM_GRAD, params, STEM_KERNEL, a, c * IG_INPUT_GRAD, false);
+  }
+
+  @Override
+  protected int outputGradientOffset() {
+    return capacity * IG_OUT_GRAD;
+  }
+
+  @Override
+  protected int inputGradientOffset() {
+    return capacity * IG_INPUT_GRAD;
   }
 
   @Override

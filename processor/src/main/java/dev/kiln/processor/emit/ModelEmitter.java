@@ -102,6 +102,7 @@ public final class ModelEmitter {
     }
     MethodSpec forward = pass("forward", true);
     MethodSpec loss = pass("computeLoss", false);
+    MethodSpec inputGradient = plan.inputGradients() == null ? null : inputGradientPass();
     constants.values().forEach(type::addField);
     type.addField(
         FieldSpec.builder(MODEL_SPEC, "SPEC", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
@@ -124,6 +125,13 @@ public final class ModelEmitter {
     type.addMethod(forward);
     type.addMethods(parts);
     type.addMethod(loss);
+    if (inputGradient != null) {
+      type.addMethod(inputGradient);
+      type.addMethods(inputGradientParts);
+      type.addMethod(offsetMethod("outputGradientOffset",
+          plan.inputGradients().grads().get(Plan.owner(graph.output()))));
+      type.addMethod(offsetMethod("inputGradientOffset", plan.inputGradients().grads().get(graph.input())));
+    }
     type.addMethod(
         MethodSpec.methodBuilder("outputOffset")
             .addAnnotation(Override.class)
@@ -159,7 +167,7 @@ public final class ModelEmitter {
 
   /** What ops do once their parameters are drawn (e.g. zero a padding row). */
   private CodeBlock initialization() {
-    EmitContext e = new EmitContext(true);
+    EmitContext e = new EmitContext(Pass.FORWARD);
     for (Node n : graph.layers()) {
       n.op().initialize(n, e);
     }
@@ -320,7 +328,7 @@ public final class ModelEmitter {
     }
     List<CodeBlock> blocks = new ArrayList<>();
     for (Node n : order) {
-      EmitContext e = new EmitContext(forward);
+      EmitContext e = new EmitContext(forward ? Pass.FORWARD : Pass.TRAINING_BACKWARD);
       if (forward) {
         n.op().forward(n, e);
       } else {
@@ -332,7 +340,7 @@ public final class ModelEmitter {
     if (!forward) {
       body.add(prelude(false));
       body.addStatement("final float scale = 1f / n");
-      EmitContext e = new EmitContext(false);
+      EmitContext e = new EmitContext(Pass.TRAINING_BACKWARD);
       Node out = graph.output();
       plan.loss().emit(out, slot(plan.outputs().get(out)), plan.probabilities() == null ? CodeBlock.of("null, 0")
           : slot(plan.probabilities()), gradOrScratch(), e);
@@ -385,6 +393,55 @@ public final class ModelEmitter {
       m.returns(TypeName.DOUBLE).addParameter(TypeName.BOOLEAN, "backward");
     }
     return m.addCode(body.build()).build();
+  }
+
+  private final List<MethodSpec> inputGradientParts = new ArrayList<>();
+
+  /**
+   * {@code inputGradient(n)}: the input-gradient pass (see {@link Emit#inputGradientPass}), the ops'
+   * backward in reverse order, in inference mode and without parameter gradients, from the output's
+   * gradient (which the runtime seeds) to the input's. Training's {@code computeLoss} is untouched.
+   */
+  private MethodSpec inputGradientPass() {
+    Plan.Gradients g = plan.inputGradients();
+    List<Node> order = new ArrayList<>(graph.layers());
+    java.util.Collections.reverse(order);
+    order.removeIf(n -> !g.needsGrad().contains(n) || g.foldedAway().contains(n));
+    List<CodeBlock> blocks = new ArrayList<>();
+    for (Node n : order) {
+      EmitContext e = new EmitContext(Pass.INPUT_GRADIENT);
+      n.op().backward(n, e);
+      blocks.add(e.code.build());
+    }
+    CodeBlock.Builder body = CodeBlock.builder();
+    if (blocks.size() <= OPS_PER_METHOD) {
+      body.add(prelude(false));
+      blocks.forEach(body::add);
+    } else {
+      for (int p = 0; p * OPS_PER_METHOD < blocks.size(); p++) {
+        String part = "inputGradientPart" + p;
+        CodeBlock.Builder pb = CodeBlock.builder().add(prelude(false));
+        blocks.subList(p * OPS_PER_METHOD, Math.min(blocks.size(), (p + 1) * OPS_PER_METHOD)).forEach(pb::add);
+        inputGradientParts.add(MethodSpec.methodBuilder(part).addModifiers(Modifier.PRIVATE)
+            .addParameter(TypeName.INT, "n").addCode(pb.build()).build());
+        body.addStatement("$L(n)", part);
+      }
+    }
+    return MethodSpec.methodBuilder("inputGradient")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PROTECTED)
+        .addParameter(TypeName.INT, "n")
+        .addCode(body.build())
+        .build();
+  }
+
+  private static MethodSpec offsetMethod(String name, TensorSlot t) {
+    return MethodSpec.methodBuilder(name)
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PROTECTED)
+        .returns(TypeName.INT)
+        .addStatement("return capacity * $L", t.constant())
+        .build();
   }
 
   /** The output's gradient tensor, its array null when the pass only computes the loss. */
@@ -443,13 +500,25 @@ public final class ModelEmitter {
     return (t.arena() == TensorSlot.Arena.FIXED ? "fixed + " : "c * ") + t.constant();
   }
 
+  /** The pass an op is writing code for. */
+  private enum Pass {
+    FORWARD,
+    TRAINING_BACKWARD,
+    INPUT_GRADIENT
+  }
+
   /** What an op sees while it writes its code (see {@link Emit}). */
   private final class EmitContext implements Emit {
     private final CodeBlock.Builder code = CodeBlock.builder();
+    private final Pass pass;
     private final boolean forward;
+    /** The gradient layout of this pass (training's in forward, where it is not used). */
+    private final Plan.Gradients gradients;
 
-    EmitContext(boolean forward) {
-      this.forward = forward;
+    EmitContext(Pass pass) {
+      this.pass = pass;
+      this.forward = pass == Pass.FORWARD;
+      this.gradients = pass == Pass.INPUT_GRADIENT ? plan.inputGradients() : plan.trainingGradients();
     }
 
     @Override
@@ -483,8 +552,16 @@ public final class ModelEmitter {
     }
 
     @Override
+    public boolean inputGradientPass() {
+      return pass == Pass.INPUT_GRADIENT;
+    }
+
+    @Override
     public CodeBlock in(Node node, int i) {
       Node x = node.inputs().get(i);
+      if (pass == Pass.INPUT_GRADIENT) {
+        return slot(inferenceOutput(x));
+      }
       TensorSlot training = plan.outputs().get(x);
       TensorSlot inference = inferenceOutput(x);
       if (!forward || training == inference) {
@@ -495,6 +572,9 @@ public final class ModelEmitter {
 
     @Override
     public CodeBlock trainingIn(Node node, int i) {
+      if (pass == Pass.INPUT_GRADIENT) {
+        return slot(inferenceOutput(node.inputs().get(i)));
+      }
       return slot(plan.outputs().get(node.inputs().get(i)));
     }
 
@@ -534,43 +614,46 @@ public final class ModelEmitter {
 
     @Override
     public CodeBlock paramGrad(Node node, String key) {
+      if (pass == Pass.INPUT_GRADIENT) {
+        throw new IllegalStateException(node.name() + ": the input-gradient pass writes no parameter gradient");
+      }
       return CodeBlock.of("grads, $L", plan.paramsByNode().get(node).get(key).constant());
     }
 
     @Override
     public CodeBlock grad(Node node) {
-      return slot(plan.grads().get(Plan.owner(node)));
+      return slot(gradients.grads().get(Plan.owner(node)));
     }
 
     @Override
     public boolean gradIsPreActivation(Node node) {
-      return plan.preActivationGrads().contains(Plan.owner(node));
+      return gradients.preActivationGrads().contains(Plan.owner(node));
     }
 
     @Override
     public CodeBlock inputGrad(Node node, int i) {
-      Plan.Fold fold = plan.folds().get(node);
+      Plan.Fold fold = gradients.folds().get(node);
       if (fold != null) {
-        return slot(plan.grads().get(fold.producer()));
+        return slot(gradients.grads().get(fold.producer()));
       }
       Node owner = Plan.owner(node.inputs().get(i));
-      return plan.needsGrad().contains(owner) ? slot(plan.grads().get(owner)) : null;
+      return gradients.needsGrad().contains(owner) ? slot(gradients.grads().get(owner)) : null;
     }
 
     @Override
     public boolean sharesGrad(Node node, int i) {
-      boolean[] shared = plan.sharedGrads().get(node);
+      boolean[] shared = gradients.sharedGrads().get(node);
       return shared != null && shared[i];
     }
 
     @Override
     public boolean accumulate(Node node, int i) {
-      return plan.accumulate().get(node)[i];
+      return gradients.accumulate().get(node)[i];
     }
 
     @Override
     public Fold fold(Node node) {
-      Plan.Fold f = plan.folds().get(node);
+      Plan.Fold f = gradients.folds().get(node);
       if (f == null) {
         return null;
       }
@@ -578,8 +661,11 @@ public final class ModelEmitter {
       Activated act = plan.effective().get(p);
       CodeBlock none = CodeBlock.of("null, 0");
       boolean gelu = act.activation() == dev.kiln.dsl.Activation.GELU;
-      return new Fold(p, f.dropout(), act, act.isLinear() || gelu ? none : out(p), gelu ? saved(p, "pre") : none,
-          f.dropout() == null ? none : saved(f.dropout(), "mask"), slot(plan.grads().get(p)));
+      // At inference a dropout on the way is the identity: no mask.
+      Node dropout = pass == Pass.INPUT_GRADIENT ? null : f.dropout();
+      CodeBlock mask = dropout == null ? none : saved(dropout, "mask");
+      return new Fold(p, dropout, act, act.isLinear() || gelu ? none : out(p), gelu ? saved(p, "pre") : none, mask,
+          slot(gradients.grads().get(p)));
     }
 
     @Override

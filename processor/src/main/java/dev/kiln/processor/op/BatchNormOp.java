@@ -117,6 +117,15 @@ public final class BatchNormOp implements Op {
   @Override
   public void backward(Node node, Emit e) {
     CodeBlock dx = e.inputGrad(node, 0);
+    if (e.inputGradientPass()) {
+      // Inference normalizes with the running statistics, constants: an affine map per channel.
+      e.comment("$L backward at inference: g($L) $L g · gamma / sqrt(running_var + eps)", node.name(),
+          node.input().name(), e.accumulate(node, 0) ? "+=" : "=");
+      e.statement("$T.evalBackward(n, $L, $L, $L, $L, $L, $L, $L, $L)", BN, channels(node), spatial(node), e.grad(node),
+          e.param(node, "gamma"), Emit.f((float) node.attrs(Attrs.class).epsilon()), e.param(node, "running_var"), dx,
+          e.accumulate(node, 0));
+      return;
+    }
     e.comment("$L backward: dgamma, dbeta += ...$L", node.name(), dx == null ? "" : "; g(" + node.input().name() + ") "
         + (e.accumulate(node, 0) ? "+=" : "=") + " ...");
     e.statement("$T.backward(n, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", BN, channels(node), spatial(node),

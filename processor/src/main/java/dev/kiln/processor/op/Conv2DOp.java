@@ -170,9 +170,11 @@ public final class Conv2DOp implements Op {
     Attrs a = node.attrs(Attrs.class);
     String geometry = geometryConstant(node, e);
     ActivationRules.derivative(node, e.effectiveActivation(node), e);
-    e.comment("$L backward: d$L.kernel += conv(x, g)$L", node.name(), node.name(), a.useBias() ? ", d" + node.name() + ".bias += Σ g" : "");
-    e.statement("$T.backwardParams($L, n, $L, $L, $L, $L)", CONV, geometry, e.trainingIn(node, 0), e.grad(node),
-        e.paramGrad(node, "kernel"), a.useBias() ? e.paramGrad(node, "bias") : "null, 0");
+    if (!e.inputGradientPass()) {
+      e.comment("$L backward: d$L.kernel += conv(x, g)$L", node.name(), node.name(), a.useBias() ? ", d" + node.name() + ".bias += Σ g" : "");
+      e.statement("$T.backwardParams($L, n, $L, $L, $L, $L)", CONV, geometry, e.trainingIn(node, 0), e.grad(node),
+          e.paramGrad(node, "kernel"), a.useBias() ? e.paramGrad(node, "bias") : "null, 0");
+    }
     CodeBlock dx = e.inputGrad(node, 0);
     if (dx != null) {
       e.comment("g($L) $L convᵀ(g, W)", node.input().name(), e.accumulate(node, 0) ? "+=" : "=");

@@ -143,10 +143,12 @@ public final class DenseOp implements Op {
     int in = features(node);
     Activated act = e.effectiveActivation(node);
     ActivationRules.derivative(node, act, e);
-    e.comment("$L backward: d$L.kernel += xᵀ·g$L", node.name(), node.name(), d.useBias() ? ", d" + node.name() + ".bias += Σ g" : "");
-    e.statement("$T.backwardParams($L, $L, $L, $L, $L, $L, $L)",
-        DENSE, rows(node), in, d.units(), e.trainingIn(node, 0), e.grad(node), e.paramGrad(node, "kernel"),
-        d.useBias() ? e.paramGrad(node, "bias") : "null, 0");
+    if (!e.inputGradientPass()) {
+      e.comment("$L backward: d$L.kernel += xᵀ·g$L", node.name(), node.name(), d.useBias() ? ", d" + node.name() + ".bias += Σ g" : "");
+      e.statement("$T.backwardParams($L, $L, $L, $L, $L, $L, $L)",
+          DENSE, rows(node), in, d.units(), e.trainingIn(node, 0), e.grad(node), e.paramGrad(node, "kernel"),
+          d.useBias() ? e.paramGrad(node, "bias") : "null, 0");
+    }
     CodeBlock dx = e.inputGrad(node, 0);
     if (dx == null) {
       return;

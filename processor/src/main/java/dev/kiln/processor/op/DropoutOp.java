@@ -78,6 +78,12 @@ public final class DropoutOp implements Op {
     if (dx == null) {
       return;
     }
+    if (e.inputGradientPass()) {
+      e.comment("g($L) $L g: dropout is the identity at inference", node.input().name(), e.accumulate(node, 0) ? "+=" : "=");
+      e.statement("$T.accumulate(n * $L, $L, $L, $L)", Emit.kernel("TensorOps"), node.shape().size(), e.grad(node), dx,
+          e.accumulate(node, 0));
+      return;
+    }
     e.comment("g($L) $L g ⊙ $L mask", node.input().name(), e.accumulate(node, 0) ? "+=" : "=", node.name());
     e.statement("$T.backward(n * $L, $L, $L, $L, $L)", Emit.kernel("DropoutKernels"), node.shape().size(), e.grad(node),
         e.saved(node, "mask"), dx, e.accumulate(node, 0));

@@ -38,6 +38,26 @@ public interface Emit {
   /** Whether this is the forward pass (else backward, where everything is in training mode). */
   boolean forward();
 
+  /**
+   * Whether this backward is the input-gradient pass: the backward of the inference forward, from
+   * the output's gradient down to the network input's, for the gradient of exactly what
+   * {@code predict} computes. It runs right after {@code forward(n, false)}, so:
+   *
+   * <ul>
+   *   <li>no parameter gradient is written (the gradient arena stays as training left it);
+   *   <li>{@link #in} and {@link #trainingIn} give the inputs as inference read them (a dropout's
+   *       input, since dropout is the identity there), and a dropout's backward is the identity;
+   *   <li>batch normalization is the affine map of its running statistics;
+   *   <li>tensors the forward saves only when training ({@link #savedForTraining}, e.g. pooling
+   *       indices) are not there: the op recomputes them from its input, which inference did write.
+   *       Tensors saved by {@link #saved} in every mode (pre-activations, recurrent workspaces) are.
+   * </ul>
+   *
+   * <p>Gradient tensors ({@link #grad}, {@link #inputGrad}, {@link #fold}) are this pass's own
+   * layout, in which every node, the input included, has a gradient.
+   */
+  boolean inputGradientPass();
+
   /** Input {@code i} of {@code node} as it is read in this pass (at inference, dropout is skipped). */
   CodeBlock in(Node node, int i);
 
@@ -116,7 +136,8 @@ public interface Emit {
    * pre-activation directly, multiplying by {@code activation}' (from {@code y}, or {@code z} for
    * GELU) and by a dropout {@code mask}.
    *
-   * @param dropout the dropout between them, or null
+   * @param dropout the dropout between them whose mask applies, or null (always null in the
+   *     input-gradient pass, where dropout is the identity)
    * @param y the producer's output ({@code null, 0} when unused)
    * @param z the producer's saved pre-activation ({@code null, 0} when unused)
    * @param mask the dropout mask between them ({@code null, 0} when none)

@@ -45,6 +45,11 @@ public final class MaxPool2DOp extends PoolOp {
       return;
     }
     String g = geometryConstant(node, e);
+    if (e.inputGradientPass()) {
+      // Inference records no indices: find each window's maximum again, from the input inference wrote.
+      e.comment("$L: the maxima's indices, recomputed (inference does not record them)", node.name());
+      e.statement("$T.maxForward($L, n, $L, $L, $L)", POOL, g, e.in(node, 0), e.out(node), e.saved(node, "argmax"));
+    }
     e.comment("g($L) $L g scattered to each window's maximum", node.input().name(), e.accumulate(node, 0) ? "+=" : "=");
     e.statement("$T.maxBackward($L, n, $L, $L, $L, $L)", POOL, g, e.grad(node), e.saved(node, "argmax"), dx,
         e.accumulate(node, 0));

@@ -200,17 +200,22 @@ public abstract class RecurrentOp implements Op {
   public void backward(Node node, Emit e) {
     Attrs a = node.attrs(Attrs.class);
     CodeBlock dx = e.inputGrad(node, 0);
-    e.comment("$L backward through time: dweights += ...$L", node.name(),
-        dx == null ? "" : "; g(" + node.input().name() + ") " + (e.accumulate(node, 0) ? "+=" : "=") + " ...");
+    String inputGrad = dx == null ? "" : "g(" + node.input().name() + ") " + (e.accumulate(node, 0) ? "+=" : "=") + " ...";
+    if (e.inputGradientPass()) {
+      e.comment("$L backward through time, input gradient only: $L", node.name(), inputGrad);
+    } else {
+      e.comment("$L backward through time: dweights += ...$L", node.name(), dx == null ? "" : "; " + inputGrad);
+    }
     int width = node.shape().dim(node.shape().rank() - 1);
     for (int d = 0; d < directions(node); d++) {
       boolean accumulate = d > 0 || e.accumulate(node, 0);
-      e.statement("$T.backward($L, $L, params, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, grads, $L)", KERNELS,
+      e.statement("$T.backward($L, $L, params, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", KERNELS,
           shape(node, d), e.trainingIn(node, 0), weights(node, d, e), lengths(node, e), state(node),
           e.saved(node, "ws" + suffix(d)), e.grad(node), width, d * a.units(), a.returnSequences(),
-          dx == null ? CodeBlock.of("null, 0") : dx, dx != null && accumulate, weights(node, d, e));
+          dx == null ? CodeBlock.of("null, 0") : dx, dx != null && accumulate, e.inputGradientPass() ? "null" : "grads",
+          weights(node, d, e));
     }
-    if (a.stateful()) {
+    if (a.stateful() && !e.inputGradientPass()) {
       e.comment("$L: its final state starts the next batch (truncated back-propagation through time)", node.name());
       carry(node, e);
     }

@@ -46,8 +46,18 @@ public record Fusion(
     Set<Node> foldedAway,
     Set<Node> preActivationGrads) {
 
-  /** Runs the pass over a checked, shape-inferred graph. */
+  /** Runs the pass over a checked, shape-inferred graph, for training's backward. */
   public static Fusion of(Graph graph, LossOp loss) {
+    return of(graph, loss, false);
+  }
+
+  /**
+   * Runs the pass for training's backward or, with {@code inputGradients}, for the input-gradient
+   * pass (see {@code Emit.inputGradientPass}), where every node, the network input included, needs a
+   * gradient whether or not anything upstream is trained. The folds are found the same way; a fold
+   * through a dropout then applies no mask, dropout being the identity at inference.
+   */
+  public static Fusion of(Graph graph, LossOp loss, boolean inputGradients) {
     Activation head = loss.head();
     Node output = graph.output();
     Map<Node, Activated> effective = new LinkedHashMap<>();
@@ -56,6 +66,9 @@ public record Fusion(
       effective.put(node, act == null || (node == output && head != null) ? Activated.LINEAR : act);
     }
     Set<Node> needsGrad = new HashSet<>();
+    if (inputGradients) {
+      needsGrad.addAll(graph.nodes());
+    }
     for (Node node : graph.layers()) {
       boolean trained = node.op().params(node).stream().anyMatch(ParamDecl::trained);
       if (trained || node.inputs().stream().anyMatch(needsGrad::contains)) {

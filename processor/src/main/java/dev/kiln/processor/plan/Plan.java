@@ -35,6 +35,8 @@ import java.util.Set;
  * @param activationFloatsPerSample float arena per sample of capacity
  * @param activationFixedFloats float arena after the per-sample part
  * @param intsPerSample int arena per sample of capacity
+ * @param inputGradients the gradient layout of the input-gradient pass, or null when the input
+ *     holds token ids (which have no gradient)
  * @param architecture canonical description (layer names, kinds, sizes, activations, inputs)
  * @param architectureHash SHA-256 of {@code architecture}, hex
  */
@@ -60,6 +62,7 @@ public record Plan(
     int activationFloatsPerSample,
     int activationFixedFloats,
     int intsPerSample,
+    Gradients inputGradients,
     String architecture,
     String architectureHash) {
 
@@ -68,6 +71,34 @@ public record Plan(
    * {@code dropout} (whose mask it applies) and any aliases.
    */
   public record Fold(Node producer, Node dropout) {}
+
+  /**
+   * The gradient side of a backward pass: which nodes need a gradient, the folds, and where each
+   * gradient lives. Training's is spread over {@link Plan}'s own components; the input-gradient
+   * pass has one of its own, over the same memory (the two passes never run interleaved, and each
+   * overwrites a gradient before reading it).
+   *
+   * @param needsGrad nodes whose output needs a gradient
+   * @param folds consumers whose backward writes the producer's pre-activation gradient directly
+   * @param foldedAway nodes whose backward is done by a fold
+   * @param preActivationGrads owners whose gradient tensor receives the pre-activation gradient
+   * @param accumulate per node, per input: whether its gradient contribution adds
+   * @param sharedGrads per node, per input: whether that input's gradient is this node's gradient memory
+   * @param grads gradient tensor of each gradient owner
+   */
+  public record Gradients(
+      Set<Node> needsGrad,
+      Map<Node, Fold> folds,
+      Set<Node> foldedAway,
+      Set<Node> preActivationGrads,
+      Map<Node, boolean[]> accumulate,
+      Map<Node, boolean[]> sharedGrads,
+      Map<Node, TensorSlot> grads) {}
+
+  /** Training's gradient layout, as a {@link Gradients}. */
+  public Gradients trainingGradients() {
+    return new Gradients(needsGrad, folds, foldedAway, preActivationGrads, accumulate, sharedGrads, grads);
+  }
 
   /** The tensor holding the network's final output (probabilities when a head is fused). */
   public TensorSlot finalOutput() {

@@ -93,7 +93,31 @@ public final class Planner {
     TensorSlot probabilities = head == null ? null
         : floats(constantName(output.name()) + "_PROBS", output.shape().size(), output.name() + " " + head + " probabilities");
 
-    // Contributions and gradient lifetimes, walking backward.
+    // Gradients: training's, then the input-gradient pass's over the same memory.
+    int gradientBase = floatOffset;
+    Plan.Gradients training = gradients(fusion, "", "");
+    int trainingEnd = floatOffset;
+    Plan.Gradients inputGradients = null;
+    if (!InputOp.holdsTokens(graph.input())) {
+      floatOffset = gradientBase;
+      inputGradients = gradients(Fusion.of(graph, loss, true), "IG_", "input-gradient pass: ");
+    }
+    floatOffset = Math.max(trainingEnd, floatOffset);
+    String architecture = architecture(graph);
+    return new Plan(
+        graph, loss, head, List.copyOf(params), paramsByNode, paramOffset, List.copyOf(tensors), outputs, saved,
+        training.grads(), probabilities, training.folds(), training.foldedAway(), training.preActivationGrads(),
+        training.accumulate(), training.sharedGrads(), training.needsGrad(), effective, floatOffset, fixedOffset,
+        intOffset, inputGradients, architecture, sha256(architecture));
+  }
+
+  /**
+   * The gradient side of a backward pass over {@code fusion}'s decisions: contributions in backward
+   * order (the first overwrites, later ones add) and the gradient tensors, packed by liveness from
+   * the current float offset, their constants prefixed by {@code prefix}.
+   */
+  private Plan.Gradients gradients(Fusion fusion, String prefix, String note) {
+    Node output = graph.output();
     Set<Node> needsGrad = fusion.needsGrad();
     Map<Node, Plan.Fold> folds = fusion.folds();
     Set<Node> foldedAway = fusion.foldedAway();
@@ -143,12 +167,8 @@ public final class Planner {
         lastWriter.merge(owner, k, Math::max);
       }
     }
-    Map<Node, TensorSlot> grads = packGradients(lastWriter, foldedAway, sharesWith);
-    String architecture = architecture(graph);
-    return new Plan(
-        graph, loss, head, List.copyOf(params), paramsByNode, paramOffset, List.copyOf(tensors), outputs, saved, grads,
-        probabilities, folds, foldedAway, fusion.preActivationGrads(), accumulate, sharedGrads, needsGrad, effective, floatOffset, fixedOffset,
-        intOffset, architecture, sha256(architecture));
+    Map<Node, TensorSlot> grads = packGradients(lastWriter, foldedAway, sharesWith, prefix, note);
+    return new Plan.Gradients(needsGrad, folds, foldedAway, fusion.preActivationGrads(), accumulate, sharedGrads, grads);
   }
 
   /**
@@ -158,7 +178,7 @@ public final class Planner {
    * step of its last writer down to its earliest producer's step).
    */
   private Map<Node, TensorSlot> packGradients(
-      Map<Node, Integer> lastWriter, Set<Node> foldedAway, Map<Node, Node> sharesWith) {
+      Map<Node, Integer> lastWriter, Set<Node> foldedAway, Map<Node, Node> sharesWith, String prefix, String note) {
     Map<Node, List<Node>> groups = new LinkedHashMap<>();
     for (Node n : graph.nodes()) {
       if (lastWriter.containsKey(n) && !foldedAway.contains(n)) {
@@ -202,8 +222,8 @@ public final class Planner {
     for (Map.Entry<Node, List<Node>> g : groups.entrySet()) {
       Node root = g.getKey();
       List<String> others = g.getValue().stream().filter(n -> n != root).map(Node::name).toList();
-      TensorSlot t = new TensorSlot(constantName(root.name()) + "_GRAD", root.shape().size(), base + offsets.get(root),
-          "gradient of " + root.name() + "'s output" + (others.isEmpty() ? "" : " and of " + String.join(", ", others))
+      TensorSlot t = new TensorSlot(prefix + constantName(root.name()) + "_GRAD", root.shape().size(), base + offsets.get(root),
+          note + "gradient of " + root.name() + "'s output" + (others.isEmpty() ? "" : " and of " + String.join(", ", others))
               + " (shares memory with gradients not alive at the same time)");
       tensors.add(t);
       for (Node n : g.getValue()) {

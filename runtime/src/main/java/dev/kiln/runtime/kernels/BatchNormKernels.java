@@ -109,6 +109,25 @@ public final class BatchNormKernels {
     }
   }
 
+  /**
+   * Inference backward, the derivative of {@link #evalForward} with respect to its input:
+   * {@code dx = (accumulate ? dx : 0) + dy·gamma/sqrt(runVar + eps)}, an affine map per channel (the
+   * running statistics are constants); no parameter gradients.
+   *
+   * @param dy gradient of the output [n, c, hw]
+   * @param dx input gradient [n, c, hw]
+   */
+  public static void evalBackward(int n, int c, int hw, float[] dy, int dyOff, float[] gamma, int gOff, float eps,
+      float[] runVar, int rvOff, float[] dx, int dxOff, boolean accumulate) {
+    check(n, c, hw);
+    Checks.range("dy", dy, dyOff, n * c, hw);
+    Checks.range("gamma", gamma, gOff, 1, c);
+    Checks.range("runVar", runVar, rvOff, 1, c);
+    Checks.range("dx", dx, dxOff, n * c, hw);
+    // A scaled copy per channel row: C2 vectorizes the loop, so both backends share it.
+    ScalarBatchNormKernels.evalBackward(n, c, hw, dy, dyOff, gamma, gOff, eps, runVar, rvOff, dx, dxOff, accumulate);
+  }
+
   private static void check(int n, int c, int hw) {
     Checks.dims(n, c, hw);
     if ((long) n * c * hw > Integer.MAX_VALUE) {

@@ -66,10 +66,12 @@ public final class RecurrentKernels {
   /**
    * Back-propagation through time for the direction {@link #forward} ran last with the same
    * arguments: adds the parameter gradients into {@code g} (same offsets as the parameters, += ), and
-   * writes (or, with {@code accumulate}, adds) the input gradient into {@code dx}.
+   * writes (or, with {@code accumulate}, adds) the input gradient into {@code dx}. With {@code g}
+   * null it computes the input gradient alone (the input-gradient pass of a generated model).
    *
    * @param dy gradient of the output, laid out as {@code y}
    * @param dx input gradient {@code [n, steps, inputs]}, or null when the input needs none
+   * @param g parameter gradients, or null for none (then {@code dx} must not be null)
    */
   public static void backward(RecurrentCell cell, int n, int steps, int inputs, int hidden, boolean reverse,
       float[] x, int xOff, float[] w, int wIhOff, int wHhOff, int bIhOff, int bHhOff, int[] lengths, int lengthsOff,
@@ -81,10 +83,14 @@ public final class RecurrentKernels {
     int gh = cell.gates * hidden;
     Checks.range("dy", dy, dyOff, sequences ? Math.multiplyExact(n, steps) : n, outWidth);
     Checks.optionalRange("dx", dx, dxOff, n, Math.multiplyExact(steps, inputs));
-    Checks.range("gradient of weight_ih", g, gIhOff, gh, inputs);
-    Checks.range("gradient of weight_hh", g, gHhOff, gh, hidden);
-    optionalBias("gradient of bias_ih", g, gbIhOff, gh);
-    optionalBias("gradient of bias_hh", g, gbHhOff, gh);
+    if (g != null) {
+      Checks.range("gradient of weight_ih", g, gIhOff, gh, inputs);
+      Checks.range("gradient of weight_hh", g, gHhOff, gh, hidden);
+      optionalBias("gradient of bias_ih", g, gbIhOff, gh);
+      optionalBias("gradient of bias_hh", g, gbHhOff, gh);
+    } else if (dx == null) {
+      throw new IllegalArgumentException("recurrent backward: neither parameter nor input gradients asked for");
+    }
     RecurrentTimeLoop.backward(Backend.VECTOR, cell, n, steps, inputs, hidden, reverse, w, wIhOff, wHhOff, lengths,
         lengthsOff, state, stateOff, ws, wsOff, dy, dyOff, outWidth, outCol, sequences, dx, dxOff, accumulate, g,
         gIhOff, gHhOff, gbIhOff, gbHhOff);

@@ -190,13 +190,13 @@ final class RecurrentTimeLoop {
     }
 
     // Hidden side first: dW_hh += Σ_t dG_tᵀ·h_{t-1}, db_hh += Σ dG (the GRU's n columns hold dn·r).
-    if (steps > 1) {
+    if (g != null && steps > 1) {
       Gemm.tn(gh, hidden, (steps - 1) * n, ws, as + n * gh, ws, hs, g, gHhOff, true);
     }
-    if (steps > 0 && state != null) {
+    if (g != null && steps > 0 && state != null) {
       Gemm.tn(gh, hidden, n, ws, as, state, stateOff, g, gHhOff, true);
     }
-    if (gbHhOff >= 0) {
+    if (g != null && gbHhOff >= 0) {
       columnSums(vector, rows, gh, ws, as, g, gbHhOff);
     }
     if (gru) {
@@ -205,10 +205,12 @@ final class RecurrentTimeLoop {
         System.arraycopy(ws, es + r * hidden, ws, as + r * gh + 2 * hidden, hidden);
       }
     }
-    if (gbIhOff >= 0) {
+    if (g != null && gbIhOff >= 0) {
       columnSums(vector, rows, gh, ws, as, g, gbIhOff);
     }
-    Gemm.tn(gh, inputs, rows, ws, as, ws, xs, g, gIhOff, true);
+    if (g != null) {
+      Gemm.tn(gh, inputs, rows, ws, as, ws, xs, g, gIhOff, true);
+    }
     if (dx == null) {
       return;
     }

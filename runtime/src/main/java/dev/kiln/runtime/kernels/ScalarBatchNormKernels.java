@@ -56,6 +56,27 @@ public final class ScalarBatchNormKernels {
     }
   }
 
+  /** See {@link BatchNormKernels#evalBackward}; the scale is the one {@link #evalForward} applies. */
+  public static void evalBackward(int n, int c, int hw, float[] dy, int dyOff, float[] gamma, int gOff, float eps,
+      float[] runVar, int rvOff, float[] dx, int dxOff, boolean accumulate) {
+    for (int ch = 0; ch < c; ch++) {
+      float invStd = (float) (1 / Math.sqrt((double) runVar[rvOff + ch] + eps));
+      float scale = gamma[gOff + ch] * invStd;
+      for (int s = 0; s < n; s++) {
+        int at = (s * c + ch) * hw;
+        if (accumulate) {
+          for (int k = 0; k < hw; k++) {
+            dx[dxOff + at + k] += dy[dyOff + at + k] * scale;
+          }
+        } else {
+          for (int k = 0; k < hw; k++) {
+            dx[dxOff + at + k] = dy[dyOff + at + k] * scale;
+          }
+        }
+      }
+    }
+  }
+
   /** See {@link BatchNormKernels#backward}. */
   public static void backward(int n, int c, int hw, float[] x, int xOff, float[] dy, int dyOff, float[] gamma,
       int gOff, float[] saveMean, int smOff, float[] saveInvStd, int siOff, float[] dx, int dxOff,

@@ -109,6 +109,7 @@ public abstract class CompiledModel implements Model {
   private final Evaluator evaluator = new Evaluator(arenas);
   private final Prediction prediction;
   private final ModelTrust trust;
+  private final InputGradients inputGradients;
   private Optimizer optimizer;
   private TrainingRun run;
 
@@ -130,6 +131,7 @@ public abstract class CompiledModel implements Model {
     this.states = new CarriedStates(spec);
     this.prediction = new Prediction(this);
     this.trust = new ModelTrust(this);
+    this.inputGradients = new InputGradients(this);
     SplittableRandom init = new SplittableRandom(seed);
     for (ParamSpec p : spec.parameters()) {
       p.init().fill(params, p.offset(), p.length(), p.fanIn(), p.fanOut(), init);
@@ -150,6 +152,36 @@ public abstract class CompiledModel implements Model {
    * gradient of the batch-mean loss into {@link #grads}.
    */
   protected abstract double computeLoss(int n, boolean backward);
+
+  /**
+   * The input-gradient pass: after {@code forward(n, false)}, back-propagates the gradient the
+   * caller wrote to the output's gradient tensor ({@link #outputGradientOffset}; the logits'
+   * gradient when a head is fused with the loss) through every layer in inference mode, into the
+   * input's gradient tensor ({@link #inputGradientOffset}). It writes no parameter gradient: the
+   * gradient arena and the training state are left as they were. Generated code overrides it; this
+   * default refuses.
+   *
+   * @throws UnsupportedOperationException if the generated class has no input-gradient pass
+   */
+  protected void inputGradient(int n) {
+    throw noInputGradients();
+  }
+
+  /** Arena offset of the output's gradient tensor of {@link #inputGradient}, at the current capacity. */
+  protected int outputGradientOffset() {
+    throw noInputGradients();
+  }
+
+  /** Arena offset of the input's gradient tensor of {@link #inputGradient}, at the current capacity. */
+  protected int inputGradientOffset() {
+    throw noInputGradients();
+  }
+
+  private UnsupportedOperationException noInputGradients() {
+    return new UnsupportedOperationException(
+        spec.network() + (spec.tokenInput() ? " reads token ids, which are not differentiable"
+            : " has no input-gradient pass (its generated class predates it); regenerate it with a newer Kiln"));
+  }
 
   /** Arena offset of the output tensor (probabilities or regression outputs) at the current capacity. */
   protected abstract int outputOffset();
@@ -582,8 +614,66 @@ public abstract class CompiledModel implements Model {
    * a sigmoid head (probability σ(z)), and the outputs themselves for a regression network. Runs in
    * inference mode, as {@link #predict(float[], int, float[])}, and checks its arguments the same way.
    */
+  @Override
   public void logits(float[] x, int rows, float[] out) {
     prediction.logits(x, rows, out);
+  }
+
+  // ---------------------------------------------------------------- input gradients
+
+  @Override
+  public int inputs() {
+    return spec.inputs();
+  }
+
+  @Override
+  public int outputs() {
+    return spec.outputs();
+  }
+
+  @Override
+  public LossKind loss() {
+    return spec.loss();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Computed by the generated input-gradient pass (the fused backward code in inference mode,
+   * without parameter gradients), in chunks of the batch capacity; repeated calls allocate nothing
+   * once the capacity suffices. The weights, their gradients, the optimizer state, the running
+   * statistics and the dropout stream are left unchanged, so it may run between training steps.
+   *
+   * @throws UnsupportedOperationException for a regression network, a network with a label per
+   *     step, or one reading token ids
+   * @throws IllegalArgumentException if an array is too short, naming the row of a label outside the
+   *     classes, or naming the sample and feature of a non-finite input
+   */
+  @Override
+  public double lossGradient(float[] x, int[] labels, int rows, float[] gradient) {
+    return inputGradients.lossGradient(x, labels, rows, gradient);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws UnsupportedOperationException for a classification network, or one reading token ids
+   */
+  @Override
+  public double lossGradient(float[] x, float[] targets, int rows, float[] gradient) {
+    return inputGradients.lossGradient(x, targets, rows, gradient);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Computed as {@link #lossGradient(float[], int[], int, float[])} is, from the given seed.
+   *
+   * @throws UnsupportedOperationException for a network reading token ids
+   */
+  @Override
+  public void logitGradient(float[] x, int rows, float[] seed, float[] gradient) {
+    inputGradients.logitGradient(x, rows, seed, gradient);
   }
 
   @Override

@@ -42,6 +42,16 @@ public interface Differentiable {
   double lossGradient(float[] x, int[] labels, int rows, float[] gradient);
 
   /**
+   * For a regression network (mean squared error): row i of {@code gradient} is the gradient of
+   * sample i's own loss, the mean over the outputs of {@code (output - target)²}, with respect to
+   * its input; {@code targets} holds {@code rows * outputs()} floats.
+   *
+   * @return the sum over the rows of the per-sample losses
+   * @throws IllegalArgumentException if an array is too short or a target is not finite
+   */
+  double lossGradient(float[] x, float[] targets, int rows, float[] gradient);
+
+  /**
    * The vector-Jacobian product at the logits: row i of {@code gradient} is
    * {@code Σ_j seed[i, j] · ∂ z_ij / ∂ x_i} where z are the {@link #logits}; {@code seed} holds
    * {@code rows * outputs()} floats. A one-hot seed gives the gradient of one logit (saliency);

@@ -21,9 +21,10 @@ import java.util.Optional;
  * not on a particular generated class. A model is not thread-safe: use one instance per thread.
  *
  * <p>Predicting, evaluating, reading the weights and saving them or a checkpoint are declared by
- * {@link TrainedModel}, the part of a model that training callbacks see.
+ * {@link TrainedModel}, the part of a model that training callbacks see; logits and gradients with
+ * respect to the input by {@link Differentiable}.
  */
-public interface Model extends TrainedModel {
+public interface Model extends TrainedModel, Differentiable {
   /** The compile-time description of the network. */
   ModelSpec spec();
 

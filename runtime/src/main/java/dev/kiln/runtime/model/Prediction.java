@@ -27,7 +27,7 @@ final class Prediction {
 
   private float[] predict(float[] sample, boolean calibrated) {
     checkSample(sample, -1);
-    checkFinite(sample, sample.length, true);
+    checkFinite(spec, sample, sample.length, true);
     model.loadInput(sample, 0, 1);
     model.forward(1, false);
     int outs = spec.outputs();
@@ -111,7 +111,7 @@ final class Prediction {
     }
     int chunk = Math.max(model.capacity, Math.min(rows, 1024));
     model.ensureCapacity(chunk);
-    checkFinite(x, rows * in, false);
+    checkFinite(spec, x, rows * in, false);
     for (int start = 0; start < rows; start += chunk) {
       int n = Math.min(chunk, rows - start);
       model.loadInput(x, start * in, n);
@@ -137,7 +137,7 @@ final class Prediction {
   float[] layerOutput(String layer, float[] sample) {
     int index = layerIndex(layer);
     checkSample(sample, -1);
-    checkFinite(sample, sample.length, true);
+    checkFinite(spec, sample, sample.length, true);
     int size = spec.layers().get(index).outputSize();
     model.layerOutputOffset(index); // refuses before running anything if the model cannot answer
     model.loadInput(sample, 0, 1);
@@ -158,8 +158,8 @@ final class Prediction {
             + layers.stream().map(LayerSpec::name).toList());
   }
 
-  /** Refuses NaN and infinite inputs (see {@link FiniteInputs}). */
-  private void checkFinite(float[] x, int length, boolean single) {
+  /** Refuses NaN and infinite inputs (see {@link FiniteInputs}), naming the sample and feature. */
+  static void checkFinite(ModelSpec spec, float[] x, int length, boolean single) {
     int i = FiniteInputs.firstNonFinite(x, length);
     if (i >= 0) {
       int in = spec.inputs();
