@@ -478,9 +478,13 @@ public final class ModelEmitter {
         .build();
   }
 
+  /**
+   * The tensor holding {@code n}'s output at inference: a dropout's input, also behind aliases (a
+   * Flatten of a dropout shares the dropout's training tensor, which inference does not write).
+   */
   private TensorSlot inferenceOutput(Node n) {
     Node x = n;
-    while (x.op().identityAtInference()) {
+    while (x.op().identityAtInference() || x.op().aliasesInput()) {
       x = x.input();
     }
     return plan.outputs().get(x);

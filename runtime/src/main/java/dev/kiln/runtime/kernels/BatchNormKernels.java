@@ -86,7 +86,8 @@ public final class BatchNormKernels {
    * @param dy gradient of the output [n, c, hw]
    * @param saveMean the mean {@link #trainForward} saved
    * @param saveInvStd the inverse standard deviation {@link #trainForward} saved
-   * @param dx input gradient [n, c, hw]
+   * @param dx input gradient [n, c, hw], or null when the input needs none (batch normalization of
+   *     the network input)
    */
   public static void backward(int n, int c, int hw, float[] x, int xOff, float[] dy, int dyOff, float[] gamma,
       int gOff, float[] saveMean, int smOff, float[] saveInvStd, int siOff, float[] dx, int dxOff,
@@ -97,7 +98,7 @@ public final class BatchNormKernels {
     Checks.range("gamma", gamma, gOff, 1, c);
     Checks.range("saveMean", saveMean, smOff, 1, c);
     Checks.range("saveInvStd", saveInvStd, siOff, 1, c);
-    Checks.range("dx", dx, dxOff, n * c, hw);
+    Checks.optionalRange("dx", dx, dxOff, n * c, hw);
     Checks.range("dgamma", dgamma, dgOff, 1, c);
     Checks.range("dbeta", dbeta, dbOff, 1, c);
     if (Backend.VECTOR) {

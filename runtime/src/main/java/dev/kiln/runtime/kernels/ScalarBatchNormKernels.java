@@ -96,7 +96,7 @@ public final class ScalarBatchNormKernels {
       dgamma[dgOff + ch] += (float) sumDyXhat;
       float meanDy = (float) (sumDy / count), meanDyXhat = (float) (sumDyXhat / count);
       float scale = gamma[gOff + ch] * invStd;
-      for (int s = 0; s < n; s++) {
+      for (int s = 0; dx != null && s < n; s++) {
         for (int k = 0; k < hw; k++) {
           int at = (s * c + ch) * hw + k;
           float xhat = (x[xOff + at] - mean) * invStd;

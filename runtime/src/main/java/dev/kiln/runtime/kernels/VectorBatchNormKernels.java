@@ -164,7 +164,7 @@ final class VectorBatchNormKernels {
       dgamma[dgOff + ch] += (float) sumDyXhat;
       float meanDy = (float) (sumDy / count), meanDyXhat = (float) (sumDyXhat / count);
       float scale = gamma[gOff + ch] * invStd;
-      for (int s = 0; s < n; s++) {
+      for (int s = 0; y != null && s < n; s++) {
         int at = (s * c + ch) * hw;
         inputGradient(x, xOff + at, dy, dyOff + at, y, yOff + at, hw, mean, invStd, meanDy, meanDyXhat, scale,
             accumulate);
