@@ -140,6 +140,50 @@ class TrainingStepAllocationTest {
         TrainOptions.epochs(1).quiet().withShuffle(false), 16, 1);
   }
 
+  /**
+   * Input-gradient batches allocate nothing once the capacity suffices: {@code lossGradient} and
+   * {@code logitGradient} on a CNN with BatchNorm, dropout, max pooling and a residual add (batches
+   * of 32 and chunks of a larger call), and on an MLP, on one and on two threads.
+   */
+  @Test
+  void inputGradientBatchesAllocateNothing() {
+    Dataset digits = SampleData.digits();
+    assertInputGradientsAllocateNothing(new CnnDigitsModel(), digits, 1);
+    assertInputGradientsAllocateNothing(new CnnDigitsModel(), digits, 2);
+    assertInputGradientsAllocateNothing(new DigitsModel(), digits, 1);
+  }
+
+  private static void assertInputGradientsAllocateNothing(Model model, Dataset data, int threadCount) {
+    int threads = Parallelism.threads();
+    Parallelism.setThreads(threadCount);
+    try {
+      int rows = 100;
+      int in = model.inputs();
+      float[] x = java.util.Arrays.copyOf(data.features(), rows * in);
+      int[] labels = java.util.Arrays.copyOf(data.labels(), rows);
+      float[] seed = new float[rows * model.outputs()];
+      for (int i = 0; i < rows; i++) {
+        seed[i * model.outputs() + labels[i]] = 1f;
+      }
+      float[] gradient = new float[rows * in];
+      Runnable batches = () -> {
+        model.lossGradient(x, labels, 32, gradient);
+        model.logitGradient(x, 32, seed, gradient);
+        model.lossGradient(x, labels, rows, gradient); // grows the capacity once, then fits
+      };
+      for (int i = 0; i < 200; i++) { // let the JIT compile the pass
+        batches.run();
+      }
+      long best = Long.MAX_VALUE;
+      for (int attempt = 0; attempt < 10 && best > 0; attempt++) {
+        best = Math.min(best, allocatedBy(batches));
+      }
+      assertTrue(best <= 0, "input-gradient batches on " + threadCount + " threads allocated " + best + " bytes");
+    } finally {
+      Parallelism.setThreads(threads);
+    }
+  }
+
   private static void assertStepsAllocateNothing(
       Model model, Dataset data, TrainOptions options, int batch, int threadCount) {
     int threads = Parallelism.threads();

@@ -12,10 +12,15 @@ import dev.kiln.runtime.kernels.Losses;
 final class InputGradients {
   private final CompiledModel model;
   private final ModelSpec spec;
+  /** {@link ModelSpec#labelsPerSample()} and {@link ModelSpec#tokenInput()}, read once: they are computed on each call. */
+  private final int labelsPerSample;
+  private final boolean tokenInput;
 
   InputGradients(CompiledModel model) {
     this.model = model;
     this.spec = model.spec();
+    this.labelsPerSample = spec.labelsPerSample();
+    this.tokenInput = spec.tokenInput();
   }
 
   /** Where the seed of a chunk comes from. */
@@ -104,7 +109,7 @@ final class InputGradients {
   }
 
   private void checkArguments(float[] x, int rows, float[] gradient) {
-    if (spec.tokenInput()) {
+    if (tokenInput) {
       throw new UnsupportedOperationException(
           spec.network() + " reads token ids, which are not differentiable: input gradients need a float input "
               + "(take gradients with respect to an embedding's output instead)");
@@ -126,9 +131,9 @@ final class InputGradients {
   }
 
   private void requireOneLabelPerSample() {
-    if (spec.labelsPerSample() != 1) {
+    if (labelsPerSample != 1) {
       throw new UnsupportedOperationException(
-          spec.network() + " takes " + spec.labelsPerSample() + " labels per sample (a loss at every step); "
+          spec.network() + " takes " + labelsPerSample + " labels per sample (a loss at every step); "
               + "lossGradient takes one label per row: use logitGradient with a seed per step");
     }
   }
