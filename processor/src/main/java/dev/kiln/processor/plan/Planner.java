@@ -32,7 +32,10 @@ import java.util.Set;
  *       kept for backward, aliases (Flatten) share their source's memory;
  *   <li>gradient contributions in backward order: the first overwrites, later ones add;
  *   <li>gradient tensors packed by liveness: a gradient lives from the backward of its last
- *       consumer to that of its producer, and tensors whose lifetimes do not overlap share memory.
+ *       consumer to that of its producer, and tensors whose lifetimes do not overlap share memory;
+ *   <li>the same again for the input-gradient pass ({@link Plan#inputGradients}), where every node
+ *       and the input need a gradient, packed over the same memory as training's gradients (the
+ *       region is as large as the larger of the two).
  * </ol>
  */
 public final class Planner {
