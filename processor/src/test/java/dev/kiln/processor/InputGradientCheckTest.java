@@ -127,6 +127,9 @@ class InputGradientCheckTest {
             + "  @Dense(units = 2, activation = Activation.TANH) Layer perStep;\n"
             + "  @Flatten Layer flat;\n"
             + "  @Dense(units = 2) Layer out;\n"});
+    NETS.put("Stateful", new String[] {"@Network(inputShape = {5, 3}, loss = Loss.MEAN_SQUARED_ERROR)",
+        "  @LSTM(units = 3, stateful = true) Layer lstm;\n"
+            + "  @Dense(units = 2) Layer out;\n"});
     NETS.put("Tokens", new String[] {"@Network(inputShape = {4}, inputType = InputType.TOKENS, loss = Loss.SOFTMAX_CROSS_ENTROPY)",
         "  @Embedding(vocabulary = 6, dim = 3) Layer emb;\n"
             + "  @Flatten Layer flat;\n"
@@ -279,7 +282,7 @@ class InputGradientCheckTest {
   List<DynamicTest> everyOpAgainstCentralDifferences() {
     List<DynamicTest> tests = new ArrayList<>();
     for (String name : NETS.keySet()) {
-      if (name.equals("Tokens")) {
+      if (name.equals("Tokens") || name.equals("Stateful")) {
         continue;
       }
       tests.add(DynamicTest.dynamicTest(name, () -> {
@@ -365,6 +368,11 @@ class InputGradientCheckTest {
     UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
         () -> tokens.lossGradient(new float[4], new int[1], 1, new float[4]));
     assertTrue(e.getMessage().contains("token ids"), e.getMessage());
+
+    CompiledModel stateful = model("Stateful");
+    e = assertThrows(UnsupportedOperationException.class,
+        () -> stateful.lossGradient(new float[15], new float[2], 1, new float[15]));
+    assertTrue(e.getMessage().contains("stateful recurrent layers [lstm]"), e.getMessage());
 
     CompiledModel m = model("DenseReluLeakyRelu");
     float[] x = uniform(2 * 7, 1);

@@ -36,7 +36,7 @@ import java.util.Set;
  * @param activationFixedFloats float arena after the per-sample part
  * @param intsPerSample int arena per sample of capacity
  * @param inputGradients the gradient layout of the input-gradient pass, or null when the input
- *     holds token ids (which have no gradient)
+ *     holds token ids (which have no gradient) or a recurrent layer is stateful
  * @param architecture canonical description (layer names, kinds, sizes, activations, inputs)
  * @param architectureHash SHA-256 of {@code architecture}, hex
  */

@@ -101,7 +101,10 @@ public final class Planner {
     Plan.Gradients training = gradients(fusion, "", "");
     int trainingEnd = floatOffset;
     Plan.Gradients inputGradients = null;
-    if (!InputOp.holdsTokens(graph.input())) {
+    // None for token ids (not differentiable) nor for stateful layers, whose carried state every
+    // inference forward advances.
+    boolean stateful = graph.layers().stream().anyMatch(n -> Boolean.TRUE.equals(n.op().attributes(n).get("stateful")));
+    if (!InputOp.holdsTokens(graph.input()) && !stateful) {
       floatOffset = gradientBase;
       inputGradients = gradients(Fusion.of(graph, loss, true), "IG_", "input-gradient pass: ");
     }

@@ -180,7 +180,7 @@ public abstract class CompiledModel implements Model {
   private UnsupportedOperationException noInputGradients() {
     return new UnsupportedOperationException(
         spec.network() + (spec.tokenInput() ? " reads token ids, which are not differentiable"
-            : " has no input-gradient pass (its generated class predates it); regenerate it with a newer Kiln"));
+            : " has no input-gradient pass (stateful recurrent layers, or a generated class that predates it)"));
   }
 
   /** Arena offset of the output tensor (probabilities or regression outputs) at the current capacity. */
@@ -645,7 +645,7 @@ public abstract class CompiledModel implements Model {
    * statistics and the dropout stream are left unchanged, so it may run between training steps.
    *
    * @throws UnsupportedOperationException for a regression network, a network with a label per
-   *     step, or one reading token ids
+   *     step, one reading token ids, or one with stateful recurrent layers
    * @throws IllegalArgumentException if an array is too short, naming the row of a label outside the
    *     classes, or naming the sample and feature of a non-finite input
    */
@@ -657,7 +657,8 @@ public abstract class CompiledModel implements Model {
   /**
    * {@inheritDoc}
    *
-   * @throws UnsupportedOperationException for a classification network, or one reading token ids
+   * @throws UnsupportedOperationException for a classification network, one reading token ids, or
+   *     one with stateful recurrent layers
    */
   @Override
   public double lossGradient(float[] x, float[] targets, int rows, float[] gradient) {
@@ -669,7 +670,8 @@ public abstract class CompiledModel implements Model {
    *
    * <p>Computed as {@link #lossGradient(float[], int[], int, float[])} is, from the given seed.
    *
-   * @throws UnsupportedOperationException for a network reading token ids
+   * @throws UnsupportedOperationException for a network reading token ids or with stateful
+   *     recurrent layers
    */
   @Override
   public void logitGradient(float[] x, int rows, float[] seed, float[] gradient) {

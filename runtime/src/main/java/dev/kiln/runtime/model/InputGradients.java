@@ -15,12 +15,14 @@ final class InputGradients {
   /** {@link ModelSpec#labelsPerSample()} and {@link ModelSpec#tokenInput()}, read once: they are computed on each call. */
   private final int labelsPerSample;
   private final boolean tokenInput;
+  private final java.util.List<String> statefulLayers;
 
   InputGradients(CompiledModel model) {
     this.model = model;
     this.spec = model.spec();
     this.labelsPerSample = spec.labelsPerSample();
     this.tokenInput = spec.tokenInput();
+    this.statefulLayers = spec.layers().stream().filter(CarriedStates::stateful).map(LayerSpec::name).toList();
   }
 
   /** Where the seed of a chunk comes from. */
@@ -113,6 +115,11 @@ final class InputGradients {
       throw new UnsupportedOperationException(
           spec.network() + " reads token ids, which are not differentiable: input gradients need a float input "
               + "(take gradients with respect to an embedding's output instead)");
+    }
+    if (!statefulLayers.isEmpty()) {
+      throw new UnsupportedOperationException(
+          spec.network() + " has stateful recurrent layers " + statefulLayers + ", whose carried state every "
+              + "inference pass would advance: input gradients are not supported for stateful networks");
     }
     if (rows < 0) {
       throw new IllegalArgumentException("rows is " + rows + ", must be at least 0");
