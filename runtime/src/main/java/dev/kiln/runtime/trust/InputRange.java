@@ -95,9 +95,11 @@ public final class InputRange {
   /**
    * Checks that every value of {@code rows} samples of {@code width} features lies in the range.
    *
-   * @throws IllegalArgumentException naming the row, the feature and the value
+   * @param what names the samples in the message, e.g. "training data"
+   * @throws IllegalArgumentException naming the row, the feature and the value, or if per-feature
+   *     bounds do not have {@code width} features
    */
-  void checkInside(float[] x, int rows, int width, String what) {
+  public void checkInside(float[] x, int rows, int width, String what) {
     checkWidth(width);
     for (int i = 0; i < rows; i++) {
       for (int j = 0; j < width; j++) {

@@ -231,10 +231,8 @@ public final class Pgd {
       return;
     }
     if (randomStart) {
-      SplitMix64 rng = new SplitMix64(0);
       for (int i = 0; i < rows; i++) {
-        rng.setState(SplitMix64.derive(stream, firstRow + i));
-        randomOffset(rng, x, out, gradient, i * width, width);
+        randomOffset(SplitMix64.derive(stream, firstRow + i), x, out, gradient, i * width, width);
         range.clip(out, i * width, width);
       }
     }
@@ -267,29 +265,31 @@ public final class Pgd {
 
   /**
    * Adds a random point of the ε-ball to {@code out[off, off + width)}; {@code scratch} holds the
-   * normal draws of an L2 direction at the same offsets.
+   * normal draws of an L2 direction at the same offsets. Draw {@code t} of the row is
+   * {@code SplitMix64.derive(rowSeed, t)}: counter-based, so nothing is allocated.
    */
-  private void randomOffset(SplitMix64 rng, float[] x, float[] out, float[] scratch, int off, int width) {
+  private void randomOffset(long rowSeed, float[] x, float[] out, float[] scratch, int off, int width) {
+    long t = 0;
     if (norm == Norm.LINF) {
       for (int j = 0; j < width; j++) {
-        out[off + j] += (float) ((2 * uniform(rng) - 1) * epsilon);
+        out[off + j] += (float) ((2 * uniform(rowSeed, t++) - 1) * epsilon);
       }
       return;
     }
     // A standard normal direction (Box-Muller), scaled to radius ε·u^(1/d): uniform in the ball.
     double sum = 0;
     for (int j = 0; j < width; j += 2) {
-      double r = Math.sqrt(-2 * Math.log(1 - uniform(rng)));
-      double t = 2 * Math.PI * uniform(rng);
-      double a = r * Math.cos(t);
+      double r = Math.sqrt(-2 * Math.log(1 - uniform(rowSeed, t++)));
+      double angle = 2 * Math.PI * uniform(rowSeed, t++);
+      double a = r * Math.cos(angle);
       scratch[off + j] = (float) a;
       sum += (double) scratch[off + j] * scratch[off + j];
       if (j + 1 < width) {
-        scratch[off + j + 1] = (float) (r * Math.sin(t));
+        scratch[off + j + 1] = (float) (r * Math.sin(angle));
         sum += (double) scratch[off + j + 1] * scratch[off + j + 1];
       }
     }
-    double radius = epsilon * Math.pow(uniform(rng), 1.0 / width);
+    double radius = epsilon * Math.pow(uniform(rowSeed, t), 1.0 / width);
     double scale = sum > 0 ? radius / Math.sqrt(sum) : 0;
     for (int j = 0; j < width; j++) {
       out[off + j] = (float) (out[off + j] + scratch[off + j] * scale);
@@ -297,8 +297,9 @@ public final class Pgd {
     projectL2(x, out, off, width); // rounding of x + a may overshoot ε by an ulp
   }
 
-  private static double uniform(SplitMix64 rng) {
-    return (rng.nextLong() >>> 11) * 0x1.0p-53;
+  /** Uniform in [0, 1) with 53 random bits: draw {@code t} of the stream {@code seed}. */
+  private static double uniform(long seed, long t) {
+    return (SplitMix64.derive(seed, t) >>> 11) * 0x1.0p-53;
   }
 
   /** Scales {@code out - x} on {@code [off, off + width)} back to length ε if it is longer. */
