@@ -1,8 +1,8 @@
 package dev.kiln.report;
 
 import dev.kiln.runtime.io.AtomicFiles;
-import dev.kiln.runtime.trust.FeatureImportance;
-import dev.kiln.runtime.trust.RobustAccuracy;
+import dev.kiln.runtime.inspect.FeatureImportance;
+import dev.kiln.runtime.inspect.RobustAccuracy;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
@@ -24,7 +24,7 @@ import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * Pictures of the trust tools ({@code dev.kiln.runtime.trust}): robust accuracy against ε, a grid
+ * Pictures of the trust tools ({@code dev.kiln.runtime.inspect}): robust accuracy against ε, a grid
  * of adversarial examples, attribution heat maps over images, and a feature-attribution bar chart
  * for tables. Charts are XChart objects (write them with {@link Charts#write}); image grids are
  * {@link BufferedImage}s (write them with {@link #writePng}).

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kiln.runtime.trust.FeatureImportance;
-import dev.kiln.runtime.trust.RobustAccuracy;
+import dev.kiln.runtime.inspect.FeatureImportance;
+import dev.kiln.runtime.inspect.RobustAccuracy;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;

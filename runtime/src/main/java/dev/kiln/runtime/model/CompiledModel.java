@@ -8,7 +8,7 @@ import dev.kiln.runtime.kernels.SplitMix64;
 import dev.kiln.runtime.optim.GradientClipping;
 import dev.kiln.runtime.optim.Optimizer;
 import dev.kiln.runtime.train.EpochProgress;
-import dev.kiln.runtime.train.AdversarialExamples;
+import dev.kiln.runtime.train.BatchPerturbation;
 import dev.kiln.runtime.train.Evaluation;
 import dev.kiln.runtime.train.Evaluator;
 import dev.kiln.runtime.train.GradientHealth;
@@ -19,7 +19,6 @@ import dev.kiln.runtime.train.TrainOptions;
 import dev.kiln.runtime.train.TrainableNetwork;
 import dev.kiln.runtime.train.TrainingLoop;
 import dev.kiln.runtime.train.TrainingRun;
-import dev.kiln.runtime.trust.AdversarialTraining;
 import dev.kiln.runtime.trust.Answer;
 import dev.kiln.runtime.trust.CalibrationResult;
 import dev.kiln.runtime.trust.OodDetector;
@@ -346,15 +345,10 @@ public abstract class CompiledModel implements Model {
    * @throws IllegalArgumentException if the network is not a classifier with one label per sample,
    *     or a training sample lies outside the attack's input range (naming its row and feature)
    */
-  private AdversarialExamples adversarialExamples(TrainOptions options, Dataset train, long shuffleSeed) {
-    AdversarialTraining adv = options.adversarialTraining();
+  private BatchPerturbation adversarialExamples(TrainOptions options, Dataset train, long shuffleSeed) {
+    BatchPerturbation.Factory adv = options.adversarialTraining();
     if (adv == null) {
       return null;
-    }
-    if (!(this instanceof Differentiable network)) {
-      throw new UnsupportedOperationException(
-          spec.network() + ": adversarial training needs the gradient with respect to the input, and this model"
-              + " does not implement Differentiable; regenerate it with a newer Kiln");
     }
     if (tokenInput) {
       throw new UnsupportedOperationException(
@@ -369,8 +363,7 @@ public abstract class CompiledModel implements Model {
           spec.network() + ": adversarial training needs a classifier with one label per sample; its loss is "
               + spec.loss() + (labelsPerSample != 1 ? " with " + labelsPerSample + " labels per sample" : ""));
     }
-    adv.attack().range().checkInside(train.features(), train.rows(), train.cols(), "training data '" + train.name() + "'");
-    return new AdversarialExamples(adv, network, shuffleSeed);
+    return adv.create(this, train, shuffleSeed);
   }
 
   /** The stateful layers' names, for messages. */

@@ -8,7 +8,7 @@ import java.util.Objects;
 
 /**
  * The step of supervised training: with adversarial training, attack part of the batch (see
- * {@link AdversarialExamples}); load the batch (its attacked rows' inputs replaced), clear the gradients, forward in training mode,
+ * {@link BatchPerturbation}); load the batch (its attacked rows' inputs replaced), clear the gradients, forward in training mode,
  * loss and backward, then, when the loss is finite: the gradient norms (if recorded) and clipping
  * (if asked for) over the trainable parts of the gradient arena, and one optimizer update over the
  * same parts, with the layers' update-to-weight ratios when gradient norms are recorded. Allocates
@@ -19,7 +19,7 @@ public final class SupervisedStep implements TrainingStep {
   private final Optimizer optimizer;
   private final GradientClipping clipping;
   private final GradientNormTracker norms;
-  private final AdversarialExamples adversarial;
+  private final BatchPerturbation adversarial;
 
   /**
    * A step without clipping or gradient norms.
@@ -47,11 +47,10 @@ public final class SupervisedStep implements TrainingStep {
    * @param optimizer the optimizer whose state belongs to {@code network}'s parameter arena
    * @param clipping applied to the gradient after backward, before the optimizer update
    * @param norms records the gradient norms before clipping, or null
-   * @param adversarial replaces part of each batch by adversarial examples (adversarial training),
-   *     or null
+   * @param adversarial replaces the inputs of part of each batch (adversarial training), or null
    */
   public SupervisedStep(TrainableNetwork network, Optimizer optimizer, GradientClipping clipping,
-      GradientNormTracker norms, AdversarialExamples adversarial) {
+      GradientNormTracker norms, BatchPerturbation adversarial) {
     this.adversarial = adversarial;
     this.network = Objects.requireNonNull(network, "network");
     this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
@@ -62,7 +61,7 @@ public final class SupervisedStep implements TrainingStep {
   @Override
   public double run(Dataset data, int[] order, int start, int n) {
     // The attack runs first: it may use the network's arenas, which loadBatch then fills.
-    int attacked = adversarial == null ? 0 : adversarial.attack(data, order, start, n);
+    int attacked = adversarial == null ? 0 : adversarial.perturb(data, order, start, n);
     network.loadBatch(data, order, start, n);
     if (attacked > 0) {
       network.loadInputs(adversarial.inputs(), attacked);

@@ -1,8 +1,6 @@
 package dev.kiln.runtime.train;
 
 import dev.kiln.runtime.data.Dataset;
-import dev.kiln.runtime.trust.AdversarialTraining;
-import dev.kiln.runtime.trust.Pgd;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -40,8 +38,8 @@ import java.util.regex.Pattern;
  * @param gradientNorms whether the per-layer gradient norms are recorded in the history
  * @param carryStatesAcrossEpochs whether a stateful network's carried recurrent states continue from
  *     one epoch into the next (default false: they are reset to zeros at the start of every epoch)
- * @param adversarialTraining part of each batch replaced by adversarial examples, or null (see
- *     {@link #withAdversarialTraining})
+ * @param adversarialTraining makes the perturbation of part of each batch (adversarial training),
+ *     or null (see {@link #withAdversarialTraining})
  */
 public record TrainOptions(
     int epochs,
@@ -58,7 +56,7 @@ public record TrainOptions(
     Double gradientClipValue,
     boolean gradientNorms,
     boolean carryStatesAcrossEpochs,
-    AdversarialTraining adversarialTraining) {
+    BatchPerturbation.Factory adversarialTraining) {
 
   public TrainOptions {
     if (epochs < 1) {
@@ -327,25 +325,24 @@ public record TrainOptions(
   }
 
   /**
-   * Adversarial training (Madry et al. 2018): in every batch, {@code round(fraction · n)} of its
-   * {@code n} rows are replaced by adversarial examples made by {@code attack} against the current
-   * weights (in inference mode, before the training forward pass). {@code fraction = 1} trains on
-   * adversarial examples only, {@code 0.5} on half clean, half adversarial; see
-   * {@link AdversarialTraining}. Random starts derive from the run's seed, the epoch and the row's
-   * position in the epoch, so runs repeat and resume bitwise. Needs a classifier on float inputs
-   * whose model implements {@link dev.kiln.runtime.model.Differentiable}, and training data inside
-   * the attack's input range.
+   * Adversarial training (Madry et al. 2018): with
+   * {@code new dev.kiln.runtime.inspect.AdversarialTraining(attack, fraction)}, in every batch
+   * {@code round(fraction · n)} of its {@code n} rows are replaced by adversarial examples made by
+   * the attack against the current weights (in inference mode, before the training forward pass).
+   * {@code fraction = 1} trains on adversarial examples only, {@code 0.5} on half clean, half
+   * adversarial. Random starts derive from the run's seed, the epoch and the row's position in the
+   * epoch, so runs repeat and resume bitwise. Needs a classifier on float inputs whose model
+   * implements {@code Differentiable}, and training data inside the attack's input range.
    *
    * <pre>{@code
-   * TrainOptions.epochs(10).withAdversarialTraining(Pgd.linf(0.1f).steps(7).randomStart(1).range(0, 1), 1.0)
+   * TrainOptions.epochs(10).withAdversarialTraining(
+   *     new AdversarialTraining(Pgd.linf(0.1f).steps(7).randomStart(1).range(0, 1), 1.0))
    * }</pre>
-   *
-   * @throws IllegalArgumentException if {@code fraction} is not in (0, 1]
    */
-  public TrainOptions withAdversarialTraining(Pgd attack, double fraction) {
+  public TrainOptions withAdversarialTraining(BatchPerturbation.Factory perturbation) {
     return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle,
         metrics, gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs,
-        new AdversarialTraining(attack, fraction));
+        Objects.requireNonNull(perturbation, "perturbation"));
   }
 
   private static void clipBound(String name, double v, boolean zeroAllowed) {

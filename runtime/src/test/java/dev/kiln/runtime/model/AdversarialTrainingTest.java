@@ -9,8 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kiln.runtime.data.Dataset;
 import dev.kiln.runtime.train.History;
 import dev.kiln.runtime.train.TrainOptions;
-import dev.kiln.runtime.trust.Pgd;
-import dev.kiln.runtime.trust.RobustAccuracy;
+import dev.kiln.runtime.inspect.AdversarialTraining;
+import dev.kiln.runtime.inspect.Pgd;
+import dev.kiln.runtime.inspect.RobustAccuracy;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -48,7 +49,7 @@ class AdversarialTrainingTest {
   private static final Pgd ATTACK = Pgd.linf(0.1f).steps(5).randomStart(9).range(0, 1);
 
   private static TrainOptions options(int epochs) {
-    return TrainOptions.epochs(epochs).quiet().withBatchSize(16).withAdversarialTraining(ATTACK, 0.5);
+    return TrainOptions.epochs(epochs).quiet().withBatchSize(16).withAdversarialTraining(new AdversarialTraining(ATTACK, 0.5));
   }
 
   @Test
@@ -106,7 +107,7 @@ class AdversarialTrainingTest {
     DifferentiableTinyModel plain = new DifferentiableTinyModel(9, 2);
     DifferentiableTinyModel robust = new DifferentiableTinyModel(9, 2);
     plain.train(train, TrainOptions.epochs(20).quiet().withBatchSize(16));
-    robust.train(train, TrainOptions.epochs(20).quiet().withBatchSize(16).withAdversarialTraining(attack, 1.0));
+    robust.train(train, TrainOptions.epochs(20).quiet().withBatchSize(16).withAdversarialTraining(new AdversarialTraining(attack, 1.0)));
     RobustAccuracy p = RobustAccuracy.evaluate(plain, test, attack, 0, 0.1);
     RobustAccuracy r = RobustAccuracy.evaluate(robust, test, attack, 0, 0.1);
     assertTrue(p.cleanAccuracy() > 0.95 && r.cleanAccuracy() > 0.9, "adversarial " + r + ", plain " + p);
@@ -127,7 +128,7 @@ class AdversarialTrainingTest {
     Dataset data = data(400, 5);
     DifferentiableTinyModel model = new DifferentiableTinyModel(4, 3);
     TrainOptions plain = TrainOptions.epochs(1).quiet().withBatchSize(8);
-    TrainOptions adversarial = plain.withAdversarialTraining(ATTACK, 0.5);
+    TrainOptions adversarial = plain.withAdversarialTraining(new AdversarialTraining(ATTACK, 0.5));
     for (int i = 0; i < 30; i++) { // let the JIT compile both steps
       model.train(data, adversarial);
       model.train(data, plain);
@@ -158,6 +159,6 @@ class AdversarialTrainingTest {
     IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
         () -> new DifferentiableTinyModel(4, 3).train(outside, options(1)));
     assertTrue(bad.getMessage().contains("training data 'wide' at row 1, feature 1 is 3.0"), bad.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> options(1).withAdversarialTraining(ATTACK, 0));
+    assertThrows(IllegalArgumentException.class, () -> new AdversarialTraining(ATTACK, 0));
   }
 }

@@ -1,5 +1,8 @@
-package dev.kiln.runtime.trust;
+package dev.kiln.runtime.inspect;
 
+import dev.kiln.runtime.data.Dataset;
+import dev.kiln.runtime.model.Differentiable;
+import dev.kiln.runtime.train.BatchPerturbation;
 import java.util.Objects;
 
 /**
@@ -9,7 +12,7 @@ import java.util.Objects;
  * in inference mode, before the training forward pass; labels are unchanged. {@code fraction = 1}
  * trains on adversarial examples only, as Madry et al.; {@code 0.5} mixes clean and adversarial
  * halves, as Goodfellow et al. 2015. Set it with
- * {@link dev.kiln.runtime.train.TrainOptions#withAdversarialTraining}.
+ * {@code TrainOptions.withAdversarialTraining(new AdversarialTraining(attack, fraction))}.
  *
  * <p>Random starts are drawn from a stream derived from the run's shuffle seed, the attack's seed,
  * the epoch and the row's position in the epoch, so two runs, and a run resumed from a checkpoint,
@@ -18,7 +21,7 @@ import java.util.Objects;
  * @param attack the attack (its ε, steps, step size, random start and input range)
  * @param fraction the part of each batch replaced, in (0, 1]
  */
-public record AdversarialTraining(Pgd attack, double fraction) {
+public record AdversarialTraining(Pgd attack, double fraction) implements BatchPerturbation.Factory {
   public AdversarialTraining {
     Objects.requireNonNull(attack, "attack");
     if (!(fraction > 0 && fraction <= 1)) {
@@ -29,5 +32,25 @@ public record AdversarialTraining(Pgd attack, double fraction) {
   /** Rows of a batch of {@code n} that are replaced: {@code round(fraction · n)}. */
   public int adversarialRows(int n) {
     return (int) Math.round(fraction * n);
+  }
+
+  /**
+   * The adversarial part of the batches of one {@code train} call.
+   *
+   * @throws UnsupportedOperationException if the network does not implement {@link Differentiable}
+   * @throws IllegalArgumentException if it is not a classifier, or a training sample lies outside the
+   *     attack's input range (naming its row and feature)
+   */
+  @Override
+  public BatchPerturbation create(Object network, Dataset train, long runSeed) {
+    if (!(network instanceof Differentiable model)) {
+      throw new UnsupportedOperationException("adversarial training needs the gradient with respect to the input, and "
+          + network.getClass().getSimpleName() + " does not implement Differentiable; regenerate it with a newer Kiln");
+    }
+    if (!model.loss().isClassification()) {
+      throw new IllegalArgumentException("adversarial training needs a classifier; the network's loss is " + model.loss());
+    }
+    attack.range().checkInside(train.features(), train.rows(), train.cols(), "training data '" + train.name() + "'");
+    return new AdversarialExamples(this, model, runSeed);
   }
 }

@@ -1,4 +1,4 @@
-package dev.kiln.runtime.trust;
+package dev.kiln.runtime.inspect;
 
 /**
  * Permutation importance of every input feature (see {@link PermutationImportance}): means and

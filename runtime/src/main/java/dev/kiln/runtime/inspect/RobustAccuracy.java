@@ -1,4 +1,4 @@
-package dev.kiln.runtime.trust;
+package dev.kiln.runtime.inspect;
 
 import dev.kiln.runtime.data.Dataset;
 import dev.kiln.runtime.model.Differentiable;

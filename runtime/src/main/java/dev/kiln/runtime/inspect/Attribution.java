@@ -1,4 +1,4 @@
-package dev.kiln.runtime.trust;
+package dev.kiln.runtime.inspect;
 
 /**
  * The integrated-gradients attributions of one sample's class score (see

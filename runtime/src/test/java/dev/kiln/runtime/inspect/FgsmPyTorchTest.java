@@ -1,4 +1,4 @@
-package dev.kiln.runtime.trust;
+package dev.kiln.runtime.inspect;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

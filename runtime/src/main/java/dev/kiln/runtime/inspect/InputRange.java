@@ -1,4 +1,4 @@
-package dev.kiln.runtime.trust;
+package dev.kiln.runtime.inspect;
 
 import java.util.Arrays;
 import java.util.Objects;

@@ -1,21 +1,20 @@
-package dev.kiln.runtime.train;
+package dev.kiln.runtime.inspect;
 
 import dev.kiln.runtime.data.Dataset;
 import dev.kiln.runtime.data.EpochOrder;
 import dev.kiln.runtime.kernels.SplitMix64;
 import dev.kiln.runtime.model.Differentiable;
-import dev.kiln.runtime.trust.AdversarialTraining;
-import dev.kiln.runtime.trust.Pgd;
+import dev.kiln.runtime.train.BatchPerturbation;
 import java.util.Objects;
 
 /**
- * The adversarial part of each training batch for {@link SupervisedStep} (see
+ * The adversarial part of each training batch for the training step (see
  * {@link AdversarialTraining}): gathers the rows to attack into buffers of its own and attacks them
  * through the network's {@link Differentiable} view, which may use the network's arenas, so the step
  * loads the batch only afterwards. The buffers grow to the batch once; after that nothing is
  * allocated.
  */
-public final class AdversarialExamples {
+final class AdversarialExamples implements BatchPerturbation {
   private final Pgd attack;
   private final AdversarialTraining option;
   private final Differentiable network;
@@ -31,7 +30,7 @@ public final class AdversarialExamples {
    * @param network the network being trained, as a differentiable function of its input
    * @param runSeed the run's shuffle seed (a checkpoint restores it), from which random starts derive
    */
-  public AdversarialExamples(AdversarialTraining option, Differentiable network, long runSeed) {
+  AdversarialExamples(AdversarialTraining option, Differentiable network, long runSeed) {
     this.option = Objects.requireNonNull(option, "option");
     this.attack = option.attack();
     this.network = Objects.requireNonNull(network, "network");
@@ -39,7 +38,8 @@ public final class AdversarialExamples {
   }
 
   /** Derives the epoch's random-start stream. */
-  void epochBegin(int epoch) {
+  @Override
+  public void epochBegin(int epoch) {
     epochStream = SplitMix64.derive(SplitMix64.derive(runSeed, attack.seed()), epoch);
   }
 
@@ -48,7 +48,8 @@ public final class AdversarialExamples {
    *
    * @return the number of rows attacked, whose inputs {@link #inputs()} holds
    */
-  int attack(Dataset data, int[] order, int start, int n) {
+  @Override
+  public int perturb(Dataset data, int[] order, int start, int n) {
     int k = option.adversarialRows(n);
     if (k == 0) {
       return 0;
@@ -66,7 +67,8 @@ public final class AdversarialExamples {
   }
 
   /** The adversarial inputs of the last {@link #attack}, row-major. */
-  float[] inputs() {
+  @Override
+  public float[] inputs() {
     return adversarial;
   }
 }

@@ -1,11 +1,11 @@
-package dev.kiln.runtime.trust;
+package dev.kiln.runtime.inspect;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.runtime.data.Dataset;
-import dev.kiln.runtime.trust.IntegratedGradients.Quadrature;
+import dev.kiln.runtime.inspect.IntegratedGradients.Quadrature;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.kiln.runtime.trust;
+package dev.kiln.runtime.inspect;
 
 /**
  * The fast gradient sign method (Goodfellow et al. 2015) and its L2 form (the fast gradient
