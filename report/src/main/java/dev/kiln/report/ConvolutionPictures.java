@@ -236,13 +236,13 @@ public final class ConvolutionPictures implements ReportSection {
     return v >= 0 ? 0xFF << 16 | fade << 8 | fade : fade << 16 | fade << 8 | 0xFF;
   }
 
-  private static BufferedImage blank(int w, int h) {
+  static BufferedImage blank(int w, int h) {
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
     fill(img, 0, 0, w, h, GAP_RGB);
     return img;
   }
 
-  private static void fill(BufferedImage img, int x, int y, int w, int h, int rgb) {
+  static void fill(BufferedImage img, int x, int y, int w, int h, int rgb) {
     for (int j = y; j < y + h; j++) {
       for (int i = x; i < x + w; i++) {
         img.setRGB(i, j, rgb);
@@ -250,7 +250,7 @@ public final class ConvolutionPictures implements ReportSection {
     }
   }
 
-  private static byte[] png(BufferedImage image) {
+  static byte[] png(BufferedImage image) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
       ImageIO.write(image, "png", out);

@@ -8,6 +8,7 @@ import dev.kiln.runtime.kernels.SplitMix64;
 import dev.kiln.runtime.optim.GradientClipping;
 import dev.kiln.runtime.optim.Optimizer;
 import dev.kiln.runtime.train.EpochProgress;
+import dev.kiln.runtime.train.BatchPerturbation;
 import dev.kiln.runtime.train.Evaluation;
 import dev.kiln.runtime.train.Evaluator;
 import dev.kiln.runtime.train.GradientHealth;
@@ -319,7 +320,8 @@ public abstract class CompiledModel implements Model {
             this,
             arenas,
             new SupervisedStep(
-                arenas, optimizer, clipping(options), recordsGradientNorms(options) ? gradientNorms() : null),
+                arenas, optimizer, clipping(options), recordsGradientNorms(options) ? gradientNorms() : null,
+                adversarialExamples(options, train, shuffleSeed)),
             optimizer,
             spec.optimizer().learningRate(),
             evaluator,
@@ -333,6 +335,35 @@ public abstract class CompiledModel implements Model {
             resume == null ? null : resume.progress());
     this.run = loop.run();
     return loop.train(resume == null ? Map.of() : resume.callbacks());
+  }
+
+  /**
+   * The adversarial part of each batch when the options ask for adversarial training, else null.
+   *
+   * @throws UnsupportedOperationException if the network has no input gradient (it does not
+   *     implement {@link Differentiable}), takes token ids or has stateful layers
+   * @throws IllegalArgumentException if the network is not a classifier with one label per sample,
+   *     or a training sample lies outside the attack's input range (naming its row and feature)
+   */
+  private BatchPerturbation adversarialExamples(TrainOptions options, Dataset train, long shuffleSeed) {
+    BatchPerturbation.Factory adv = options.adversarialTraining();
+    if (adv == null) {
+      return null;
+    }
+    if (tokenInput) {
+      throw new UnsupportedOperationException(
+          spec.network() + ": adversarial training perturbs float inputs; this network takes token ids");
+    }
+    if (!statefulLayers().isEmpty()) {
+      throw new UnsupportedOperationException(spec.network() + ": adversarial training does not support the"
+          + " stateful layers " + statefulLayers() + ", whose carried states an attack would disturb");
+    }
+    if (!spec.loss().isClassification() || labelsPerSample != 1) {
+      throw new IllegalArgumentException(
+          spec.network() + ": adversarial training needs a classifier with one label per sample; its loss is "
+              + spec.loss() + (labelsPerSample != 1 ? " with " + labelsPerSample + " labels per sample" : ""));
+    }
+    return adv.create(this, train, shuffleSeed);
   }
 
   /** The stateful layers' names, for messages. */
@@ -470,6 +501,11 @@ public abstract class CompiledModel implements Model {
     @Override
     public void loadBatch(Dataset data, int[] order, int start, int n) {
       CompiledModel.this.loadBatch(data, order, start, n);
+    }
+
+    @Override
+    public void loadInputs(float[] x, int n) {
+      loadInput(x, 0, n);
     }
 
     @Override

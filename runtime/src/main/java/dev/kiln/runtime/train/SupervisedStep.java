@@ -7,7 +7,8 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * The step of supervised training: load the batch, clear the gradients, forward in training mode,
+ * The step of supervised training: with adversarial training, attack part of the batch (see
+ * {@link BatchPerturbation}); load the batch (its attacked rows' inputs replaced), clear the gradients, forward in training mode,
  * loss and backward, then, when the loss is finite: the gradient norms (if recorded) and clipping
  * (if asked for) over the trainable parts of the gradient arena, and one optimizer update over the
  * same parts, with the layers' update-to-weight ratios when gradient norms are recorded. Allocates
@@ -18,6 +19,7 @@ public final class SupervisedStep implements TrainingStep {
   private final Optimizer optimizer;
   private final GradientClipping clipping;
   private final GradientNormTracker norms;
+  private final BatchPerturbation adversarial;
 
   /**
    * A step without clipping or gradient norms.
@@ -37,6 +39,19 @@ public final class SupervisedStep implements TrainingStep {
    */
   public SupervisedStep(
       TrainableNetwork network, Optimizer optimizer, GradientClipping clipping, GradientNormTracker norms) {
+    this(network, optimizer, clipping, norms, null);
+  }
+
+  /**
+   * @param network the network to train
+   * @param optimizer the optimizer whose state belongs to {@code network}'s parameter arena
+   * @param clipping applied to the gradient after backward, before the optimizer update
+   * @param norms records the gradient norms before clipping, or null
+   * @param adversarial replaces the inputs of part of each batch (adversarial training), or null
+   */
+  public SupervisedStep(TrainableNetwork network, Optimizer optimizer, GradientClipping clipping,
+      GradientNormTracker norms, BatchPerturbation adversarial) {
+    this.adversarial = adversarial;
     this.network = Objects.requireNonNull(network, "network");
     this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
     this.clipping = Objects.requireNonNull(clipping, "clipping");
@@ -45,7 +60,12 @@ public final class SupervisedStep implements TrainingStep {
 
   @Override
   public double run(Dataset data, int[] order, int start, int n) {
+    // The attack runs first: it may use the network's arenas, which loadBatch then fills.
+    int attacked = adversarial == null ? 0 : adversarial.perturb(data, order, start, n);
     network.loadBatch(data, order, start, n);
+    if (attacked > 0) {
+      network.loadInputs(adversarial.inputs(), attacked);
+    }
     Arrays.fill(network.gradients(), 0f);
     network.forward(n, true);
     double loss = network.loss(n, true);
@@ -72,6 +92,13 @@ public final class SupervisedStep implements TrainingStep {
       }
     }
     return loss;
+  }
+
+  @Override
+  public void epochBegin(int epoch) {
+    if (adversarial != null) {
+      adversarial.epochBegin(epoch);
+    }
   }
 
   @Override

@@ -38,6 +38,8 @@ import java.util.regex.Pattern;
  * @param gradientNorms whether the per-layer gradient norms are recorded in the history
  * @param carryStatesAcrossEpochs whether a stateful network's carried recurrent states continue from
  *     one epoch into the next (default false: they are reset to zeros at the start of every epoch)
+ * @param adversarialTraining makes the perturbation of part of each batch (adversarial training),
+ *     or null (see {@link #withAdversarialTraining})
  */
 public record TrainOptions(
     int epochs,
@@ -53,7 +55,8 @@ public record TrainOptions(
     Double gradientClipNorm,
     Double gradientClipValue,
     boolean gradientNorms,
-    boolean carryStatesAcrossEpochs) {
+    boolean carryStatesAcrossEpochs,
+    BatchPerturbation.Factory adversarialTraining) {
 
   public TrainOptions {
     if (epochs < 1) {
@@ -135,13 +138,33 @@ public record TrainOptions(
       Double gradientClipValue,
       boolean gradientNorms) {
     this(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, metrics,
-        gradientClipNorm, gradientClipValue, gradientNorms, false);
+        gradientClipNorm, gradientClipValue, gradientNorms, false, null);
+  }
+
+  /** Options without adversarial training. */
+  public TrainOptions(
+      int epochs,
+      int batchSize,
+      Dataset validation,
+      Long shuffleSeed,
+      Verbosity verbosity,
+      PrintStream out,
+      List<Callback> callbacks,
+      Path resumeFrom,
+      boolean shuffle,
+      List<Metric> metrics,
+      Double gradientClipNorm,
+      Double gradientClipValue,
+      boolean gradientNorms,
+      boolean carryStatesAcrossEpochs) {
+    this(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, metrics,
+        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs, null);
   }
 
   /** {@code n} epochs, default batch size, no validation, progress on standard output. */
   public static TrainOptions epochs(int n) {
     return new TrainOptions(
-        n, 0, null, null, Verbosity.BATCHES, System.out, List.of(), null, true, List.of(), null, null, false, false);
+        n, 0, null, null, Verbosity.BATCHES, System.out, List.of(), null, true, List.of(), null, null, false, false, null);
   }
 
   public TrainOptions withBatchSize(int b) {
@@ -149,17 +172,20 @@ public record TrainOptions(
       throw new IllegalArgumentException("batchSize must be at least 1, got " + b);
     }
     return new TrainOptions(epochs, b, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, metrics,
-        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs);
+        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs,
+        adversarialTraining);
   }
 
   public TrainOptions withValidation(Dataset v) {
     return new TrainOptions(epochs, batchSize, v, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, metrics,
-        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs);
+        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs,
+        adversarialTraining);
   }
 
   public TrainOptions withShuffleSeed(long seed) {
     return new TrainOptions(epochs, batchSize, validation, seed, verbosity, out, callbacks, resumeFrom, shuffle, metrics,
-        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs);
+        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs,
+        adversarialTraining);
   }
 
   /**
@@ -169,7 +195,8 @@ public record TrainOptions(
    */
   public TrainOptions withShuffle(boolean shuffle) {
     return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, metrics,
-        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs);
+        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs,
+        adversarialTraining);
   }
 
   /** Prints nothing. */
@@ -180,7 +207,8 @@ public record TrainOptions(
   /** Sets what is printed. */
   public TrainOptions withVerbosity(Verbosity v) {
     return new TrainOptions(epochs, batchSize, validation, shuffleSeed, v, out, callbacks, resumeFrom, shuffle, metrics,
-        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs);
+        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs,
+        adversarialTraining);
   }
 
   /** Whether anything is printed (verbosity is not {@link Verbosity#QUIET}). */
@@ -190,7 +218,8 @@ public record TrainOptions(
 
   public TrainOptions withOutput(PrintStream o) {
     return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, o, callbacks, resumeFrom, shuffle, metrics,
-        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs);
+        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs,
+        adversarialTraining);
   }
 
   /** Replaces the callbacks with {@code cs}, called in this order (see {@link Callback}). */
@@ -201,7 +230,8 @@ public record TrainOptions(
   /** Replaces the callbacks with {@code cs}, called in this order (see {@link Callback}). */
   public TrainOptions withCallbacks(List<Callback> cs) {
     return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, cs, resumeFrom, shuffle, metrics,
-        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs);
+        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs,
+        adversarialTraining);
   }
 
   /**
@@ -218,7 +248,8 @@ public record TrainOptions(
   /** {@link #withMetrics(Metric...)} from a list. */
   public TrainOptions withMetrics(List<Metric> ms) {
     return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle, ms,
-        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs);
+        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs,
+        adversarialTraining);
   }
 
   /**
@@ -230,7 +261,8 @@ public record TrainOptions(
   public TrainOptions resumeFrom(Path checkpoint) {
     Objects.requireNonNull(checkpoint, "checkpoint");
     return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, checkpoint, shuffle, metrics,
-        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs);
+        gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs,
+        adversarialTraining);
   }
 
   /**
@@ -244,7 +276,8 @@ public record TrainOptions(
   public TrainOptions withGradientClipNorm(double maxNorm) {
     clipBound("gradientClipNorm", maxNorm, false);
     return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle,
-        metrics, maxNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs);
+        metrics, maxNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs,
+        adversarialTraining);
   }
 
   /**
@@ -257,13 +290,15 @@ public record TrainOptions(
   public TrainOptions withGradientClipValue(double maxValue) {
     clipBound("gradientClipValue", maxValue, false);
     return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle,
-        metrics, gradientClipNorm, maxValue, gradientNorms, carryStatesAcrossEpochs);
+        metrics, gradientClipNorm, maxValue, gradientNorms, carryStatesAcrossEpochs,
+        adversarialTraining);
   }
 
   /** Turns off gradient clipping, including what the network declares. */
   public TrainOptions withoutGradientClipping() {
     return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle,
-        metrics, 0.0, 0.0, gradientNorms, carryStatesAcrossEpochs);
+        metrics, 0.0, 0.0, gradientNorms, carryStatesAcrossEpochs,
+        adversarialTraining);
   }
 
   /**
@@ -286,7 +321,28 @@ public record TrainOptions(
    */
   public TrainOptions carryingStatesAcrossEpochs() {
     return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle,
-        metrics, gradientClipNorm, gradientClipValue, gradientNorms, true);
+        metrics, gradientClipNorm, gradientClipValue, gradientNorms, true, adversarialTraining);
+  }
+
+  /**
+   * Adversarial training (Madry et al. 2018): with
+   * {@code new dev.kiln.runtime.inspect.AdversarialTraining(attack, fraction)}, in every batch
+   * {@code round(fraction · n)} of its {@code n} rows are replaced by adversarial examples made by
+   * the attack against the current weights (in inference mode, before the training forward pass).
+   * {@code fraction = 1} trains on adversarial examples only, {@code 0.5} on half clean, half
+   * adversarial. Random starts derive from the run's seed, the epoch and the row's position in the
+   * epoch, so runs repeat and resume bitwise. Needs a classifier on float inputs whose model
+   * implements {@code Differentiable}, and training data inside the attack's input range.
+   *
+   * <pre>{@code
+   * TrainOptions.epochs(10).withAdversarialTraining(
+   *     new AdversarialTraining(Pgd.linf(0.1f).steps(7).randomStart(1).range(0, 1), 1.0))
+   * }</pre>
+   */
+  public TrainOptions withAdversarialTraining(BatchPerturbation.Factory perturbation) {
+    return new TrainOptions(epochs, batchSize, validation, shuffleSeed, verbosity, out, callbacks, resumeFrom, shuffle,
+        metrics, gradientClipNorm, gradientClipValue, gradientNorms, carryStatesAcrossEpochs,
+        Objects.requireNonNull(perturbation, "perturbation"));
   }
 
   private static void clipBound(String name, double v, boolean zeroAllowed) {

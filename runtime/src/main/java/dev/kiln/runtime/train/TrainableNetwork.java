@@ -46,6 +46,16 @@ public interface TrainableNetwork {
    */
   void loadBatch(Dataset data, int[] order, int start, int n);
 
+  /**
+   * Replaces the inputs of the first {@code n} loaded samples by {@code x} (row-major, as data sets
+   * hold samples), keeping their labels; adversarial training uses it after {@link #loadBatch}.
+   *
+   * @throws UnsupportedOperationException if the network cannot (the default)
+   */
+  default void loadInputs(float[] x, int n) {
+    throw new UnsupportedOperationException(name() + " cannot replace its loaded inputs");
+  }
+
   /** Runs forward on the first {@code n} loaded samples; training mode saves what backward needs. */
   void forward(int n, boolean training);
 

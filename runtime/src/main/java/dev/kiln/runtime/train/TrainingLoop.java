@@ -156,6 +156,7 @@ public final class TrainingLoop {
           network.resetStates();
         }
         run.epochBegin(epoch);
+        step.epochBegin(epoch);
         int firstBatch = 0;
         int[] order = options.shuffle() ? EpochOrder.permutation(shuffleSeed, epoch, rows) : identity;
         for (Metric m : stepMetrics) {

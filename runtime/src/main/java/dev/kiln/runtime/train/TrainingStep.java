@@ -26,6 +26,9 @@ public interface TrainingStep {
    */
   void accumulate(Metric[] metrics, int n);
 
+  /** Called by the loop at the start of every epoch (1-based), before its first batch. */
+  default void epochBegin(int epoch) {}
+
   /**
    * The gradient norms this step records, which the loop resets at every epoch's start and reads
    * into {@link EpochStats#gradientNorms()} at its end; null (the default) when it records none.

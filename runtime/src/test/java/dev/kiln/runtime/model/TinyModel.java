@@ -8,7 +8,7 @@ import java.util.List;
  * squared error. Written the way the code generator writes models (arena offsets scale with the
  * capacity), with plain loops.
  */
-final class TinyModel extends CompiledModel {
+class TinyModel extends CompiledModel {
   private final int in;
   private final int outs;
   private final boolean exposesLayers;

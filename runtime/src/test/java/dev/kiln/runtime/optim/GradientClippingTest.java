@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Clipping against its definition (PyTorch's {@code clip_grad_norm_} and {@code clip_grad_value_},
  * written out in Java) and, where an interpreter can {@code import torch}, against PyTorch itself.
  */
-class GradientClippingTest {
+public class GradientClippingTest {
   /** An arena of 3000 floats whose trainable ranges leave out [1000, 1500) (a frozen layer) and the tail. */
   static final int[] RANGES = {0, 1000, 1500, 1337};
 
@@ -206,7 +206,7 @@ class GradientClippingTest {
   }
 
   /** The first interpreter that can import torch, or null (as kernels' SpatialPyTorchReferenceTest). */
-  static String findPython() {
+  public static String findPython() {
     List<String> candidates = new ArrayList<>();
     String configured = System.getProperty("kiln.python");
     if (configured != null && !configured.isBlank()) {
