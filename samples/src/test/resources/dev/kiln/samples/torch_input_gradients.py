@@ -111,7 +111,13 @@ def main():
         x = x0.clone().requires_grad_(True)
         logits = model(x)
         (vjp,) = torch.autograd.grad(logits, x, seed.reshape(logits.shape))
-        out = torch.cat([loss_grad, vjp.reshape(-1), loss.detach().reshape(1)])
+        # FGSM (L-infinity) and the fast gradient method (L2) at eps, clipped to [-1, 1], from x.grad.
+        eps = meta["epsilon"]
+        g = loss_grad.reshape(rows, -1)
+        x_flat = x0.reshape(rows, -1)
+        fgsm = torch.clamp(x_flat + eps * torch.sign(g), -1, 1)
+        fgm = torch.clamp(x_flat + eps * g / g.norm(dim=1, keepdim=True), -1, 1)
+        out = torch.cat([loss_grad, vjp.reshape(-1), loss.detach().reshape(1), fgsm.reshape(-1), fgm.reshape(-1)])
         out.numpy().astype("<f8").tofile(base + ".ref")
 
 

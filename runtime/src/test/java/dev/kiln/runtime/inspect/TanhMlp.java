@@ -161,6 +161,11 @@ final class TanhMlp implements Differentiable {
   }
 
   @Override
+  public double lossGradient(float[] x, float[] targets, int rows, float[] gradient) {
+    throw new UnsupportedOperationException("TanhMlp is a classifier; it has no regression targets");
+  }
+
+  @Override
   public double lossGradient(float[] x, int[] labels, int rows, float[] gradient) {
     double loss = 0;
     for (int i = 0; i < rows; i++) {
