@@ -2,7 +2,8 @@ package dev.kiln.runtime.kernels;
 
 /**
  * Plain-Java reference of the recurrent cells' elementwise part for one time step of a batch (the GEMMs
- * around it are {@link RecurrentTimeLoop}'s). Formulas are PyTorch's; see {@link RecurrentCell}.
+ * around it are {@link RecurrentTimeLoop}'s). Formulas are PyTorch's; see {@link RecurrentCell}. Sigmoid
+ * and tanh are {@link FloatTranscendentals}', which the vector kernels reproduce bit for bit.
  *
  * <p>Per step, row b of the batch is real when {@code lengths} is null or {@code step < lengths[b]};
  * a padded row keeps its state ({@code h_t = h_{t-1}}, {@code c_t = c_{t-1}}) and gets a zero gate
@@ -37,7 +38,7 @@ final class ScalarRecurrentKernels {
       for (int j = 0; j < hidden; j++) {
         switch (cell) {
           case RNN_TANH -> {
-            float v = (float) Math.tanh(ws[ar + j]);
+            float v = FloatTranscendentals.tanh(ws[ar + j]);
             ws[ar + j] = v;
             ws[hr + j] = v;
           }
@@ -47,23 +48,23 @@ final class ScalarRecurrentKernels {
             ws[hr + j] = v;
           }
           case LSTM -> {
-            float i = ActivationMath.sigmoid(ws[ar + j]);
-            float f = ActivationMath.sigmoid(ws[ar + hidden + j]);
-            float g = (float) Math.tanh(ws[ar + 2 * hidden + j]);
-            float o = ActivationMath.sigmoid(ws[ar + 3 * hidden + j]);
+            float i = FloatTranscendentals.sigmoid(ws[ar + j]);
+            float f = FloatTranscendentals.sigmoid(ws[ar + hidden + j]);
+            float g = FloatTranscendentals.tanh(ws[ar + 2 * hidden + j]);
+            float o = FloatTranscendentals.sigmoid(ws[ar + 3 * hidden + j]);
             float cv = f * ws[cPrev + b * hidden + j] + i * g;
             ws[ar + j] = i;
             ws[ar + hidden + j] = f;
             ws[ar + 2 * hidden + j] = g;
             ws[ar + 3 * hidden + j] = o;
             ws[c + b * hidden + j] = cv;
-            ws[hr + j] = o * (float) Math.tanh(cv);
+            ws[hr + j] = o * FloatTranscendentals.tanh(cv);
           }
           case GRU -> {
-            float r = ActivationMath.sigmoid(ws[ar + j]);
-            float z = ActivationMath.sigmoid(ws[ar + hidden + j]);
+            float r = FloatTranscendentals.sigmoid(ws[ar + j]);
+            float z = FloatTranscendentals.sigmoid(ws[ar + hidden + j]);
             float hn = ws[ar + 2 * hidden + j];
-            float nv = (float) Math.tanh(ws[e + b * hidden + j] + r * hn);
+            float nv = FloatTranscendentals.tanh(ws[e + b * hidden + j] + r * hn);
             ws[ar + j] = r;
             ws[ar + hidden + j] = z;
             ws[e + b * hidden + j] = nv;
@@ -107,7 +108,7 @@ final class ScalarRecurrentKernels {
           case LSTM -> {
             float i = ws[ar + j], f = ws[ar + hidden + j], g = ws[ar + 2 * hidden + j], o = ws[ar + 3 * hidden + j];
             float cp = cPrev < 0 ? 0f : prev[cPrev + b * hidden + j];
-            float tc = (float) Math.tanh(ws[c + b * hidden + j]);
+            float tc = FloatTranscendentals.tanh(ws[c + b * hidden + j]);
             float dct = ws[dcr + j] + dhv * o * (1f - tc * tc);
             ws[ar + j] = dct * g * (i * (1f - i));
             ws[ar + hidden + j] = dct * cp * (f * (1f - f));

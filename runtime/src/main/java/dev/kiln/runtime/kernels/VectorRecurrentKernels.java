@@ -6,16 +6,27 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API version of {@link ScalarRecurrentKernels} (same contracts, same workspace use). Loaded
- * only when {@link Backend#VECTOR} is true. As in {@link VectorKernels}, sigmoid and tanh stay scalar
- * ({@code Math.exp} and {@code Math.tanh} are JIT intrinsics); the products and sums around them, and
- * the backward steps of the plain RNN and the GRU (no transcendental at all), run on vectors, with the
- * same formulas per element for the last {@code hidden mod L} columns.
+ * only when {@link Backend#VECTOR} is true. Sigmoid and tanh run on vectors too, by
+ * {@link VectorTranscendentals} (not the Vector API's EXP/TANH, whose bits depend on the JIT tier),
+ * and the last {@code hidden mod L} columns use {@link FloatTranscendentals} and the same formulas
+ * per element, so the results are bitwise the scalar reference's.
  */
 final class VectorRecurrentKernels {
   private static final VectorSpecies<Float> S = VectorShape.FLOAT;
   private static final int L = S.length();
 
+  /** This thread's scratch row (tanh of the LSTM's c in backward): grown when too small, never shrunk. */
+  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
+
   private VectorRecurrentKernels() {}
+
+  private static float[] scratch(int size) {
+    float[][] holder = SCRATCH.get();
+    if (holder[0].length < size) {
+      holder[0] = new float[size];
+    }
+    return holder[0];
+  }
 
   static void forwardStep(RecurrentCell cell, int n, int hidden, int step, int[] lengths, int lOff,
       float[] ws, int a, int e, int hPrev, int cPrev, int h, int c) {
@@ -31,9 +42,7 @@ final class VectorRecurrentKernels {
       }
       switch (cell) {
         case RNN_TANH -> {
-          for (int j = 0; j < hidden; j++) {
-            ws[ar + j] = (float) Math.tanh(ws[ar + j]);
-          }
+          VectorTranscendentals.tanh(ws, ar, ws, ar, hidden);
           System.arraycopy(ws, ar, ws, hr, hidden);
         }
         case RNN_RELU -> {
@@ -57,12 +66,9 @@ final class VectorRecurrentKernels {
 
   private static void lstmForwardRow(int hidden, float[] ws, int ar, int cp, int cr, int hr) {
     int f = ar + hidden, g = ar + 2 * hidden, o = ar + 3 * hidden;
-    for (int j = 0; j < hidden; j++) {
-      ws[ar + j] = ActivationMath.sigmoid(ws[ar + j]);
-      ws[f + j] = ActivationMath.sigmoid(ws[f + j]);
-      ws[g + j] = (float) Math.tanh(ws[g + j]);
-      ws[o + j] = ActivationMath.sigmoid(ws[o + j]);
-    }
+    VectorTranscendentals.sigmoid(ws, ar, ws, ar, 2 * hidden); // i and f
+    VectorTranscendentals.tanh(ws, g, ws, g, hidden);
+    VectorTranscendentals.sigmoid(ws, o, ws, o, hidden);
     // c = f·c_prev + i·g
     int j = 0;
     for (; j + L <= hidden; j += L) {
@@ -73,22 +79,31 @@ final class VectorRecurrentKernels {
     for (; j < hidden; j++) {
       ws[cr + j] = ws[f + j] * ws[cp + j] + ws[ar + j] * ws[g + j];
     }
-    for (j = 0; j < hidden; j++) {
-      ws[hr + j] = ws[o + j] * (float) Math.tanh(ws[cr + j]);
+    // h = o·tanh(c)
+    VectorTranscendentals.tanh(ws, cr, ws, hr, hidden);
+    for (j = 0; j + L <= hidden; j += L) {
+      FloatVector.fromArray(S, ws, o + j).mul(FloatVector.fromArray(S, ws, hr + j)).intoArray(ws, hr + j);
+    }
+    for (; j < hidden; j++) {
+      ws[hr + j] = ws[o + j] * ws[hr + j];
     }
   }
 
   private static void gruForwardRow(int hidden, float[] ws, int ar, int er, int hp, int hr) {
     int z = ar + hidden, hn = ar + 2 * hidden;
-    for (int j = 0; j < hidden; j++) {
-      float r = ActivationMath.sigmoid(ws[ar + j]);
-      ws[ar + j] = r;
-      ws[z + j] = ActivationMath.sigmoid(ws[z + j]);
-      ws[er + j] = (float) Math.tanh(ws[er + j] + r * ws[hn + j]);
-    }
-    // h = (1 - z)·n + z·h_prev
+    VectorTranscendentals.sigmoid(ws, ar, ws, ar, 2 * hidden); // r and z
+    // n = tanh(W_in x + b_in + r·(W_hn h + b_hn))
     int j = 0;
     for (; j + L <= hidden; j += L) {
+      FloatVector rv = FloatVector.fromArray(S, ws, ar + j);
+      FloatVector.fromArray(S, ws, er + j).add(rv.mul(FloatVector.fromArray(S, ws, hn + j))).intoArray(ws, er + j);
+    }
+    for (; j < hidden; j++) {
+      ws[er + j] = ws[er + j] + ws[ar + j] * ws[hn + j];
+    }
+    VectorTranscendentals.tanh(ws, er, ws, er, hidden);
+    // h = (1 - z)·n + z·h_prev
+    for (j = 0; j + L <= hidden; j += L) {
       FloatVector zv = FloatVector.fromArray(S, ws, z + j), nv = FloatVector.fromArray(S, ws, er + j);
       FloatVector hv = FloatVector.fromArray(S, ws, hp + j);
       zv.neg().add(1f).mul(nv).add(zv.mul(hv)).intoArray(ws, hr + j);
@@ -139,15 +154,24 @@ final class VectorRecurrentKernels {
   private static void lstmBackwardRow(int hidden, float[] ws, int ar, int cr, float[] prev, int cp, int dhr,
       int dcr) {
     int f = ar + hidden, g = ar + 2 * hidden, o = ar + 3 * hidden;
-    // tanh(c) is scalar: dc_total = dc + dh·o·(1 - tanh²c) into dc, do into o's slot.
-    for (int j = 0; j < hidden; j++) {
-      float tc = (float) Math.tanh(ws[cr + j]), ov = ws[o + j], dhv = ws[dhr + j];
+    // tanh(c) into this thread's scratch (c itself stays: finalState reads it after backward).
+    float[] tanhC = scratch(hidden);
+    VectorTranscendentals.tanh(ws, cr, tanhC, 0, hidden);
+    // dc_total = dc + dh·o·(1 - tanh²c) into dc, do into o's slot.
+    int j = 0;
+    for (; j + L <= hidden; j += L) {
+      FloatVector tc = FloatVector.fromArray(S, tanhC, j);
+      FloatVector ov = FloatVector.fromArray(S, ws, o + j), dhv = FloatVector.fromArray(S, ws, dhr + j);
+      FloatVector.fromArray(S, ws, dcr + j).add(dhv.mul(ov).mul(tc.mul(tc).neg().add(1f))).intoArray(ws, dcr + j);
+      dhv.mul(tc).mul(ov).mul(ov.neg().add(1f)).intoArray(ws, o + j);
+    }
+    for (; j < hidden; j++) {
+      float tc = tanhC[j], ov = ws[o + j], dhv = ws[dhr + j];
       ws[dcr + j] += dhv * ov * (1f - tc * tc);
       ws[o + j] = dhv * tc * ov * (1f - ov);
     }
     FloatVector zero = FloatVector.zero(S);
-    int j = 0;
-    for (; j + L <= hidden; j += L) {
+    for (j = 0; j + L <= hidden; j += L) {
       FloatVector dct = FloatVector.fromArray(S, ws, dcr + j);
       FloatVector iv = FloatVector.fromArray(S, ws, ar + j), fv = FloatVector.fromArray(S, ws, f + j);
       FloatVector gv = FloatVector.fromArray(S, ws, g + j);
