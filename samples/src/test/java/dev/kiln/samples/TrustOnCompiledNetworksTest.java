@@ -54,7 +54,11 @@ class TrustOnCompiledNetworksTest {
     CnnDigitsModel model = new CnnDigitsModel(2);
     Dataset train = DIGITS.train().withSampleShape(1, 8, 8);
     model.train(train, TrainOptions.epochs(3).quiet());
-    assertComplete(model, DIGITS.test().withSampleShape(1, 8, 8), 128);
+    // ReLU and max-pool kinks slow the quadrature, and one of the five digits moves its probability
+    // by only 0.018 (0.098 -> 0.116), which the relative error divides by: measured with
+    // Gauss-Legendre 1.97e-2 at 128 points, 2.78e-2 at 512 and 2.49e-3 at 2048 for that digit, below
+    // 1e-3 already at 128 for the others.
+    assertComplete(model, DIGITS.test().withSampleShape(1, 8, 8), 2048);
   }
 
   @Test
