@@ -17,7 +17,7 @@ import java.util.Arrays;
  * convolution (README, Performance).
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar
- * dev.kiln.bench.CnnKernelTimes [threads]}
+ * dev.kiln.bench.CnnKernelTimes [threads [batch,batch,...]]} (default batches 1 and 128)
  */
 public final class CnnKernelTimes {
   private CnnKernelTimes() {}
@@ -45,7 +45,9 @@ public final class CnnKernelTimes {
     Conv2dGeometry c2 = Compare.FASHION_CNN_CONV2;
     Pool2dGeometry p1 = new Pool2dGeometry(32, 26, 26, 2, 2, 2, 2, 0, 0, 0, 0);
     Pool2dGeometry p2 = new Pool2dGeometry(64, 11, 11, 2, 2, 2, 2, 0, 0, 0, 0);
-    for (int n : new int[] {1, 128}) {
+    int[] batches = args.length > 1
+        ? java.util.Arrays.stream(args[1].split(",")).mapToInt(Integer::parseInt).toArray() : new int[] {1, 128};
+    for (int n : batches) {
       float[] x = new float[n * c1.inSize()];
       Arrays.fill(x, 0.5f);
       float[] w1 = new float[c1.weightSize()];

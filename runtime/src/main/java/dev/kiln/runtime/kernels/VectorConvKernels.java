@@ -22,6 +22,7 @@ final class VectorConvKernels {
   private static final int FORWARD = 0;
   private static final int BACKWARD_INPUT = 1;
   private static final int BACKWARD_PARAMS = 2;
+  private static final int FORWARD_BLOCKS = 3;
 
   /** Per-thread buffers, grown and never shrunk: [0] im2col columns, [1] a task's dWᵀ rows. */
   private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
@@ -33,7 +34,18 @@ final class VectorConvKernels {
     ConvJob job = ConvJob.CACHE.acquire();
     try {
       job.set(FORWARD, g, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff, false, 0);
-      if (n < Parallelism.threads() && !Parallelism.worthSplitting(g.flops(n), !g.pointwise())) {
+      if (SHIFTED && shifted(g) && n < Math.max(2, Parallelism.threads())) {
+        // One sample, or fewer samples than threads: the shifted-window kernel, one task per (sample,
+        // block of filters); a worker reads only the sample's input, not a freshly written im2col
+        // matrix. Larger batches keep im2col + GEMM, which was faster there (CnnKernelTimes).
+        job.mode = FORWARD_BLOCKS;
+        job.blocks = shiftedBlocks(g);
+        if (Parallelism.worthSplitting(g.flops(n), false)) {
+          Parallelism.forEach(n * job.blocks, job);
+        } else {
+          Parallelism.runOnCaller(n * job.blocks, job);
+        }
+      } else if (n < Parallelism.threads() && !Parallelism.worthSplitting(g.flops(n), !g.pointwise())) {
         // The sample's GEMM would be split by columns over the im2col matrix this thread just wrote.
         Parallelism.runOnCaller(n, job);
       } else {
@@ -118,6 +130,8 @@ final class VectorConvKernels {
     public void run(int task) {
       switch (mode) {
         case FORWARD -> forwardSample(g, task, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
+        case FORWARD_BLOCKS -> shiftedSample(g, task / blocks, task % blocks, task % blocks + 1, x, xOff, w, wOff,
+            b, bOff, act, alpha, y, yOff, z, zOff);
         // x: dx, y: dy
         case BACKWARD_INPUT -> backwardInputSample(g, task, y, yOff, w, wOff, x, xOff, accumulate);
         // w: dw, b: db, y: dy
@@ -210,6 +224,166 @@ final class VectorConvKernels {
         }
       }
     }
+  }
+
+  /**
+   * The shifted-window direct forward; {@code -Dkiln.conv.shifted=false} keeps the other paths (for
+   * measuring).
+   */
+  private static final boolean SHIFTED = !"false".equals(System.getProperty("kiln.conv.shifted"));
+
+  /**
+   * Filters per register tile of {@link #shiftedTile4}, and vectors of output positions per tile: 12
+   * accumulators, 3 input vectors and a broadcast weight fit 16 registers. (An 8x3 tile for 32
+   * registers was 8x slower at FashionCnn's conv2: C2 did not inline its vector operations.)
+   */
+  static final int SHIFTED_FILTERS = 4;
+
+  private static final int SHIFTED_VECTORS = 3;
+
+  /**
+   * Whether {@link #shiftedSample} takes g: one group, stride 1, unpadded (any kernel size, channel
+   * count and dilation), and at least {@code 3·L} output positions in the row-strided numbering below
+   * (FashionCnn's two convolutions).
+   */
+  static boolean shifted(Conv2dGeometry g) {
+    return g.groups() == 1 && g.strideH() == 1 && g.strideW() == 1
+        && g.padTop() == 0 && g.padLeft() == 0 && g.padBottom() == 0 && g.padRight() == 0
+        && shiftedSpan(g) >= SHIFTED_VECTORS * L;
+  }
+
+  /** Output positions {@code q = i·inW + j} from (0, 0) to (outH-1, outW-1), row-strided like the input. */
+  private static int shiftedSpan(Conv2dGeometry g) {
+    return (g.outH() - 1) * g.inW() + g.outW();
+  }
+
+  /** Blocks of filters of {@link #shiftedSample}: whole tiles of SHIFTED_FILTERS, the rest one at a time. */
+  static int shiftedBlocks(Conv2dGeometry g) {
+    return g.outC() / SHIFTED_FILTERS + g.outC() % SHIFTED_FILTERS;
+  }
+
+  /**
+   * Filter blocks [blk0, blk1) of sample s: {@code t[o, i, j] = (b[o] or 0) + Σ_{c,kh,kw} w[o, c, kh, kw]·
+   * x[c, i + kh·dH, j + kw·dW]}, FMAs in the patch's row-major order (im2col's order), without an
+   * im2col matrix. With output positions numbered {@code q = i·inW + j} (the input's row stride), the
+   * input element of patch entry (c, kh, kw) is at {@code c·inH·inW + kh·dH·inW + kw·dW + q}: one
+   * contiguous vector load per patch entry and vector of positions, and the weight a broadcast. The
+   * positions j >= outW between rows are computed and dropped; the last tile of positions is moved back
+   * to end at the span's end (it recomputes equal values in the same order), so no masks and no read
+   * past the sample. Each tile is stored row-strided in a per-thread buffer, then its rows are copied
+   * out, with ReLU applied on the way when there is no z to save.
+   */
+  private static void shiftedSample(Conv2dGeometry g, int s, int blk0, int blk1, float[] x, int xOff, float[] w,
+      int wOff, float[] b, int bOff, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff) {
+    int span = shiftedSpan(g), ohw = g.outH() * g.outW();
+    boolean fuseRelu = act == Activation.RELU && z == null;
+    float[] t = z != null ? z : y;
+    int ts = (z != null ? zOff : yOff) + s * g.outSize();
+    int xs = xOff + s * g.inSize();
+    int full = g.outC() / SHIFTED_FILTERS;
+    float[] buf = scratch(0, SHIFTED_FILTERS * span);
+    for (int blk = blk0; blk < blk1; blk++) {
+      int o0 = blk < full ? blk * SHIFTED_FILTERS : full * SHIFTED_FILTERS + (blk - full);
+      int filters = blk < full ? SHIFTED_FILTERS : 1;
+      for (int q0 = 0; q0 < span; q0 += SHIFTED_VECTORS * L) {
+        int q = Math.min(q0, span - SHIFTED_VECTORS * L);
+        if (filters == SHIFTED_FILTERS) {
+          shiftedTile4(g, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf, q, span);
+        } else {
+          shiftedTile1(g, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf, q);
+        }
+      }
+      for (int f = 0; f < filters; f++) {
+        for (int i = 0; i < g.outH(); i++) {
+          System.arraycopy(buf, f * span + i * g.inW(), t, ts + (o0 + f) * ohw + i * g.outW(), g.outW());
+        }
+      }
+    }
+    if ((act != Activation.LINEAR && !fuseRelu) || z != null) {
+      // Only the blocks' filters: other tasks own the other filters of this sample.
+      int o0 = blk0 < full ? blk0 * SHIFTED_FILTERS : full * SHIFTED_FILTERS + (blk0 - full);
+      int o1 = blk1 < full ? blk1 * SHIFTED_FILTERS : full * SHIFTED_FILTERS + (blk1 - full);
+      VectorKernels.forwardTile(act, alpha, t, ts + o0 * ohw, y, yOff + s * g.outSize() + o0 * ohw, 1,
+          (o1 - o0) * ohw, (o1 - o0) * ohw);
+    }
+  }
+
+  /** One filter, three vectors of positions from x[xq], stored at buf[q]. */
+  private static void shiftedTile1(Conv2dGeometry g, float[] x, int xq, float[] w, int wo, float[] b, int bo,
+      boolean relu, float[] buf, int q) {
+    int inHw = g.inH() * g.inW(), rowStep = g.dilationH() * g.inW(), dw = g.dilationW();
+    FloatVector a0 = FloatVector.broadcast(S, b == null ? 0f : b[bo]), a1 = a0, a2 = a0;
+    int r = wo;
+    for (int c = 0; c < g.inC(); c++) {
+      for (int kh = 0; kh < g.kH(); kh++) {
+        int p = xq + c * inHw + kh * rowStep;
+        for (int kw = 0; kw < g.kW(); kw++, r++, p += dw) {
+          FloatVector wv = FloatVector.broadcast(S, w[r]);
+          a0 = FloatVector.fromArray(S, x, p).fma(wv, a0);
+          a1 = FloatVector.fromArray(S, x, p + L).fma(wv, a1);
+          a2 = FloatVector.fromArray(S, x, p + 2 * L).fma(wv, a2);
+        }
+      }
+    }
+    if (relu) {
+      a0 = a0.max(0f);
+      a1 = a1.max(0f);
+      a2 = a2.max(0f);
+    }
+    a0.intoArray(buf, q);
+    a1.intoArray(buf, q + L);
+    a2.intoArray(buf, q + 2 * L);
+  }
+
+  /** Four filters (weights ckk apart), three vectors of positions; buf holds a filter every span floats. */
+  private static void shiftedTile4(Conv2dGeometry g, float[] x, int xq, float[] w, int wo, float[] b, int bo,
+      boolean relu, float[] buf, int q, int span) {
+    int inHw = g.inH() * g.inW(), rowStep = g.dilationH() * g.inW(), dw = g.dilationW(), ckk = g.patchSize();
+    FloatVector a00 = FloatVector.broadcast(S, b == null ? 0f : b[bo]), a01 = a00, a02 = a00;
+    FloatVector a10 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 1]), a11 = a10, a12 = a10;
+    FloatVector a20 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 2]), a21 = a20, a22 = a20;
+    FloatVector a30 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 3]), a31 = a30, a32 = a30;
+    int r = wo;
+    for (int c = 0; c < g.inC(); c++) {
+      for (int kh = 0; kh < g.kH(); kh++) {
+        int p = xq + c * inHw + kh * rowStep;
+        for (int kw = 0; kw < g.kW(); kw++, r++, p += dw) {
+          FloatVector x0 = FloatVector.fromArray(S, x, p), x1 = FloatVector.fromArray(S, x, p + L),
+              x2 = FloatVector.fromArray(S, x, p + 2 * L);
+          FloatVector wv = FloatVector.broadcast(S, w[r]);
+          a00 = x0.fma(wv, a00);
+          a01 = x1.fma(wv, a01);
+          a02 = x2.fma(wv, a02);
+          wv = FloatVector.broadcast(S, w[r + ckk]);
+          a10 = x0.fma(wv, a10);
+          a11 = x1.fma(wv, a11);
+          a12 = x2.fma(wv, a12);
+          wv = FloatVector.broadcast(S, w[r + 2 * ckk]);
+          a20 = x0.fma(wv, a20);
+          a21 = x1.fma(wv, a21);
+          a22 = x2.fma(wv, a22);
+          wv = FloatVector.broadcast(S, w[r + 3 * ckk]);
+          a30 = x0.fma(wv, a30);
+          a31 = x1.fma(wv, a31);
+          a32 = x2.fma(wv, a32);
+        }
+      }
+    }
+    store3(a00, a01, a02, relu, buf, q);
+    store3(a10, a11, a12, relu, buf, q + span);
+    store3(a20, a21, a22, relu, buf, q + 2 * span);
+    store3(a30, a31, a32, relu, buf, q + 3 * span);
+  }
+
+  private static void store3(FloatVector a0, FloatVector a1, FloatVector a2, boolean relu, float[] buf, int q) {
+    if (relu) {
+      a0 = a0.max(0f);
+      a1 = a1.max(0f);
+      a2 = a2.max(0f);
+    }
+    a0.intoArray(buf, q);
+    a1.intoArray(buf, q + L);
+    a2.intoArray(buf, q + 2 * L);
   }
 
   /** Sample s: per group {@code dcol[CKK, OHW] = Wᵀ·dy}, scattered back onto dx (col2im). */

@@ -6,9 +6,11 @@ import static dev.kiln.runtime.kernels.Reference.embedded;
 import static dev.kiln.runtime.kernels.Reference.toDouble;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +33,10 @@ class ConvKernelsTest {
     // above Parallelism.MIN_SPLIT_FLOPS at batch 1 (so the batch-1 forward goes through the split
     // rule), with groups, padding, stride and dilation
     new Conv2dGeometry(8, 20, 19, 12, 3, 3, 1, 2, 1, 2, 0, 1, 2, 1, 2),
+    // the shifted-window kernel (batch 1): FashionCnn's conv2, and a 5x5 kernel with vertical dilation
+    // and 7 filters (one 4-filter tile, then three single filters)
+    new Conv2dGeometry(32, 13, 13, 64, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1),
+    new Conv2dGeometry(3, 17, 19, 7, 5, 5, 1, 1, 0, 0, 0, 0, 2, 1, 1),
   };
 
   @Test
@@ -129,6 +135,43 @@ class ConvKernelsTest {
     assertClose(toDouble(dbs, 0, g.outC()), db, bOff, 1e-5, what + " db");
     assertSentinels(dw, wOff, g.weightSize());
     assertSentinels(db, bOff, g.outC());
+  }
+
+  @Test
+  void shiftedWindowKernelTakesUnpaddedStrideOneConvolutionsAtBatchOne() {
+    for (int i : new int[] {7, 10, 12, 13}) {
+      assertTrue(VectorConvKernels.shifted(GEOMETRIES[i]), GEOMETRIES[i].toString());
+    }
+    for (int i : new int[] {2, 3, 4, 5, 8}) {
+      assertFalse(VectorConvKernels.shifted(GEOMETRIES[i]), GEOMETRIES[i].toString());
+    }
+  }
+
+  /**
+   * On one thread a single sample goes through the shifted-window kernel and two samples through
+   * im2col + GEMM: both sum bias + the patch in the same order, so a sample's output is the same
+   * floats either way.
+   */
+  @Test
+  void shiftedWindowKernelEqualsIm2colGemmBitwise() {
+    int before = Parallelism.threads();
+    try {
+      Parallelism.setThreads(1);
+      Random rnd = new Random(11);
+      for (int i : new int[] {7, 10, 12, 13}) {
+        Conv2dGeometry g = GEOMETRIES[i];
+        float[] x = Reference.random(rnd, 2 * g.inSize()), w = Reference.random(rnd, g.weightSize());
+        float[] b = Reference.random(rnd, g.outC());
+        for (Activation act : new Activation[] {Activation.RELU, Activation.LINEAR}) {
+          float[] one = new float[g.outSize()], two = new float[2 * g.outSize()];
+          ConvKernels.forward(g, 1, x, g.inSize(), w, 0, b, 0, act, 0f, one, 0, null, 0);
+          ConvKernels.forward(g, 2, x, 0, w, 0, b, 0, act, 0f, two, 0, null, 0);
+          assertArrayEquals(Arrays.copyOfRange(two, g.outSize(), 2 * g.outSize()), one, g + " " + act);
+        }
+      }
+    } finally {
+      Parallelism.setThreads(before);
+    }
   }
 
   @Test
