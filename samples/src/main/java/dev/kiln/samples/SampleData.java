@@ -6,6 +6,8 @@ import dev.kiln.runtime.data.Dataset;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The small real data sets shipped with the samples (see data/PROVENANCE.md). */
 public final class SampleData {
@@ -22,6 +24,28 @@ public final class SampleData {
    */
   public static Dataset digitImages() {
     return digits().withSampleShape(1, 8, 8);
+  }
+
+  /**
+   * The names of {@link #breastCancer()}'s 30 features, in column order: the mean, the standard
+   * error and the worst (mean of the three largest) of ten measurements of the cell nuclei.
+   */
+  public static final List<String> BREAST_CANCER_FEATURES = breastCancerFeatures();
+
+  private static List<String> breastCancerFeatures() {
+    String[] measures = {"radius", "texture", "perimeter", "area", "smoothness", "compactness", "concavity",
+      "concave points", "symmetry", "fractal dimension"};
+    List<String> names = new ArrayList<>();
+    for (String m : measures) {
+      names.add("mean " + m);
+    }
+    for (String m : measures) {
+      names.add(m + " error");
+    }
+    for (String m : measures) {
+      names.add("worst " + m);
+    }
+    return List.copyOf(names);
   }
 
   /** 569 breast masses, 30 features, label 0 = malignant, 1 = benign. */
