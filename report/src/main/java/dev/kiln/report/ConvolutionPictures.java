@@ -188,7 +188,8 @@ public final class ConvolutionPictures implements ReportSection {
     return h.toString();
   }
 
-  private static void figure(StringBuilder h, Path dir, String name, BufferedImage image, String caption)
+  /** Writes {@code image} as {@code name.png} into {@code dir} and appends its figure, the PNG inline. */
+  static void figure(StringBuilder h, Path dir, String name, BufferedImage image, String caption)
       throws IOException {
     byte[] png = png(image);
     Path file = dir.resolve(name + ".png");
