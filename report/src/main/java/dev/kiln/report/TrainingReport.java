@@ -234,7 +234,7 @@ public final class TrainingReport {
       GradientHealth health = options == null ? null
           : options.callbacks().stream().filter(c -> c instanceof GradientHealth).map(c -> (GradientHealth) c)
               .findFirst().orElse(null);
-      gradientHealth(h, history, health != null ? health : new GradientHealth(1e-4, 100, 1e-6, 0.1, null));
+      gradientHealth(h, history, health != null ? health : new GradientHealth(null));
     }
 
     for (ReportSection extra : sections) {

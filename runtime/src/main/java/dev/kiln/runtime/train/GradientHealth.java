@@ -63,7 +63,12 @@ public final class GradientHealth implements Callback {
 
   /** The default bounds, printing to standard output. */
   public GradientHealth() {
-    this(1e-4, 100, 1e-6, 0.1, System.out);
+    this(System.out);
+  }
+
+  /** The default bounds, printing to {@code out}, or only collecting the warnings if it is null. */
+  public GradientHealth(PrintStream out) {
+    this(1e-4, 100, 1e-6, 0.1, out);
   }
 
   /**
