@@ -14,6 +14,7 @@ import dev.kiln.processor.ir.Node;
 import dev.kiln.processor.op.Activated;
 import dev.kiln.processor.op.Emit;
 import dev.kiln.processor.op.InputOp;
+import dev.kiln.processor.op.RecurrentOp;
 import dev.kiln.processor.plan.ParamSlot;
 import dev.kiln.processor.plan.Plan;
 import dev.kiln.processor.plan.TensorSlot;
@@ -147,6 +148,7 @@ public final class ModelEmitter {
             .addStatement("return capacity * $L", plan.outputs().get(graph.output()).constant())
             .build());
     type.addMethod(layerOutputOffset());
+    type.addMethods(streamingPass());
     return JavaFile.builder(graph.packageName(), type.build())
         .skipJavaLangImports(true)
         .indent("  ")
@@ -435,6 +437,72 @@ public final class ModelEmitter {
         .build();
   }
 
+  /**
+   * The streaming pass of a recurrent network ({@code stream(n, steps, states)}, see
+   * {@link Emit#streaming}) and its state size, or the reason it has none ({@code streamRefusal}).
+   * Networks without recurrent layers get nothing: the runtime's default says there is no state.
+   */
+  private List<MethodSpec> streamingPass() {
+    List<Node> layers = graph.layers();
+    if (layers.stream().noneMatch(n -> n.op() instanceof RecurrentOp)) {
+      return List.of();
+    }
+    MethodSpec.Builder refusal = MethodSpec.methodBuilder("streamRefusal")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PROTECTED)
+        .returns(String.class);
+    for (Node n : layers) {
+      String why = n.op().streamRefusal(n);
+      if (why != null) {
+        String text = graph.networkName() + " cannot run step by step (SequenceGenerator): layer '" + n.name()
+            + "' (" + n.op().kind() + "): " + why;
+        return List.of(refusal.addStatement("return $S", text).build());
+      }
+    }
+    int perRow = 0;
+    for (Node n : layers) {
+      if (n.op() instanceof RecurrentOp r) {
+        streamStates.put(n, perRow);
+        perRow += r.stateWidth(n);
+      }
+    }
+    CodeBlock.Builder body = CodeBlock.builder().add(prelude(true));
+    for (Node n : layers) {
+      if (n.op().identityAtInference()) {
+        continue;
+      }
+      EmitContext e = new EmitContext(Pass.STREAM);
+      n.op().forward(n, e);
+      body.add(e.code.build());
+    }
+    Node out = graph.output();
+    if (plan.head() != null) {
+      boolean sequence = out.shape().rank() == 2;
+      body.add("// $L head$L\n", plan.head(), sequence ? " of every step" : "");
+      body.addStatement("$T.apply($T.$L, 0f, $L, $L, $L, $L)", ACTIVATIONS, Emit.ACTIVATION, plan.head(),
+          slot(plan.outputs().get(out)), slot(plan.probabilities()), sequence ? "n * steps" : "n",
+          sequence ? out.shape().dim(1) : out.shape().size());
+    }
+    MethodSpec stream = MethodSpec.methodBuilder("stream")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PROTECTED)
+        .addParameter(TypeName.INT, "n")
+        .addParameter(TypeName.INT, "steps")
+        .addParameter(float[].class, "states")
+        .addCode(body.build())
+        .build();
+    MethodSpec size = MethodSpec.methodBuilder("streamStateFloatsPerRow")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PROTECTED)
+        .returns(TypeName.INT)
+        .addStatement("return $L", perRow)
+        .build();
+    return List.of(refusal.addStatement("return null").build(), stream, size);
+  }
+
+  /** Each recurrent layer's carried state in the streaming pass: floats per row before it. */
+  private final Map<Node, Integer> streamStates = new LinkedHashMap<>();
+
   private static MethodSpec offsetMethod(String name, TensorSlot t) {
     return MethodSpec.methodBuilder(name)
         .addAnnotation(Override.class)
@@ -508,7 +576,8 @@ public final class ModelEmitter {
   private enum Pass {
     FORWARD,
     TRAINING_BACKWARD,
-    INPUT_GRADIENT
+    INPUT_GRADIENT,
+    STREAM
   }
 
   /** What an op sees while it writes its code (see {@link Emit}). */
@@ -521,7 +590,7 @@ public final class ModelEmitter {
 
     EmitContext(Pass pass) {
       this.pass = pass;
-      this.forward = pass == Pass.FORWARD;
+      this.forward = pass == Pass.FORWARD || pass == Pass.STREAM;
       this.gradients = pass == Pass.INPUT_GRADIENT ? plan.inputGradients() : plan.trainingGradients();
     }
 
@@ -561,9 +630,28 @@ public final class ModelEmitter {
     }
 
     @Override
+    public boolean streaming() {
+      return pass == Pass.STREAM;
+    }
+
+    @Override
+    public String steps(int declared) {
+      return pass == Pass.STREAM ? "steps" : Integer.toString(declared);
+    }
+
+    @Override
+    public CodeBlock streamState(Node node) {
+      Integer offset = streamStates.get(node);
+      if (pass != Pass.STREAM || offset == null) {
+        return Emit.super.streamState(node);
+      }
+      return offset == 0 ? CodeBlock.of("states, 0") : CodeBlock.of("states, n * $L", offset);
+    }
+
+    @Override
     public CodeBlock in(Node node, int i) {
       Node x = node.inputs().get(i);
-      if (pass == Pass.INPUT_GRADIENT) {
+      if (pass == Pass.INPUT_GRADIENT || pass == Pass.STREAM) {
         return slot(inferenceOutput(x));
       }
       TensorSlot training = plan.outputs().get(x);

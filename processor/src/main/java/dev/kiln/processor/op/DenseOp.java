@@ -109,9 +109,15 @@ public final class DenseOp implements Op {
    * Rows of the matrix product: {@code n}, or {@code n * steps} for a sequence, where the layer acts on
    * every step alike (time-distributed).
    */
-  private static String rows(Node node) {
+  private static String rows(Node node, Emit e) {
     Shape x = node.input().shape();
-    return x.rank() == 2 ? "n * " + x.dim(0) : "n";
+    return x.rank() == 2 ? "n * " + e.steps(x.dim(0)) : "n";
+  }
+
+  /** A time-distributed layer treats every step alike, and a layer on vectors sees one row per sample. */
+  @Override
+  public String streamRefusal(Node node) {
+    return null;
   }
 
   @Override
@@ -129,10 +135,10 @@ public final class DenseOp implements Op {
     Attrs d = node.attrs(Attrs.class);
     int in = features(node);
     Activated act = e.effectiveActivation(node);
-    e.comment("$L: [$L, $L] · [$L, $L]$L, $L in the epilogue", node.name(), rows(node).replace("n", "B"), in, in,
+    e.comment("$L: [$L, $L] · [$L, $L]$L, $L in the epilogue", node.name(), rows(node, e).replaceFirst("^n", "B"), in, in,
         d.units(), d.useBias() ? " + bias" : "", act.activation());
     e.statement("$T.forward($L, $L, $L, $L, $L, $L, $L, $L, $L, $L)",
-        DENSE, rows(node), in, d.units(), e.in(node, 0), e.param(node, "kernel"),
+        DENSE, rows(node, e), in, d.units(), e.in(node, 0), e.param(node, "kernel"),
         d.useBias() ? e.param(node, "bias") : "null, 0", e.activation(act), Emit.f(act.alpha()), e.out(node),
         act.activation() == Activation.GELU ? e.saved(node, "pre") : "null, 0");
   }
@@ -146,7 +152,7 @@ public final class DenseOp implements Op {
     if (!e.inputGradientPass()) {
       e.comment("$L backward: d$L.kernel += xᵀ·g$L", node.name(), node.name(), d.useBias() ? ", d" + node.name() + ".bias += Σ g" : "");
       e.statement("$T.backwardParams($L, $L, $L, $L, $L, $L, $L)",
-          DENSE, rows(node), in, d.units(), e.trainingIn(node, 0), e.grad(node), e.paramGrad(node, "kernel"),
+          DENSE, rows(node, e), in, d.units(), e.trainingIn(node, 0), e.grad(node), e.paramGrad(node, "kernel"),
           d.useBias() ? e.paramGrad(node, "bias") : "null, 0");
     }
     CodeBlock dx = e.inputGrad(node, 0);
@@ -158,11 +164,11 @@ public final class DenseOp implements Op {
       e.comment("g($L) = (g · Wᵀ) ⊙ $L'$L, folded into the matmul epilogue", fold.producer().name(),
           fold.activation().activation(), fold.dropout() == null ? "" : " ⊙ " + fold.dropout().name() + " mask");
       e.statement("$T.backwardInput($L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)",
-          DENSE, rows(node), in, d.units(), e.grad(node), e.param(node, "kernel"), fold.target(), e.activation(fold.activation()),
+          DENSE, rows(node, e), in, d.units(), e.grad(node), e.param(node, "kernel"), fold.target(), e.activation(fold.activation()),
           Emit.f(fold.activation().alpha()), fold.y(), fold.z(), fold.mask());
     } else {
       e.comment("g($L) $L g · Wᵀ", node.input().name(), e.accumulate(node, 0) ? "+=" : "=");
-      e.statement("$T.nt($L, $L, $L, $L, $L, $L, $L)", GEMM, rows(node), in, d.units(), e.grad(node), e.param(node, "kernel"), dx,
+      e.statement("$T.nt($L, $L, $L, $L, $L, $L, $L)", GEMM, rows(node, e), in, d.units(), e.grad(node), e.param(node, "kernel"), dx,
           e.accumulate(node, 0));
     }
   }

@@ -61,6 +61,12 @@ public final class DropoutOp implements Op {
     return true;
   }
 
+  /** At inference dropout is the identity, so it streams (the streaming pass skips it). */
+  @Override
+  public String streamRefusal(Node node) {
+    return null;
+  }
+
   @Override
   public void forward(Node node, Emit e) {
     double rate = node.attrs(Attrs.class).rate();

@@ -108,13 +108,20 @@ public final class EmbeddingOp implements Op {
     }
   }
 
+  /** Each step's lookup is its own; padding ids are ordinary rows when streaming (no lengths). */
+  @Override
+  public String streamRefusal(Node node) {
+    return null;
+  }
+
   @Override
   public void forward(Node node, Emit e) {
     Attrs a = node.attrs(Attrs.class);
-    e.comment("$L: Embedding [B, $L] ids -> [B, $L, $L]", node.name(), steps(node), steps(node), a.dim());
-    e.statement("$T.forward(n * $L, $L, $L, $L, $L, $L)", EMBEDDING, steps(node), a.vocabulary(), a.dim(),
+    String steps = e.steps(steps(node));
+    e.comment("$L: Embedding [B, $L] ids -> [B, $L, $L]", node.name(), steps, steps, a.dim());
+    e.statement("$T.forward(n * $L, $L, $L, $L, $L, $L)", EMBEDDING, steps, a.vocabulary(), a.dim(),
         e.in(node, 0), e.param(node, "weight"), e.out(node));
-    if (pads(node)) {
+    if (pads(node) && !e.streaming()) {
       e.statement("$T.lengths(n, $L, $L, $L, $L)", EMBEDDING, steps(node), e.in(node, 0), a.paddingIndex(),
           e.saved(node, "lengths"));
     }

@@ -58,6 +58,30 @@ public interface Emit {
    */
   boolean inputGradientPass();
 
+  /**
+   * Whether this is the streaming pass: the inference forward over {@link #steps} time steps (from 1
+   * to the declared length) of {@code n} rows, each recurrent layer starting from its carried state
+   * ({@link #streamState}) and leaving its new state there. Only ops whose
+   * {@link Op#streamRefusal} is null take part; dropout is skipped (the identity at inference), and
+   * {@link #in} gives the inputs as inference reads them.
+   */
+  default boolean streaming() {
+    return false;
+  }
+
+  /**
+   * The number of time steps of a sequence of {@code declared} steps in this pass: the literal
+   * {@code declared}, or the streaming pass's run-time {@code steps}.
+   */
+  default String steps(int declared) {
+    return Integer.toString(declared);
+  }
+
+  /** Where a recurrent layer's carried state is in the streaming pass ({@code array, offset}). */
+  default CodeBlock streamState(Node node) {
+    throw new IllegalStateException(node.name() + ": only the streaming pass carries states");
+  }
+
   /** Input {@code i} of {@code node} as it is read in this pass (at inference, dropout is skipped). */
   CodeBlock in(Node node, int i);
 

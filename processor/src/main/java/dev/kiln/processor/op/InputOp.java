@@ -61,6 +61,11 @@ public final class InputOp implements Op {
   }
 
   @Override
+  public String streamRefusal(Node node) {
+    return null;
+  }
+
+  @Override
   public void forward(Node node, Emit e) {}
 
   @Override

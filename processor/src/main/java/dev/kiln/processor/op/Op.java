@@ -111,6 +111,18 @@ public interface Op {
   }
 
   /**
+   * Why the layer cannot run in the streaming pass, or null when it can. The streaming pass
+   * ({@link Emit#streaming}) is the inference forward over a few time steps of a sequence from the
+   * recurrent layers' carried states, for generation one token at a time; an op that can take part
+   * emits it from {@link #forward}, with {@link Emit#steps} for the number of steps. The default
+   * refuses: an op must know it treats every step alike to stream. The text completes
+   * "... cannot run step by step: layer 'name' (Kind): ...".
+   */
+  default String streamRefusal(Node node) {
+    return "it sees the whole input at once";
+  }
+
+  /**
    * Emits code run once after the parameters are drawn from their initializers (in the generated
    * constructor), e.g. zeroing an embedding's padding row; only {@link Emit#param} and
    * {@link Emit#statement} are meaningful there.

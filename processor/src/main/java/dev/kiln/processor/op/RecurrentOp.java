@@ -72,6 +72,11 @@ public abstract class RecurrentOp implements Op {
     return a.returnSequences() ? Shape.of(x.dim(0), width) : Shape.vector(width);
   }
 
+  /** Floats of carried state per row: h, and c for the LSTM (see {@code RecurrentKernels.stream}). */
+  public int stateWidth(Node node) {
+    return node.attrs(Attrs.class).units() * (gates() == 4 ? 2 : 1);
+  }
+
   static int directions(Node node) {
     return node.attrs(Attrs.class).bidirectional() ? 2 : 1;
   }
@@ -162,8 +167,23 @@ public abstract class RecurrentOp implements Op {
         node.attrs(Attrs.class).units(), d == 1);
   }
 
+  /**
+   * A forward layer streams from its carried state; a bidirectional one cannot: its reverse direction
+   * starts at each sequence's end.
+   */
+  @Override
+  public String streamRefusal(Node node) {
+    return node.attrs(Attrs.class).bidirectional()
+        ? "a bidirectional layer reads each sequence from its end, which a stream has not reached yet"
+        : null;
+  }
+
   @Override
   public void forward(Node node, Emit e) {
+    if (e.streaming()) {
+      stream(node, e);
+      return;
+    }
     Attrs a = node.attrs(Attrs.class);
     Node source = maskSource(node);
     e.comment("$L: $L $L over [B, $L, $L] -> $L$L$L", node.name(), kind(), a.units(), steps(node), features(node),
@@ -181,6 +201,20 @@ public abstract class RecurrentOp implements Op {
       carry(node, e);
       e.end();
     }
+  }
+
+  /**
+   * The streaming pass: {@code steps} steps from the layer's carried state, which the kernel replaces
+   * by the state after the last step; every step is real (padding ids are ordinary tokens there).
+   */
+  private void stream(Node node, Emit e) {
+    Attrs a = node.attrs(Attrs.class);
+    e.comment("$L: $L $L over [B, steps, $L] from its carried state, which it leaves after the last step",
+        node.name(), kind(), a.units(), features(node));
+    int width = node.shape().dim(node.shape().rank() - 1);
+    e.statement("$T.stream($T.$L, n, steps, $L, $L, $L, params, $L, $L, $L, $L, $L, 0, $L)", KERNELS, CELL, cell(node),
+        features(node), a.units(), e.in(node, 0), weights(node, 0, e), e.streamState(node), e.saved(node, "ws"),
+        e.out(node), width, a.returnSequences());
   }
 
   /** The initial state argument pair: the carried state of a stateful layer, else {@code null, 0} (zeros). */

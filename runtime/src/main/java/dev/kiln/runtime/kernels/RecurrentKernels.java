@@ -108,6 +108,32 @@ public final class RecurrentKernels {
     RecurrentTimeLoop.finalState(cell, n, steps, hidden, ws, wsOff, state, stateOff);
   }
 
+  /**
+   * Runs one (forward) direction over {@code steps} steps of each of {@code n} rows from the carried
+   * {@code state} and leaves the state after the last step there: the streaming pass of a generated
+   * model, which feeds a language model one token (or a short prefix) at a time and costs
+   * O(steps) instead of a forward over a whole window. Every step is real (no lengths). {@code ws}
+   * holds {@code n · workspacePerSample(cell, steps, inputs, hidden)} floats, laid out as for
+   * {@link #forward} (which a window's workspace of more steps also fits); {@code y} as for
+   * {@link #forward} with {@code steps} steps. Equal to {@link #forward} from the same state to
+   * rounding (the products are summed in another order). Nothing is allocated.
+   *
+   * @param state {@code [n, hidden]} h, then for the LSTM {@code [n, hidden]} c: read, then replaced
+   */
+  public static void stream(RecurrentCell cell, int n, int steps, int inputs, int hidden, float[] x, int xOff,
+      float[] w, int wIhOff, int wHhOff, int bIhOff, int bHhOff, float[] state, int stateOff, float[] ws, int wsOff,
+      float[] y, int yOff, int outWidth, int outCol, boolean sequences) {
+    java.util.Objects.requireNonNull(state, "state");
+    check(cell, n, steps, inputs, hidden, x, xOff, w, wIhOff, wHhOff, bIhOff, bHhOff, null, 0, state, stateOff, ws,
+        wsOff, outWidth, outCol);
+    if (steps == 0) {
+      throw new IllegalArgumentException("recurrent stream: no steps to run");
+    }
+    Checks.range("y", y, yOff, sequences ? Math.multiplyExact(n, steps) : n, outWidth);
+    RecurrentStreamLoop.forward(Backend.VECTOR, cell, n, steps, inputs, hidden, x, xOff, w, wIhOff, wHhOff, bIhOff,
+        bHhOff, state, stateOff, ws, wsOff, y, yOff, outWidth, outCol, sequences);
+  }
+
   /** Floats per sample of {@code state}: h, and c for the LSTM. */
   static int stateWidth(RecurrentCell cell, int hidden) {
     return cell == RecurrentCell.LSTM ? 2 * hidden : hidden;

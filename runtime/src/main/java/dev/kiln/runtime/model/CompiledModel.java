@@ -214,6 +214,58 @@ public abstract class CompiledModel implements Model {
             + "layerOutputOffset); regenerate it with a newer Kiln");
   }
 
+  /**
+   * The streaming pass (see {@link SequenceGenerator}): runs the network in inference mode over
+   * {@code steps} time steps (1 to the declared sequence length) of the first {@code n} rows of the
+   * input tensor, laid out {@code [n, steps]} (token ids) or {@code [n, steps, features]}, every
+   * recurrent layer starting from its state in {@code states} and leaving there its state after the
+   * last step ({@link #streamStateFloatsPerRow} floats per row: the layers in declaration order, each
+   * {@code [n, units]} h, then for the LSTM {@code [n, units]} c). The output tensor then holds
+   * {@code [n, steps, width]} for a network with an output per step, else {@code [n, outputs]}.
+   * Generated code of networks that can stream overrides it; this default refuses.
+   *
+   * @throws UnsupportedOperationException with {@link #streamRefusal()}
+   */
+  protected void stream(int n, int steps, float[] states) {
+    throw new UnsupportedOperationException(streamRefusal());
+  }
+
+  /** Floats of recurrent state per row in {@link #stream}. Generated code overrides it with {@link #stream}. */
+  protected int streamStateFloatsPerRow() {
+    throw new UnsupportedOperationException(streamRefusal());
+  }
+
+  /**
+   * Why the network has no streaming pass, or null when it has one. Generated code of a recurrent
+   * network that cannot stream overrides it with the layer that prevents it; this default covers
+   * networks without recurrent layers and generated classes that predate the streaming pass.
+   */
+  protected String streamRefusal() {
+    boolean recurrent = spec.layers().stream().anyMatch(l -> switch (l.type()) {
+      case "SimpleRNN", "LSTM", "GRU" -> true;
+      default -> false;
+    });
+    return spec.network() + (recurrent
+        ? " has no streaming pass (its generated class predates it); regenerate it with a newer Kiln"
+        : " has no recurrent layer: there is no state to carry from one step to the next (use predict)");
+  }
+
+  /**
+   * A generator feeding one row of the network step by step with carried recurrent states (see
+   * {@link SequenceGenerator}), starting from zero states.
+   *
+   * @throws UnsupportedOperationException naming the layer when the network cannot run step by step
+   *     (a bidirectional layer, a layer that sees every step at once) or has no recurrent layer
+   */
+  public SequenceGenerator generator() {
+    return new SequenceGenerator(this, 1);
+  }
+
+  /** A generator of {@code rows} independent rows side by side; see {@link #generator()}. */
+  public SequenceGenerator generator(int rows) {
+    return new SequenceGenerator(this, rows);
+  }
+
   @Override
   public final ModelSpec spec() {
     return spec;
