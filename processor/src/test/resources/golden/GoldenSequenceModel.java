@@ -342,4 +342,9 @@ public final class GoldenSequenceModel extends CompiledModel {
       default -> throw new IndexOutOfBoundsException("no layer " + layer);
     };
   }
+
+  @Override
+  protected String streamRefusal() {
+    return "GoldenSequence cannot run step by step (SequenceGenerator): layer 'lstm' (LSTM): a bidirectional layer reads each sequence from its end, which a stream has not reached yet";
+  }
 }

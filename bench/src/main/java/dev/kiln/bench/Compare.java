@@ -84,19 +84,33 @@ public final class Compare {
   /** Timed CharLstm training epochs (each over {@link #CHAR_LSTM_WINDOWS} windows); the row is their median. */
   static final int CHAR_LSTM_EPOCHS = 3;
 
-  /** Warm-up tokens and timed groups of 10 tokens of the CharLstm generation rows. */
+  /** Warm-up tokens and timed groups of 10 tokens of the CharLstm windowed generation row. */
   static final int CHAR_LSTM_GENERATE_WARM_UP = 200, CHAR_LSTM_GENERATE_GROUPS = 30;
+
+  /**
+   * Warm-up tokens and timed groups of 10 tokens of the CharLstm carried-state generation row (a token
+   * costs about 64 times less than a window, so more of them, for the JIT and for the timer).
+   */
+  static final int CHAR_LSTM_CARRIED_WARM_UP = 5000, CHAR_LSTM_CARRIED_GROUPS = 200;
 
   /**
    * The CharLstm rows ({@link CharLstm}: Embedding(65, 64), LSTM(256) over 64 steps, Dense(65) softmax;
    * Adam, batch 32). Training: a warm-up pass over {@value #CHAR_LSTM_WARM_UP_WINDOWS} windows, then the
    * median of {@value #CHAR_LSTM_EPOCHS} epochs over {@value #CHAR_LSTM_WINDOWS} windows of tiny
-   * Shakespeare with next-character labels, in tokens/s (windows/s times 64). Generation at batch 1:
-   * Kiln has no carried-state inference, so each generated token is one 64-step forward of the window
-   * of the last 64 characters (as ShakespeareChars.generate does), the greedy next character shifted
-   * in; tokens/s with the batch throughput protocol (warm-up, median of groups of 10 tokens). Both
-   * generation rows carry this figure: torch_workloads.py times the same windowed loop for the first
-   * and one token at a time with (h, c) carried over for the second.
+   * Shakespeare with next-character labels, in tokens/s (windows/s times 64). Generation at batch 1,
+   * greedy, in tokens/s with the batch throughput protocol (warm-up, median of groups of 10 tokens), on
+   * the trained model, in two rows, each against the same loop in torch_workloads.py:
+   *
+   * <ul>
+   *   <li>{@code generate b1, carried state}: one token per step with each layer's state carried
+   *       over ({@code SequenceGenerator.feed(token)}; PyTorch: {@code model(token, (h, c))}), as
+   *       ShakespeareChars.generate does; {@value #CHAR_LSTM_CARRIED_WARM_UP} warm-up tokens, then
+   *       {@value #CHAR_LSTM_CARRIED_GROUPS} groups;
+   *   <li>{@code generate b1, 64-step window}: each token one 64-step forward ({@code predict}) of the
+   *       last 64 characters, the greedy next character shifted in: the windowed path, without state;
+   *       {@value #CHAR_LSTM_GENERATE_WARM_UP} warm-up tokens, then {@value #CHAR_LSTM_GENERATE_GROUPS}
+   *       groups.
+   * </ul>
    */
   private static void charLstm() throws Exception {
     int steps = CharLstm.STEPS, vocabulary = CharLstm.VOCABULARY;
@@ -124,7 +138,20 @@ public final class Compare {
       window[steps - 1] = next;
     });
     emit("CharLstm generate b1, 64-step window", "tokens/s", generate, 0);
-    emit("CharLstm generate b1, torch carries state", "tokens/s", generate, 0);
+
+    dev.kiln.runtime.model.SequenceGenerator generator = model.generator();
+    int[] token = {(int) train.features()[0]};
+    double carried = EndToEnd.timedThroughput(1, CHAR_LSTM_CARRIED_WARM_UP, CHAR_LSTM_CARRIED_GROUPS, i -> {
+      float[] p = generator.feed(token[0]);
+      int next = 0;
+      for (int v = 1; v < vocabulary; v++) {
+        if (p[v] > p[next]) {
+          next = v;
+        }
+      }
+      token[0] = next;
+    });
+    emit("CharLstm generate b1, carried state", "tokens/s", carried, 0);
   }
 
   /**

@@ -95,6 +95,27 @@ class GeneratedSourceTest {
       }
       """;
 
+  /**
+   * A stacked character language model that streams: its generated class has the streaming pass
+   * ({@code stream(n, steps, states)}) over an embedding, two recurrent layers with their carried
+   * states, dropout skipped, and a time-distributed softmax head.
+   */
+  private static final String CHAR_LM =
+      """
+      package golden;
+
+      import dev.kiln.dsl.*;
+
+      @Network(inputShape = {12}, inputType = InputType.TOKENS, loss = Loss.SOFTMAX_CROSS_ENTROPY, batchSize = 8, seed = 4)
+      class GoldenCharLm {
+        @Embedding(vocabulary = 20, dim = 5) Layer emb;
+        @LSTM(units = 7, returnSequences = true) Layer lstm;
+        @Dropout(rate = 0.1) Layer drop;
+        @GRU(units = 6, returnSequences = true) Layer gru;
+        @Dense(units = 20, activation = Activation.SOFTMAX) Layer out;
+      }
+      """;
+
   @TempDir Path dir;
 
   private String generate(Path into) throws IOException {
@@ -132,6 +153,11 @@ class GeneratedSourceTest {
   @Test
   void sequenceSourceMatchesTheGoldenFile() throws IOException {
     assertGolden(GOLDEN.resolveSibling("GoldenSequenceModel.java"), generate(dir.resolve("seq"), "GoldenSequence", SEQUENCE));
+  }
+
+  @Test
+  void streamingSourceMatchesTheGoldenFile() throws IOException {
+    assertGolden(GOLDEN.resolveSibling("GoldenCharLmModel.java"), generate(dir.resolve("lm"), "GoldenCharLm", CHAR_LM));
   }
 
   @Test

@@ -14,6 +14,7 @@ import dev.kiln.runtime.data.Dataset;
 import dev.kiln.runtime.data.TextStreams;
 import dev.kiln.runtime.data.TokenSampler;
 import dev.kiln.runtime.data.Vocabulary;
+import dev.kiln.runtime.model.SequenceGenerator;
 import dev.kiln.runtime.train.Evaluation;
 import dev.kiln.runtime.train.History;
 import dev.kiln.runtime.train.LearningRateSchedule;
@@ -70,29 +71,17 @@ public class ShakespeareChars {
   }
 
   /**
-   * {@code count} characters written by the model after {@code seed}: each step feeds the last
-   * {@value #STEPS} characters (the window left-filled with newlines while the text is shorter)
-   * and samples the next one from the prediction at the window's last step.
+   * {@code count} characters written by the model after {@code seed} (a newline when empty), with
+   * carried state ({@link SequenceGenerator}): the seed is fed once, then each sampled character is
+   * fed back as one more step of the LSTM from the state the previous ones left, as char-rnn
+   * generation is written in PyTorch. Each character costs one step, not a {@value #STEPS}-step
+   * window, and the model remembers beyond the window it was trained on.
    */
   public static String generate(ShakespeareCharsModel model, Vocabulary vocabulary, String seed, int count,
       float temperature, int topK, long samplingSeed) {
-    int newline = vocabulary.id("\n");
-    int[] context = vocabulary.characterIds(seed);
-    float[] window = new float[STEPS];
-    Arrays.fill(window, newline);
-    for (int i = 0; i < Math.min(STEPS, context.length); i++) {
-      window[STEPS - 1 - i] = context[context.length - 1 - i];
-    }
-    TokenSampler sampler = new TokenSampler(samplingSeed);
-    float[] scratch = new float[VOCABULARY];
-    int[] written = new int[count];
-    for (int k = 0; k < count; k++) {
-      float[] p = model.predict(window);
-      int next = sampler.sampleFromProbabilities(p, (STEPS - 1) * VOCABULARY, VOCABULARY, temperature, topK, scratch);
-      written[k] = next;
-      System.arraycopy(window, 1, window, 0, STEPS - 1);
-      window[STEPS - 1] = next;
-    }
+    int[] context = seed.isEmpty() ? new int[] {vocabulary.id("\n")} : vocabulary.characterIds(seed);
+    SequenceGenerator generator = model.generator();
+    int[] written = generator.generate(context, count, new TokenSampler(samplingSeed), temperature, topK);
     return vocabulary.characters(written, 0, count);
   }
 
