@@ -12,30 +12,16 @@ import os
 import sys
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_reference import read_safetensors, write_safetensors  # noqa: E402 (float64, one thread)
+from torch_reference import char_language_model, read_safetensors, write_safetensors  # noqa: E402 (float64, one thread)
 
 directory, cell, units = sys.argv[1], sys.argv[2], int(sys.argv[3])
 _, w = read_safetensors(os.path.join(directory, 'init.safetensors'))
 _, d = read_safetensors(os.path.join(directory, 'data.safetensors'))
-vocabulary, dim = w['emb.weight'].shape
 
-emb = nn.Embedding(vocabulary, dim)
-rnn = {'LSTM': lambda: nn.LSTM(dim, units, batch_first=True),
-       'GRU': lambda: nn.GRU(dim, units, batch_first=True),
-       'RNN_TANH': lambda: nn.RNN(dim, units, nonlinearity='tanh', batch_first=True)}[cell]()
-out = nn.Linear(units, vocabulary)
-with torch.no_grad():
-    emb.weight.copy_(w['emb.weight'])
-    rnn.weight_ih_l0.copy_(w['rnn.weight_ih'])
-    rnn.weight_hh_l0.copy_(w['rnn.weight_hh'])
-    rnn.bias_ih_l0.copy_(w['rnn.bias_ih'])
-    rnn.bias_hh_l0.copy_(w['rnn.bias_hh'])
-    out.weight.copy_(w['out.kernel'].t())  # Kiln's dense kernel is [in, out]
-    out.bias.copy_(w['out.bias'])
+emb, rnn, out = char_language_model(w, cell, units)
 
 probabilities = []
 state = None  # zeros

@@ -203,6 +203,27 @@ def make_optimizer(params, meta):
     raise ValueError('unknown optimizer ' + kind)
 
 
+def char_language_model(w, cell, units):
+    """nn.Embedding -> nn.LSTM/GRU/RNN(batch_first) -> nn.Linear with the weights of Kiln's save() of a
+    network emb -> rnn -> out (cell one of LSTM, GRU, RNN_TANH): (emb, rnn, out)."""
+    import torch.nn as nn
+    vocabulary, dim = w['emb.weight'].shape
+    emb = nn.Embedding(vocabulary, dim)
+    rnn = {'LSTM': lambda: nn.LSTM(dim, units, batch_first=True),
+           'GRU': lambda: nn.GRU(dim, units, batch_first=True),
+           'RNN_TANH': lambda: nn.RNN(dim, units, nonlinearity='tanh', batch_first=True)}[cell]()
+    out = nn.Linear(units, vocabulary)
+    with torch.no_grad():
+        emb.weight.copy_(w['emb.weight'])
+        rnn.weight_ih_l0.copy_(w['rnn.weight_ih'])
+        rnn.weight_hh_l0.copy_(w['rnn.weight_hh'])
+        rnn.bias_ih_l0.copy_(w['rnn.bias_ih'])
+        rnn.bias_hh_l0.copy_(w['rnn.bias_hh'])
+        out.weight.copy_(w['out.kernel'].t())  # Kiln's dense kernel is [in, out]
+        out.bias.copy_(w['out.bias'])
+    return emb, rnn, out
+
+
 def kiln_layout(t, is_kernel):
     return t.t() if is_kernel else t
 

@@ -27,6 +27,11 @@ import java.util.Map;
  * Forward reads it; backward reads it too (the gradient of {@code weight_hh} at the first step) and
  * only then is it replaced by the batch's final state; at inference forward replaces it at once.
  * Non-stateful layers emit exactly what they did before (null state).
+ *
+ * <p>In the streaming pass ({@link Emit#streaming}; {@code SequenceGenerator}) every forward layer,
+ * stateful or not, runs {@code RecurrentKernels.stream} over the steps fed from its block of the
+ * generator's states ({@link #stateWidth} floats per row), which the kernel replaces by the state after
+ * the last step; a bidirectional layer refuses ({@link #streamRefusal}).
  */
 public abstract class RecurrentOp implements Op {
   /** The settings every recurrent layer has; {@code activation} is TANH or RELU for SimpleRNN, else null. */

@@ -18,12 +18,15 @@ import java.util.Objects;
  * <pre>{@code
  * TokenSampler sampler = new TokenSampler(42);
  * float[] scratch = new float[chars.size()];
+ * SequenceGenerator g = model.generator();                         // carried recurrent state
+ * float[] probs = g.feed(seed);                                    // the next token's probabilities
  * for (int i = 0; i < 200; i++) {
- *   float[] probs = model.predict(window);                         // softmax output, one row per step
- *   int next = sampler.sampleFromProbabilities(probs, probs.length - chars.size(), chars.size(), 0.8f, 10, scratch);
- *   // shift window left by one and append next ...
+ *   int next = sampler.sampleFromProbabilities(probs, 0, chars.size(), 0.8f, 10, scratch);
+ *   probs = g.feed(next);
  * }
  * }</pre>
+ *
+ * <p>({@code SequenceGenerator.generate} is that loop.)
  */
 public final class TokenSampler {
   private final SplitMix64 rng;
