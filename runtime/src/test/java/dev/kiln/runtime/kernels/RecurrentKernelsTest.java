@@ -42,6 +42,39 @@ class RecurrentKernelsTest {
   }
 
   /**
+   * A batch large enough that each step's cell work is split over the threads (rows in blocks, with
+   * padded rows and an initial state on both sides of the split) gives bitwise the results of one
+   * thread, and the vector path bitwise the scalar reference's.
+   */
+  @Test
+  void stepsSplitOverThreadsGiveTheSameBitsAsOneThread() {
+    int before = Parallelism.threads();
+    try {
+      for (RecurrentCell cell : RecurrentCell.values()) {
+        for (boolean reverse : new boolean[] {false, true}) {
+          int[] lengths = reverse ? new int[] {6, 0, 3, 6, 1, 5, 6, 2, 4, 6, 6, 1, 0, 5, 3, 6, 2} : null;
+          RecurrentCase c = new RecurrentCase(cell, 17, 6, 11, 260, reverse, true, lengths, true, true, rnd);
+          Parallelism.setThreads(1);
+          c.run(Backend.vectorized());
+          float[] y = c.y, last = c.last, dx = c.dx, g = c.g;
+          Parallelism.setThreads(2);
+          assertEquals(2, RecurrentTimeLoop.stepTasks(cell, c.n, c.hidden), c + ": the step is split");
+          for (boolean vector : Backend.vectorized() ? new boolean[] {true, false} : new boolean[] {false}) {
+            c.run(vector);
+            String what = c + (vector ? " vector" : " scalar") + ", 2 threads against 1";
+            assertArrayEquals(y, c.y, what + " y");
+            assertArrayEquals(last, c.last, what + " last state");
+            assertArrayEquals(dx, c.dx, what + " dx");
+            assertArrayEquals(g, c.g, what + " parameter gradients");
+          }
+        }
+      }
+    } finally {
+      Parallelism.setThreads(before);
+    }
+  }
+
+  /**
    * backward adds into the parameter gradients, and into dx only when told to (up to rounding: the
    * GEMMs add their partial sums into what is there).
    */
