@@ -6,7 +6,9 @@ package dev.kiln.runtime.kernels;
  * by n for the batch mean. {@code grad} may be null (evaluation); {@code gradScale} is typically 1/n.
  *
  * <p>The softmax and sigmoid losses are exp/log bound and cost O(n·classes), tiny next to the GEMMs, so
- * both backends share the scalar code (Math.exp/log are JIT intrinsics); MSE has a vector path.
+ * both backends share the scalar code (Math.exp/log are JIT intrinsics); MSE has a vector path. The
+ * per-step softmax loss of a sequence output (thousands of rows per batch) splits its rows over the
+ * threads.
  */
 public final class Losses {
   private Losses() {}
@@ -64,8 +66,43 @@ public final class Losses {
       }
     }
     float scale = labelled == 0 ? 0f : 1f / labelled;
+    // Rows are independent: blocks of rows over the threads, each row's loss into its own slot, summed
+    // here in row order afterwards, so the result does not depend on the thread count.
+    double[] rowLoss = STEP_LOSSES.get();
+    if (rowLoss.length < rows) {
+      rowLoss = new double[rows];
+      STEP_LOSSES.set(rowLoss);
+    }
+    int tasks = Parallelism.worthSplitting((long) rows * classes * SOFTMAX_FLOPS_PER_LOGIT, false)
+        ? Math.min(rows, Parallelism.threads()) : 1;
+    if (tasks == 1) {
+      softmaxCrossEntropyRows(0, rows, classes, logits, lOff, labels, labOff, probs, pOff, grad, gOff, scale, rowLoss);
+    } else {
+      StepsJob job = StepsJob.CACHE.acquire();
+      try {
+        job.set(rows, tasks, classes, logits, lOff, labels, labOff, probs, pOff, grad, gOff, scale, rowLoss);
+        Parallelism.forEach(tasks, job);
+      } finally {
+        StepsJob.CACHE.release(job);
+      }
+    }
     double sum = 0;
     for (int i = 0; i < rows; i++) {
+      sum += rowLoss[i];
+    }
+    return labelled == 0 ? 0 : sum * n / labelled;
+  }
+
+  /** Rough flops per logit of the softmax cross-entropy (its exp), for {@link Parallelism#worthSplitting}. */
+  private static final int SOFTMAX_FLOPS_PER_LOGIT = 20;
+
+  /** This thread's per-row losses of {@link #softmaxCrossEntropySteps}: grown when too small, never shrunk. */
+  private static final ThreadLocal<double[]> STEP_LOSSES = ThreadLocal.withInitial(() -> new double[0]);
+
+  /** Rows [r0, r1) of {@link #softmaxCrossEntropySteps}, each row's loss into {@code rowLoss} (0 if unlabelled). */
+  private static void softmaxCrossEntropyRows(int r0, int r1, int classes, float[] logits, int lOff, int[] labels,
+      int labOff, float[] probs, int pOff, float[] grad, int gOff, float scale, double[] rowLoss) {
+    for (int i = r0; i < r1; i++) {
       int row = lOff + i * classes;
       if (labels[labOff + i] == IGNORED) {
         if (probs != null) {
@@ -74,12 +111,52 @@ public final class Losses {
         if (grad != null) {
           java.util.Arrays.fill(grad, gOff + i * classes, gOff + (i + 1) * classes, 0f);
         }
+        rowLoss[i] = 0;
         continue;
       }
-      sum += ScalarKernels.softmaxCrossEntropy(1, classes, logits, row, labels, labOff + i, probs,
+      rowLoss[i] = ScalarKernels.softmaxCrossEntropy(1, classes, logits, row, labels, labOff + i, probs,
           probs == null ? 0 : pOff + i * classes, grad, grad == null ? 0 : gOff + i * classes, scale);
     }
-    return labelled == 0 ? 0 : sum * n / labelled;
+  }
+
+  /** {@link #softmaxCrossEntropySteps} over blocks of rows, as a reusable task (see {@link Parallelism.TaskCache}). */
+  private static final class StepsJob implements Parallelism.ReusableTask {
+    static final Parallelism.TaskCache<StepsJob> CACHE = new Parallelism.TaskCache<>(StepsJob::new);
+    private int rows, tasks, classes, lOff, labOff, pOff, gOff;
+    private float[] logits, probs, grad;
+    private int[] labels;
+    private double[] rowLoss;
+    private float scale;
+
+    void set(int rows, int tasks, int classes, float[] logits, int lOff, int[] labels, int labOff, float[] probs,
+        int pOff, float[] grad, int gOff, float scale, double[] rowLoss) {
+      this.rows = rows;
+      this.tasks = tasks;
+      this.classes = classes;
+      this.logits = logits;
+      this.lOff = lOff;
+      this.labels = labels;
+      this.labOff = labOff;
+      this.probs = probs;
+      this.pOff = pOff;
+      this.grad = grad;
+      this.gOff = gOff;
+      this.scale = scale;
+      this.rowLoss = rowLoss;
+    }
+
+    @Override
+    public void run(int task) {
+      int r0 = (int) ((long) rows * task / tasks), r1 = (int) ((long) rows * (task + 1) / tasks);
+      softmaxCrossEntropyRows(r0, r1, classes, logits, lOff, labels, labOff, probs, pOff, grad, gOff, scale, rowLoss);
+    }
+
+    @Override
+    public void clear() {
+      logits = probs = grad = null;
+      labels = null;
+      rowLoss = null;
+    }
   }
 
   /**

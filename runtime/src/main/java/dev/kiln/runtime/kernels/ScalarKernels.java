@@ -150,14 +150,17 @@ public final class ScalarKernels {
       for (int j = 0; j < classes; j++) {
         max = Math.max(max, logits[row + j]);
       }
+      // Each exponential once, kept in double for the division below.
+      double[] e = exponentials(classes);
       double sum = 0;
       for (int j = 0; j < classes; j++) {
-        sum += Math.exp(logits[row + j] - max);
+        e[j] = Math.exp(logits[row + j] - max);
+        sum += e[j];
       }
       double logSum = Math.log(sum);
       total += logSum + max - logits[row + label];
       for (int j = 0; j < classes; j++) {
-        float p = (float) (Math.exp(logits[row + j] - max) / sum);
+        float p = (float) (e[j] / sum);
         if (probs != null) {
           probs[pOff + r * classes + j] = p;
         }
@@ -167,6 +170,18 @@ public final class ScalarKernels {
       }
     }
     return total;
+  }
+
+  /** This thread's row of exponentials for {@link #softmaxCrossEntropy}: grown when too small, never shrunk. */
+  private static final ThreadLocal<double[]> EXPONENTIALS = ThreadLocal.withInitial(() -> new double[0]);
+
+  private static double[] exponentials(int size) {
+    double[] e = EXPONENTIALS.get();
+    if (e.length < size) {
+      e = new double[size];
+      EXPONENTIALS.set(e);
+    }
+    return e;
   }
 
   /** See {@link Losses#sigmoidBinaryCrossEntropy}. */
