@@ -188,7 +188,14 @@ final class RecurrentTimeLoop {
       StepJob.backward(vector, cell, n, hidden, s, lengths, lOff, ws, a, e, hs + s * n * hidden, e, prev, hPrev,
           cPrev, dh, dc);
       if (biasSums) {
-        columnSums(vector, n, gh, ws, a, sums, 0);
+        // A plain loop (C2 vectorizes it), not VectorKernels.columnSums: called per step with a few
+        // rows, that vector method may still run below C2 (boxing its vectors) when training starts.
+        for (int b = 0; b < n; b++) {
+          int row = a + b * gh;
+          for (int j = 0; j < gh; j++) {
+            sums[j] += ws[row + j];
+          }
+        }
       }
       if (s > 0) {
         // dh_{t-1} += dG_t·W_hh (no gradient flows into the initial state)
