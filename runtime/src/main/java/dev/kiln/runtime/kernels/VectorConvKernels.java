@@ -293,7 +293,9 @@ final class VectorConvKernels {
       int filters = blk < full ? SHIFTED_FILTERS : 1;
       for (int q0 = 0; q0 < span; q0 += SHIFTED_VECTORS * L) {
         int q = Math.min(q0, span - SHIFTED_VECTORS * L);
-        if (filters == SHIFTED_FILTERS) {
+        if (filters == SHIFTED_FILTERS && THREE_TAPS && g.kW() == 3 && g.dilationW() == 1) {
+          shiftedTile4x3(g, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf, q, span);
+        } else if (filters == SHIFTED_FILTERS) {
           shiftedTile4(g, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf, q, span);
         } else {
           shiftedTile1(g, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf, q);
@@ -389,6 +391,52 @@ final class VectorConvKernels {
           a21 = x1.fma(wv, a21);
           a22 = x2.fma(wv, a22);
           wv = FloatVector.broadcast(S, w[r + 3 * ckk]);
+          a30 = x0.fma(wv, a30);
+          a31 = x1.fma(wv, a31);
+          a32 = x2.fma(wv, a32);
+        }
+      }
+    }
+    store3(a00, a01, a02, relu, buf, q);
+    store3(a10, a11, a12, relu, buf, q + span);
+    store3(a20, a21, a22, relu, buf, q + 2 * span);
+    store3(a30, a31, a32, relu, buf, q + 3 * span);
+  }
+
+  /** {@code -Dkiln.conv.threeTaps=false} keeps {@link #shiftedTile4} for 3-wide kernels (for measuring). */
+  private static final boolean THREE_TAPS = !"false".equals(System.getProperty("kiln.conv.threeTaps"));
+
+  /**
+   * {@link #shiftedTile4} for a kernel 3 wide at horizontal dilation 1 (FashionCnn's): the three taps
+   * of a kernel row written out, so the loop runs over (channel, kernel row) only. The same FMAs in
+   * the same order.
+   */
+  private static void shiftedTile4x3(Conv2dGeometry g, float[] x, int xq, float[] w, int wo, float[] b, int bo,
+      boolean relu, float[] buf, int q, int span) {
+    int inHw = g.inH() * g.inW(), rowStep = g.dilationH() * g.inW(), ckk = g.patchSize(), kh = g.kH();
+    FloatVector a00 = FloatVector.broadcast(S, b == null ? 0f : b[bo]), a01 = a00, a02 = a00;
+    FloatVector a10 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 1]), a11 = a10, a12 = a10;
+    FloatVector a20 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 2]), a21 = a20, a22 = a20;
+    FloatVector a30 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 3]), a31 = a30, a32 = a30;
+    int r = wo;
+    for (int c = 0; c < g.inC(); c++) {
+      for (int k = 0, p = xq + c * inHw; k < kh; k++, p += rowStep, r += 3) {
+        for (int t = 0; t < 3; t++) {
+          FloatVector x0 = FloatVector.fromArray(S, x, p + t), x1 = FloatVector.fromArray(S, x, p + t + L),
+              x2 = FloatVector.fromArray(S, x, p + t + 2 * L);
+          FloatVector wv = FloatVector.broadcast(S, w[r + t]);
+          a00 = x0.fma(wv, a00);
+          a01 = x1.fma(wv, a01);
+          a02 = x2.fma(wv, a02);
+          wv = FloatVector.broadcast(S, w[r + t + ckk]);
+          a10 = x0.fma(wv, a10);
+          a11 = x1.fma(wv, a11);
+          a12 = x2.fma(wv, a12);
+          wv = FloatVector.broadcast(S, w[r + t + 2 * ckk]);
+          a20 = x0.fma(wv, a20);
+          a21 = x1.fma(wv, a21);
+          a22 = x2.fma(wv, a22);
+          wv = FloatVector.broadcast(S, w[r + t + 3 * ckk]);
           a30 = x0.fma(wv, a30);
           a31 = x1.fma(wv, a31);
           a32 = x2.fma(wv, a32);
