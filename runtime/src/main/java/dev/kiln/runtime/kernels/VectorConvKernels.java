@@ -6,9 +6,13 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API convolution (see {@link ConvKernels}): im2col into a per-thread buffer, then the GEMM
- * micro-kernels of {@link VectorKernels}. Loaded only when {@link Backend#VECTOR} is true.
+ * micro-kernels of {@link VectorKernels}; the forward pass of an ungrouped, unpadded stride-1
+ * convolution instead runs the shifted-window direct kernel ({@link #shiftedSample}), which needs no
+ * im2col matrix. Loaded only when {@link Backend#VECTOR} is true.
  *
- * <p>Work split: forward and the input gradient run one task per sample (a GEMM called from inside a
+ * <p>Work split: the shifted forward runs one task per sample, or with fewer samples than threads one
+ * task per thread over contiguous ranges of a sample's filters. The other forwards and the input
+ * gradient run one task per sample (a GEMM called from inside a
  * task runs on that thread; with fewer samples than threads the GEMM itself is split over the pool,
  * in the forward pass only above {@link Parallelism#MIN_SPLIT_FLOPS_FRESH_OPERAND}). The weight
  * gradient runs one task per (group, block of im2col rows): each task owns those rows of dWᵀ, builds
@@ -31,20 +35,32 @@ final class VectorConvKernels {
 
   static void forward(Conv2dGeometry g, int n, float[] x, int xOff, float[] w, int wOff, float[] b, int bOff,
       Activation act, float alpha, float[] y, int yOff, float[] z, int zOff) {
+    forward(SHIFTED && shifted(g), g, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
+  }
+
+  /** {@link #forward} through im2col + GEMM (or the one-channel direct kernel) whatever g is: for tests. */
+  static void forwardIm2col(Conv2dGeometry g, int n, float[] x, int xOff, float[] w, int wOff, float[] b, int bOff,
+      Activation act, float alpha, float[] y, int yOff, float[] z, int zOff) {
+    forward(false, g, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
+  }
+
+  private static void forward(boolean shifted, Conv2dGeometry g, int n, float[] x, int xOff, float[] w, int wOff,
+      float[] b, int bOff, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff) {
     ConvJob job = ConvJob.CACHE.acquire();
     try {
       job.set(FORWARD, g, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff, false, 0);
-      if (SHIFTED && shifted(g) && n < Math.max(2, Parallelism.threads())) {
-        // One sample, or fewer samples than threads: the shifted-window kernel, one task per (sample,
-        // block of filters); a worker reads only the sample's input, not a freshly written im2col
-        // matrix. Larger batches keep im2col + GEMM, which was faster there (CnnKernelTimes).
+      if (shifted) {
+        // The shifted-window kernel at every batch size: a worker reads only its samples' input, not a
+        // freshly written im2col matrix, and it was faster than im2col + GEMM at FashionCnn's shapes
+        // at batch 1 and 128 (CnnKernelTimes: conv2 at batch 128 4.2 -> 2.5 ms on 2 threads).
         job.mode = FORWARD_BLOCKS;
         job.blocks = shiftedBlocks(g);
         if (Parallelism.worthSplitting(g.flops(n), false)) {
-          // One task per thread, each a contiguous range of a sample's filter blocks: with as many
-          // tasks as threads the pool pins task w to worker w, so a core computes the same filters
-          // (and keeps their weights in its cache) call after call, and a following pooling split
-          // the same way (VectorPoolKernels) reads the planes its own core wrote.
+          // With fewer samples than threads a sample is split into contiguous ranges of its filter
+          // blocks, one task per thread: with as many tasks as threads the pool pins task w to worker
+          // w, so a core computes the same filters (and keeps their weights in its cache) call after
+          // call, and a following pooling split the same way (VectorPoolKernels) reads the planes its
+          // own core wrote. Larger batches run one task per sample.
           job.parts = Math.max(1, Math.min(job.blocks, Parallelism.threads() / n));
           Parallelism.forEach(n * job.parts, job);
         } else {
