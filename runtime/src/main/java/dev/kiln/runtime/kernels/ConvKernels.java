@@ -7,7 +7,9 @@ package dev.kiln.runtime.kernels;
  * <p>The vector path lowers each sample to GEMMs (im2col): per group,
  * {@code y[outC/g, OH·OW] = W[outC/g, CKK] · col[CKK, OH·OW]} with {@code CKK = inC/g·kH·kW}, bias and
  * activation applied to the sample's output while it is still in cache; a 1x1 stride-1 unpadded
- * convolution skips im2col (x already is that matrix). The im2col buffers are per worker thread and
+ * convolution skips im2col (x already is that matrix). The forward pass of an ungrouped, unpadded
+ * stride-1 convolution runs a direct kernel instead, which reads each patch entry as a shifted window
+ * of the input and sums in im2col's order (bitwise the same result). The im2col buffers are per worker thread and
  * grow once. Forward and the input gradient split the batch over {@link Parallelism} by sample; the
  * weight gradient splits over rows of the weight matrix and sums the samples in order, so every
  * result is bitwise identical for any thread count.

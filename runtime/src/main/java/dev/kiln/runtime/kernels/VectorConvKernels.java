@@ -6,9 +6,13 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API convolution (see {@link ConvKernels}): im2col into a per-thread buffer, then the GEMM
- * micro-kernels of {@link VectorKernels}. Loaded only when {@link Backend#VECTOR} is true.
+ * micro-kernels of {@link VectorKernels}; the forward pass of an ungrouped, unpadded stride-1
+ * convolution instead runs the shifted-window direct kernel ({@link #shiftedSample}), which needs no
+ * im2col matrix. Loaded only when {@link Backend#VECTOR} is true.
  *
- * <p>Work split: forward and the input gradient run one task per sample (a GEMM called from inside a
+ * <p>Work split: the shifted forward runs one task per sample, or with fewer samples than threads one
+ * task per thread over contiguous ranges of a sample's filters. The other forwards and the input
+ * gradient run one task per sample (a GEMM called from inside a
  * task runs on that thread; with fewer samples than threads the GEMM itself is split over the pool,
  * in the forward pass only above {@link Parallelism#MIN_SPLIT_FLOPS_FRESH_OPERAND}). The weight
  * gradient runs one task per (group, block of im2col rows): each task owns those rows of dWᵀ, builds
@@ -31,19 +35,37 @@ final class VectorConvKernels {
 
   static void forward(Conv2dGeometry g, int n, float[] x, int xOff, float[] w, int wOff, float[] b, int bOff,
       Activation act, float alpha, float[] y, int yOff, float[] z, int zOff) {
+    forward(SHIFTED && shifted(g), g, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
+  }
+
+  /** {@link #forward} through im2col + GEMM (or the one-channel direct kernel) whatever g is: for tests. */
+  static void forwardIm2col(Conv2dGeometry g, int n, float[] x, int xOff, float[] w, int wOff, float[] b, int bOff,
+      Activation act, float alpha, float[] y, int yOff, float[] z, int zOff) {
+    forward(false, g, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
+  }
+
+  private static void forward(boolean shifted, Conv2dGeometry g, int n, float[] x, int xOff, float[] w, int wOff,
+      float[] b, int bOff, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff) {
     ConvJob job = ConvJob.CACHE.acquire();
     try {
       job.set(FORWARD, g, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff, false, 0);
-      if (SHIFTED && shifted(g) && n < Math.max(2, Parallelism.threads())) {
-        // One sample, or fewer samples than threads: the shifted-window kernel, one task per (sample,
-        // block of filters); a worker reads only the sample's input, not a freshly written im2col
-        // matrix. Larger batches keep im2col + GEMM, which was faster there (CnnKernelTimes).
+      if (shifted) {
+        // The shifted-window kernel at every batch size: a worker reads only its samples' input, not a
+        // freshly written im2col matrix, and it was faster than im2col + GEMM at FashionCnn's shapes
+        // at batch 1 and 128 (CnnKernelTimes: conv2 at batch 128 4.2 -> 2.5 ms on 2 threads).
         job.mode = FORWARD_BLOCKS;
         job.blocks = shiftedBlocks(g);
         if (Parallelism.worthSplitting(g.flops(n), false)) {
-          Parallelism.forEach(n * job.blocks, job);
+          // With fewer samples than threads a sample is split into contiguous ranges of its filter
+          // blocks, one task per thread: with as many tasks as threads the pool pins task w to worker
+          // w, so a core computes the same filters (and keeps their weights in its cache) call after
+          // call, and a following pooling split the same way (VectorPoolKernels) reads the planes its
+          // own core wrote. Larger batches run one task per sample.
+          job.parts = Math.max(1, Math.min(job.blocks, Parallelism.threads() / n));
+          Parallelism.forEach(n * job.parts, job);
         } else {
-          Parallelism.runOnCaller(n * job.blocks, job);
+          job.parts = 1;
+          Parallelism.runOnCaller(n, job);
         }
       } else if (n < Parallelism.threads() && !Parallelism.worthSplitting(g.flops(n), !g.pointwise())) {
         // The sample's GEMM would be split by columns over the im2col matrix this thread just wrote.
@@ -92,7 +114,7 @@ final class VectorConvKernels {
   /** One convolution pass as a reusable task (see {@link Parallelism.TaskCache}); fields named for forward. */
   private static final class ConvJob implements Parallelism.ReusableTask {
     static final Parallelism.TaskCache<ConvJob> CACHE = new Parallelism.TaskCache<>(ConvJob::new);
-    private int mode, n, xOff, wOff, bOff, yOff, zOff, blockRows, blocks;
+    private int mode, n, xOff, wOff, bOff, yOff, zOff, blockRows, blocks, parts;
     private Conv2dGeometry g;
     private float[] x, w, b, y, z;
     private Activation act;
@@ -130,8 +152,8 @@ final class VectorConvKernels {
     public void run(int task) {
       switch (mode) {
         case FORWARD -> forwardSample(g, task, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
-        case FORWARD_BLOCKS -> shiftedSample(g, task / blocks, task % blocks, task % blocks + 1, x, xOff, w, wOff,
-            b, bOff, act, alpha, y, yOff, z, zOff);
+        case FORWARD_BLOCKS -> shiftedSample(g, task / parts, task % parts * blocks / parts,
+            (task % parts + 1) * blocks / parts, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
         // x: dx, y: dy
         case BACKWARD_INPUT -> backwardInputSample(g, task, y, yOff, w, wOff, x, xOff, accumulate);
         // w: dw, b: db, y: dy
@@ -281,22 +303,22 @@ final class VectorConvKernels {
     int ts = (z != null ? zOff : yOff) + s * g.outSize();
     int xs = xOff + s * g.inSize();
     int full = g.outC() / SHIFTED_FILTERS;
-    float[] buf = scratch(0, SHIFTED_FILTERS * span);
+    float[] buf = scratch(0, SHIFTED_FILTERS * span + L); // + L: copyRows reads up to a vector past a row
     for (int blk = blk0; blk < blk1; blk++) {
       int o0 = blk < full ? blk * SHIFTED_FILTERS : full * SHIFTED_FILTERS + (blk - full);
       int filters = blk < full ? SHIFTED_FILTERS : 1;
       for (int q0 = 0; q0 < span; q0 += SHIFTED_VECTORS * L) {
         int q = Math.min(q0, span - SHIFTED_VECTORS * L);
-        if (filters == SHIFTED_FILTERS) {
+        if (filters == SHIFTED_FILTERS && THREE_TAPS && g.kW() == 3 && g.dilationW() == 1) {
+          shiftedTile4x3(g, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf, q, span);
+        } else if (filters == SHIFTED_FILTERS) {
           shiftedTile4(g, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf, q, span);
         } else {
           shiftedTile1(g, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf, q);
         }
       }
       for (int f = 0; f < filters; f++) {
-        for (int i = 0; i < g.outH(); i++) {
-          System.arraycopy(buf, f * span + i * g.inW(), t, ts + (o0 + f) * ohw + i * g.outW(), g.outW());
-        }
+        copyRows(buf, f * span, g.inW(), t, ts + (o0 + f) * ohw, g.outH(), g.outW());
       }
     }
     if ((act != Activation.LINEAR && !fuseRelu) || z != null) {
@@ -305,6 +327,28 @@ final class VectorConvKernels {
       int o1 = blk1 < full ? blk1 * SHIFTED_FILTERS : full * SHIFTED_FILTERS + (blk1 - full);
       VectorKernels.forwardTile(act, alpha, t, ts + o0 * ohw, y, yOff + s * g.outSize() + o0 * ohw, 1,
           (o1 - o0) * ohw, (o1 - o0) * ohw);
+    }
+  }
+
+  /**
+   * {@code t[to + i·ow + j] = buf[from + i·stride + j]} for the rows i < oh and columns j < ow of one
+   * output plane, by whole vectors: a row's last vector may run past the row's end into the next
+   * row, which is written after it, so every float ends up right; only where a vector would pass the
+   * plane's end (the last rows) the rest of the row is copied one float at a time. Reads up to L - 1
+   * floats past a row's end in buf. (A System.arraycopy per row cost more than the convolution
+   * itself for FashionCnn's conv1 at batch 1: 832 copies of 26 floats.)
+   */
+  private static void copyRows(float[] buf, int from, int stride, float[] t, int to, int oh, int ow) {
+    int end = oh * ow;
+    for (int i = 0; i < oh; i++) {
+      int src = from + i * stride, dst = i * ow;
+      int j = 0;
+      for (; j < ow && dst + j + L <= end; j += L) {
+        FloatVector.fromArray(S, buf, src + j).intoArray(t, to + dst + j);
+      }
+      for (; j < ow; j++) {
+        t[to + dst + j] = buf[src + j];
+      }
     }
   }
 
@@ -363,6 +407,52 @@ final class VectorConvKernels {
           a21 = x1.fma(wv, a21);
           a22 = x2.fma(wv, a22);
           wv = FloatVector.broadcast(S, w[r + 3 * ckk]);
+          a30 = x0.fma(wv, a30);
+          a31 = x1.fma(wv, a31);
+          a32 = x2.fma(wv, a32);
+        }
+      }
+    }
+    store3(a00, a01, a02, relu, buf, q);
+    store3(a10, a11, a12, relu, buf, q + span);
+    store3(a20, a21, a22, relu, buf, q + 2 * span);
+    store3(a30, a31, a32, relu, buf, q + 3 * span);
+  }
+
+  /** {@code -Dkiln.conv.threeTaps=false} keeps {@link #shiftedTile4} for 3-wide kernels (for measuring). */
+  private static final boolean THREE_TAPS = !"false".equals(System.getProperty("kiln.conv.threeTaps"));
+
+  /**
+   * {@link #shiftedTile4} for a kernel 3 wide at horizontal dilation 1 (FashionCnn's): the three taps
+   * of a kernel row written out, so the loop runs over (channel, kernel row) only. The same FMAs in
+   * the same order.
+   */
+  private static void shiftedTile4x3(Conv2dGeometry g, float[] x, int xq, float[] w, int wo, float[] b, int bo,
+      boolean relu, float[] buf, int q, int span) {
+    int inHw = g.inH() * g.inW(), rowStep = g.dilationH() * g.inW(), ckk = g.patchSize(), kh = g.kH();
+    FloatVector a00 = FloatVector.broadcast(S, b == null ? 0f : b[bo]), a01 = a00, a02 = a00;
+    FloatVector a10 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 1]), a11 = a10, a12 = a10;
+    FloatVector a20 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 2]), a21 = a20, a22 = a20;
+    FloatVector a30 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 3]), a31 = a30, a32 = a30;
+    int r = wo;
+    for (int c = 0; c < g.inC(); c++) {
+      for (int k = 0, p = xq + c * inHw; k < kh; k++, p += rowStep, r += 3) {
+        for (int t = 0; t < 3; t++) {
+          FloatVector x0 = FloatVector.fromArray(S, x, p + t), x1 = FloatVector.fromArray(S, x, p + t + L),
+              x2 = FloatVector.fromArray(S, x, p + t + 2 * L);
+          FloatVector wv = FloatVector.broadcast(S, w[r + t]);
+          a00 = x0.fma(wv, a00);
+          a01 = x1.fma(wv, a01);
+          a02 = x2.fma(wv, a02);
+          wv = FloatVector.broadcast(S, w[r + t + ckk]);
+          a10 = x0.fma(wv, a10);
+          a11 = x1.fma(wv, a11);
+          a12 = x2.fma(wv, a12);
+          wv = FloatVector.broadcast(S, w[r + t + 2 * ckk]);
+          a20 = x0.fma(wv, a20);
+          a21 = x1.fma(wv, a21);
+          a22 = x2.fma(wv, a22);
+          wv = FloatVector.broadcast(S, w[r + t + 3 * ckk]);
           a30 = x0.fma(wv, a30);
           a31 = x1.fma(wv, a31);
           a32 = x2.fma(wv, a32);

@@ -36,6 +36,8 @@ final class VectorPoolKernels {
   private static final int GLOBAL_BACKWARD = 5;
   /** Planes per task at least: a task should outweigh the ~1 µs it takes a worker to pick it up. */
   private static final int MIN_CELLS_PER_TASK = 4096;
+  /** Jobs of at most this many input cells are split into one task per thread (see {@link #run}). */
+  private static final long SMALL_JOB_CELLS = 64 * MIN_CELLS_PER_TASK;
 
   private VectorPoolKernels() {}
 
@@ -81,7 +83,13 @@ final class VectorPoolKernels {
       return;
     }
     int perTask = Math.max(1, MIN_CELLS_PER_TASK / Math.max(1, planeCells));
-    int tasks = Math.min((planes + perTask - 1) / perTask, 4 * Parallelism.threads());
+    int threads = Parallelism.threads();
+    // Small jobs (a batch-1 pooling): one task per thread at most, so the pool pins task w to worker w
+    // and a core pools the planes it has just computed when the convolution before was split the same
+    // way (VectorConvKernels' shifted kernel: contiguous ranges of filters, one per thread). Larger
+    // jobs keep up to four tasks per thread, which balances a core that is busy with something else.
+    int tasks = Math.min((planes + perTask - 1) / perTask,
+        (long) planes * planeCells <= SMALL_JOB_CELLS ? threads : 4 * threads);
     PoolJob job = PoolJob.CACHE.acquire();
     try {
       job.set(mode, g, planes, planeCells, (planes + tasks - 1) / tasks, a, aOff, b, bOff, idx, idxOff, accumulate);

@@ -33,7 +33,7 @@ class ConvKernelsTest {
     // above Parallelism.MIN_SPLIT_FLOPS at batch 1 (so the batch-1 forward goes through the split
     // rule), with groups, padding, stride and dilation
     new Conv2dGeometry(8, 20, 19, 12, 3, 3, 1, 2, 1, 2, 0, 1, 2, 1, 2),
-    // the shifted-window kernel (batch 1): FashionCnn's conv2, and a 5x5 kernel with vertical dilation
+    // the shifted-window kernel: FashionCnn's conv2, and a 5x5 kernel with vertical dilation
     // and 7 filters (one 4-filter tile, then three single filters)
     new Conv2dGeometry(32, 13, 13, 64, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1),
     new Conv2dGeometry(3, 17, 19, 7, 5, 5, 1, 1, 0, 0, 0, 0, 2, 1, 1),
@@ -138,7 +138,7 @@ class ConvKernelsTest {
   }
 
   @Test
-  void shiftedWindowKernelTakesUnpaddedStrideOneConvolutionsAtBatchOne() {
+  void shiftedWindowKernelTakesUngroupedUnpaddedStrideOneConvolutions() {
     for (int i : new int[] {7, 10, 12, 13}) {
       assertTrue(VectorConvKernels.shifted(GEOMETRIES[i]), GEOMETRIES[i].toString());
     }
@@ -148,25 +148,35 @@ class ConvKernelsTest {
   }
 
   /**
-   * On one thread a single sample goes through the shifted-window kernel and two samples through
-   * im2col + GEMM: both sum bias + the patch in the same order, so a sample's output is the same
-   * floats either way.
+   * The shifted-window kernel and im2col + GEMM sum bias + the patch in the same order, so they give
+   * the same floats, y and the saved pre-activation z alike, at batch 1 and 3, on 1, 2 and 3 threads
+   * (3: a sample's filter blocks split unevenly).
    */
   @Test
   void shiftedWindowKernelEqualsIm2colGemmBitwise() {
     int before = Parallelism.threads();
     try {
-      Parallelism.setThreads(1);
       Random rnd = new Random(11);
       for (int i : new int[] {7, 10, 12, 13}) {
         Conv2dGeometry g = GEOMETRIES[i];
-        float[] x = Reference.random(rnd, 2 * g.inSize()), w = Reference.random(rnd, g.weightSize());
+        float[] x = Reference.random(rnd, 3 * g.inSize()), w = Reference.random(rnd, g.weightSize());
         float[] b = Reference.random(rnd, g.outC());
-        for (Activation act : new Activation[] {Activation.RELU, Activation.LINEAR}) {
-          float[] one = new float[g.outSize()], two = new float[2 * g.outSize()];
-          ConvKernels.forward(g, 1, x, g.inSize(), w, 0, b, 0, act, 0f, one, 0, null, 0);
-          ConvKernels.forward(g, 2, x, 0, w, 0, b, 0, act, 0f, two, 0, null, 0);
-          assertArrayEquals(Arrays.copyOfRange(two, g.outSize(), 2 * g.outSize()), one, g + " " + act);
+        for (Activation act : new Activation[] {Activation.RELU, Activation.LINEAR, Activation.TANH}) {
+          for (int n : new int[] {1, 3}) {
+            float[] y = new float[n * g.outSize()], z = new float[n * g.outSize()];
+            Parallelism.setThreads(1);
+            VectorConvKernels.forwardIm2col(g, n, x, 0, w, 0, b, 0, act, 0f, y, 0, z, 0);
+            for (int threads = 1; threads <= 3; threads++) {
+              Parallelism.setThreads(threads);
+              float[] ys = new float[n * g.outSize()], zs = new float[n * g.outSize()], yOnly = new float[n * g.outSize()];
+              ConvKernels.forward(g, n, x, 0, w, 0, b, 0, act, 0f, ys, 0, zs, 0);
+              ConvKernels.forward(g, n, x, 0, w, 0, b, 0, act, 0f, yOnly, 0, null, 0);
+              String what = g + " " + act + " n=" + n + " threads=" + threads;
+              assertArrayEquals(y, ys, what + " y");
+              assertArrayEquals(z, zs, what + " z");
+              assertArrayEquals(y, yOnly, what + " y without z");
+            }
+          }
         }
       }
     } finally {
