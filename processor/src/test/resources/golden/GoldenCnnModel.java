@@ -272,7 +272,7 @@ public final class GoldenCnnModel extends CompiledModel {
     final int[] ia = intActivations;
     final int c = capacity;
     // conv1: Conv2D 8 3x3 [B, 1, 12, 12] -> [B, 8, 12, 12] + bias, RELU in the epilogue
-    ConvKernels.forward(CONV1_GEOMETRY, n, a, c * INPUT, params, CONV1_KERNEL, params, CONV1_BIAS, Activation.RELU, 0.0f, a, c * CONV1_OUT, null, 0);
+    ConvKernels.forward(CONV1_GEOMETRY, n, input, inputOffset, params, CONV1_KERNEL, params, CONV1_BIAS, Activation.RELU, 0.0f, a, c * CONV1_OUT, null, 0);
     // pool1: MaxPool2D 2x2 [B, 8, 12, 12] -> [B, 8, 6, 6]
     PoolKernels.maxForward(POOL1_GEOMETRY, n, a, c * CONV1_OUT, a, c * POOL1_OUT, training ? ia : null, c * POOL1_ARGMAX);
     // conv2: Conv2D 16 3x3 [B, 8, 6, 6] -> [B, 16, 4, 4] + bias, RELU in the epilogue
@@ -290,6 +290,11 @@ public final class GoldenCnnModel extends CompiledModel {
     if (!training) {
       Activations.apply(Activation.SOFTMAX, 0f, a, c * OUT_LOGITS, a, c * OUT_PROBS, n, 10);
     }
+  }
+
+  @Override
+  protected boolean forwardReadsInputField() {
+    return true;
   }
 
   @Override

@@ -206,7 +206,7 @@ public final class GoldenNetModel extends CompiledModel {
     final float[] a = activations;
     final int c = capacity;
     // hidden: [B, 12] · [12, 16] + bias, GELU in the epilogue
-    DenseKernels.forward(n, 12, 16, a, c * INPUT, params, HIDDEN_KERNEL, params, HIDDEN_BIAS, Activation.GELU, 0.0f, a, c * HIDDEN_OUT, a, c * HIDDEN_PRE);
+    DenseKernels.forward(n, 12, 16, input, inputOffset, params, HIDDEN_KERNEL, params, HIDDEN_BIAS, Activation.GELU, 0.0f, a, c * HIDDEN_OUT, a, c * HIDDEN_PRE);
     // drop: Dropout(0.25) on [B, 16], training only (inverted: survivors scaled by 1/(1-rate))
     if (training) {
       DropoutKernels.forward(dropoutRng, 0.25f, a, c * HIDDEN_OUT, a, c * DROP_MASK, a, c * DROP_OUT, n * 16);
@@ -219,6 +219,11 @@ public final class GoldenNetModel extends CompiledModel {
     if (!training) {
       Activations.apply(Activation.SOFTMAX, 0f, a, c * OUT_LOGITS, a, c * OUT_PROBS, n, 4);
     }
+  }
+
+  @Override
+  protected boolean forwardReadsInputField() {
+    return true;
   }
 
   @Override

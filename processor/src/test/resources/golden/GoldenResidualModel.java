@@ -321,7 +321,7 @@ public final class GoldenResidualModel extends CompiledModel {
     final int c = capacity;
     final int fixed = c * ACTIVATION_FLOATS_PER_SAMPLE;
     // stem: Conv2D 8 3x3 [B, 3, 8, 8] -> [B, 8, 8, 8], LINEAR in the epilogue
-    ConvKernels.forward(STEM_GEOMETRY, n, a, c * INPUT, params, STEM_KERNEL, null, 0, Activation.LINEAR, 0.0f, a, c * STEM_OUT, null, 0);
+    ConvKernels.forward(STEM_GEOMETRY, n, input, inputOffset, params, STEM_KERNEL, null, 0, Activation.LINEAR, 0.0f, a, c * STEM_OUT, null, 0);
     // stemNorm: BatchNorm over 8 channels x 64; training: batch statistics (running ones updated), else running statistics
     if (training) {
       BatchNormKernels.trainForward(n, 8, 64, a, c * STEM_OUT, params, STEM_NORM_GAMMA, params, STEM_NORM_BETA, 1.0E-5f, 0.1f, params, STEM_NORM_RUNNING_MEAN, params, STEM_NORM_RUNNING_VAR, a, fixed + STEM_NORM_MEAN, a, fixed + STEM_NORM_INV_STD, a, c * STEM_NORM_OUT);
@@ -346,6 +346,11 @@ public final class GoldenResidualModel extends CompiledModel {
     if (!training) {
       Activations.apply(Activation.SOFTMAX, 0f, a, c * OUT_LOGITS, a, c * OUT_PROBS, n, 4);
     }
+  }
+
+  @Override
+  protected boolean forwardReadsInputField() {
+    return true;
   }
 
   @Override

@@ -125,6 +125,15 @@ public final class ModelEmitter {
             .build());
     type.addMethod(forward);
     type.addMethods(parts);
+    if (inputSlot().arena() == TensorSlot.Arena.FLOAT) {
+      type.addMethod(
+          MethodSpec.methodBuilder("forwardReadsInputField")
+              .addAnnotation(Override.class)
+              .addModifiers(Modifier.PROTECTED)
+              .returns(TypeName.BOOLEAN)
+              .addStatement("return true")
+              .build());
+    }
     type.addMethod(loss);
     if (inputGradient != null) {
       type.addMethod(inputGradient);
@@ -558,6 +567,19 @@ public final class ModelEmitter {
     return plan.outputs().get(x);
   }
 
+  /** The network input's tensor. */
+  private TensorSlot inputSlot() {
+    return plan.outputs().get(graph.input());
+  }
+
+  /**
+   * {@code t} as forward reads it: the float network input from the model's {@code input} field
+   * (the arena, or the caller's batch at inference), anything else from its arena.
+   */
+  private CodeBlock forwardSlot(TensorSlot t) {
+    return t.equals(inputSlot()) && t.arena() == TensorSlot.Arena.FLOAT ? CodeBlock.of("input, inputOffset") : slot(t);
+  }
+
   private static CodeBlock slot(TensorSlot t) {
     return CodeBlock.of("$L, $L", array(t), offset(t));
   }
@@ -656,8 +678,14 @@ public final class ModelEmitter {
       }
       TensorSlot training = plan.outputs().get(x);
       TensorSlot inference = inferenceOutput(x);
-      if (!forward || training == inference) {
+      if (!forward) {
         return slot(training);
+      }
+      if (training == inference) {
+        return forwardSlot(training);
+      }
+      if (inference.equals(inputSlot())) { // a dropout on the network input
+        return CodeBlock.of("training ? a : input, training ? c * $L : inputOffset", training.constant());
       }
       return CodeBlock.of("a, c * (training ? $L : $L)", training.constant(), inference.constant());
     }
@@ -667,7 +695,8 @@ public final class ModelEmitter {
       if (pass == Pass.INPUT_GRADIENT) {
         return slot(inferenceOutput(node.inputs().get(i)));
       }
-      return slot(plan.outputs().get(node.inputs().get(i)));
+      TensorSlot t = plan.outputs().get(node.inputs().get(i));
+      return forward ? forwardSlot(t) : slot(t);
     }
 
     @Override

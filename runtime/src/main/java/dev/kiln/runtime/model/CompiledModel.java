@@ -82,6 +82,17 @@ public abstract class CompiledModel implements Model {
   /** Activation arena for {@link #capacity} samples. */
   protected float[] activations = new float[0];
 
+  /**
+   * The array {@code forward} reads a float network input from, at {@link #inputOffset}: the
+   * activation arena at offset 0 (where {@link #loadInput} and training copy the batch), except
+   * during one inference {@code forward} on a caller's batch, which then reads the caller's array in
+   * place (see {@link #forwardReadsInputField}).
+   */
+  protected float[] input = activations;
+
+  /** Offset of the first sample of the network input in {@link #input}. */
+  protected int inputOffset;
+
   /** Integer arena (pooling indices) for {@link #capacity} samples. */
   protected int[] intActivations = new int[0];
 
@@ -182,6 +193,16 @@ public abstract class CompiledModel implements Model {
     return new UnsupportedOperationException(
         spec.network() + (spec.tokenInput() ? " reads token ids, which are not differentiable"
             : " has no input-gradient pass (stateful recurrent layers, or a generated class that predates it)"));
+  }
+
+  /**
+   * Whether the generated {@code forward} reads the network input from {@link #input} at
+   * {@link #inputOffset} (float inputs), so that inference can run on the caller's array without
+   * copying it into the arena. Generated code overrides it; classes generated before it read the
+   * arena, and this default says so.
+   */
+  protected boolean forwardReadsInputField() {
+    return false;
   }
 
   /** Arena offset of the output tensor (probabilities or regression outputs) at the current capacity. */
@@ -298,6 +319,8 @@ public abstract class CompiledModel implements Model {
     capacity = n;
     activations =
         new float[Math.addExact(Math.multiplyExact(n, spec.activationFloatsPerSample()), spec.activationFixedFloats())];
+    input = activations;
+    inputOffset = 0;
     intActivations = new int[Math.multiplyExact(n, spec.intActivationsPerSample())];
     labels = new int[Math.multiplyExact(n, labelsPerSample)];
     tokenStaging = tokenInput ? new float[Math.multiplyExact(n, spec.inputs())] : null;
@@ -493,6 +516,28 @@ public abstract class CompiledModel implements Model {
       TokenIds.copy(x, xOff, count, spec.inputs(), intActivations, 0);
     } else {
       System.arraycopy(x, xOff, activations, 0, count);
+    }
+  }
+
+  /**
+   * Runs {@code forward(n, false)} on {@code n} samples of {@code x} from {@code xOff}: in place when
+   * the generated forward reads {@link #input} (float inputs), else after {@link #loadInput}. The
+   * arena's input tensor is not written in the first case, so what reads it afterwards (layer 0's
+   * output, the input-gradient pass) must load the input itself.
+   */
+  final void inferInPlace(float[] x, int xOff, int n) {
+    if (tokenInput || !forwardReadsInputField()) {
+      loadInput(x, xOff, n);
+      forward(n, false);
+      return;
+    }
+    input = x;
+    inputOffset = xOff;
+    try {
+      forward(n, false);
+    } finally {
+      input = activations;
+      inputOffset = 0;
     }
   }
 

@@ -28,8 +28,7 @@ final class Prediction {
   private float[] predict(float[] sample, boolean calibrated) {
     checkSample(sample, -1);
     checkFinite(spec, sample, sample.length, true);
-    model.loadInput(sample, 0, 1);
-    model.forward(1, false);
+    model.inferInPlace(sample, 0, 1);
     int outs = spec.outputs();
     if (calibrated) {
       float[] p = new float[outs];
@@ -114,8 +113,7 @@ final class Prediction {
     checkFinite(spec, x, rows * in, false);
     for (int start = 0; start < rows; start += chunk) {
       int n = Math.min(chunk, rows - start);
-      model.loadInput(x, start * in, n);
-      model.forward(n, false);
+      model.inferInPlace(x, start * in, n);
       if (!logits && model.trust().scales()) {
         calibrate(model.activations, model.logitsOffset(), n, out, start * outs);
       } else {
