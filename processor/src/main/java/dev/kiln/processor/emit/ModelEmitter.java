@@ -684,7 +684,7 @@ public final class ModelEmitter {
       if (training == inference) {
         return forwardSlot(training);
       }
-      if (inference.equals(inputSlot())) { // a dropout on the network input
+      if (inference.equals(inputSlot())) { // a dropout on the network input (the checker refuses it today)
         return CodeBlock.of("training ? a : input, training ? c * $L : inputOffset", training.constant());
       }
       return CodeBlock.of("a, c * (training ? $L : $L)", training.constant(), inference.constant());
