@@ -696,7 +696,7 @@ public final class ModelEmitter {
         return slot(inferenceOutput(node.inputs().get(i)));
       }
       TensorSlot t = plan.outputs().get(node.inputs().get(i));
-      return forward ? forwardSlot(t) : slot(t);
+      return pass == Pass.FORWARD ? forwardSlot(t) : slot(t);
     }
 
     @Override
