@@ -127,16 +127,12 @@ final class VectorKernels {
       }
       return;
     }
-    // A small batch (up to MB rows per thread and MB_MAX in all, down to 1 row) is one band split
-    // into one column chunk per thread, so every core works and keeps reading the same columns of B
-    // (its slice stays in that core's cache, and each packed panel serves all the rows): FashionMlp's
-    // batch-128 predict on 2 threads runs 8.6 % more samples/s than with two 64-row bands that
-    // each read all of B (7 alternating pairs in one JVM, every pair faster). A C narrower than one
-    // NR-wide strip per thread is split by rows instead. When the bands do not divide evenly among
-    // the threads (13 bands on 2 threads would leave one thread idle for a whole band), each band is
-    // split into one column chunk per thread as well.
-    int bh = m <= Math.min(MB * threads, MB_MAX) && n >= threads * NR ? m : bandHeight(m, threads);
+    int bh = bandHeight(m, threads);
     int bands = (m + bh - 1) / bh;
+    // A small batch (down to 1 row) is split into one column chunk per thread instead, so every core
+    // works and keeps reading the same columns of B (its slice stays in that core's cache). When the
+    // bands do not divide evenly among the threads (13 bands on 2 threads would leave one thread
+    // idle for a whole band), each band is split into one column chunk per thread as well.
     int chunks = bands >= threads && bands % threads == 0 ? 1
         : bands >= threads ? threads
         : Math.max(1, threads / bands);
