@@ -202,8 +202,12 @@ class TrainingStepAllocationTest {
         model.train(data, manySteps);
         model.train(data, oneStep);
       }
+      // At least 10 attempts, and on for up to 30 s while they still allocate: on a loaded 2-core
+      // machine C2's queue can hold a kernel for a while after the warm-up (seen with a stateful LSTM
+      // after the other tests of this class), and a step that really allocates never reaches 0.
       long best = Long.MAX_VALUE;
-      for (int attempt = 0; attempt < 10 && best > 0; attempt++) {
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      for (int attempt = 0; best > 0 && (attempt < 10 || System.nanoTime() < deadline); attempt++) {
         long many = allocatedBy(() -> model.train(data, manySteps));
         long one = allocatedBy(() -> model.train(data, oneStep));
         best = Math.min(best, many - one);
