@@ -1,7 +1,5 @@
 package dev.kiln.runtime.kernels;
 
-import java.util.Arrays;
-
 /**
  * The time loop of {@link RecurrentKernels#stream} (arguments already checked): a few steps from a
  * carried state, for generation one token at a time. Same workspace layout as
@@ -35,15 +33,9 @@ final class RecurrentStreamLoop {
       }
     }
     // A = b_ih + b_hh (the GRU's n columns: b_in only) + X·W_ihᵀ.
+    float[] bias = RecurrentTimeLoop.inputBias(cell, hidden, w, bIhOff, bHhOff);
     for (int r = 0; r < rows; r++) {
-      int ar = as + r * gh;
-      for (int j = 0; j < gh; j++) {
-        float bias = bIhOff >= 0 ? w[bIhOff + j] : 0f;
-        if (bHhOff >= 0 && !(gru && j >= 2 * hidden)) {
-          bias += w[bHhOff + j];
-        }
-        ws[ar + j] = bias;
-      }
+      System.arraycopy(bias, 0, ws, as + r * gh, gh);
     }
     RowDots.add(vector, rows, gh, inputs, ws, xs, w, wIhOff, ws, as);
 
@@ -52,15 +44,7 @@ final class RecurrentStreamLoop {
       int hPrev = s == 0 ? h0 : hs + (s - 1) * n * hidden;
       int cPrev = s == 0 ? c0 : es + (s - 1) * n * hidden;
       if (gru) {
-        for (int b = 0; b < n; b++) {
-          int an = a + b * gh + 2 * hidden;
-          System.arraycopy(ws, an, ws, e + b * hidden, hidden);
-          if (bHhOff >= 0) {
-            System.arraycopy(w, bHhOff + 2 * hidden, ws, an, hidden);
-          } else {
-            Arrays.fill(ws, an, an + hidden, 0f);
-          }
-        }
+        RecurrentTimeLoop.prepareGruStep(n, hidden, ws, a, e, w, bHhOff);
       }
       RowDots.add(vector, n, gh, hidden, ws, hPrev, w, wHhOff, ws, a);
       if (vector) {

@@ -71,14 +71,7 @@ final class RecurrentTimeLoop {
     // A = X·W_ihᵀ + b_ih + b_hh for every step in one GEMM (the GRU's n columns get b_in only: b_hn
     // belongs inside the reset product).
     Scratch scratch = SCRATCH.get();
-    float[] bias = scratch.bias(gh);
-    for (int j = 0; j < gh; j++) {
-      float b = bIhOff >= 0 ? w[bIhOff + j] : 0f;
-      if (bHhOff >= 0 && !(gru && j >= 2 * hidden)) {
-        b += w[bHhOff + j];
-      }
-      bias[j] = b;
-    }
+    float[] bias = inputBias(cell, hidden, w, bIhOff, bHhOff);
     if (Backend.VECTOR) {
       // The bias row starts each output's accumulator inside the GEMM (bitwise what filling A with it
       // and accumulating gives, without the pass over A).
@@ -107,16 +100,7 @@ final class RecurrentTimeLoop {
       int hPrev = s == 0 ? h0 : hs + (s - 1) * n * hidden;
       int cPrev = s == 0 ? c0 : es + (s - 1) * n * hidden;
       if (gru) {
-        // E ← the n gate's input part; A's n columns ← b_hn, to which the GEMM adds W_hn·h.
-        for (int b = 0; b < n; b++) {
-          int an = a + b * gh + 2 * hidden;
-          System.arraycopy(ws, an, ws, e + b * hidden, hidden);
-          if (bHhOff >= 0) {
-            System.arraycopy(w, bHhOff + 2 * hidden, ws, an, hidden);
-          } else {
-            Arrays.fill(ws, an, an + hidden, 0f);
-          }
-        }
+        prepareGruStep(n, hidden, ws, a, e, w, bHhOff);
       }
       if (s > 0 || state != null) {
         if (whhT != null) {
@@ -376,6 +360,41 @@ final class RecurrentTimeLoop {
   }
 
   /** A thread's buffers: the transposed weights and the bias row of forward, the bias gradient of backward. */
+  /**
+   * The bias row of the input projection A, b_ih + b_hh (the GRU's n columns get b_in only: b_hn
+   * belongs inside the reset product), in this thread's scratch ({@code gates·hidden} floats).
+   */
+  static float[] inputBias(RecurrentCell cell, int hidden, float[] w, int bIhOff, int bHhOff) {
+    int gh = cell.gates * hidden;
+    boolean gru = cell == RecurrentCell.GRU;
+    float[] bias = SCRATCH.get().bias(gh);
+    for (int j = 0; j < gh; j++) {
+      float b = bIhOff >= 0 ? w[bIhOff + j] : 0f;
+      if (bHhOff >= 0 && !(gru && j >= 2 * hidden)) {
+        b += w[bHhOff + j];
+      }
+      bias[j] = b;
+    }
+    return bias;
+  }
+
+  /**
+   * Before a GRU step's recurrent product: E ← the n gate's input part; A's n columns ← b_hn (zeros
+   * without biases), to which the product adds W_hn·h.
+   */
+  static void prepareGruStep(int n, int hidden, float[] ws, int a, int e, float[] w, int bHhOff) {
+    int gh = RecurrentCell.GRU.gates * hidden;
+    for (int b = 0; b < n; b++) {
+      int an = a + b * gh + 2 * hidden;
+      System.arraycopy(ws, an, ws, e + b * hidden, hidden);
+      if (bHhOff >= 0) {
+        System.arraycopy(w, bHhOff + 2 * hidden, ws, an, hidden);
+      } else {
+        Arrays.fill(ws, an, an + hidden, 0f);
+      }
+    }
+  }
+
   private static final class Scratch {
     private final float[][] transposed = {new float[0], new float[0]};
     private float[] bias = new float[0];
