@@ -9,6 +9,7 @@ import dev.kiln.runtime.kernels.ConvKernels;
 import dev.kiln.runtime.kernels.Gemm;
 import dev.kiln.runtime.kernels.Parallelism;
 import dev.kiln.runtime.kernels.VectorShape;
+import dev.kiln.runtime.model.Model;
 import dev.kiln.runtime.train.EpochStats;
 import dev.kiln.runtime.train.History;
 import dev.kiln.runtime.train.TrainOptions;
@@ -68,7 +69,7 @@ public final class Compare {
       emit("conv2 forward b128", "GFLOP/s", convForwardGflops(g, 128), g.flops(128));
     }
     if (selected("FashionCnn", only)) {
-      fashionCnn(cnnEpochs);
+      fashionCnn(threads, cnnEpochs);
     }
     if (selected("CharLstm", only)) {
       charLstm();
@@ -187,7 +188,7 @@ public final class Compare {
     // The trained model, so ONNX Runtime below runs exactly the network Kiln ran.
     emit("FashionMlp latency b1", "us", EndToEnd.latencyMicros(model, train, 20000), 0);
     emit("FashionMlp inference b128", "samples/s", EndToEnd.batchThroughput(model, train, 128), 0);
-    onnxRuntime(model, train, threads);
+    onnxRuntime(model, "FashionMlp", train, threads, 20000, 2000, 200);
   }
 
   /** FashionCnn's second convolution: 32x13x13 → 64x11x11, 3x3, valid. */
@@ -198,9 +199,10 @@ public final class Compare {
    * pass over the first 6000 images, which also trains), the test accuracy after that, batch-1
    * latency and batch-128 throughput of the trained model. A CNN epoch costs about 30 times an MLP
    * epoch, so the inference rows take fewer batches than the MLP's (see
-   * {@link EndToEnd#CNN_THROUGHPUT_WARM_UP}); torch_workloads.py does the same.
+   * {@link EndToEnd#CNN_THROUGHPUT_WARM_UP}); torch_workloads.py does the same. ONNX Runtime then runs
+   * the same trained network, exported, on the inference rows.
    */
-  private static void fashionCnn(int epochs) throws Exception {
+  private static void fashionCnn(int threads, int epochs) throws Exception {
     Dataset train = EndToEnd.trainingData();
     Dataset test = FashionMnist.test();
     FashionCnnModel model = new FashionCnnModel();
@@ -216,6 +218,8 @@ public final class Compare {
     emit("FashionCnn inference b128", "samples/s",
         EndToEnd.timedThroughput(128, EndToEnd.CNN_THROUGHPUT_WARM_UP, EndToEnd.CNN_THROUGHPUT_GROUPS,
             i -> model.predict(x, 128, out)), 0);
+    onnxRuntime(model, "FashionCnn", train, threads, 20000, EndToEnd.CNN_THROUGHPUT_WARM_UP,
+        EndToEnd.CNN_THROUGHPUT_GROUPS);
   }
 
   /**
@@ -252,23 +256,27 @@ public final class Compare {
   }
 
   /**
-   * ONNX Runtime on the inference rows, after Kiln's (never overlapping them), with 1 and with
-   * {@code threads} intra-op threads; the script credits it with its better setting per row. The
-   * exported graph is checked to give Kiln's outputs first.
+   * ONNX Runtime on the inference rows {@code name latency b1} ({@code latencyCalls} timed calls) and
+   * {@code name inference b128} ({@code warmUp} batches, then {@code groups} timed groups of 10), the
+   * protocol of Kiln's rows, after them (never overlapping them), with 1 and with {@code threads}
+   * intra-op threads; the script credits it with its better setting per row. The exported graph is
+   * checked to give Kiln's outputs first.
    */
-  private static void onnxRuntime(FashionMlpModel model, Dataset data, int threads) throws Exception {
-    Path file = Files.createTempFile("kiln-compare-fashion-mlp", ".onnx");
+  private static void onnxRuntime(Model model, String name, Dataset data, int threads, int latencyCalls,
+      int warmUp, int groups) throws Exception {
+    Path file = Files.createTempFile("kiln-compare-" + name, ".onnx");
     try {
       OnnxExport.write(model, file);
       int inputs = model.spec().inputs();
       int outputs = model.spec().outputs();
       int[] settings = threads > 1 ? new int[] {1, threads} : new int[] {1};
       for (int intra : settings) {
-        try (OnnxRuntimePeer ort = new OnnxRuntimePeer(file, intra, inputs, outputs)) {
+        try (OnnxRuntimePeer ort = new OnnxRuntimePeer(file, intra, model.spec().inputShape(), outputs)) {
           checkSameOutputs(model, ort, data, inputs, outputs);
           String config = "ONNX Runtime " + ort.version() + ", intra-op threads " + intra;
-          emitPeer("onnxruntime", config, "FashionMlp latency b1", "us", ort.latencyMicros(data, 20000));
-          emitPeer("onnxruntime", config, "FashionMlp inference b128", "samples/s", ort.batchThroughput(data, 128));
+          emitPeer("onnxruntime", config, name + " latency b1", "us", ort.latencyMicros(data, latencyCalls));
+          emitPeer("onnxruntime", config, name + " inference b128", "samples/s",
+              ort.batchThroughput(data, 128, warmUp, groups));
         }
       }
     } finally {
@@ -277,7 +285,7 @@ public final class Compare {
   }
 
   /** Fails unless ONNX Runtime's outputs for the first 128 rows match Kiln's to 1e-4. */
-  private static void checkSameOutputs(FashionMlpModel model, OnnxRuntimePeer ort, Dataset data, int inputs, int outputs)
+  private static void checkSameOutputs(Model model, OnnxRuntimePeer ort, Dataset data, int inputs, int outputs)
       throws Exception {
     int rows = 128;
     float[] x = java.util.Arrays.copyOf(data.features(), rows * inputs);

@@ -28,11 +28,18 @@ import java.util.Map;
 final class OnnxRuntimePeer implements AutoCloseable {
   private final OrtEnvironment env = OrtEnvironment.getEnvironment();
   private final OrtSession session;
+  private final int[] sampleShape;
   private final int inputs;
   private final int outputs;
 
-  OnnxRuntimePeer(Path model, int intraOpThreads, int inputs, int outputs) throws OrtException {
-    this.inputs = inputs;
+  /**
+   * A session over {@code model}, whose input is float {@code [batch, ...sampleShape]} (the Kiln
+   * network's input shape: {@code [784]} for FashionMlp, {@code [1, 28, 28]} for FashionCnn) and whose
+   * output holds {@code outputs} floats per sample.
+   */
+  OnnxRuntimePeer(Path model, int intraOpThreads, int[] sampleShape, int outputs) throws OrtException {
+    this.sampleShape = sampleShape.clone();
+    this.inputs = java.util.Arrays.stream(sampleShape).reduce(1, Math::multiplyExact);
     this.outputs = outputs;
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       options.setIntraOpNumThreads(intraOpThreads);
@@ -54,22 +61,30 @@ final class OnnxRuntimePeer implements AutoCloseable {
     for (int i = 0; i < samples.length; i++) {
       samples[i] = direct(data.row(i));
     }
-    long[] shape = {1, inputs};
+    long[] shape = shape(1);
     return EndToEnd.timedLatencyMicros(calls, i -> predict(samples[i % samples.length], shape));
   }
 
-  /** Samples/s of batch inference (the protocol of {@link EndToEnd#timedThroughput}). */
+  /** Samples/s of batch inference (the protocol of {@link EndToEnd#timedThroughput(int, EndToEnd.Call)}). */
   double batchThroughput(Dataset data, int batch) throws Exception {
+    return batchThroughput(data, batch, 2000, 200);
+  }
+
+  /**
+   * Samples/s of batch inference with {@code warmUp} warm-up batches and {@code groups} timed groups
+   * (the protocol of {@link EndToEnd#timedThroughput(int, int, int, EndToEnd.Call)}).
+   */
+  double batchThroughput(Dataset data, int batch, int warmUp, int groups) throws Exception {
     FloatBuffer in = direct(java.util.Arrays.copyOf(data.features(), batch * inputs));
     float[] out = new float[batch * outputs];
-    long[] shape = {batch, inputs};
-    return EndToEnd.timedThroughput(batch, i -> predict(in, shape, out));
+    long[] shape = shape(batch);
+    return EndToEnd.timedThroughput(batch, warmUp, groups, i -> predict(in, shape, out));
   }
 
   /** Outputs for the first {@code rows} samples of {@code x}, row-major (to check the export). */
   float[] outputs(float[] x, int rows) throws OrtException {
     float[] out = new float[rows * outputs];
-    predict(direct(java.util.Arrays.copyOf(x, rows * inputs)), new long[] {rows, inputs}, out);
+    predict(direct(java.util.Arrays.copyOf(x, rows * inputs)), shape(rows), out);
     return out;
   }
 
@@ -86,6 +101,16 @@ final class OnnxRuntimePeer implements AutoCloseable {
       // getFloatBuffer() copies the output; a user reading it into an array does the same.
       ((OnnxTensor) result.get(0)).getFloatBuffer().get(out);
     }
+  }
+
+  /** {@code [batch, ...sampleShape]}. */
+  private long[] shape(int batch) {
+    long[] shape = new long[sampleShape.length + 1];
+    shape[0] = batch;
+    for (int i = 0; i < sampleShape.length; i++) {
+      shape[i + 1] = sampleShape[i];
+    }
+    return shape;
   }
 
   private static FloatBuffer direct(float[] values) {
