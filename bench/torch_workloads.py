@@ -64,25 +64,38 @@ CNN_THROUGHPUT_WARM_UP = 50
 CNN_THROUGHPUT_GROUPS = 30
 
 
-def conv_forward(config, n=128):
-    """FashionCnn's conv2 forward with bias and ReLU (32x13x13 -> 64x11x11, 3x3), as Compare times it."""
+def conv_kernels(config, n=128):
+    """FashionCnn's conv2 kernels (32x13x13 -> 64x11x11, 3x3) at batch n, as Compare times them:
+    forward with bias and ReLU; backward-input (dx from dy and w); backward-weights (dw and db from
+    x and dy), the two halves of aten.convolution_backward that autograd runs for this layer. Each
+    counts the forward's multiply-adds."""
     g = torch.Generator().manual_seed(7)
     x = torch.rand(n, 32, 13, 13, generator=g)
     w = (torch.rand(64, 32, 3, 3, generator=g) - 0.5) * 0.1
     b = torch.zeros(64)
+    dy = torch.rand(n, 64, 11, 11, generator=g) - 0.5
     flops = 2.0 * n * 64 * 11 * 11 * 32 * 9
     reps = int(max(1, min(100_000, 2e10 / flops)))
+
+    def backward(mask):
+        return lambda: torch.ops.aten.convolution_backward(
+            dy, x, w, [64], [1, 1], [0, 0], [1, 1], False, [0, 0], 1, mask)
+
+    kernels = [("forward", lambda: torch.relu_(torch.nn.functional.conv2d(x, w, b))),
+               ("backward-input", backward([True, False, False])),
+               ("backward-weights", backward([False, True, True]))]
     with torch.inference_mode():
-        end = time.perf_counter() + 1.5
-        while time.perf_counter() < end:
-            torch.relu_(torch.nn.functional.conv2d(x, w, b))
-        samples = []
-        for _ in range(15):
-            t0 = time.perf_counter()
-            for _ in range(reps):
-                torch.relu_(torch.nn.functional.conv2d(x, w, b))
-            samples.append(flops * reps / (time.perf_counter() - t0) / 1e9)
-    emit(config, "conv2 forward b128", "GFLOP/s", statistics.median(samples), flops)
+        for name, run in kernels:
+            end = time.perf_counter() + 1.5
+            while time.perf_counter() < end:
+                run()
+            samples = []
+            for _ in range(15):
+                t0 = time.perf_counter()
+                for _ in range(reps):
+                    run()
+                samples.append(flops * reps / (time.perf_counter() - t0) / 1e9)
+            emit(config, "conv2 %s b128" % name, "GFLOP/s", statistics.median(samples), flops)
 
 
 def gemm(config, m, k, n):
@@ -290,7 +303,7 @@ def main():
         inference_rows(config, "FashionMlp", model, x)
 
     if args.workloads in ("all", "cnn"):
-        conv_forward(config)
+        conv_kernels(config)
         # FashionCnn: a warm-up pass over the first 6000 images (also trains), then --cnn-epochs
         # full epochs timed, as Compare does.
         torch.manual_seed(1)

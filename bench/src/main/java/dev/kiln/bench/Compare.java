@@ -31,10 +31,10 @@ import java.util.SplittableRandom;
  * register count the kernels were tiled for, HotSpot's {@code UseAVX}, the CPU model, the JVM and
  * the thread count). After Kiln's inference rows, the same trained FashionMlp is exported to ONNX
  * and ONNX Runtime runs the inference rows with 1 and with {@code threads} intra-op threads; its
- * rows carry {@code "engine": "onnxruntime"} and a {@code "config"}. Then the forward kernel of
- * FashionCnn's second convolution at batch 128 (GFLOP/s, so the script shows it as a fraction of
- * the peak) and the FashionCnn rows (training over {@code cnn-epochs} full epochs, default 1).
- * Last, the CharLstm rows (training and batch-1 generation tokens/s; see {@link #charLstm()}).
+ * rows carry {@code "engine": "onnxruntime"} and a {@code "config"}. Then the forward, backward-input
+ * and backward-weights kernels of FashionCnn's second convolution at batch 128 (GFLOP/s, so the
+ * script shows them as a fraction of the peak) and the FashionCnn rows (training over {@code
+ * cnn-epochs} full epochs, default 1), ONNX Runtime again on their inference rows. Last, the CharLstm rows (training and batch-1 generation tokens/s; see {@link #charLstm()}).
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp
  * bench/target/benchmarks.jar dev.kiln.bench.Compare [threads] [train-epochs] [workload-prefixes] [cnn-epochs]}
@@ -66,7 +66,9 @@ public final class Compare {
     }
     if (selected("conv", only)) {
       Conv2dGeometry g = FASHION_CNN_CONV2;
-      emit("conv2 forward b128", "GFLOP/s", convForwardGflops(g, 128), g.flops(128));
+      for (ConvKernel kernel : ConvKernel.values()) {
+        emit("conv2 " + kernel.label + " b128", "GFLOP/s", convGflops(kernel, g, 128), g.flops(128));
+      }
     }
     if (selected("FashionCnn", only)) {
       fashionCnn(threads, cnnEpochs);
@@ -222,33 +224,63 @@ public final class Compare {
         EndToEnd.CNN_THROUGHPUT_GROUPS);
   }
 
+  /** The convolution kernels of the {@code conv2 ... b128} rows. */
+  enum ConvKernel {
+    /** {@code y = relu(x ⋆ w + b)}, as the model's forward calls it. */
+    FORWARD("forward"),
+    /** {@code dx = dy ⋆ᵀ w}, overwriting dx, as the model's backward calls it. */
+    BACKWARD_INPUT("backward-input"),
+    /** {@code dw += Σ dy ⋆ x; db += Σ dy}, as the model's backward calls it. */
+    BACKWARD_WEIGHTS("backward-weights");
+
+    final String label;
+
+    ConvKernel(String label) {
+      this.label = label;
+    }
+
+    void run(Conv2dGeometry g, int n, float[] x, float[] w, float[] b, float[] y, float[] dx, float[] dw) {
+      switch (this) {
+        case FORWARD -> ConvKernels.forward(g, n, x, 0, w, 0, b, 0, Activation.RELU, 0f, y, 0, null, 0);
+        case BACKWARD_INPUT -> ConvKernels.backwardInput(g, n, y, 0, w, 0, dx, 0, false);
+        case BACKWARD_WEIGHTS -> ConvKernels.backwardParams(g, n, x, 0, y, 0, dw, 0, b, 0);
+      }
+    }
+  }
+
   /**
-   * Median GFLOP/s of the convolution forward kernel (bias and ReLU in its epilogue, as the model
-   * calls it) on a batch of {@code n}, over 15 timed samples of about 0.2 s after 1.5 s of warm-up.
+   * Median GFLOP/s of one convolution kernel on a batch of {@code n} (each of the three does the
+   * forward's {@code 2·n·outC·outH·outW·inC/groups·kH·kW} multiply-adds), over 15 timed samples of
+   * about 0.2 s after 1.5 s of warm-up. The backward kernels read uniform random numbers as dy.
    */
-  static double convForwardGflops(Conv2dGeometry g, int n) {
+  static double convGflops(ConvKernel kernel, Conv2dGeometry g, int n) {
     SplittableRandom r = new SplittableRandom(7);
     float[] x = new float[n * g.inSize()];
     float[] w = new float[g.weightSize()];
     float[] b = new float[g.outC()];
     float[] y = new float[n * g.outSize()];
+    float[] dx = new float[n * g.inSize()];
+    float[] dw = new float[g.weightSize()];
     for (int i = 0; i < x.length; i++) {
       x[i] = (float) r.nextDouble();
     }
     for (int i = 0; i < w.length; i++) {
       w[i] = (float) (r.nextDouble() - 0.5) * 0.1f;
     }
+    for (int i = 0; i < y.length; i++) {
+      y[i] = (float) (r.nextDouble() - 0.5);
+    }
     double flops = g.flops(n);
     int reps = (int) Math.max(1, Math.min(100_000, 2e10 / flops)); // ~0.2 s a sample at 100 GFLOP/s
     long warmEnd = System.nanoTime() + 1_500_000_000L;
     while (System.nanoTime() < warmEnd) {
-      ConvKernels.forward(g, n, x, 0, w, 0, b, 0, Activation.RELU, 0f, y, 0, null, 0);
+      kernel.run(g, n, x, w, b, y, dx, dw);
     }
     double[] samples = new double[15];
     for (int s = 0; s < samples.length; s++) {
       long t0 = System.nanoTime();
       for (int i = 0; i < reps; i++) {
-        ConvKernels.forward(g, n, x, 0, w, 0, b, 0, Activation.RELU, 0f, y, 0, null, 0);
+        kernel.run(g, n, x, w, b, y, dx, dw);
       }
       samples[s] = flops * reps / (System.nanoTime() - t0);
     }
