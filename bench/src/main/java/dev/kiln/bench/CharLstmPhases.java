@@ -14,11 +14,9 @@ import dev.kiln.runtime.kernels.VectorShape;
 import dev.kiln.runtime.model.OptimizerSpec;
 import dev.kiln.runtime.optim.Optimizer;
 import dev.kiln.runtime.train.Accuracy;
-import dev.kiln.runtime.train.Callback;
 import dev.kiln.runtime.train.EpochStats;
 import dev.kiln.runtime.train.History;
 import dev.kiln.runtime.train.TrainOptions;
-import dev.kiln.runtime.train.TrainingContext;
 import java.util.Arrays;
 
 /**
@@ -75,8 +73,8 @@ public final class CharLstmPhases {
         loss[run] = c - b;
       }
     }
-    System.out.printf("(2) generated forward %.2f ms, computeLoss (loss + backward) %.2f ms%n", median(fwd) / 1e6,
-        median(loss) / 1e6);
+    System.out.printf("(2) generated forward %.2f ms, computeLoss (loss + backward) %.2f ms%n",
+        EndToEnd.median(fwd) / 1e6, EndToEnd.median(loss) / 1e6);
 
     // (3) Kernels and the rest of the step, one by one.
     kernels(train, runs);
@@ -128,7 +126,7 @@ public final class CharLstmPhases {
     long[] flops = {2L * T * N * G * E, 2L * (T - 1) * N * G * H, 2L * (T - 1) * N * G * H,
         2L * (T - 1) * N * G * H, 2L * T * N * G * E, 2L * T * N * G * E};
     for (int k = 0; k < names.length; k++) {
-      long m = median(t[k]);
+      long m = EndToEnd.median(t[k]);
       System.out.printf("  %-20s %8.3f ms  %6.1f GFLOP/s%n", names[k], m / 1e6, flops[k] / (double) m);
     }
   }
@@ -199,43 +197,8 @@ public final class CharLstmPhases {
     }
     System.out.println("(3) the step's parts, each alone:");
     for (int k = 0; k < names.length; k++) {
-      System.out.printf("  %-14s %8.3f ms%n", names[k], median(t[k]) / 1e6);
+      System.out.printf("  %-14s %8.3f ms%n", names[k], EndToEnd.median(t[k]) / 1e6);
     }
-    System.out.printf("  => %.0f tokens/s (parts only)%n", N * T / (median(t[names.length - 1]) / 1e9));
-  }
-
-  private static long median(long[] v) {
-    long[] s = v.clone();
-    Arrays.sort(s);
-    return s[s.length / 2];
-  }
-
-  /** Times each training step from batch begin to batch end (the step, the metrics, the loss bookkeeping). */
-  private static final class StepTimer implements Callback {
-    private final long[] times;
-    private int count;
-    private long begin;
-
-    StepTimer(int capacity) {
-      times = new long[capacity];
-    }
-
-    @Override
-    public void onBatchBegin(TrainingContext context) {
-      begin = System.nanoTime();
-    }
-
-    @Override
-    public void onBatchEnd(TrainingContext context) {
-      if (count < times.length) {
-        times[count++] = System.nanoTime() - begin;
-      }
-    }
-
-    double quantile(double q) {
-      long[] s = Arrays.copyOf(times, count);
-      Arrays.sort(s);
-      return s[Math.min(count - 1, (int) (q * count))];
-    }
+    System.out.printf("  => %.0f tokens/s (parts only)%n", N * T / (EndToEnd.median(t[names.length - 1]) / 1e9));
   }
 }

@@ -133,6 +133,13 @@ public final class EndToEnd {
     return median(rates);
   }
 
+  /** The middle element of {@code v} (the upper one of the two middle elements for an even length). */
+  static long median(long[] v) {
+    long[] s = v.clone();
+    Arrays.sort(s);
+    return s[s.length / 2];
+  }
+
   static double median(double[] v) {
     double[] s = v.clone();
     Arrays.sort(s);

@@ -27,9 +27,16 @@ final class VectorConvKernels {
   private static final int BACKWARD_INPUT = 1;
   private static final int BACKWARD_PARAMS = 2;
   private static final int FORWARD_BLOCKS = 3;
+  private static final int BACKWARD_PARAMS_IMPLICIT = 4;
+  private static final int BACKWARD_INPUT_SHIFTED = 5;
 
-  /** Per-thread buffers, grown and never shrunk: [0] im2col columns, [1] a task's dWᵀ rows. */
-  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+  /**
+   * Per-thread buffers, grown and never shrunk: [0] im2col columns, [1] a task's dWᵀ rows, [2] the
+   * implicit weight gradient's per-block partial sums (the caller's), [3] a task's transposed dy, [4] a
+   * row of the partial sums' total, [5] the flipped weights of the shifted input gradient (the
+   * caller's), [6] a task's zero-padded dy.
+   */
+  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[7][0]);
 
   private VectorConvKernels() {}
 
@@ -80,6 +87,10 @@ final class VectorConvKernels {
 
   static void backwardInput(Conv2dGeometry g, int n, float[] dy, int dyOff, float[] w, int wOff,
       float[] dx, int dxOff, boolean accumulate) {
+    if (SHIFTED_DX && shiftedInputGradient(g)) {
+      backwardInputShifted(g, n, dy, dyOff, w, wOff, dx, dxOff, accumulate);
+      return;
+    }
     ConvJob job = ConvJob.CACHE.acquire();
     try {
       job.set(BACKWARD_INPUT, g, n, dx, dxOff, w, wOff, null, 0, Activation.LINEAR, 0f, dy, dyOff, null, 0,
@@ -93,6 +104,10 @@ final class VectorConvKernels {
   static void backwardParams(Conv2dGeometry g, int n, float[] x, int xOff, float[] dy, int dyOff,
       float[] dw, int dwOff, float[] db, int dbOff) {
     if (n == 0) {
+      return;
+    }
+    if (IMPLICIT_DW && implicitWeightGradient(g)) {
+      backwardParamsImplicit(g, n, x, xOff, dy, dyOff, dw, dwOff, db, dbOff);
       return;
     }
     // Enough row blocks per group that every thread has work; a block is a whole number of 4-row tiles.
@@ -115,7 +130,7 @@ final class VectorConvKernels {
   private static final class ConvJob implements Parallelism.ReusableTask {
     static final Parallelism.TaskCache<ConvJob> CACHE = new Parallelism.TaskCache<>(ConvJob::new);
     private int mode, n, xOff, wOff, bOff, yOff, zOff, blockRows, blocks, parts;
-    private Conv2dGeometry g;
+    private Conv2dGeometry g, transposed;
     private float[] x, w, b, y, z;
     private Activation act;
     private float alpha;
@@ -123,7 +138,7 @@ final class VectorConvKernels {
 
     @Override
     public void clear() {
-      g = null;
+      g = transposed = null;
       x = w = b = y = z = null;
     }
 
@@ -156,6 +171,10 @@ final class VectorConvKernels {
             (task % parts + 1) * blocks / parts, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
         // x: dx, y: dy
         case BACKWARD_INPUT -> backwardInputSample(g, task, y, yOff, w, wOff, x, xOff, accumulate);
+        // x: dx, y: dy, w: the flipped weights
+        case BACKWARD_INPUT_SHIFTED -> backwardInputShiftedSample(g, transposed, task, y, yOff, w, x, xOff, accumulate);
+        // w: the per-block partial sums, y: dy
+        case BACKWARD_PARAMS_IMPLICIT -> backwardParamsSamples(g, n, task, x, xOff, y, yOff, w);
         // w: dw, b: db, y: dy
         default -> backwardParamsBlock(g, n, task / blocks, task % blocks, blockRows, x, xOff, y, yOff,
             w, wOff, b, bOff);
@@ -476,6 +495,153 @@ final class VectorConvKernels {
     a2.intoArray(buf, q + 2 * L);
   }
 
+  /** {@code -Dkiln.conv.shiftedDx=false} keeps GEMM + col2im for the input gradient (for measuring). */
+  private static final boolean SHIFTED_DX = !"false".equals(System.getProperty("kiln.conv.shiftedDx"));
+
+  /**
+   * Whether {@link #backwardInputShifted} takes g: one group, stride 1 (any padding, kernel size,
+   * dilation and channel count), and at least {@code 3·L} positions in its row-strided numbering
+   * (FashionCnn's conv2; its conv1's input gradient is never computed in training).
+   */
+  static boolean shiftedInputGradient(Conv2dGeometry g) {
+    return g.groups() == 1 && g.strideH() == 1 && g.strideW() == 1
+        && (g.inH() - 1) * dxRowStride(g) + g.inW() >= SHIFTED_VECTORS * L;
+  }
+
+  /**
+   * Row stride of the zero-padded dy and of the positions of {@link #backwardInputShifted}: wide
+   * enough that every column a window reads left of dy's first column or right of its last lands on
+   * the zeros between rows.
+   */
+  private static int dxRowStride(Conv2dGeometry g) {
+    int reach = (g.kW() - 1) * g.dilationW();
+    return Math.max(Math.max(g.inW() + g.padLeft(), g.outW() + reach - g.padLeft()), reach + 1);
+  }
+
+  /** Zeros before a padded dy channel's first row, so that no window reads before the channel. */
+  private static int dxLead(Conv2dGeometry g) {
+    int first = (g.padTop() - (g.kH() - 1) * g.dilationH()) * dxRowStride(g) + g.padLeft()
+        - (g.kW() - 1) * g.dilationW();
+    return Math.max(0, -first);
+  }
+
+  /** Index in a padded dy channel of the first element the window of position 0 reads. */
+  private static int dxBase(Conv2dGeometry g) {
+    return dxLead(g) + (g.padTop() - (g.kH() - 1) * g.dilationH()) * dxRowStride(g) + g.padLeft()
+        - (g.kW() - 1) * g.dilationW();
+  }
+
+  /** The transposed geometry of each convolution whose input gradient runs shifted (see {@link #transposed}). */
+  private static final java.util.concurrent.ConcurrentHashMap<Conv2dGeometry, Conv2dGeometry> TRANSPOSED =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * The forward geometry whose shifted tiles compute g's input gradient: the outC channels of the
+   * zero-padded dy (rows {@link #dxRowStride} wide, enough rows that every window stays inside a
+   * channel) convolved to inC filters with g's kernel, flipped.
+   */
+  private static Conv2dGeometry transposed(Conv2dGeometry g) {
+    int stride = dxRowStride(g), span = (g.inH() - 1) * stride + g.inW();
+    int lastRead = dxBase(g) + span - 1 + (g.kH() - 1) * g.dilationH() * stride + (g.kW() - 1) * g.dilationW();
+    int floats = Math.max(lastRead + 1, dxLead(g) + g.outH() * stride);
+    return new Conv2dGeometry(g.outC(), (floats + stride - 1) / stride, stride, g.inC(), g.kH(), g.kW(), 1, 1,
+        0, 0, 0, 0, g.dilationH(), g.dilationW(), 1);
+  }
+
+  /**
+   * The input gradient as a forward convolution run by the shifted-window tiles ({@link #shiftedTile4x3},
+   * {@link #shiftedTile4}, {@link #shiftedTile1}): {@code dx[c, p] = Σ_{o,k,t} w[o, c, kH-1-k, kW-1-t]·
+   * dy''[o, base + p + k·dH·S + t·dW]}, with positions {@code p = y·S + x} numbered with the row
+   * stride S of the zero-padded copy dy'' of each sample's dy (see {@link #dxRowStride}). Where S is
+   * dx's own width and dx is overwritten (FashionCnn's conv2), the tiles store straight into dx; else
+   * into a buffer whose rows are then copied or added. Every element sums (o, k, t) in order, so the
+   * result does not depend on the thread count. (GEMM + col2im per sample ran at 135 GFLOP/s at
+   * FashionCnn's conv2.)
+   */
+  private static void backwardInputShifted(Conv2dGeometry g, int n, float[] dy, int dyOff, float[] w, int wOff,
+      float[] dx, int dxOff, boolean accumulate) {
+    Conv2dGeometry t = TRANSPOSED.computeIfAbsent(g, VectorConvKernels::transposed);
+    int kk = g.kH() * g.kW(), ckk = g.patchSize(), tckk = t.patchSize();
+    float[] flipped = scratch(5, g.weightSize());
+    // flipped[c, o, k] = w[o, c, kk - 1 - k]: filter c of the transposed convolution
+    for (int o = 0; o < g.outC(); o++) {
+      for (int c = 0; c < g.inC(); c++) {
+        int src = wOff + o * ckk + c * kk, dst = c * tckk + o * kk + kk - 1;
+        for (int k = 0; k < kk; k++) {
+          flipped[dst - k] = w[src + k];
+        }
+      }
+    }
+    ConvJob job = ConvJob.CACHE.acquire();
+    try {
+      job.set(BACKWARD_INPUT_SHIFTED, g, n, dx, dxOff, flipped, 0, null, 0, Activation.LINEAR, 0f, dy, dyOff, null,
+          0, accumulate, 0);
+      job.transposed = t;
+      Parallelism.forEach(n, job);
+    } finally {
+      ConvJob.CACHE.release(job);
+    }
+  }
+
+  /** Sample s of {@link #backwardInputShifted}; {@code t} is g's {@link #transposed} geometry. */
+  private static void backwardInputShiftedSample(Conv2dGeometry g, Conv2dGeometry t, int s, float[] dy, int dyOff,
+      float[] flipped, float[] dx, int dxOff, boolean accumulate) {
+    int stride = t.inW(), channel = t.inH() * stride, lead = dxLead(g), oh = g.outH(), ow = g.outW();
+    float[] pad = scratch(6, g.outC() * channel);
+    int ys = dyOff + s * g.outSize();
+    for (int o = 0; o < g.outC(); o++) {
+      int d = o * channel, end = d + channel, src = ys + o * oh * ow;
+      for (int e = d + lead; d < e; d++) {
+        pad[d] = 0f;
+      }
+      for (int i = 0; i < oh; i++, src += ow) {
+        for (int j = 0; j < ow; j++) {
+          pad[d + j] = dy[src + j];
+        }
+        for (int e = d + stride, j = d + ow; j < e; j++) {
+          pad[j] = 0f;
+        }
+        d += stride;
+      }
+      for (; d < end; d++) {
+        pad[d] = 0f;
+      }
+    }
+    int inHw = g.inH() * g.inW(), span = (g.inH() - 1) * stride + g.inW(), base = dxBase(g);
+    int xs = dxOff + s * g.inSize();
+    boolean direct = !accumulate && stride == g.inW();
+    float[] buf = direct ? dx : scratch(0, SHIFTED_FILTERS * span + L); // + L: copyRows reads past a row
+    int full = g.inC() / SHIFTED_FILTERS, blocks = full + g.inC() % SHIFTED_FILTERS;
+    boolean threeTaps = THREE_TAPS && g.kW() == 3 && g.dilationW() == 1;
+    for (int blk = 0; blk < blocks; blk++) {
+      int c0 = blk < full ? blk * SHIFTED_FILTERS : full * SHIFTED_FILTERS + (blk - full);
+      int filters = blk < full ? SHIFTED_FILTERS : 1;
+      int at = direct ? xs + c0 * inHw : 0, planes = direct ? inHw : span;
+      for (int q0 = 0; q0 < span; q0 += SHIFTED_VECTORS * L) {
+        int q = Math.min(q0, span - SHIFTED_VECTORS * L);
+        if (filters == SHIFTED_FILTERS && threeTaps) {
+          shiftedTile4x3(t, pad, base + q, flipped, c0 * t.patchSize(), null, 0, false, buf, at + q, planes);
+        } else if (filters == SHIFTED_FILTERS) {
+          shiftedTile4(t, pad, base + q, flipped, c0 * t.patchSize(), null, 0, false, buf, at + q, planes);
+        } else {
+          shiftedTile1(t, pad, base + q, flipped, c0 * t.patchSize(), null, 0, false, buf, at + q);
+        }
+      }
+      if (!direct) {
+        for (int f = 0; f < filters; f++) {
+          int plane = xs + (c0 + f) * inHw;
+          if (accumulate) {
+            for (int y = 0; y < g.inH(); y++) {
+              addInto(buf, f * span + y * stride, dx, plane + y * g.inW(), g.inW());
+            }
+          } else {
+            copyRows(buf, f * span, stride, dx, plane, g.inH(), g.inW());
+          }
+        }
+      }
+    }
+  }
+
   /** Sample s: per group {@code dcol[CKK, OHW] = Wᵀ·dy}, scattered back onto dx (col2im). */
   private static void backwardInputSample(Conv2dGeometry g, int s, float[] dy, int dyOff, float[] w, int wOff,
       float[] dx, int dxOff, boolean accumulate) {
@@ -537,6 +703,209 @@ final class VectorConvKernels {
         db[dbOff + grp * cout + o] += sum;
       }
     }
+  }
+
+  /** {@code -Dkiln.conv.implicitDw=false} keeps im2col + per-sample GEMMs for the weight gradient (for measuring). */
+  private static final boolean IMPLICIT_DW = !"false".equals(System.getProperty("kiln.conv.implicitDw"));
+
+  /**
+   * Samples per task of the implicit weight gradient. Fixed (not derived from the thread count), so the
+   * batch sum has one order whatever the thread count.
+   */
+  static final int DW_SAMPLES = 8;
+
+  /** Patch rows and vectors of filters per register tile of {@link #dwTile}: 12 accumulators. */
+  private static final int DW_ROWS = 6, DW_VECTORS = 2;
+
+  /**
+   * Whether {@link #backwardParamsImplicit} takes g: one group and no padding (any stride, dilation,
+   * kernel and channel count; FashionCnn's two convolutions).
+   */
+  static boolean implicitWeightGradient(Conv2dGeometry g) {
+    return g.groups() == 1 && g.padTop() == 0 && g.padLeft() == 0 && g.padBottom() == 0 && g.padRight() == 0;
+  }
+
+  /**
+   * The weight gradient as one implicit GEMM over the whole batch, {@code dWᵀ[CKK, outC] = Σ_s Σ_q
+   * col_s[CKK, q]·dyᵀ_s[q, outC]}, with the im2col element {@code col_s[r, q]} broadcast straight from x
+   * (no im2col matrix) and the filters in vectors: each sample's dy is transposed to [OH·OW, outC]
+   * (zero-padded to whole tiles of filters), and a register tile of {@value #DW_ROWS} patch rows x
+   * {@value #DW_VECTORS} vectors of filters accumulates over the sample's positions. A task takes a
+   * block of {@value #DW_SAMPLES} samples and sums them in order into its own partial dWᵀ (and bias
+   * row); the caller then adds the blocks' partials in block order into dw and db. (im2col + a GEMM per
+   * sample had K = OH·OW = 121 at FashionCnn's conv2 and an M of 9 rows split 8 + 1 over two threads at
+   * its conv1: 124 and 12 GFLOP/s.)
+   */
+  private static void backwardParamsImplicit(Conv2dGeometry g, int n, float[] x, int xOff, float[] dy, int dyOff,
+      float[] dw, int dwOff, float[] db, int dbOff) {
+    int ckk = g.patchSize(), rows = dwRows(g), cols = dwCols(g), stride = (rows + 1) * cols;
+    int blocks = (n + DW_SAMPLES - 1) / DW_SAMPLES;
+    float[] part = scratch(2, blocks * stride);
+    ConvJob job = ConvJob.CACHE.acquire();
+    try {
+      job.set(BACKWARD_PARAMS_IMPLICIT, g, n, x, xOff, part, 0, null, 0, Activation.LINEAR, 0f, dy, dyOff, null, 0,
+          false, 0);
+      Parallelism.forEach(blocks, job);
+    } finally {
+      ConvJob.CACHE.release(job);
+    }
+    float[] total = scratch(4, cols);
+    for (int r = 0; r <= ckk; r++) {
+      if (r == ckk && db == null) {
+        break;
+      }
+      int row = r == ckk ? rows : r; // the bias row follows the tile rows
+      for (int v = 0; v < cols; v += L) {
+        FloatVector acc = FloatVector.fromArray(S, part, row * cols + v);
+        for (int blk = 1; blk < blocks; blk++) {
+          acc = acc.add(FloatVector.fromArray(S, part, blk * stride + row * cols + v));
+        }
+        acc.intoArray(total, v);
+      }
+      if (r == ckk) {
+        for (int o = 0; o < g.outC(); o++) {
+          db[dbOff + o] += total[o];
+        }
+      } else {
+        for (int o = 0; o < g.outC(); o++) {
+          dw[dwOff + o * ckk + r] += total[o];
+        }
+      }
+    }
+  }
+
+  /** Rows of the implicit weight gradient's partial dWᵀ: the patch rounded up to whole tiles. */
+  private static int dwRows(Conv2dGeometry g) {
+    return (g.patchSize() + DW_ROWS - 1) / DW_ROWS * DW_ROWS;
+  }
+
+  /** Columns of the implicit weight gradient's partial dWᵀ: the filters rounded up to whole tiles. */
+  private static int dwCols(Conv2dGeometry g) {
+    int tile = DW_VECTORS * L;
+    return (g.outC() + tile - 1) / tile * tile;
+  }
+
+  /**
+   * Block blk of {@link #backwardParamsImplicit}: its samples' {@code dWᵀ} and bias sums, in sample
+   * order, into {@code part}'s block (rows beyond the patch are scratch: their tiles read row 0 of the patch).
+   */
+  private static void backwardParamsSamples(Conv2dGeometry g, int n, int blk, float[] x, int xOff, float[] dy,
+      int dyOff, float[] part) {
+    int ohw = g.outH() * g.outW(), rows = dwRows(g), cols = dwCols(g);
+    int p = blk * (rows + 1) * cols, bias = p + rows * cols;
+    float[] dyT = scratch(3, ohw * cols);
+    int s0 = blk * DW_SAMPLES, s1 = Math.min(n, s0 + DW_SAMPLES);
+    for (int s = s0; s < s1; s++) {
+      transpose(dy, dyOff + s * g.outSize(), g.outC(), ohw, dyT, cols);
+      int xs = xOff + s * g.inSize();
+      for (int r0 = 0; r0 < rows; r0 += DW_ROWS) {
+        for (int c0 = 0; c0 < cols; c0 += DW_VECTORS * L) {
+          dwTile(g, x, xs, r0, dyT, cols, c0, part, p + r0 * cols + c0, s == s0);
+        }
+      }
+      for (int o = 0; o < g.outC(); o++) {
+        float sum = sum(dy, dyOff + s * g.outSize() + o * ohw, ohw);
+        part[bias + o] = s == s0 ? sum : part[bias + o] + sum;
+      }
+    }
+  }
+
+  /**
+   * {@code t[k·cols + o] = a[at + o·len + k]} for o < rows, k < len; 0 for rows <= o < cols. In blocks
+   * of 16 positions, so the rows of t being written stay in L1 (FashionCnn's conv1: 676 rows of 128 bytes).
+   */
+  private static void transpose(float[] a, int at, int rows, int len, float[] t, int cols) {
+    for (int k0 = 0; k0 < len; k0 += 16) {
+      int k1 = Math.min(len, k0 + 16);
+      for (int o = 0; o < rows; o++) {
+        int src = at + o * len;
+        for (int k = k0, d = k0 * cols + o; k < k1; k++, d += cols) {
+          t[d] = a[src + k];
+        }
+      }
+      for (int o = rows; o < cols; o++) {
+        for (int k = k0, d = k0 * cols + o; k < k1; k++, d += cols) {
+          t[d] = 0f;
+        }
+      }
+    }
+  }
+
+  /**
+   * One register tile of the implicit weight gradient: patch rows [r0, r0 + 6) x filters [c0, c0 + 2L)
+   * of {@code c[at + m·cols + v]} (= 0 first when {@code first}) += Σ_q col[r0 + m, q]·dyT[q, c0 + v],
+   * the positions q in order. {@code col[r, q]} is read from x: row r = (c, kh, kw) is the input at
+   * {@code c·inH·inW + kh·dH·inW + kw·dW} from the position's window corner; rows past the patch read
+   * row 0's element (their sums are never used).
+   */
+  private static void dwTile(Conv2dGeometry g, float[] x, int xs, int r0, float[] dyT, int cols, int c0, float[] c,
+      int at, boolean first) {
+    int f0 = dwRowOffset(g, r0), f1 = dwRowOffset(g, r0 + 1), f2 = dwRowOffset(g, r0 + 2);
+    int f3 = dwRowOffset(g, r0 + 3), f4 = dwRowOffset(g, r0 + 4), f5 = dwRowOffset(g, r0 + 5);
+    FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+    if (first) {
+      c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = FloatVector.zero(S);
+    } else {
+      c00 = FloatVector.fromArray(S, c, at);
+      c01 = FloatVector.fromArray(S, c, at + L);
+      c10 = FloatVector.fromArray(S, c, at + cols);
+      c11 = FloatVector.fromArray(S, c, at + cols + L);
+      c20 = FloatVector.fromArray(S, c, at + 2 * cols);
+      c21 = FloatVector.fromArray(S, c, at + 2 * cols + L);
+      c30 = FloatVector.fromArray(S, c, at + 3 * cols);
+      c31 = FloatVector.fromArray(S, c, at + 3 * cols + L);
+      c40 = FloatVector.fromArray(S, c, at + 4 * cols);
+      c41 = FloatVector.fromArray(S, c, at + 4 * cols + L);
+      c50 = FloatVector.fromArray(S, c, at + 5 * cols);
+      c51 = FloatVector.fromArray(S, c, at + 5 * cols + L);
+    }
+    int oh = g.outH(), ow = g.outW(), rowStep = g.strideH() * g.inW(), sw = g.strideW();
+    int k = c0;
+    for (int i = 0; i < oh; i++) {
+      int base = xs + i * rowStep;
+      for (int j = 0; j < ow; j++, base += sw, k += cols) {
+        FloatVector b0 = FloatVector.fromArray(S, dyT, k), b1 = FloatVector.fromArray(S, dyT, k + L);
+        FloatVector a = FloatVector.broadcast(S, x[base + f0]);
+        c00 = a.fma(b0, c00);
+        c01 = a.fma(b1, c01);
+        a = FloatVector.broadcast(S, x[base + f1]);
+        c10 = a.fma(b0, c10);
+        c11 = a.fma(b1, c11);
+        a = FloatVector.broadcast(S, x[base + f2]);
+        c20 = a.fma(b0, c20);
+        c21 = a.fma(b1, c21);
+        a = FloatVector.broadcast(S, x[base + f3]);
+        c30 = a.fma(b0, c30);
+        c31 = a.fma(b1, c31);
+        a = FloatVector.broadcast(S, x[base + f4]);
+        c40 = a.fma(b0, c40);
+        c41 = a.fma(b1, c41);
+        a = FloatVector.broadcast(S, x[base + f5]);
+        c50 = a.fma(b0, c50);
+        c51 = a.fma(b1, c51);
+      }
+    }
+    c00.intoArray(c, at);
+    c01.intoArray(c, at + L);
+    c10.intoArray(c, at + cols);
+    c11.intoArray(c, at + cols + L);
+    c20.intoArray(c, at + 2 * cols);
+    c21.intoArray(c, at + 2 * cols + L);
+    c30.intoArray(c, at + 3 * cols);
+    c31.intoArray(c, at + 3 * cols + L);
+    c40.intoArray(c, at + 4 * cols);
+    c41.intoArray(c, at + 4 * cols + L);
+    c50.intoArray(c, at + 5 * cols);
+    c51.intoArray(c, at + 5 * cols + L);
+  }
+
+  /** Offset in a sample's input of patch row r = (c, kh, kw) from a window's corner; 0 past the patch. */
+  private static int dwRowOffset(Conv2dGeometry g, int r) {
+    if (r >= g.patchSize()) {
+      return 0;
+    }
+    int kk = g.kH() * g.kW();
+    return r / kk * g.inH() * g.inW() + r / g.kW() % g.kH() * g.dilationH() * g.inW() + r % g.kW() * g.dilationW();
   }
 
   /**
