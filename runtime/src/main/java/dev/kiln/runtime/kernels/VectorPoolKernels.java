@@ -181,6 +181,11 @@ final class VectorPoolKernels {
       maxPlane2x2Vector(inW, oh, ow, last, x, xs + base, y, yo);
       return;
     }
+    if (argmax != null && BRANCH_FREE_ARGMAX && last + 1 >= L) {
+      maxPlane2x2Vector(inW, oh, ow, last, x, xs + base, y, yo);
+      argmax2x2(inW, oh, ow, x, xs, base, y, yo, argmax, argOff + p * oh * ow);
+      return;
+    }
     if (argmax == null) {
       for (int i = 0; i < oh; i++) {
         int r = xs + base + 2 * i * inW;
@@ -230,6 +235,52 @@ final class VectorPoolKernels {
           best = k + inW + 1;
         }
         y[yo + yr + j] = m;
+        argmax[ao + yr + j] = best;
+      }
+    }
+  }
+
+  /** {@code -Dkiln.pool.branchFreeArgmax=false} keeps the compare-and-branch argmax (for measuring). */
+  private static final boolean BRANCH_FREE_ARGMAX = !"false".equals(System.getProperty("kiln.pool.branchFreeArgmax"));
+
+  /**
+   * The training path's argmax of a 2x2 stride-2 plane after {@link #maxPlane2x2Vector} wrote each
+   * window's maximum m to y: the winner is the first of the four cells (row-major) equal to m, chosen
+   * by conditional moves instead of the scalar path's branches (which mispredicted on real data:
+   * FashionCnn's first pooling took 3.2 ms at batch 128 with its argmax, 1 ms without); y is then
+   * rewritten with the winner itself, so a -0 winner stays -0. That is the reference's rule (a later
+   * cell wins only when strictly greater, or NaN) whenever m is not NaN; a window holding a NaN runs
+   * the reference's rule itself. Bitwise the reference's y and argmax.
+   */
+  private static void argmax2x2(int inW, int oh, int ow, float[] x, int xs, int base, float[] y, int yo,
+      int[] argmax, int ao) {
+    for (int i = 0; i < oh; i++) {
+      int rel = base + 2 * i * inW, yr = i * ow;
+      for (int j = 0; j < ow; j++) {
+        int k = rel + 2 * j, at = xs + k;
+        float m = y[yo + yr + j];
+        float x0 = x[at], x1 = x[at + 1], x2 = x[at + inW], x3 = x[at + inW + 1];
+        int best;
+        if (m != m) {
+          best = k;
+          float v = x0;
+          if (x1 > v || x1 != x1) {
+            v = x1;
+            best = k + 1;
+          }
+          if (x2 > v || x2 != x2) {
+            v = x2;
+            best = k + inW;
+          }
+          if (x3 != x3) {
+            best = k + inW + 1;
+          }
+        } else {
+          best = x2 == m ? k + inW : k + inW + 1;
+          best = x1 == m ? k + 1 : best;
+          best = x0 == m ? k : best;
+        }
+        y[yo + yr + j] = x[xs + best];
         argmax[ao + yr + j] = best;
       }
     }

@@ -73,6 +73,42 @@ class PoolKernelsTest {
     }
   }
 
+  /**
+   * The 2x2 stride-2 training path (window maxima by vectors, then the winner by conditional moves)
+   * keeps the reference's rule where it is easiest to get wrong: ties (the first cell wins), -0 and +0
+   * (equal, the first wins and keeps its sign) and NaN (the last NaN wins), at planes wider and
+   * narrower than a vector, on 1 to 3 threads.
+   */
+  @Test
+  void argmaxOf2x2WindowsEqualsReferenceOnTiesSignedZerosAndNan() {
+    float[] values = {-1f, -0f, 0f, 0f, 1f, 1f, 2f, Float.NaN};
+    int before = Parallelism.threads();
+    try {
+      Random rnd = new Random(13);
+      for (Pool2dGeometry g : new Pool2dGeometry[] {new Pool2dGeometry(3, 26, 26, 2, 2, 2, 2, 0, 0, 0, 0),
+          new Pool2dGeometry(5, 11, 11, 2, 2, 2, 2, 0, 0, 0, 0), new Pool2dGeometry(2, 4, 6, 2, 2, 2, 2, 0, 0, 0, 0)}) {
+        int n = 3, in = n * g.inSize(), out = n * g.outSize();
+        float[] x = new float[in];
+        for (int i = 0; i < in; i++) {
+          x[i] = values[rnd.nextInt(values.length)];
+        }
+        float[] ys = new float[out];
+        int[] args = new int[out];
+        ScalarPoolKernels.maxForward(g, n, x, 0, ys, 0, args, 0);
+        for (int threads = 1; threads <= 3; threads++) {
+          Parallelism.setThreads(threads);
+          float[] y = new float[out];
+          int[] arg = new int[out];
+          PoolKernels.maxForward(g, n, x, 0, y, 0, arg, 0);
+          assertArrayEquals(ys, y, g + " threads=" + threads + " max");
+          assertArrayEquals(args, arg, g + " threads=" + threads + " argmax");
+        }
+      }
+    } finally {
+      Parallelism.setThreads(before);
+    }
+  }
+
   @Test
   void paddedCellsNeverWinAndNanPropagates() {
     Pool2dGeometry g = new Pool2dGeometry(1, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0);
