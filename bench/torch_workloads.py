@@ -135,6 +135,38 @@ def train_epoch(model, opt, loss_fn, x, y, batch, seed):
     return len(x) / (time.perf_counter() - t0)
 
 
+# The FashionCnn training protocol (Compare.CNN_*): a warm-up pass over the first 6000 images, then
+# --cnn-segments segments of 40 batches of 128 timed one by one; the row is the median segment.
+CNN_WARM_UP_IMAGES = 6000
+CNN_SEGMENT_BATCHES = 40
+
+
+def train_segments(model, opt, loss_fn, x, y, batch, segments, seed):
+    """Samples/s of each segment of CNN_SEGMENT_BATCHES batches of one pass over a permutation of
+    x[:segments * CNN_SEGMENT_BATCHES * batch]: from the start of its first batch to the end of its last
+    (the step, the loss and accuracy bookkeeping), as Kiln's SegmentTimer."""
+    images = min(len(x), segments * CNN_SEGMENT_BATCHES * batch)
+    perm = torch.randperm(images, generator=torch.Generator().manual_seed(seed))
+    rates = []
+    loss_sum = 0.0
+    correct = 0
+    for s in range(images // (CNN_SEGMENT_BATCHES * batch)):
+        t0 = time.perf_counter()
+        for b in range(CNN_SEGMENT_BATCHES):
+            start = (s * CNN_SEGMENT_BATCHES + b) * batch
+            idx = perm[start:start + batch]
+            xb, yb = x[idx], y[idx]
+            opt.zero_grad(set_to_none=True)
+            logits = model(xb)
+            loss = loss_fn(logits, yb)
+            loss.backward()
+            opt.step()
+            loss_sum += loss.item() * len(idx)
+            correct += int((logits.argmax(1) == yb).sum())
+        rates.append(CNN_SEGMENT_BATCHES * batch / (time.perf_counter() - t0))
+    return rates, images
+
+
 def inference_rows(config, name, model, x, warm_up=200, groups=100):
     with torch.inference_mode():
         samples = [x[i:i + 1].clone() for i in range(256)]
@@ -269,7 +301,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--torch-threads", type=int, required=True)
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--cnn-epochs", type=int, default=1)
+    parser.add_argument("--cnn-segments", type=int, default=10)
     parser.add_argument("--workloads", choices=("all", "mlp", "cnn", "charlstm"), default="all")
     args = parser.parse_args()
     torch.set_num_threads(args.torch_threads)
@@ -304,19 +336,21 @@ def main():
 
     if args.workloads in ("all", "cnn"):
         conv_kernels(config)
-        # FashionCnn: a warm-up pass over the first 6000 images (also trains), then --cnn-epochs
-        # full epochs timed, as Compare does.
+        # FashionCnn: a warm-up pass over the first 6000 images (also trains), then --cnn-segments
+        # segments of 40 batches timed one by one, as Compare does.
         torch.manual_seed(1)
         model = cnn()
         opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
         model.train()
-        train_epoch(model, opt, loss_fn, x[:6000], y[:6000], 128, 0)
-        rates = [train_epoch(model, opt, loss_fn, x, y, 128, e) for e in range(1, args.cnn_epochs + 1)]
+        train_epoch(model, opt, loss_fn, x[:CNN_WARM_UP_IMAGES], y[:CNN_WARM_UP_IMAGES], 128, 0)
+        rates, images = train_segments(model, opt, loss_fn, x, y, 128, args.cnn_segments, 1)
         emit(config, "FashionCnn train", "samples/s", statistics.median(rates))
+        print("FashionCnn train segments (%s): %s samples/s"
+              % (config, ", ".join("%.0f" % r for r in rates)), file=sys.stderr, flush=True)
         model.eval()
         with torch.inference_mode():
             accuracy = float((model(xt).argmax(1) == yt).float().mean())
-        emit(config, "FashionCnn test accuracy after %d epoch(s) + 6000 images" % args.cnn_epochs, "accuracy",
+        emit(config, "FashionCnn test accuracy after %d + %d images" % (CNN_WARM_UP_IMAGES, images), "accuracy",
              accuracy)
         inference_rows(config, "FashionCnn", model, x, CNN_THROUGHPUT_WARM_UP, CNN_THROUGHPUT_GROUPS)
 

@@ -33,11 +33,12 @@ import java.util.SplittableRandom;
  * and ONNX Runtime runs the inference rows with 1 and with {@code threads} intra-op threads; its
  * rows carry {@code "engine": "onnxruntime"} and a {@code "config"}. Then the forward, backward-input
  * and backward-weights kernels of FashionCnn's second convolution at batch 128 (GFLOP/s, so the
- * script shows them as a fraction of the peak) and the FashionCnn rows (training over {@code
- * cnn-epochs} full epochs, default 1), ONNX Runtime again on their inference rows. Last, the CharLstm rows (training and batch-1 generation tokens/s; see {@link #charLstm()}).
+ * script shows them as a fraction of the peak) and the FashionCnn rows (training: the median of
+ * {@code cnn-segments} segments of 40 batches, default 10), ONNX Runtime again on their inference
+ * rows. Last, the CharLstm rows (training and batch-1 generation tokens/s; see {@link #charLstm()}).
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp
- * bench/target/benchmarks.jar dev.kiln.bench.Compare [threads] [train-epochs] [workload-prefixes] [cnn-epochs]}
+ * bench/target/benchmarks.jar dev.kiln.bench.Compare [threads] [train-epochs] [workload-prefixes] [cnn-segments]}
  */
 public final class Compare {
   private Compare() {}
@@ -47,7 +48,7 @@ public final class Compare {
     int epochs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     // Run only the workloads whose names start with one of these comma-separated prefixes.
     String only = args.length > 2 ? args[2] : "";
-    int cnnEpochs = args.length > 3 ? Integer.parseInt(args[3]) : 1;
+    int cnnSegments = args.length > 3 ? Integer.parseInt(args[3]) : 10;
     Parallelism.setThreads(threads);
 
     System.out.println(machine(threads));
@@ -71,7 +72,7 @@ public final class Compare {
       }
     }
     if (selected("FashionCnn", only)) {
-      fashionCnn(threads, cnnEpochs);
+      fashionCnn(threads, cnnSegments);
     }
     if (selected("CharLstm", only)) {
       charLstm();
@@ -196,24 +197,41 @@ public final class Compare {
   /** FashionCnn's second convolution: 32x13x13 → 64x11x11, 3x3, valid. */
   static final Conv2dGeometry FASHION_CNN_CONV2 = new Conv2dGeometry(32, 13, 13, 64, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1);
 
+  /** Batches per timed segment of the FashionCnn training row. */
+  static final int CNN_SEGMENT_BATCHES = 40;
+
+  /** Images of the FashionCnn warm-up pass (it also trains), before the timed segments. */
+  static final int CNN_WARM_UP_IMAGES = 6000;
+
   /**
-   * The FashionCnn rows: training samples/s (median of {@code epochs} full epochs, after a warm-up
-   * pass over the first 6000 images, which also trains), the test accuracy after that, batch-1
+   * The FashionCnn rows. Training: a warm-up pass over the first {@value #CNN_WARM_UP_IMAGES} images
+   * (which also trains), then one pass over the first {@code segments}·{@value #CNN_SEGMENT_BATCHES}
+   * batches of 128 images timed in segments of {@value #CNN_SEGMENT_BATCHES} batches; the row is the
+   * median segment's samples/s, and the accuracy row the test accuracy after those images.
+   * torch_workloads.py times PyTorch the same way. (One timed epoch, as before 2026-12-07, was a
+   * single sample of a machine whose speed drifts by tens of percent within minutes.) Then batch-1
    * latency and batch-128 throughput of the trained model. A CNN epoch costs about 30 times an MLP
    * epoch, so the inference rows take fewer batches than the MLP's (see
    * {@link EndToEnd#CNN_THROUGHPUT_WARM_UP}); torch_workloads.py does the same. ONNX Runtime then runs
    * the same trained network, exported, on the inference rows.
    */
-  private static void fashionCnn(int threads, int epochs) throws Exception {
+  private static void fashionCnn(int threads, int segments) throws Exception {
     Dataset train = EndToEnd.trainingData();
     Dataset test = FashionMnist.test();
     FashionCnnModel model = new FashionCnnModel();
-    model.train(train.subset(0, 6000), TrainOptions.epochs(1).quiet());
-    History h = model.train(train, TrainOptions.epochs(epochs).quiet());
-    double rate = EndToEnd.median(h.epochs().stream().mapToDouble(EpochStats::samplesPerSecond).toArray());
-    emit("FashionCnn train", "samples/s", rate, 0);
-    emit("FashionCnn test accuracy after " + epochs + " epoch(s) + 6000 images", "accuracy",
-        model.evaluate(test).accuracy(), 0);
+    int batch = 128, images = Math.min(train.rows(), segments * CNN_SEGMENT_BATCHES * batch);
+    model.train(train.subset(0, CNN_WARM_UP_IMAGES), TrainOptions.epochs(1).quiet());
+    SegmentTimer timer = new SegmentTimer(images / (CNN_SEGMENT_BATCHES * batch), CNN_SEGMENT_BATCHES);
+    model.train(train.subset(0, images), TrainOptions.epochs(1).quiet().withCallbacks(timer));
+    double[] rates = timer.samplesPerSecond(batch);
+    emit("FashionCnn train", "samples/s", EndToEnd.median(rates), 0);
+    StringBuilder list = new StringBuilder();
+    for (double r : rates) {
+      list.append(list.isEmpty() ? "" : ", ").append(Math.round(r));
+    }
+    System.err.println("FashionCnn train segments (Kiln): " + list + " samples/s");
+    emit(String.format(Locale.ROOT, "FashionCnn test accuracy after %d + %d images", CNN_WARM_UP_IMAGES, images),
+        "accuracy", model.evaluate(test).accuracy(), 0);
     emit("FashionCnn latency b1", "us", EndToEnd.latencyMicros(model, train, 20000), 0);
     float[] x = java.util.Arrays.copyOf(train.features(), 128 * model.spec().inputs());
     float[] out = new float[128 * model.spec().outputs()];

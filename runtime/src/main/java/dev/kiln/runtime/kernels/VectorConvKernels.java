@@ -172,7 +172,8 @@ final class VectorConvKernels {
         // x: dx, y: dy
         case BACKWARD_INPUT -> backwardInputSample(g, task, y, yOff, w, wOff, x, xOff, accumulate);
         // x: dx, y: dy, w: the flipped weights
-        case BACKWARD_INPUT_SHIFTED -> backwardInputShiftedSample(g, transposed, task, y, yOff, w, x, xOff, accumulate);
+        case BACKWARD_INPUT_SHIFTED ->
+            backwardInputShiftedSample(g, transposed, task, y, yOff, w, x, xOff, accumulate);
         // w: the per-block partial sums, y: dy
         case BACKWARD_PARAMS_IMPLICIT -> backwardParamsSamples(g, n, task, x, xOff, y, yOff, w);
         // w: dw, b: db, y: dy

@@ -241,7 +241,8 @@ final class VectorPoolKernels {
   }
 
   /** {@code -Dkiln.pool.branchFreeArgmax=false} keeps the compare-and-branch argmax (for measuring). */
-  private static final boolean BRANCH_FREE_ARGMAX = !"false".equals(System.getProperty("kiln.pool.branchFreeArgmax"));
+  private static final boolean BRANCH_FREE_ARGMAX =
+      !"false".equals(System.getProperty("kiln.pool.branchFreeArgmax"));
 
   /**
    * The training path's argmax of a 2x2 stride-2 plane after {@link #maxPlane2x2Vector} wrote each

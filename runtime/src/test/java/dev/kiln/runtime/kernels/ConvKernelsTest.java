@@ -184,6 +184,59 @@ class ConvKernelsTest {
     }
   }
 
+  /**
+   * The implicit-GEMM weight gradient (blocks of {@link VectorConvKernels#DW_SAMPLES} samples) and the
+   * shifted input gradient (flipped weights over a zero-padded dy) at a batch of 17 (two full blocks and
+   * one sample): equal to the scalar reference, overwriting and accumulating, and bitwise the same on
+   * 1, 2 and 3 threads. The geometries cover padding (for the input gradient), dilation, 1x1 and odd
+   * channel counts.
+   */
+  @Test
+  void backwardPathsMatchReferenceAcrossSampleBlocksAndThreadCounts() {
+    int before = Parallelism.threads();
+    try {
+      Random rnd = new Random(17);
+      int n = 2 * VectorConvKernels.DW_SAMPLES + 1;
+      for (int i : new int[] {0, 1, 7, 8, 10, 12, 13}) {
+        Conv2dGeometry g = GEOMETRIES[i];
+        float[] x = Reference.random(rnd, n * g.inSize()), w = Reference.random(rnd, g.weightSize());
+        float[] dy = Reference.random(rnd, n * g.outSize());
+        float[] dxs = new float[n * g.inSize()], dws = new float[g.weightSize()], dbs = new float[g.outC()];
+        ScalarConvKernels.backwardInput(g, n, dy, 0, w, 0, dxs, 0, false);
+        ScalarConvKernels.backwardParams(g, n, x, 0, dy, 0, dws, 0, dbs, 0);
+        float[][] first = null;
+        for (int threads = 1; threads <= 3; threads++) {
+          Parallelism.setThreads(threads);
+          String what = g + " n=" + n + " threads=" + threads;
+          float[] dx = new float[n * g.inSize()], dxAcc = new float[n * g.inSize()];
+          Arrays.fill(dxAcc, 0.25f);
+          float[] dw = new float[g.weightSize()], db = new float[g.outC()];
+          ConvKernels.backwardInput(g, n, dy, 0, w, 0, dx, 0, false);
+          ConvKernels.backwardInput(g, n, dy, 0, w, 0, dxAcc, 0, true);
+          ConvKernels.backwardParams(g, n, x, 0, dy, 0, dw, 0, db, 0);
+          assertClose(toDouble(dxs, 0, dxs.length), dx, 0, 1e-5, what + " dx");
+          double[] accumulated = toDouble(dxs, 0, dxs.length);
+          for (int k = 0; k < accumulated.length; k++) {
+            accumulated[k] += 0.25;
+          }
+          assertClose(accumulated, dxAcc, 0, 1e-5, what + " dx accumulated");
+          assertClose(toDouble(dws, 0, dws.length), dw, 0, 1e-5, what + " dw");
+          assertClose(toDouble(dbs, 0, dbs.length), db, 0, 1e-5, what + " db");
+          float[][] all = {dx, dxAcc, dw, db};
+          if (first == null) {
+            first = all;
+          } else {
+            for (int k = 0; k < all.length; k++) {
+              assertArrayEquals(first[k], all[k], what + " output " + k + " against 1 thread");
+            }
+          }
+        }
+      }
+    } finally {
+      Parallelism.setThreads(before);
+    }
+  }
+
   @Test
   void resultsAreBitwiseIdenticalForOneAndTwoThreads() {
     int before = Parallelism.threads();

@@ -85,8 +85,9 @@ class PoolKernelsTest {
     int before = Parallelism.threads();
     try {
       Random rnd = new Random(13);
-      for (Pool2dGeometry g : new Pool2dGeometry[] {new Pool2dGeometry(3, 26, 26, 2, 2, 2, 2, 0, 0, 0, 0),
-          new Pool2dGeometry(5, 11, 11, 2, 2, 2, 2, 0, 0, 0, 0), new Pool2dGeometry(2, 4, 6, 2, 2, 2, 2, 0, 0, 0, 0)}) {
+      Pool2dGeometry[] planes = {new Pool2dGeometry(3, 26, 26, 2, 2, 2, 2, 0, 0, 0, 0),
+          new Pool2dGeometry(5, 11, 11, 2, 2, 2, 2, 0, 0, 0, 0), new Pool2dGeometry(2, 4, 6, 2, 2, 2, 2, 0, 0, 0, 0)};
+      for (Pool2dGeometry g : planes) {
         int n = 3, in = n * g.inSize(), out = n * g.outSize();
         float[] x = new float[in];
         for (int i = 0; i < in; i++) {
