@@ -52,6 +52,64 @@ public final class ConvKernels {
   }
 
   /**
+   * Inference of a convolution whose only reader is a max pooling:
+   * {@code p = maxpool(act(conv(x, w) + b))} for n samples, bitwise what {@link #forward} then
+   * {@link PoolKernels#maxForward} without indices give. Where the vector path can (an ungrouped,
+   * unpadded stride-1 convolution, RELU or no activation, no pre-activation to save, a 2x2 stride-2
+   * unpadded window), each tile of the convolution is pooled while it is in the core's cache, and y is
+   * neither written nor read; otherwise the two kernels run one after the other through y.
+   * {@code -Dkiln.conv.fusePooling=false} always takes the second way.
+   *
+   * @param g the convolution
+   * @param pool the pooling of the convolution's output ({@code pool.c, inH, inW} = {@code g.outC, outH, outW})
+   * @param y the convolution's output tensor [n, outC, outH, outW], a workspace when the pair is not fused
+   * @param z where to save the pre-activation, or null (see {@link #forward}); a pre-activation to
+   *     save is never fused
+   * @param p pooled output [n, outC, pool.outH, pool.outW]
+   * @throws IllegalArgumentException when pool does not match g's output, or for SOFTMAX
+   */
+  public static void forwardMaxPooled(Conv2dGeometry g, Pool2dGeometry pool, int n, float[] x, int xOff, float[] w,
+      int wOff, float[] b, int bOff, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff,
+      float[] p, int pOff) {
+    forwardPooled(true, g, pool, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff, p, pOff);
+  }
+
+  /**
+   * {@link #forwardMaxPooled} for average pooling: {@code p = avgpool(act(conv(x, w) + b))}, bitwise
+   * what {@link #forward} then {@link PoolKernels#avgForward} give; fused on the same conditions.
+   */
+  public static void forwardAvgPooled(Conv2dGeometry g, Pool2dGeometry pool, int n, float[] x, int xOff, float[] w,
+      int wOff, float[] b, int bOff, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff,
+      float[] p, int pOff) {
+    forwardPooled(false, g, pool, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff, p, pOff);
+  }
+
+  private static void forwardPooled(boolean max, Conv2dGeometry g, Pool2dGeometry pool, int n, float[] x, int xOff,
+      float[] w, int wOff, float[] b, int bOff, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff,
+      float[] p, int pOff) {
+    if (pool.c() != g.outC() || pool.inH() != g.outH() || pool.inW() != g.outW()) {
+      throw new IllegalArgumentException("conv2d + pool2d: the pooling reads [" + pool.c() + ", " + pool.inH() + ", "
+          + pool.inW() + "] but the convolution writes [" + g.outC() + ", " + g.outH() + ", " + g.outW() + "]");
+    }
+    if (!Backend.VECTOR || !VectorConvKernels.fusesPooling(g, pool, act, z != null)) {
+      forward(g, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
+      if (max) {
+        PoolKernels.maxForward(pool, n, y, yOff, p, pOff, null, 0);
+      } else {
+        PoolKernels.avgForward(pool, n, y, yOff, p, pOff);
+      }
+      return;
+    }
+    Checks.dims(n);
+    Checks.range("x", x, xOff, n, g.inSize());
+    Checks.range("w", w, wOff, 1, g.weightSize());
+    Checks.optionalRange("b", b, bOff, 1, g.outC());
+    Checks.range("y", y, yOff, n, g.outSize());
+    Checks.range("p", p, pOff, n, pool.outSize());
+    VectorConvKernels.forwardPooled(max, g, pool, n, x, xOff, w, wOff, b, bOff, act, p, pOff);
+  }
+
+  /**
    * {@code dx = (accumulate ? dx : 0) + ∂L/∂x}, the transposed convolution of dy with w.
    *
    * @param dy gradient of the pre-activation output [n, outC, outH, outW]

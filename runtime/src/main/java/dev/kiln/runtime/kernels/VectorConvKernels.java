@@ -29,6 +29,8 @@ final class VectorConvKernels {
   private static final int FORWARD_BLOCKS = 3;
   private static final int BACKWARD_PARAMS_IMPLICIT = 4;
   private static final int BACKWARD_INPUT_SHIFTED = 5;
+  private static final int FORWARD_MAX_POOLED = 6;
+  private static final int FORWARD_AVG_POOLED = 7;
 
   /**
    * Per-thread buffers, grown and never shrunk: [0] im2col columns, [1] a task's dWᵀ rows, [2] the
@@ -49,6 +51,46 @@ final class VectorConvKernels {
   static void forwardIm2col(Conv2dGeometry g, int n, float[] x, int xOff, float[] w, int wOff, float[] b, int bOff,
       Activation act, float alpha, float[] y, int yOff, float[] z, int zOff) {
     forward(false, g, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
+  }
+
+  /**
+   * Whether {@link #forwardPooled} fuses the convolution g with the pooling: the shifted-window
+   * kernel takes g, its activation is applied in the tile (RELU or none) with no pre-activation to
+   * save, the window is 2x2 at stride 2 without padding, and the conv rows the pooling reads hold at
+   * least {@code 3·L} positions (see {@link #pooledSpan}).
+   */
+  static boolean fusesPooling(Conv2dGeometry g, Pool2dGeometry pool, Activation act, boolean savesPre) {
+    return SHIFTED && FUSE_POOLING && shifted(g) && !savesPre && (act == Activation.RELU || act == Activation.LINEAR)
+        && VectorPoolKernels.is2x2Stride2(pool) && pooledSpan(g, pool) >= SHIFTED_VECTORS * L;
+  }
+
+  /** {@code -Dkiln.conv.fusePooling=false} runs fused calls as convolution then pooling (for measuring). */
+  private static final boolean FUSE_POOLING = !"false".equals(System.getProperty("kiln.conv.fusePooling"));
+
+  /**
+   * {@code p = pool(act(conv(x, w) + b))} for a pair {@link #fusesPooling} accepts: the shifted-window
+   * tiles of each block of filters are pooled straight from the per-thread tile buffer into p, so
+   * the convolution's output is never stored, and the convolution rows and columns no window reads
+   * are not computed. Split over the threads as {@link #forward} splits the shifted kernel.
+   */
+  static void forwardPooled(boolean max, Conv2dGeometry g, Pool2dGeometry pool, int n, float[] x, int xOff,
+      float[] w, int wOff, float[] b, int bOff, Activation act, float[] p, int pOff) {
+    ConvJob job = ConvJob.CACHE.acquire();
+    try {
+      job.set(max ? FORWARD_MAX_POOLED : FORWARD_AVG_POOLED, g, n, x, xOff, w, wOff, b, bOff, act, 0f, p, pOff,
+          null, 0, false, 0);
+      job.pool = pool;
+      job.blocks = shiftedBlocks(g);
+      if (Parallelism.worthSplitting(g.flops(n), false)) {
+        job.parts = Math.max(1, Math.min(job.blocks, Parallelism.threads() / n));
+        Parallelism.forEach(n * job.parts, job);
+      } else {
+        job.parts = 1;
+        Parallelism.runOnCaller(n, job);
+      }
+    } finally {
+      ConvJob.CACHE.release(job);
+    }
   }
 
   private static void forward(boolean shifted, Conv2dGeometry g, int n, float[] x, int xOff, float[] w, int wOff,
@@ -131,6 +173,8 @@ final class VectorConvKernels {
     static final Parallelism.TaskCache<ConvJob> CACHE = new Parallelism.TaskCache<>(ConvJob::new);
     private int mode, n, xOff, wOff, bOff, yOff, zOff, blockRows, blocks, parts;
     private Conv2dGeometry g, transposed;
+    /** The pooling of the fused forward modes (y is then the pooled output). */
+    private Pool2dGeometry pool;
     private float[] x, w, b, y, z;
     private Activation act;
     private float alpha;
@@ -139,6 +183,7 @@ final class VectorConvKernels {
     @Override
     public void clear() {
       g = transposed = null;
+      pool = null;
       x = w = b = y = z = null;
     }
 
@@ -167,8 +212,11 @@ final class VectorConvKernels {
     public void run(int task) {
       switch (mode) {
         case FORWARD -> forwardSample(g, task, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
-        case FORWARD_BLOCKS -> shiftedSample(g, task / parts, task % parts * blocks / parts,
+        case FORWARD_BLOCKS -> shiftedSample(g, null, false, task / parts, task % parts * blocks / parts,
             (task % parts + 1) * blocks / parts, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
+        case FORWARD_MAX_POOLED, FORWARD_AVG_POOLED -> shiftedSample(g, pool, mode == FORWARD_MAX_POOLED,
+            task / parts, task % parts * blocks / parts, (task % parts + 1) * blocks / parts, x, xOff, w, wOff, b,
+            bOff, act, alpha, y, yOff, null, 0);
         // x: dx, y: dy
         case BACKWARD_INPUT -> backwardInputSample(g, task, y, yOff, w, wOff, x, xOff, accumulate);
         // x: dx, y: dy, w: the flipped weights
@@ -299,6 +347,14 @@ final class VectorConvKernels {
     return (g.outH() - 1) * g.inW() + g.outW();
   }
 
+  /**
+   * The positions of {@link #shiftedSpan} that a 2x2 stride-2 unpadded pooling reads: up to row
+   * {@code 2·poolOutH - 1} and column {@code 2·poolOutW - 1} (a last odd row or column is never read).
+   */
+  private static int pooledSpan(Conv2dGeometry g, Pool2dGeometry pool) {
+    return (2 * pool.outH() - 1) * g.inW() + 2 * pool.outW();
+  }
+
   /** Blocks of filters of {@link #shiftedSample}: whole tiles of SHIFTED_FILTERS, the rest one at a time. */
   static int shiftedBlocks(Conv2dGeometry g) {
     return g.outC() / SHIFTED_FILTERS + g.outC() % SHIFTED_FILTERS;
@@ -315,10 +371,12 @@ final class VectorConvKernels {
    * past the sample. Each tile is stored row-strided in a per-thread buffer, then its rows are copied
    * out, with ReLU applied on the way when there is no z to save.
    */
-  private static void shiftedSample(Conv2dGeometry g, int s, int blk0, int blk1, float[] x, int xOff, float[] w,
-      int wOff, float[] b, int bOff, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff) {
-    int span = shiftedSpan(g), ohw = g.outH() * g.outW();
+  private static void shiftedSample(Conv2dGeometry g, Pool2dGeometry pool, boolean max, int s, int blk0, int blk1,
+      float[] x, int xOff, float[] w, int wOff, float[] b, int bOff, Activation act, float alpha, float[] y, int yOff,
+      float[] z, int zOff) {
+    int span = pool == null ? shiftedSpan(g) : pooledSpan(g, pool), ohw = g.outH() * g.outW();
     boolean fuseRelu = act == Activation.RELU && z == null;
+    int pohw = pool == null ? 0 : pool.outH() * pool.outW();
     float[] t = z != null ? z : y;
     int ts = (z != null ? zOff : yOff) + s * g.outSize();
     int xs = xOff + s * g.inSize();
@@ -338,8 +396,17 @@ final class VectorConvKernels {
         }
       }
       for (int f = 0; f < filters; f++) {
-        copyRows(buf, f * span, g.inW(), t, ts + (o0 + f) * ohw, g.outH(), g.outW());
+        if (pool == null) {
+          copyRows(buf, f * span, g.inW(), t, ts + (o0 + f) * ohw, g.outH(), g.outW());
+        } else if (max) {
+          VectorPoolKernels.max2x2Plane(pool, buf, f * span, g.inW(), y, yOff + s * pool.outSize() + (o0 + f) * pohw);
+        } else {
+          VectorPoolKernels.avg2x2Plane(pool, buf, f * span, g.inW(), y, yOff + s * pool.outSize() + (o0 + f) * pohw);
+        }
       }
+    }
+    if (pool != null) {
+      return;
     }
     if ((act != Activation.LINEAR && !fuseRelu) || z != null) {
       // Only the blocks' filters: other tasks own the other filters of this sample.

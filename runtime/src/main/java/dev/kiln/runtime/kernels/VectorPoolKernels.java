@@ -164,7 +164,7 @@ final class VectorPoolKernels {
 
   /**
    * Plane p of a 2x2 stride-2 unpadded max pooling. Without argmax (inference), planes at least one
-   * vector wide take {@link #maxPlane2x2Vector}. With argmax, scalar: the four cells in row-major order
+   * vector wide take {@link #max2x2Plane}. With argmax, scalar: the four cells in row-major order
    * with {@link ScalarPoolKernels#maxCell}'s rule (a later cell wins when greater or NaN), so the result
    * and argmax are bitwise the reference's. No masks and no gathers: the rows are short (13 and 5 outputs
    * in FashionCnn, under one vector) and the generic path ran them cell by cell through maxCell.
@@ -177,37 +177,13 @@ final class VectorPoolKernels {
     int yo = yOff + p * oh * ow;
     int base = ch * inHw;
     int last = 2 * (oh - 1) * inW + 2 * (ow - 1); // the last window's first cell, from the plane's start
-    if (argmax == null && last + 1 >= L) {
-      maxPlane2x2Vector(inW, oh, ow, last, x, xs + base, y, yo);
-      return;
-    }
     if (argmax != null && BRANCH_FREE_ARGMAX && last + 1 >= L) {
-      maxPlane2x2Vector(inW, oh, ow, last, x, xs + base, y, yo);
+      pool2x2Vector(true, inW, oh, ow, x, xs + base, y, yo);
       argmax2x2(inW, oh, ow, x, xs, base, y, yo, argmax, argOff + p * oh * ow);
       return;
     }
     if (argmax == null) {
-      for (int i = 0; i < oh; i++) {
-        int r = xs + base + 2 * i * inW;
-        int yr = yo + i * ow;
-        for (int j = 0; j < ow; j++) {
-          int at = r + 2 * j;
-          float m = x[at];
-          float v = x[at + 1];
-          if (v > m || v != v) {
-            m = v;
-          }
-          v = x[at + inW];
-          if (v > m || v != v) {
-            m = v;
-          }
-          v = x[at + inW + 1];
-          if (v > m || v != v) {
-            m = v;
-          }
-          y[yr + j] = m;
-        }
-      }
+      max2x2Plane(g, x, xs + base, inW, y, yo);
       return;
     }
     int ao = argOff + p * oh * ow;
@@ -245,7 +221,7 @@ final class VectorPoolKernels {
       !"false".equals(System.getProperty("kiln.pool.branchFreeArgmax"));
 
   /**
-   * The training path's argmax of a 2x2 stride-2 plane after {@link #maxPlane2x2Vector} wrote each
+   * The training path's argmax of a 2x2 stride-2 plane after {@link #pool2x2Vector} wrote each
    * window's maximum m to y: the winner is the first of the four cells (row-major) equal to m, chosen
    * by conditional moves instead of the scalar path's branches (which mispredicted on real data:
    * FashionCnn's first pooling took 3.2 ms at batch 128 with its argmax, 1 ms without); y is then
@@ -287,33 +263,99 @@ final class VectorPoolKernels {
     }
   }
 
-  /** Per-thread scratch for {@link #maxPlane2x2Vector}: the window maxima at every flat input index of a plane. */
+  /**
+   * One plane of a 2x2 stride-2 unpadded max pooling without indices (inference), from the plane at
+   * {@code x[xp]} whose rows are {@code stride} floats apart: {@code stride = g.inW()} for a plane of
+   * the pooling's input tensor, or more for a convolution's row-strided tile
+   * ({@link VectorConvKernels}' fused convolution + pooling), which then gives bitwise what pooling
+   * the stored convolution output gives. Planes at least one vector wide (decided on the contiguous
+   * layout, whatever the stride) take {@link #pool2x2Vector}; smaller ones compare the four cells in
+   * row-major order with {@link ScalarPoolKernels#maxCell}'s rule.
+   */
+  static void max2x2Plane(Pool2dGeometry g, float[] x, int xp, int stride, float[] y, int yo) {
+    int oh = g.outH(), ow = g.outW();
+    if (2 * (oh - 1) * g.inW() + 2 * (ow - 1) + 1 >= L) {
+      pool2x2Vector(true, stride, oh, ow, x, xp, y, yo);
+      return;
+    }
+    for (int i = 0; i < oh; i++) {
+      int r = xp + 2 * i * stride;
+      int yr = yo + i * ow;
+      for (int j = 0; j < ow; j++) {
+        int at = r + 2 * j;
+        float m = x[at];
+        float v = x[at + 1];
+        if (v > m || v != v) {
+          m = v;
+        }
+        v = x[at + stride];
+        if (v > m || v != v) {
+          m = v;
+        }
+        v = x[at + stride + 1];
+        if (v > m || v != v) {
+          m = v;
+        }
+        y[yr + j] = m;
+      }
+    }
+  }
+
+  /**
+   * {@link #max2x2Plane} for average pooling, for the fused convolution + pooling only: the window's
+   * four cells summed from 0 in row-major order, then divided by 4, as {@link ScalarPoolKernels#avgCell}
+   * and {@link #avgVector} do, so bitwise what {@link #avgForward} gives.
+   */
+  static void avg2x2Plane(Pool2dGeometry g, float[] x, int xp, int stride, float[] y, int yo) {
+    int oh = g.outH(), ow = g.outW();
+    if (2 * (oh - 1) * stride + 2 * (ow - 1) + 1 >= L) {
+      pool2x2Vector(false, stride, oh, ow, x, xp, y, yo);
+      return;
+    }
+    for (int i = 0; i < oh; i++) {
+      int r = xp + 2 * i * stride;
+      for (int j = 0; j < ow; j++) {
+        int at = r + 2 * j;
+        y[yo + i * ow + j] = (0f + x[at] + x[at + 1] + x[at + stride] + x[at + stride + 1]) / 4;
+      }
+    }
+  }
+
+  /** Per-thread scratch for {@link #pool2x2Vector}: the window results at every flat input index of a plane. */
   private static final ThreadLocal<float[][]> PLANE = ThreadLocal.withInitial(() -> new float[1][0]);
 
   /**
-   * The inference path of 2x2 stride-2 max pooling (no argmax), branch-free: at every flat index f
-   * of the plane up to the last window's first cell, the lanewise max (as {@link #maxVector}: NaN
-   * propagates) of x[f], x[f+1], x[f+inW], x[f+inW+1], L indices at a time (the last vector overlaps
-   * the one before it), into a scratch plane; then output (i, j) is the value at f = 2i·inW + 2j.
-   * Every read stays inside the plane (2·outW ≤ inW, 2·outH ≤ inH). The scalar path's compare
-   * branches mispredicted on real data: 65 µs instead of 9 for FashionCnn's first pooling at batch 1
-   * when each call sees a new image (the same image every call had hidden it).
+   * 2x2 stride-2 pooling of a plane (rows {@code stride} apart), branch-free: at the flat indices f
+   * of each row of windows' first cells (the plane's even rows), the lanewise max (as {@link #maxVector}: NaN
+   * propagates), or the sum from 0 divided by 4, of x[f], x[f+1], x[f+stride], x[f+stride+1], L
+   * indices at a time (a vector that would pass the last window's first cell is moved back), into a
+   * scratch plane; then output
+   * (i, j) is the value at f = 2i·stride + 2j. Every read stays inside the plane (2·outW ≤ inW, 2·outH
+   * ≤ inH). The scalar path's compare branches mispredicted on real data: 65 µs instead of 9 for
+   * FashionCnn's first pooling at batch 1 when each call sees a new image (the same image every call
+   * had hidden it).
    */
-  private static void maxPlane2x2Vector(int inW, int oh, int ow, int last, float[] x, int xp, float[] y, int yo) {
+  private static void pool2x2Vector(boolean max, int stride, int oh, int ow, float[] x, int xp, float[] y, int yo) {
+    int last = 2 * (oh - 1) * stride + 2 * (ow - 1); // the last window's first cell
     float[][] holder = PLANE.get();
     if (holder[0].length < last + 1) {
       holder[0] = new float[last + 1];
     }
     float[] t = holder[0];
-    for (int f0 = 0; f0 <= last; f0 += L) {
-      int f = Math.min(f0, last + 1 - L);
-      int at = xp + f;
-      FloatVector.fromArray(S, x, at).max(FloatVector.fromArray(S, x, at + 1))
-          .max(FloatVector.fromArray(S, x, at + inW)).max(FloatVector.fromArray(S, x, at + inW + 1))
-          .intoArray(t, f);
-    }
     for (int i = 0; i < oh; i++) {
-      int r = 2 * i * inW, yr = yo + i * ow;
+      int r = 2 * i * stride, yr = yo + i * ow;
+      // Only the window rows' first cells: f in [r, r + 2·(ow-1)].
+      for (int f0 = r; f0 <= r + 2 * (ow - 1); f0 += L) {
+        int f = Math.min(f0, last + 1 - L);
+        int at = xp + f;
+        FloatVector a = FloatVector.fromArray(S, x, at), b = FloatVector.fromArray(S, x, at + 1),
+            c = FloatVector.fromArray(S, x, at + stride), d = FloatVector.fromArray(S, x, at + stride + 1);
+        if (max) {
+          a.max(b).max(c).max(d).intoArray(t, f);
+        } else {
+          FloatVector.zero(S).add(a).add(b).add(c).add(d).div(4f).intoArray(t, f);
+        }
+      }
       for (int j = 0; j < ow; j++) {
         y[yr + j] = t[r + 2 * j];
       }

@@ -1,0 +1,151 @@
+package dev.kiln.runtime.kernels;
+
+import static dev.kiln.runtime.kernels.Reference.assertClose;
+import static dev.kiln.runtime.kernels.Reference.embedded;
+import static dev.kiln.runtime.kernels.Reference.toDouble;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A convolution and its pooling as one inference call ({@link ConvKernels#forwardMaxPooled},
+ * {@link ConvKernels#forwardAvgPooled}) give bitwise what the two kernels give one after the other,
+ * whether the pair is fused (tiles pooled in cache) or not (run through the convolution's output), at
+ * awkward sizes, on 1 to 3 threads; and within float rounding what the scalar references give.
+ */
+class ConvPoolFusionTest {
+  private static Conv2dGeometry conv(int c, int h, int w, int f, int kh, int kw, int stride, int pad, int dil, int groups) {
+    return new Conv2dGeometry(c, h, w, f, kh, kw, stride, stride, pad, pad, pad, pad, dil, 1, groups);
+  }
+
+  private static Pool2dGeometry pool(Conv2dGeometry g, int k, int stride, int pad) {
+    return new Pool2dGeometry(g.outC(), g.outH(), g.outW(), k, k, stride, stride, pad, pad, pad, pad);
+  }
+
+  /** Pairs the tiled kernel fuses (with RELU or no activation). */
+  static final Conv2dGeometry[] FUSED = {
+    conv(1, 28, 28, 32, 3, 3, 1, 0, 1, 1), // FashionCnn's conv1 + pool1
+    conv(32, 13, 13, 64, 3, 3, 1, 0, 1, 1), // conv2 + pool2: 11x11 -> 5x5, the last row and column unread
+    conv(3, 12, 16, 7, 3, 3, 1, 0, 1, 1), // odd channels, 7 filters (a 4-filter tile, then 3 single ones)
+    conv(3, 17, 19, 5, 5, 5, 1, 0, 2, 1), // 5x5, vertical dilation 2: 9x15 -> 4x7
+    conv(1, 3, 50, 3, 2, 44, 1, 0, 1, 1), // 2x7 -> 1x3: a pooled plane narrower than a vector (scalar max)
+  };
+
+  /** Convolutions the tiled kernel does not take (stride 2, padding, groups): run unfused. */
+  static final Conv2dGeometry[] UNFUSED_CONV = {
+    conv(3, 15, 17, 5, 3, 3, 2, 0, 1, 1),
+    conv(2, 12, 12, 6, 3, 3, 1, 1, 1, 1),
+    conv(4, 12, 14, 6, 3, 3, 1, 0, 1, 2),
+  };
+
+  @Test
+  void fusesOnlyWhatTheTiledKernelSupports() {
+    for (Conv2dGeometry g : FUSED) {
+      Pool2dGeometry p = pool(g, 2, 2, 0);
+      assertTrue(VectorConvKernels.fusesPooling(g, p, Activation.RELU, false), g.toString());
+      assertTrue(VectorConvKernels.fusesPooling(g, p, Activation.LINEAR, false), g.toString());
+      assertFalse(VectorConvKernels.fusesPooling(g, p, Activation.TANH, false), g + " TANH");
+      assertFalse(VectorConvKernels.fusesPooling(g, p, Activation.RELU, true), g + " saving the pre-activation");
+    }
+    Conv2dGeometry g = FUSED[1];
+    assertFalse(VectorConvKernels.fusesPooling(g, pool(g, 3, 2, 0), Activation.RELU, false), "3x3 window");
+    assertFalse(VectorConvKernels.fusesPooling(g, pool(g, 2, 1, 0), Activation.RELU, false), "stride 1");
+    assertFalse(VectorConvKernels.fusesPooling(g, pool(g, 2, 2, 1), Activation.RELU, false), "padded");
+    for (Conv2dGeometry u : UNFUSED_CONV) {
+      assertFalse(VectorConvKernels.fusesPooling(u, pool(u, 2, 2, 0), Activation.RELU, false), u.toString());
+    }
+  }
+
+  @Test
+  void fusedCallEqualsConvolutionThenPoolingBitwise() {
+    int before = Parallelism.threads();
+    try {
+      Random rnd = new Random(5);
+      for (Conv2dGeometry g : FUSED) {
+        check(g, pool(g, 2, 2, 0), rnd);
+      }
+      // Not fused: the pooling windows, or the convolution.
+      Conv2dGeometry g = FUSED[2];
+      check(g, pool(g, 3, 2, 0), rnd);
+      check(g, pool(g, 2, 1, 0), rnd);
+      check(g, pool(g, 3, 2, 1), rnd);
+      for (Conv2dGeometry u : UNFUSED_CONV) {
+        check(u, pool(u, 2, 2, 0), rnd);
+      }
+    } finally {
+      Parallelism.setThreads(before);
+    }
+  }
+
+  /**
+   * Every activation, both poolings, batch 1 and 3, 1-3 threads, NaN sentinels around every tensor,
+   * and a NaN in one input (the pooling lets it through, as the unfused path does).
+   */
+  private static void check(Conv2dGeometry g, Pool2dGeometry pg, Random rnd) {
+    int xOff = 3, wOff = 5, bOff = 2, yOff = 7, pOff = 4;
+    boolean fuses = VectorPoolKernels.is2x2Stride2(pg) && VectorConvKernels.shifted(g);
+    for (int n : new int[] {1, 3}) {
+      float[] x = embedded(rnd, xOff, n * g.inSize()), w = embedded(rnd, wOff, g.weightSize());
+      float[] b = embedded(rnd, bOff, g.outC());
+      if (n == 3) {
+        x[xOff + g.inSize() + 17] = Float.NaN;
+      }
+      for (Activation act : new Activation[] {Activation.RELU, Activation.LINEAR, Activation.TANH}) {
+        for (boolean max : new boolean[] {true, false}) {
+          String what = g + " " + pg + " n=" + n + " " + act + (max ? " max" : " avg");
+          Parallelism.setThreads(1);
+          float[] y = new float[n * g.outSize()], expected = new float[n * pg.outSize()];
+          ConvKernels.forward(g, n, x, xOff, w, wOff, b, bOff, act, 0f, y, 0, null, 0);
+          if (max) {
+            PoolKernels.maxForward(pg, n, y, 0, expected, 0, null, 0);
+          } else {
+            PoolKernels.avgForward(pg, n, y, 0, expected, 0);
+          }
+          float[] ys = new float[n * g.outSize()], ps = new float[n * pg.outSize()];
+          ScalarConvKernels.forward(g, n, x, xOff, w, wOff, b, bOff, act, 0f, ys, 0, null, 0);
+          if (max) {
+            ScalarPoolKernels.maxForward(pg, n, ys, 0, ps, 0, null, 0);
+          } else {
+            ScalarPoolKernels.avgForward(pg, n, ys, 0, ps, 0);
+          }
+          if (n == 1) { // the NaN sample is not compared with a tolerance
+            assertClose(toDouble(ps, 0, ps.length), expected, 0, 1e-5, what + " against the scalar reference");
+          }
+          for (int threads = 1; threads <= 3; threads++) {
+            Parallelism.setThreads(threads);
+            float[] workspace = embedded(rnd, yOff, n * g.outSize());
+            float[] untouched = workspace.clone();
+            float[] p = embedded(rnd, pOff, n * pg.outSize());
+            if (max) {
+              ConvKernels.forwardMaxPooled(g, pg, n, x, xOff, w, wOff, b, bOff, act, 0f, workspace, yOff, null, 0, p, pOff);
+            } else {
+              ConvKernels.forwardAvgPooled(g, pg, n, x, xOff, w, wOff, b, bOff, act, 0f, workspace, yOff, null, 0, p, pOff);
+            }
+            String where = what + " threads=" + threads;
+            assertArrayEquals(expected, Arrays.copyOfRange(p, pOff, pOff + expected.length), where);
+            Reference.assertSentinels(p, pOff, expected.length);
+            if (fuses && act != Activation.TANH) {
+              assertArrayEquals(untouched, workspace, where + ": the fused call wrote the convolution's output");
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void aPoolingThatDoesNotReadTheConvolutionsOutputIsRefused() {
+    Conv2dGeometry g = FUSED[2];
+    Pool2dGeometry wrong = new Pool2dGeometry(g.outC() + 1, g.outH(), g.outW(), 2, 2, 2, 2, 0, 0, 0, 0);
+    float[] x = new float[g.inSize()], w = new float[g.weightSize()], y = new float[g.outSize()], p = new float[1000];
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ConvKernels.forwardMaxPooled(g, wrong, 1, x, 0, w, 0, null, 0, Activation.RELU, 0f, y, 0, null, 0, p, 0));
+    assertTrue(e.getMessage().contains("the pooling reads [8, 10, 14] but the convolution writes [7, 10, 14]"),
+        e.getMessage());
+  }
+}
