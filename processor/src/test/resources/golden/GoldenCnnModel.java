@@ -271,14 +271,24 @@ public final class GoldenCnnModel extends CompiledModel {
     final float[] a = activations;
     final int[] ia = intActivations;
     final int c = capacity;
-    // conv1: Conv2D 8 3x3 [B, 1, 12, 12] -> [B, 8, 12, 12] + bias, RELU in the epilogue
-    ConvKernels.forward(CONV1_GEOMETRY, n, input, inputOffset, params, CONV1_KERNEL, params, CONV1_BIAS, Activation.RELU, 0.0f, a, c * CONV1_OUT, null, 0);
-    // pool1: MaxPool2D 2x2 [B, 8, 12, 12] -> [B, 8, 6, 6]
-    PoolKernels.maxForward(POOL1_GEOMETRY, n, a, c * CONV1_OUT, a, c * POOL1_OUT, training ? ia : null, c * POOL1_ARGMAX);
-    // conv2: Conv2D 16 3x3 [B, 8, 6, 6] -> [B, 16, 4, 4] + bias, RELU in the epilogue
-    ConvKernels.forward(CONV2_GEOMETRY, n, a, c * POOL1_OUT, params, CONV2_KERNEL, params, CONV2_BIAS, Activation.RELU, 0.0f, a, c * CONV2_OUT, null, 0);
-    // pool2: AvgPool2D 2x2 [B, 16, 4, 4] -> [B, 16, 2, 2]
-    PoolKernels.avgForward(POOL2_GEOMETRY, n, a, c * CONV2_OUT, a, c * POOL2_OUT);
+    if (training || keepsLayerOutputs()) {
+      // conv1: Conv2D 8 3x3 [B, 1, 12, 12] -> [B, 8, 12, 12] + bias, RELU in the epilogue
+      ConvKernels.forward(CONV1_GEOMETRY, n, input, inputOffset, params, CONV1_KERNEL, params, CONV1_BIAS, Activation.RELU, 0.0f, a, c * CONV1_OUT, null, 0);
+      // pool1: MaxPool2D 2x2 [B, 8, 12, 12] -> [B, 8, 6, 6]
+      PoolKernels.maxForward(POOL1_GEOMETRY, n, a, c * CONV1_OUT, a, c * POOL1_OUT, training ? ia : null, c * POOL1_ARGMAX);
+    } else {
+      // conv1 + pool1 at inference: [B, 1, 12, 12] -> [B, 8, 6, 6] in one call (where the kernel can, each tile is pooled in cache and the convolution's output is not stored)
+      ConvKernels.forwardMaxPooled(CONV1_GEOMETRY, POOL1_GEOMETRY, n, input, inputOffset, params, CONV1_KERNEL, params, CONV1_BIAS, Activation.RELU, 0.0f, a, c * CONV1_OUT, null, 0, a, c * POOL1_OUT);
+    }
+    if (training || keepsLayerOutputs()) {
+      // conv2: Conv2D 16 3x3 [B, 8, 6, 6] -> [B, 16, 4, 4] + bias, RELU in the epilogue
+      ConvKernels.forward(CONV2_GEOMETRY, n, a, c * POOL1_OUT, params, CONV2_KERNEL, params, CONV2_BIAS, Activation.RELU, 0.0f, a, c * CONV2_OUT, null, 0);
+      // pool2: AvgPool2D 2x2 [B, 16, 4, 4] -> [B, 16, 2, 2]
+      PoolKernels.avgForward(POOL2_GEOMETRY, n, a, c * CONV2_OUT, a, c * POOL2_OUT);
+    } else {
+      // conv2 + pool2 at inference: [B, 8, 6, 6] -> [B, 16, 2, 2] in one call (where the kernel can, each tile is pooled in cache and the convolution's output is not stored)
+      ConvKernels.forwardAvgPooled(CONV2_GEOMETRY, POOL2_GEOMETRY, n, a, c * POOL1_OUT, params, CONV2_KERNEL, params, CONV2_BIAS, Activation.RELU, 0.0f, a, c * CONV2_OUT, null, 0, a, c * POOL2_OUT);
+    }
     // flat: Flatten [B, 16, 2, 2] -> [B, 64] (same memory, no copy)
     // drop: Dropout(0.25) on [B, 64], training only (inverted: survivors scaled by 1/(1-rate))
     if (training) {

@@ -52,6 +52,15 @@ class InputGradientCheckTest {
     NETS.put("ConvReluMaxPool", new String[] {image,
         "  @Conv2D(filters = 3, kernel = 3, padding = Padding.SAME, activation = Activation.RELU) Layer conv;\n"
             + "  @MaxPool2D(size = 2) Layer pool;\n" + head});
+    // Valid convolutions whose pooling is fused at inference (the convolution's output is then not
+    // stored by predict; the input-gradient pass must still read it whole).
+    String wide = "@Network(inputShape = {2, 9, 12}, loss = Loss.SOFTMAX_CROSS_ENTROPY)";
+    NETS.put("ConvReluMaxPoolFused", new String[] {wide,
+        "  @Conv2D(filters = 5, kernel = 3, activation = Activation.RELU) Layer conv;\n"
+            + "  @MaxPool2D(size = 2) Layer pool;\n" + head});
+    NETS.put("ConvLinearAvgPoolFused", new String[] {wide,
+        "  @Conv2D(filters = 3, kernel = 3) Layer conv;\n"
+            + "  @AvgPool2D(size = 2) Layer pool;\n" + head});
     NETS.put("MaxPoolOnInputStrideOne", new String[] {image,
         "  @MaxPool2D(size = {2, 3}, stride = 1) Layer pool;\n"
             + "  @Conv2D(filters = 2, kernel = 3, activation = Activation.TANH) Layer conv;\n" + head});

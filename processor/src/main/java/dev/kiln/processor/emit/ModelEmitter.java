@@ -12,6 +12,7 @@ import dev.kiln.processor.ir.Graph;
 import dev.kiln.processor.ir.NetworkConfig;
 import dev.kiln.processor.ir.Node;
 import dev.kiln.processor.op.Activated;
+import dev.kiln.processor.op.Conv2DOp;
 import dev.kiln.processor.op.Emit;
 import dev.kiln.processor.op.InputOp;
 import dev.kiln.processor.op.RecurrentOp;
@@ -337,10 +338,22 @@ public final class ModelEmitter {
       java.util.Collections.reverse(order);
       order.removeIf(n -> !plan.needsGrad().contains(n) || plan.foldedAway().contains(n));
     }
+    if (forward) {
+      order.removeAll(plan.pooled().values());
+    }
     List<CodeBlock> blocks = new ArrayList<>();
     for (Node n : order) {
       EmitContext e = new EmitContext(forward ? Pass.FORWARD : Pass.TRAINING_BACKWARD);
-      if (forward) {
+      Node pool = forward ? plan.pooled().get(n) : null;
+      if (pool != null) {
+        // Training, layerOutput and the input-gradient pass read the convolution's whole output.
+        e.beginIf("training || keepsLayerOutputs()");
+        n.op().forward(n, e);
+        pool.op().forward(pool, e);
+        e.orElse();
+        ((Conv2DOp) n.op()).forwardPooled(n, pool, e);
+        e.end();
+      } else if (forward) {
         n.op().forward(n, e);
       } else {
         n.op().backward(n, e);

@@ -165,6 +165,23 @@ public final class Conv2DOp implements Op {
         act.activation() == Activation.GELU ? e.saved(node, "pre") : "null, 0");
   }
 
+  /**
+   * The inference forward of this convolution and of {@code pool}, its only reader (a max or average
+   * pooling), as one kernel call that writes only the pooled output (see {@code Fusion}).
+   */
+  public void forwardPooled(Node node, Node pool, Emit e) {
+    Activated act = e.effectiveActivation(node);
+    String geometry = geometryConstant(node, e);
+    String poolGeometry = PoolOp.geometryConstant(pool, e);
+    boolean max = pool.op() instanceof MaxPool2DOp;
+    e.comment("$L + $L at inference: $L -> $L in one call (where the kernel can, each tile is pooled in cache and the "
+        + "convolution's output is not stored)", node.name(), pool.name(), node.input().shape(), pool.shape());
+    e.statement("$T.$L($L, $L, n, $L, $L, $L, $L, $L, $L, $L, $L)", CONV, max ? "forwardMaxPooled" : "forwardAvgPooled",
+        geometry, poolGeometry, e.in(node, 0), e.param(node, "kernel"),
+        node.attrs(Attrs.class).useBias() ? e.param(node, "bias") : "null, 0", e.activation(act), Emit.f(act.alpha()),
+        e.out(node), act.activation() == Activation.GELU ? e.saved(node, "pre") : "null, 0", e.out(pool));
+  }
+
   @Override
   public void backward(Node node, Emit e) {
     Attrs a = node.attrs(Attrs.class);

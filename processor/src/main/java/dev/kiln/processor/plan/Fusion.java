@@ -4,8 +4,11 @@ import dev.kiln.dsl.Activation;
 import dev.kiln.processor.ir.Graph;
 import dev.kiln.processor.ir.Node;
 import dev.kiln.processor.op.Activated;
+import dev.kiln.processor.op.AvgPool2DOp;
+import dev.kiln.processor.op.Conv2DOp;
 import dev.kiln.processor.op.DropoutOp;
 import dev.kiln.processor.op.LossOp;
+import dev.kiln.processor.op.MaxPool2DOp;
 import dev.kiln.processor.op.ParamDecl;
 import dev.kiln.processor.op.SavedDecl;
 import java.util.HashSet;
@@ -29,6 +32,12 @@ import java.util.Set;
  *       derivative and a dropout mask in its GEMM epilogue, when every tensor on the way (through
  *       aliases and at most one dropout) is read by that consumer alone; the dropout's backward
  *       then disappears.
+ *   <li>At inference, a convolution whose only reader is a max or average pooling runs with it as
+ *       one kernel call ({@code ConvKernels.forwardMaxPooled} / {@code forwardAvgPooled}), which
+ *       pools each tile of the convolution while it is in cache and never stores the convolution's
+ *       output where the runtime kernel supports the pair (and runs the two kernels otherwise).
+ *       Training, {@code layerOutput} and the input-gradient pass (which read the full map) run the
+ *       two ops as before.
  * </ul>
  *
  * @param head the activation the loss fuses, or null
@@ -37,6 +46,7 @@ import java.util.Set;
  * @param folds each folding consumer's producer and dropout
  * @param foldedAway nodes whose backward a fold does
  * @param preActivationGrads nodes whose gradient arrives with their activation's derivative applied
+ * @param pooled each convolution fused with its pooling at inference, and that pooling
  */
 public record Fusion(
     Activation head,
@@ -44,7 +54,8 @@ public record Fusion(
     Set<Node> needsGrad,
     Map<Node, Plan.Fold> folds,
     Set<Node> foldedAway,
-    Set<Node> preActivationGrads) {
+    Set<Node> preActivationGrads,
+    Map<Node, Node> pooled) {
 
   /** Runs the pass over a checked, shape-inferred graph, for training's backward. */
   public static Fusion of(Graph graph, LossOp loss) {
@@ -96,7 +107,25 @@ public record Fusion(
         }
       }
     }
-    return new Fusion(head, effective, needsGrad, folds, foldedAway, preActivation);
+    return new Fusion(head, effective, needsGrad, folds, foldedAway, preActivation, pooled(graph));
+  }
+
+  /**
+   * Convolutions read by one max or average pooling alone, each with that pooling (inference only:
+   * the pair is one kernel call). The pooling's output is written where the convolution's forward
+   * runs, which is safe because forward tensors never share memory.
+   */
+  private static Map<Node, Node> pooled(Graph graph) {
+    Map<Node, Node> pooled = new LinkedHashMap<>();
+    for (Node node : graph.layers()) {
+      if (node.op() instanceof Conv2DOp && node.consumers().size() == 1) {
+        Node pool = node.consumers().get(0);
+        if ((pool.op() instanceof MaxPool2DOp || pool.op() instanceof AvgPool2DOp) && pool.inputs().size() == 1) {
+          pooled.put(node, pool);
+        }
+      }
+    }
+    return pooled;
   }
 
   /**

@@ -113,7 +113,7 @@ public final class Planner {
     return new Plan(
         graph, loss, head, List.copyOf(params), paramsByNode, paramOffset, List.copyOf(tensors), outputs, saved,
         training.grads(), probabilities, training.folds(), training.foldedAway(), training.preActivationGrads(),
-        training.accumulate(), training.sharedGrads(), training.needsGrad(), effective, floatOffset, fixedOffset,
+        training.accumulate(), training.sharedGrads(), training.needsGrad(), effective, fusion.pooled(), floatOffset, fixedOffset,
         intOffset, inputGradients, architecture, sha256(architecture));
   }
 

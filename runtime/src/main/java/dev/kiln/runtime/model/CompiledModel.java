@@ -159,6 +159,27 @@ public abstract class CompiledModel implements Model {
   protected abstract void forward(int n, boolean training);
 
   /**
+   * Whether the running inference forward must write every layer's output ({@code layerOutput} and
+   * the input-gradient pass read them): generated forward passes then skip their inference-only
+   * fusions (a convolution pooled tile by tile, whose own output is otherwise never stored).
+   */
+  protected final boolean keepsLayerOutputs() {
+    return keepLayerOutputs;
+  }
+
+  private boolean keepLayerOutputs;
+
+  /** {@code forward(n, false)} writing every layer's output (see {@link #keepsLayerOutputs}). */
+  final void forwardKeepingLayerOutputs(int n) {
+    keepLayerOutputs = true;
+    try {
+      forward(n, false);
+    } finally {
+      keepLayerOutputs = false;
+    }
+  }
+
+  /**
    * Sum over the {@code n} samples of the loss against {@link #labels} / {@link #targets}, computed
    * from the last {@link #forward}. With {@code backward} it also back-propagates, accumulating the
    * gradient of the batch-mean loss into {@link #grads}.

@@ -87,7 +87,7 @@ final class InputGradients {
     for (int start = 0; start < rows; start += chunk) {
       int n = Math.min(chunk, rows - start);
       model.loadInput(x, start * in, n);
-      model.forward(n, false);
+      model.forwardKeepingLayerOutputs(n); // the backward reads the convolutions' whole outputs
       float[] a = model.activations;
       int g = model.outputGradientOffset();
       switch (kind) {

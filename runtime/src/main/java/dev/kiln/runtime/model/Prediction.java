@@ -139,7 +139,7 @@ final class Prediction {
     int size = spec.layers().get(index).outputSize();
     model.layerOutputOffset(index); // refuses before running anything if the model cannot answer
     model.loadInput(sample, 0, 1);
-    model.forward(1, false);
+    model.forwardKeepingLayerOutputs(1);
     int off = model.layerOutputOffset(index);
     return Arrays.copyOfRange(model.activations, off, off + size);
   }
