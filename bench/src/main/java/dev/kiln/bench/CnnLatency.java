@@ -119,9 +119,11 @@ public final class CnnLatency {
   /**
    * The trained model's batch-1 inference phase by phase: after {@link #rows}' warm-up training,
    * the generated forward pass's kernel calls on a copy of the model's parameters and arena layout,
-   * each call stamped with {@code System.nanoTime()}, over the same 256 test rows as the latency row;
-   * prints the median of each phase over 20000 timed passes (after 20000 untimed), their sum, the
-   * median of whole passes, and {@code predict} itself measured before and after.
+   * each call stamped with {@code System.nanoTime()}, over the same 256 test rows as the latency row,
+   * unfused then fused ({@link #phases(boolean, float[][], float[], float[], Conv2dGeometry,
+   * Pool2dGeometry, Conv2dGeometry, Pool2dGeometry)}); prints the median of each phase over 20000
+   * timed passes (after 20000 untimed), their sum, the median of whole passes, and {@code predict}
+   * itself measured before and after.
    */
   private static void phases() throws Exception {
     dev.kiln.runtime.data.Dataset train = EndToEnd.trainingData();
@@ -137,47 +139,71 @@ public final class CnnLatency {
     Pool2dGeometry p1 = new Pool2dGeometry(32, 26, 26, 2, 2, 2, 2, 0, 0, 0, 0);
     Pool2dGeometry p2 = new Pool2dGeometry(64, 11, 11, 2, 2, 2, 2, 0, 0, 0, 0);
     float[] pa = model.parameters(), ar = new float[64356];
-    String[] names = {"input copy", "conv1", "pool1", "conv2", "pool2", "dense 1600x128", "dense 128x10", "softmax"};
+    String unfused = phases(false, samples, pa, ar, c1, p1, c2, p2);
+    String fused = phases(true, samples, pa, ar, c1, p1, c2, p2);
+    double after = EndToEnd.timedLatencyMicros(20000, i -> model.predict(samples[i % samples.length]));
+    System.out.printf(java.util.Locale.ROOT, "unfused phases (median us): %s%nfused phases (median us): %s%n"
+        + "predict b1 %.1f / %.1f us%n", unfused, fused, before, after);
+  }
+
+  /**
+   * One batch-1 inference pass phase by phase, as the generated forward calls its kernels: with each
+   * convolution and its pooling as two calls (training's code, and inference before the fusion) or
+   * as one fused call; medians of 20000 passes after 20000 untimed ones.
+   */
+  private static String phases(boolean fused, float[][] samples, float[] pa, float[] ar, Conv2dGeometry c1,
+      Pool2dGeometry p1, Conv2dGeometry c2, Pool2dGeometry p2) {
+    String[] names = fused
+        ? new String[] {"input copy", "conv1+pool1", "conv2+pool2", "dense 1600x128", "dense 128x10", "softmax"}
+        : new String[] {"input copy", "conv1", "pool1", "conv2", "pool2", "dense 1600x128", "dense 128x10", "softmax"};
     int calls = 20000;
     double[][] t = new double[names.length][calls];
     double[] whole = new double[calls];
     long[] stamp = new long[names.length + 1];
     for (int i = -calls; i < calls; i++) {
       float[] x = samples[(i + calls) % samples.length];
-      stamp[0] = System.nanoTime();
+      int k = 0;
+      stamp[k++] = System.nanoTime();
       System.arraycopy(x, 0, ar, 0, 784);
-      stamp[1] = System.nanoTime();
-      ConvKernels.forward(c1, 1, ar, 0, pa, 0, pa, 288, Activation.RELU, 0f, ar, 784, null, 0);
-      stamp[2] = System.nanoTime();
-      PoolKernels.maxForward(p1, 1, ar, 784, ar, 22416, null, 0);
-      stamp[3] = System.nanoTime();
-      ConvKernels.forward(c2, 1, ar, 22416, pa, 320, pa, 18752, Activation.RELU, 0f, ar, 27824, null, 0);
-      stamp[4] = System.nanoTime();
-      PoolKernels.maxForward(p2, 1, ar, 27824, ar, 35568, null, 0);
-      stamp[5] = System.nanoTime();
+      stamp[k++] = System.nanoTime();
+      if (fused) {
+        ConvKernels.forwardMaxPooled(c1, p1, 1, ar, 0, pa, 0, pa, 288, Activation.RELU, 0f, ar, 784, null, 0, ar, 22416);
+        stamp[k++] = System.nanoTime();
+        ConvKernels.forwardMaxPooled(c2, p2, 1, ar, 22416, pa, 320, pa, 18752, Activation.RELU, 0f, ar, 27824, null, 0,
+            ar, 35568);
+        stamp[k++] = System.nanoTime();
+      } else {
+        ConvKernels.forward(c1, 1, ar, 0, pa, 0, pa, 288, Activation.RELU, 0f, ar, 784, null, 0);
+        stamp[k++] = System.nanoTime();
+        PoolKernels.maxForward(p1, 1, ar, 784, ar, 22416, null, 0);
+        stamp[k++] = System.nanoTime();
+        ConvKernels.forward(c2, 1, ar, 22416, pa, 320, pa, 18752, Activation.RELU, 0f, ar, 27824, null, 0);
+        stamp[k++] = System.nanoTime();
+        PoolKernels.maxForward(p2, 1, ar, 27824, ar, 35568, null, 0);
+        stamp[k++] = System.nanoTime();
+      }
       DenseKernels.forward(1, 1600, 128, ar, 35568, pa, 18816, pa, 223616, Activation.RELU, 0f, ar, 37168, null, 0);
-      stamp[6] = System.nanoTime();
+      stamp[k++] = System.nanoTime();
       DenseKernels.forward(1, 128, 10, ar, 37168, pa, 223744, pa, 225024, Activation.LINEAR, 0f, ar, 37296, null, 0);
-      stamp[7] = System.nanoTime();
+      stamp[k++] = System.nanoTime();
       Activations.apply(Activation.SOFTMAX, 0f, ar, 37296, ar, 37306, 1, 10);
-      stamp[8] = System.nanoTime();
+      stamp[k] = System.nanoTime();
       if (i >= 0) {
-        for (int k = 0; k < names.length; k++) {
-          t[k][i] = (stamp[k + 1] - stamp[k]) / 1e3;
+        for (int p = 0; p < names.length; p++) {
+          t[p][i] = (stamp[p + 1] - stamp[p]) / 1e3;
         }
         whole[i] = (stamp[names.length] - stamp[0]) / 1e3;
       }
     }
-    double after = EndToEnd.timedLatencyMicros(20000, i -> model.predict(samples[i % samples.length]));
     double sum = 0;
     StringBuilder line = new StringBuilder();
-    for (int k = 0; k < names.length; k++) {
-      double m = EndToEnd.median(t[k]);
+    for (int p = 0; p < names.length; p++) {
+      double m = EndToEnd.median(t[p]);
       sum += m;
-      line.append(String.format(java.util.Locale.ROOT, "%s %.1f, ", names[k], m));
+      line.append(String.format(java.util.Locale.ROOT, "%s %.1f, ", names[p], m));
     }
-    System.out.printf(java.util.Locale.ROOT, "phases (median us): %ssum %.1f, whole pass %.1f; predict b1 %.1f / %.1f us%n",
-        line, sum, EndToEnd.median(whole), before, after);
+    return line.append(String.format(java.util.Locale.ROOT, "sum %.1f, whole pass %.1f", sum, EndToEnd.median(whole)))
+        .toString();
   }
 
   private static float[] rand(SplittableRandom r, int n) {
