@@ -9,7 +9,9 @@ package dev.kiln.runtime.kernels;
  * activation applied to the sample's output while it is still in cache; a 1x1 stride-1 unpadded
  * convolution skips im2col (x already is that matrix). The forward pass of an ungrouped, unpadded
  * stride-1 convolution runs a direct kernel instead, which reads each patch entry as a shifted window
- * of the input and sums in im2col's order (bitwise the same result). The im2col buffers are per worker thread and
+ * of the input and sums in im2col's order (bitwise the same result); at inference, a convolution
+ * followed by a 2x2 pooling can pool that kernel's tiles while they are in cache
+ * ({@link #forwardMaxPooled}). The im2col buffers are per worker thread and
  * grow once. Forward and the input gradient split the batch over {@link Parallelism} by sample; the
  * weight gradient splits over rows of the weight matrix and sums the samples in order, so every
  * result is bitwise identical for any thread count.

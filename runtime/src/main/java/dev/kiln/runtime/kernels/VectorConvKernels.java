@@ -8,7 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Vector API convolution (see {@link ConvKernels}): im2col into a per-thread buffer, then the GEMM
  * micro-kernels of {@link VectorKernels}; the forward pass of an ungrouped, unpadded stride-1
  * convolution instead runs the shifted-window direct kernel ({@link #shiftedSample}), which needs no
- * im2col matrix. Loaded only when {@link Backend#VECTOR} is true.
+ * im2col matrix, and at inference may pool its tiles in cache ({@link #forwardPooled}). Loaded only
+ * when {@link Backend#VECTOR} is true.
  *
  * <p>Work split: the shifted forward runs one task per sample, or with fewer samples than threads one
  * task per thread over contiguous ranges of a sample's filters. The other forwards and the input
@@ -368,8 +369,10 @@ final class VectorConvKernels {
    * contiguous vector load per patch entry and vector of positions, and the weight a broadcast. The
    * positions j >= outW between rows are computed and dropped; the last tile of positions is moved back
    * to end at the span's end (it recomputes equal values in the same order), so no masks and no read
-   * past the sample. Each tile is stored row-strided in a per-thread buffer, then its rows are copied
-   * out, with ReLU applied on the way when there is no z to save.
+   * past the sample. Each tile is stored row-strided in a per-thread buffer (ReLU applied on the way
+   * when there is no z to save), then its rows are copied out; or, with a {@code pool} (the fused
+   * inference call, y then being the pooled output), each filter's plane is pooled from the buffer
+   * and only the positions the pooling reads are computed.
    */
   private static void shiftedSample(Conv2dGeometry g, Pool2dGeometry pool, boolean max, int s, int blk0, int blk1,
       float[] x, int xOff, float[] w, int wOff, float[] b, int bOff, Activation act, float alpha, float[] y, int yOff,
@@ -387,7 +390,12 @@ final class VectorConvKernels {
       int filters = blk < full ? SHIFTED_FILTERS : 1;
       for (int q0 = 0; q0 < span; q0 += SHIFTED_VECTORS * L) {
         int q = Math.min(q0, span - SHIFTED_VECTORS * L);
-        if (filters == SHIFTED_FILTERS && THREE_TAPS && g.kW() == 3 && g.dilationW() == 1) {
+        boolean threeTaps = filters == SHIFTED_FILTERS && THREE_TAPS && g.kW() == 3 && g.dilationW() == 1;
+        if (threeTaps && span - q0 <= 2 * L) {
+          // The last positions fit two vectors: a narrower tile instead of moving a 3-vector one back.
+          shiftedTile4x3Narrow(g, x, xs + span - 2 * L, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf,
+              span - 2 * L, span);
+        } else if (threeTaps) {
           shiftedTile4x3(g, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf, q, span);
         } else if (filters == SHIFTED_FILTERS) {
           shiftedTile4(g, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf, q, span);
@@ -550,6 +558,52 @@ final class VectorConvKernels {
     store3(a10, a11, a12, relu, buf, q + span);
     store3(a20, a21, a22, relu, buf, q + 2 * span);
     store3(a30, a31, a32, relu, buf, q + 3 * span);
+  }
+
+  /**
+   * {@link #shiftedTile4x3} over two vectors of positions (the last ones of a span that leaves at
+   * most two vectors after whole 3-vector tiles): the same FMAs in the same order for each position.
+   */
+  private static void shiftedTile4x3Narrow(Conv2dGeometry g, float[] x, int xq, float[] w, int wo, float[] b, int bo,
+      boolean relu, float[] buf, int q, int span) {
+    int inHw = g.inH() * g.inW(), rowStep = g.dilationH() * g.inW(), ckk = g.patchSize(), kh = g.kH();
+    FloatVector a00 = FloatVector.broadcast(S, b == null ? 0f : b[bo]), a01 = a00;
+    FloatVector a10 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 1]), a11 = a10;
+    FloatVector a20 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 2]), a21 = a20;
+    FloatVector a30 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 3]), a31 = a30;
+    int r = wo;
+    for (int c = 0; c < g.inC(); c++) {
+      for (int k = 0, p = xq + c * inHw; k < kh; k++, p += rowStep, r += 3) {
+        for (int t = 0; t < 3; t++) {
+          FloatVector x0 = FloatVector.fromArray(S, x, p + t), x1 = FloatVector.fromArray(S, x, p + t + L);
+          FloatVector wv = FloatVector.broadcast(S, w[r + t]);
+          a00 = x0.fma(wv, a00);
+          a01 = x1.fma(wv, a01);
+          wv = FloatVector.broadcast(S, w[r + t + ckk]);
+          a10 = x0.fma(wv, a10);
+          a11 = x1.fma(wv, a11);
+          wv = FloatVector.broadcast(S, w[r + t + 2 * ckk]);
+          a20 = x0.fma(wv, a20);
+          a21 = x1.fma(wv, a21);
+          wv = FloatVector.broadcast(S, w[r + t + 3 * ckk]);
+          a30 = x0.fma(wv, a30);
+          a31 = x1.fma(wv, a31);
+        }
+      }
+    }
+    store2(a00, a01, relu, buf, q);
+    store2(a10, a11, relu, buf, q + span);
+    store2(a20, a21, relu, buf, q + 2 * span);
+    store2(a30, a31, relu, buf, q + 3 * span);
+  }
+
+  private static void store2(FloatVector a0, FloatVector a1, boolean relu, float[] buf, int q) {
+    if (relu) {
+      a0 = a0.max(0f);
+      a1 = a1.max(0f);
+    }
+    a0.intoArray(buf, q);
+    a1.intoArray(buf, q + L);
   }
 
   private static void store3(FloatVector a0, FloatVector a1, FloatVector a2, boolean relu, float[] buf, int q) {
