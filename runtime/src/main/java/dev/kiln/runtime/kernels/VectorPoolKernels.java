@@ -164,7 +164,8 @@ final class VectorPoolKernels {
 
   /**
    * Plane p of a 2x2 stride-2 unpadded max pooling. Without argmax (inference), planes at least one
-   * vector wide take {@link #max2x2Plane}. With argmax, scalar: the four cells in row-major order
+   * vector wide take {@link #max2x2Plane}. With argmax, such planes take the vector maxima and
+   * {@link #argmax2x2}; smaller ones are scalar: the four cells in row-major order
    * with {@link ScalarPoolKernels#maxCell}'s rule (a later cell wins when greater or NaN), so the result
    * and argmax are bitwise the reference's. No masks and no gathers: the rows are short (13 and 5 outputs
    * in FashionCnn, under one vector) and the generic path ran them cell by cell through maxCell.
