@@ -330,10 +330,8 @@ public final class GoldenCnnModel extends CompiledModel {
     ConvKernels.backwardParams(CONV2_GEOMETRY, n, a, c * POOL1_OUT, a, c * CONV2_GRAD, grads, CONV2_KERNEL, grads, CONV2_BIAS);
     // g(pool1) = convᵀ(g, W)
     ConvKernels.backwardInput(CONV2_GEOMETRY, n, a, c * CONV2_GRAD, params, CONV2_KERNEL, a, c * POOL1_GRAD, false);
-    // g(conv1) = g scattered to each window's maximum
-    PoolKernels.maxBackward(POOL1_GEOMETRY, n, a, c * POOL1_GRAD, ia, c * POOL1_ARGMAX, a, c * CONV1_GRAD, false);
-    // g(conv1) ⊙= RELU'
-    Activations.multiplyDerivative(Activation.RELU, 0.0f, a, c * CONV1_OUT, null, 0, a, c * CONV1_GRAD, n * 1152);
+    // g(conv1) = g scattered to each window's maximum ⊙ RELU', folded into the scatter
+    PoolKernels.maxBackwardFolded(POOL1_GEOMETRY, n, a, c * POOL1_GRAD, ia, c * POOL1_ARGMAX, Activation.RELU, a, c * CONV1_OUT, a, c * CONV1_GRAD);
     // conv1 backward: dconv1.kernel += conv(x, g), dconv1.bias += Σ g
     ConvKernels.backwardParams(CONV1_GEOMETRY, n, a, c * INPUT, a, c * CONV1_GRAD, grads, CONV1_KERNEL, grads, CONV1_BIAS);
     return loss;
@@ -354,10 +352,8 @@ public final class GoldenCnnModel extends CompiledModel {
     ConvKernels.backwardInput(CONV2_GEOMETRY, n, a, c * IG_CONV2_GRAD, params, CONV2_KERNEL, a, c * IG_POOL1_GRAD, false);
     // pool1: the maxima's indices, recomputed (inference does not record them)
     PoolKernels.maxForward(POOL1_GEOMETRY, n, a, c * CONV1_OUT, a, c * POOL1_OUT, ia, c * POOL1_ARGMAX);
-    // g(conv1) = g scattered to each window's maximum
-    PoolKernels.maxBackward(POOL1_GEOMETRY, n, a, c * IG_POOL1_GRAD, ia, c * POOL1_ARGMAX, a, c * IG_CONV1_GRAD, false);
-    // g(conv1) ⊙= RELU'
-    Activations.multiplyDerivative(Activation.RELU, 0.0f, a, c * CONV1_OUT, null, 0, a, c * IG_CONV1_GRAD, n * 1152);
+    // g(conv1) = g scattered to each window's maximum ⊙ RELU', folded into the scatter
+    PoolKernels.maxBackwardFolded(POOL1_GEOMETRY, n, a, c * IG_POOL1_GRAD, ia, c * POOL1_ARGMAX, Activation.RELU, a, c * CONV1_OUT, a, c * IG_CONV1_GRAD);
     // g(input) = convᵀ(g, W)
     ConvKernels.backwardInput(CONV1_GEOMETRY, n, a, c * IG_CONV1_GRAD, params, CONV1_KERNEL, a, c * IG_INPUT_GRAD, false);
   }

@@ -3,7 +3,6 @@ package dev.kiln.bench;
 import dev.kiln.runtime.data.Dataset;
 import dev.kiln.runtime.data.EpochOrder;
 import dev.kiln.runtime.kernels.Activation;
-import dev.kiln.runtime.kernels.Activations;
 import dev.kiln.runtime.kernels.Conv2dGeometry;
 import dev.kiln.runtime.kernels.ConvKernels;
 import dev.kiln.runtime.kernels.DenseKernels;
@@ -109,7 +108,7 @@ public final class CnnTrainPhases {
 
     String[] names = {"load batch", "clear grads", "conv1 fwd", "pool1 fwd", "conv2 fwd", "pool2 fwd",
         "hidden fwd", "output fwd", "softmax-CE", "output dW", "output dx", "hidden dW", "hidden dx",
-        "pool2 bwd", "relu' conv2", "conv2 dW", "conv2 dx", "pool1 bwd", "relu' conv1", "conv1 dW", "adam",
+        "pool2 bwd+relu'", "conv2 dW", "conv2 dx", "pool1 bwd+relu'", "conv1 dW", "adam",
         "accuracy", "total"};
     long[][] t = new long[names.length][runs];
     int batches = train.rows() / N;
@@ -146,17 +145,13 @@ public final class CnnTrainPhases {
       DenseKernels.backwardInput(N, FLAT, HIDDEN, dh, 0, p, kh, dq2, 0, Activation.LINEAR, 0f, null, 0, null, 0,
           null, 0);
       s[q++] = System.nanoTime();
-      PoolKernels.maxBackward(POOL2, N, dq2, 0, i2, 0, dc2, 0, false);
-      s[q++] = System.nanoTime();
-      Activations.multiplyDerivative(Activation.RELU, 0f, c2, 0, null, 0, dc2, 0, dc2.length);
+      PoolKernels.maxBackwardFolded(POOL2, N, dq2, 0, i2, 0, Activation.RELU, c2, 0, dc2, 0);
       s[q++] = System.nanoTime();
       ConvKernels.backwardParams(CONV2, N, q1, 0, dc2, 0, g, k2, g, b2);
       s[q++] = System.nanoTime();
       ConvKernels.backwardInput(CONV2, N, dc2, 0, p, k2, dq1, 0, false);
       s[q++] = System.nanoTime();
-      PoolKernels.maxBackward(POOL1, N, dq1, 0, i1, 0, dc1, 0, false);
-      s[q++] = System.nanoTime();
-      Activations.multiplyDerivative(Activation.RELU, 0f, c1, 0, null, 0, dc1, 0, dc1.length);
+      PoolKernels.maxBackwardFolded(POOL1, N, dq1, 0, i1, 0, Activation.RELU, c1, 0, dc1, 0);
       s[q++] = System.nanoTime();
       ConvKernels.backwardParams(CONV1, N, x, 0, dc1, 0, g, k1, g, b1);
       s[q++] = System.nanoTime();

@@ -1,6 +1,7 @@
 package dev.kiln.processor.op;
 
 import com.palantir.javapoet.CodeBlock;
+import dev.kiln.dsl.Activation;
 import dev.kiln.dsl.MaxPool2D;
 import dev.kiln.processor.ir.Node;
 import java.lang.annotation.Annotation;
@@ -29,6 +30,22 @@ public final class MaxPool2DOp extends PoolOp {
     return List.of(SavedDecl.ints("argmax", node.shape().size(), node.name() + " index of each window's maximum"));
   }
 
+  /** The scatter can apply a ReLU's derivative per winner (see {@code PoolKernels.maxBackwardFolded}). */
+  @Override
+  public boolean foldsInputDerivative() {
+    return true;
+  }
+
+  /**
+   * A ReLU only, without a dropout between: its derivative is a select, which commutes with the sum of
+   * overlapping windows, so the fold is bitwise the separate pass; other derivatives multiply and would
+   * round differently.
+   */
+  @Override
+  public boolean foldsDerivativeOf(Activated producer, Node dropout) {
+    return producer.activation() == Activation.RELU && dropout == null;
+  }
+
   @Override
   public void forward(Node node, Emit e) {
     String g = geometryConstant(node, e);
@@ -49,6 +66,14 @@ public final class MaxPool2DOp extends PoolOp {
       // Inference records no indices: find each window's maximum again, from the input inference wrote.
       e.comment("$L: the maxima's indices, recomputed (inference does not record them)", node.name());
       e.statement("$T.maxForward($L, n, $L, $L, $L)", POOL, g, e.in(node, 0), e.out(node), e.saved(node, "argmax"));
+    }
+    Emit.Fold fold = e.fold(node);
+    if (fold != null) {
+      e.comment("g($L) = g scattered to each window's maximum ⊙ $L', folded into the scatter", fold.producer().name(),
+          fold.activation().activation());
+      e.statement("$T.maxBackwardFolded($L, n, $L, $L, $L, $L, $L)", POOL, g, e.grad(node), e.saved(node, "argmax"),
+          e.activation(fold.activation()), fold.y(), dx);
+      return;
     }
     e.comment("g($L) $L g scattered to each window's maximum", node.input().name(), e.accumulate(node, 0) ? "+=" : "=");
     e.statement("$T.maxBackward($L, n, $L, $L, $L, $L)", POOL, g, e.grad(node), e.saved(node, "argmax"), dx,

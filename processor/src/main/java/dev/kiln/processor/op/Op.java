@@ -92,6 +92,14 @@ public interface Op {
   }
 
   /**
+   * Whether this op's backward, which {@link #foldsInputDerivative folds}, can fold {@code producer}'s
+   * activation, reached through {@code dropout} (null when none); true unless the op says otherwise.
+   */
+  default boolean foldsDerivativeOf(Activated producer, Node dropout) {
+    return true;
+  }
+
+  /**
    * Whether each input's gradient is the output's gradient (Add) or is made from it elementwise in
    * place (Activate), so that an input read by this op alone may share the output gradient's memory
    * ({@link Emit#sharesGrad}).

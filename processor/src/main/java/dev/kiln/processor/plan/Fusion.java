@@ -31,7 +31,8 @@ import java.util.Set;
  *       writes its producer's pre-activation gradient directly, multiplying by the activation's
  *       derivative and a dropout mask in its GEMM epilogue, when every tensor on the way (through
  *       aliases and at most one dropout) is read by that consumer alone; the dropout's backward
- *       then disappears.
+ *       then disappears. Max pooling folds a ReLU's derivative into its scatter the same way (no
+ *       dropout between), and the producer's separate derivative pass disappears.
  *   <li>At inference, a convolution whose only reader is a max or average pooling runs with it as
  *       one kernel call ({@code ConvKernels.forwardMaxPooled} / {@code forwardAvgPooled}), which
  *       pools each tile of the convolution while it is in cache and never stores the convolution's
@@ -150,7 +151,8 @@ public record Fusion(
     }
     Activated act = effective.get(current);
     boolean savesPre = current.op().saved(current, act).stream().map(SavedDecl::key).anyMatch("pre"::equals);
-    if (act.activation() == Activation.SOFTMAX || (act.activation() == Activation.GELU && !savesPre)) {
+    if (act.activation() == Activation.SOFTMAX || (act.activation() == Activation.GELU && !savesPre)
+        || !consumer.op().foldsDerivativeOf(act, dropout)) {
       return null;
     }
     return new Plan.Fold(current, dropout);

@@ -87,6 +87,28 @@ public final class ScalarPoolKernels {
     }
   }
 
+  /**
+   * Plane p of {@link PoolKernels#maxBackwardFolded} (RELU) with the vector path's derivative {@code
+   * y <= 0 ? 0 : g} (see {@code VectorKernels.backwardTile}): each winner gets {@code y[winner] <= 0 ?
+   * 0 : dy}, added in the order {@link #maxBackwardPlane} adds.
+   */
+  static void maxBackwardReluPlane(Pool2dGeometry g, int p, float[] dy, int dyOff, int[] argmax, int argOff,
+      float[] y, int yOff, float[] dx, int dxOff) {
+    int s = p / g.c(), ch = p % g.c(), inHw = g.inH() * g.inW(), outHw = g.outH() * g.outW();
+    int xs = dxOff + s * g.inSize();
+    int ys = yOff + s * g.inSize();
+    Arrays.fill(dx, xs + ch * inHw, xs + (ch + 1) * inHw, 0f);
+    int lo = ch * inHw, hi = lo + inHw;
+    for (int k = p * outHw; k < (p + 1) * outHw; k++) {
+      int idx = argmax[argOff + k];
+      if (idx < lo || idx >= hi) {
+        throw new IllegalArgumentException("max pooling index " + idx + " of output cell " + k
+            + " is outside its channel [" + lo + ", " + hi + ")");
+      }
+      dx[xs + idx] += y[ys + idx] <= 0f ? 0f : dy[dyOff + k];
+    }
+  }
+
   /** See {@link PoolKernels#avgForward}. */
   public static void avgForward(Pool2dGeometry g, int n, float[] x, int xOff, float[] y, int yOff) {
     for (int p = 0; p < n * g.c(); p++) {

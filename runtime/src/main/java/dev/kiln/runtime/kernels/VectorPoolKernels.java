@@ -34,6 +34,7 @@ final class VectorPoolKernels {
   private static final int AVG_BACKWARD = 3;
   private static final int GLOBAL = 4;
   private static final int GLOBAL_BACKWARD = 5;
+  private static final int MAX_BACKWARD_RELU = 6;
   /** Planes per task at least: a task should outweigh the ~1 µs it takes a worker to pick it up. */
   private static final int MIN_CELLS_PER_TASK = 4096;
   /** Jobs of at most this many input cells are split into one task per thread (see {@link #run}). */
@@ -60,6 +61,12 @@ final class VectorPoolKernels {
     run(MAX_BACKWARD, g, n * g.c(), g.inH() * g.inW(), dy, dyOff, dx, dxOff, argmax, argOff, accumulate);
   }
 
+  /** {@link PoolKernels#maxBackwardFolded} with RELU: scalar per plane, split like the other passes. */
+  static void maxBackwardRelu(Pool2dGeometry g, int n, float[] dy, int dyOff, int[] argmax, int argOff,
+      float[] y, int yOff, float[] dx, int dxOff) {
+    run(MAX_BACKWARD_RELU, g, n * g.c(), g.inH() * g.inW(), dy, dyOff, dx, dxOff, argmax, argOff, false, y, yOff);
+  }
+
   static void avgForward(Pool2dGeometry g, int n, float[] x, int xOff, float[] y, int yOff) {
     run(AVG, g, n * g.c(), g.inH() * g.inW(), x, xOff, y, yOff, null, 0, false);
   }
@@ -76,9 +83,17 @@ final class VectorPoolKernels {
     run(GLOBAL_BACKWARD, null, n * c, hw, dy, dyOff, dx, dxOff, null, 0, accumulate);
   }
 
-  /** Splits the planes into tasks of whole planes (each plane is one task's, so any split gives the same result). */
   private static void run(int mode, Pool2dGeometry g, int planes, int planeCells, float[] a, int aOff,
       float[] b, int bOff, int[] idx, int idxOff, boolean accumulate) {
+    run(mode, g, planes, planeCells, a, aOff, b, bOff, idx, idxOff, accumulate, null, 0);
+  }
+
+  /**
+   * Splits the planes into tasks of whole planes (each plane is one task's, so any split gives the same
+   * result); {@code y} is the pooled input a folded backward reads, else null.
+   */
+  private static void run(int mode, Pool2dGeometry g, int planes, int planeCells, float[] a, int aOff,
+      float[] b, int bOff, int[] idx, int idxOff, boolean accumulate, float[] y, int yOff) {
     if (planes == 0) {
       return;
     }
@@ -92,7 +107,8 @@ final class VectorPoolKernels {
         (long) planes * planeCells <= SMALL_JOB_CELLS ? threads : 4 * threads);
     PoolJob job = PoolJob.CACHE.acquire();
     try {
-      job.set(mode, g, planes, planeCells, (planes + tasks - 1) / tasks, a, aOff, b, bOff, idx, idxOff, accumulate);
+      job.set(mode, g, planes, planeCells, (planes + tasks - 1) / tasks, a, aOff, b, bOff, idx, idxOff, accumulate,
+          y, yOff);
       Parallelism.forEach(tasks, job);
     } finally {
       PoolJob.CACHE.release(job);
@@ -102,21 +118,21 @@ final class VectorPoolKernels {
   /** One pooling pass over a range of planes, as a reusable task (see {@link Parallelism.TaskCache}). */
   private static final class PoolJob implements Parallelism.ReusableTask {
     static final Parallelism.TaskCache<PoolJob> CACHE = new Parallelism.TaskCache<>(PoolJob::new);
-    private int mode, planes, planeCells, chunk, aOff, bOff, idxOff;
+    private int mode, planes, planeCells, chunk, aOff, bOff, idxOff, yOff;
     private Pool2dGeometry g;
-    private float[] a, b;
+    private float[] a, b, y;
     private int[] idx;
     private boolean accumulate;
 
     @Override
     public void clear() {
       g = null;
-      a = b = null;
+      a = b = y = null;
       idx = null;
     }
 
     void set(int mode, Pool2dGeometry g, int planes, int planeCells, int chunk, float[] a, int aOff,
-        float[] b, int bOff, int[] idx, int idxOff, boolean accumulate) {
+        float[] b, int bOff, int[] idx, int idxOff, boolean accumulate, float[] y, int yOff) {
       this.mode = mode;
       this.g = g;
       this.planes = planes;
@@ -129,6 +145,8 @@ final class VectorPoolKernels {
       this.idx = idx;
       this.idxOff = idxOff;
       this.accumulate = accumulate;
+      this.y = y;
+      this.yOff = yOff;
     }
 
     @Override
@@ -144,6 +162,7 @@ final class VectorPoolKernels {
             }
           }
           case MAX_BACKWARD -> ScalarPoolKernels.maxBackwardPlane(g, p, a, aOff, idx, idxOff, b, bOff, accumulate);
+          case MAX_BACKWARD_RELU -> ScalarPoolKernels.maxBackwardReluPlane(g, p, a, aOff, idx, idxOff, y, yOff, b, bOff);
           case AVG -> windowPlane(false, g, p, a, aOff, b, bOff, null, 0);
           case AVG_BACKWARD -> ScalarPoolKernels.avgBackwardPlane(g, p, a, aOff, b, bOff, accumulate);
           case GLOBAL -> b[bOff + p] = VectorConvKernels.sum(a, aOff + p * planeCells, planeCells) / planeCells;

@@ -7,6 +7,7 @@ import static dev.kiln.runtime.kernels.Reference.toDouble;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Random;
@@ -140,6 +141,62 @@ class PoolKernelsTest {
         assertArrayEquals(dxs, Arrays.copyOfRange(dx, 3, 3 + n * c * hw), "global avg dx " + Arrays.toString(s));
         assertSentinels(dx, 3, n * c * hw);
       }
+    }
+  }
+
+  /**
+   * Max pooling's backward with a ReLU derivative folded in equals the scatter followed by {@link
+   * Activations#multiplyDerivative}, bit for bit (signed zeros and NaN payloads included), at every
+   * geometry (overlapping windows add several gradients into one cell), with the pooled input holding
+   * zeros of both signs, negatives (a ReLU's output never does, the kernel must not care), NaN and
+   * ties, and dy holding signed zeros, infinities and NaN, on 1 to 3 threads.
+   */
+  @Test
+  void foldedReluBackwardIsBitwiseTheScatterThenTheDerivative() {
+    int before = Parallelism.threads();
+    try {
+      Random rnd = new Random(13);
+      float[] special = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -1f, 1e-30f};
+      for (Pool2dGeometry g : GEOMETRIES) {
+        for (int n : new int[] {1, 3}) {
+          int xOff = 3, yOff = 4, aOff = 2, in = n * g.inSize(), out = n * g.outSize();
+          float[] x = embedded(rnd, xOff, in);
+          for (int i = 0; i < in; i++) {
+            float v = x[xOff + i];
+            x[xOff + i] = i % 5 == 0 ? 0f : i % 11 == 0 ? -0f : i % 29 == 0 ? Float.NaN : i % 3 == 0 ? v : Math.abs(v);
+            if (i % 13 == 0 && i + 1 < in) {
+              x[xOff + i + 1] = x[xOff + i]; // ties
+            }
+          }
+          float[] dy = embedded(rnd, yOff, out);
+          for (int k = 0; k < out; k += 4) {
+            dy[yOff + k] = special[(k / 4) % special.length];
+          }
+          float[] pooled = new float[out];
+          int[] arg = new int[aOff + out];
+          PoolKernels.maxForward(g, n, x, xOff, pooled, 0, arg, aOff);
+          for (int threads = 1; threads <= 3; threads++) {
+            Parallelism.setThreads(threads);
+            String what = g + " n=" + n + " threads=" + threads;
+            float[] unfolded = embedded(rnd, xOff, in), folded = unfolded.clone();
+            PoolKernels.maxBackward(g, n, dy, yOff, arg, aOff, unfolded, xOff, false);
+            Activations.multiplyDerivative(Activation.RELU, 0f, x, xOff, null, 0, unfolded, xOff, in);
+            PoolKernels.maxBackwardFolded(g, n, dy, yOff, arg, aOff, Activation.RELU, x, xOff, folded, xOff);
+            for (int i = 0; i < unfolded.length; i++) {
+              assertEquals(Float.floatToRawIntBits(unfolded[i]), Float.floatToRawIntBits(folded[i]),
+                  what + " dx[" + (i - xOff) + "]: unfolded " + unfolded[i] + ", folded " + folded[i]);
+            }
+            assertSentinels(folded, xOff, in);
+          }
+        }
+      }
+      Pool2dGeometry g = GEOMETRIES[0];
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PoolKernels.maxBackwardFolded(g,
+          1, new float[g.outSize()], 0, new int[g.outSize()], 0, Activation.TANH, new float[g.inSize()], 0,
+          new float[g.inSize()], 0));
+      assertTrue(e.getMessage().contains("TANH"), e.getMessage());
+    } finally {
+      Parallelism.setThreads(before);
     }
   }
 
