@@ -105,8 +105,20 @@ public final class ScalarPoolKernels {
         throw new IllegalArgumentException("max pooling index " + idx + " of output cell " + k
             + " is outside its channel [" + lo + ", " + hi + ")");
       }
-      dx[xs + idx] += y[ys + idx] <= 0f ? 0f : dy[dyOff + k];
+      dx[xs + idx] += reluSelect(y[ys + idx], dy[dyOff + k]);
     }
+  }
+
+  /**
+   * {@code y <= 0 ? +0 : g} without a branch (the winners' signs are a coin toss, and a mispredicted
+   * branch per window cost more than the pass it saves): g's bits kept when y is positive (sign clear,
+   * nonzero bits) or NaN of either sign, else cleared to +0.
+   */
+  static float reluSelect(float y, float g) {
+    int yb = Float.floatToRawIntBits(y);
+    int positive = ~(((yb - 1) | yb) >> 31);
+    int nan = (0x7f800000 - (yb & 0x7fffffff)) >> 31;
+    return Float.intBitsToFloat(Float.floatToRawIntBits(g) & (positive | nan));
   }
 
   /** See {@link PoolKernels#avgForward}. */

@@ -148,7 +148,8 @@ class PoolKernelsTest {
    * Max pooling's backward with a ReLU derivative folded in equals the scatter followed by {@link
    * Activations#multiplyDerivative}, bit for bit (signed zeros and NaN payloads included), at every
    * geometry (overlapping windows add several gradients into one cell), with the pooled input holding
-   * zeros of both signs, negatives (a ReLU's output never does, the kernel must not care), NaN and
+   * zeros of both signs, negatives (a ReLU's output never does, the kernel must not care), NaN of both
+   * signs and
    * ties, and dy holding signed zeros, infinities and NaN, on 1 to 3 threads.
    */
   @Test
@@ -163,7 +164,8 @@ class PoolKernelsTest {
           float[] x = embedded(rnd, xOff, in);
           for (int i = 0; i < in; i++) {
             float v = x[xOff + i];
-            x[xOff + i] = i % 5 == 0 ? 0f : i % 11 == 0 ? -0f : i % 29 == 0 ? Float.NaN : i % 3 == 0 ? v : Math.abs(v);
+            x[xOff + i] = i % 5 == 0 ? 0f : i % 11 == 0 ? -0f : i % 29 == 0 ? Float.NaN
+                : i % 31 == 0 ? Float.intBitsToFloat(0xffc00001) : i % 3 == 0 ? v : Math.abs(v);
             if (i % 13 == 0 && i + 1 < in) {
               x[xOff + i + 1] = x[xOff + i]; // ties
             }
