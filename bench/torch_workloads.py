@@ -123,16 +123,22 @@ def train_epoch(model, opt, loss_fn, x, y, batch, seed):
     loss_sum = 0.0
     correct = 0
     for start in range(0, len(x), batch):
-        idx = perm[start:start + batch]
-        xb, yb = x[idx], y[idx]
-        opt.zero_grad(set_to_none=True)
-        logits = model(xb)
-        loss = loss_fn(logits, yb)
-        loss.backward()
-        opt.step()
-        loss_sum += loss.item() * len(idx)
-        correct += int((logits.argmax(1) == yb).sum())
+        l, c = train_step(model, opt, loss_fn, x, y, perm[start:start + batch])
+        loss_sum += l
+        correct += c
     return len(x) / (time.perf_counter() - t0)
+
+
+def train_step(model, opt, loss_fn, x, y, idx):
+    """One optimizer step on the rows idx; returns (summed loss, correct predictions), read as the
+    metrics of a training loop are."""
+    xb, yb = x[idx], y[idx]
+    opt.zero_grad(set_to_none=True)
+    logits = model(xb)
+    loss = loss_fn(logits, yb)
+    loss.backward()
+    opt.step()
+    return loss.item() * len(idx), int((logits.argmax(1) == yb).sum())
 
 
 # The FashionCnn training protocol (Compare.CNN_*): a warm-up pass over the first 6000 images, then
@@ -154,15 +160,9 @@ def train_segments(model, opt, loss_fn, x, y, batch, segments, seed):
         t0 = time.perf_counter()
         for b in range(CNN_SEGMENT_BATCHES):
             start = (s * CNN_SEGMENT_BATCHES + b) * batch
-            idx = perm[start:start + batch]
-            xb, yb = x[idx], y[idx]
-            opt.zero_grad(set_to_none=True)
-            logits = model(xb)
-            loss = loss_fn(logits, yb)
-            loss.backward()
-            opt.step()
-            loss_sum += loss.item() * len(idx)
-            correct += int((logits.argmax(1) == yb).sum())
+            l, c = train_step(model, opt, loss_fn, x, y, perm[start:start + batch])
+            loss_sum += l
+            correct += c
         rates.append(CNN_SEGMENT_BATCHES * batch / (time.perf_counter() - t0))
     return rates, images
 
