@@ -5,18 +5,11 @@ import dev.kiln.runtime.data.EpochOrder;
 import dev.kiln.runtime.io.SafeTensors;
 import dev.kiln.runtime.io.SafeTensorsFile;
 import dev.kiln.runtime.kernels.SplitMix64;
-import dev.kiln.runtime.optim.GradientClipping;
-import dev.kiln.runtime.optim.Optimizer;
-import dev.kiln.runtime.train.EpochProgress;
-import dev.kiln.runtime.train.BatchPerturbation;
 import dev.kiln.runtime.train.Evaluation;
 import dev.kiln.runtime.train.Evaluator;
-import dev.kiln.runtime.train.GradientHealth;
-import dev.kiln.runtime.train.GradientNormTracker;
 import dev.kiln.runtime.train.History;
 import dev.kiln.runtime.train.SupervisedStep;
 import dev.kiln.runtime.train.TrainOptions;
-import dev.kiln.runtime.train.TrainableNetwork;
 import dev.kiln.runtime.train.TrainingLoop;
 import dev.kiln.runtime.train.TrainingRun;
 import dev.kiln.runtime.trust.Answer;
@@ -28,10 +21,8 @@ import dev.kiln.runtime.trust.ReliabilityBins;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
@@ -40,11 +31,13 @@ import java.util.stream.IntStream;
  * Base class of every generated model: the arenas and the forward/backward contract the generated
  * subclass implements ({@link #forward}, {@link #computeLoss}, {@link #outputOffset}, and
  * {@link #layerOutputOffset} for tools). Everything that does not depend on the architecture lives
- * in a class of its own, to which this one delegates: the training loop and the training step
- * ({@link TrainingLoop}, {@link SupervisedStep}), evaluation ({@link Evaluator}), prediction,
- * persistence ({@link CheckpointFile}, {@link WeightFiles}), freezing ({@link TrainableLayers}) and
- * transfer ({@link WeightTransfer}), the summary ({@link Summary}), the checks of data sets
- * ({@link DataCompatibility}), and calibration and out-of-distribution warnings ({@link ModelTrust}).
+ * in a class of its own, to which this one delegates: training ({@link ModelTraining}, which wires
+ * {@link TrainingLoop} and {@link SupervisedStep} to the arenas through {@link ArenaView}),
+ * evaluation ({@link Evaluator}), prediction ({@link Prediction}), input gradients
+ * ({@link InputGradients}), persistence ({@link CheckpointFile}, {@link WeightFiles}), freezing
+ * ({@link TrainableLayers}) and transfer ({@link WeightTransfer}), the summary ({@link Summary}), the
+ * checks of data sets ({@link DataCompatibility}), carried recurrent states ({@link CarriedStates}),
+ * and calibration and out-of-distribution warnings ({@link ModelTrust}).
  *
  * <p>Arenas: {@link #params} and {@link #grads} hold every parameter tensor at the offsets of
  * {@link ModelSpec#parameters()}; {@link #activations} holds every activation tensor of a batch of
@@ -117,13 +110,12 @@ public abstract class CompiledModel implements Model {
 
   private final TrainableLayers trainable;
   private final CarriedStates states;
-  private final Arenas arenas = new Arenas();
+  private final ArenaView arenas = new ArenaView(this);
   private final Evaluator evaluator = new Evaluator(arenas);
+  private final ModelTraining training;
   private final Prediction prediction;
   private final ModelTrust trust;
   private final InputGradients inputGradients;
-  private Optimizer optimizer;
-  private TrainingRun run;
 
   /**
    * Allocates the arenas and initialises the parameters from {@code seed}.
@@ -144,6 +136,7 @@ public abstract class CompiledModel implements Model {
     this.prediction = new Prediction(this);
     this.trust = new ModelTrust(this);
     this.inputGradients = new InputGradients(this);
+    this.training = new ModelTraining(this);
     SplittableRandom init = new SplittableRandom(seed);
     for (ParamSpec p : spec.parameters()) {
       p.init().fill(params, p.offset(), p.length(), p.fanIn(), p.fanOut(), init);
@@ -318,6 +311,43 @@ public abstract class CompiledModel implements Model {
     return seed;
   }
 
+  // ---------------------------------------------------------------- the concerns, for the classes that own them
+
+  /** The calibration state and out-of-distribution detector (prediction, evaluation, resuming). */
+  final ModelTrust trust() {
+    return trust;
+  }
+
+  /** The carried recurrent states of stateful layers. */
+  final CarriedStates states() {
+    return states;
+  }
+
+  /** Which layers are frozen. */
+  final TrainableLayers trainable() {
+    return trainable;
+  }
+
+  /** {@link ModelSpec#labelsPerSample()}, read once. */
+  final int labelsPerSample() {
+    return labelsPerSample;
+  }
+
+  /** The arenas as the training loop and the evaluator see them. */
+  final ArenaView arenas() {
+    return arenas;
+  }
+
+  /** The evaluator over {@link #arenas()}. */
+  final Evaluator evaluator() {
+    return evaluator;
+  }
+
+  /** The training concern: the optimizer and the last run. */
+  final ModelTraining training() {
+    return training;
+  }
+
   /**
    * The carried-state arena of the stateful recurrent layers for a batch of {@code n} rows: the
    * final states of the previous batch if it had {@code n} rows, else zeros. Called by generated
@@ -354,117 +384,12 @@ public abstract class CompiledModel implements Model {
    * {@inheritDoc}
    *
    * <p>The data set's samples must have the network's input shape, or be flat vectors of as many
-   * features (taken as the input flattened row-major); see {@link DataCompatibility}.
+   * features (taken as the input flattened row-major); see {@link DataCompatibility}. The checks,
+   * resuming and the loop's wiring live in {@link ModelTraining}.
    */
   @Override
   public History train(Dataset train, TrainOptions options) {
-    DataCompatibility.check(spec, train, "training data");
-    if (options.validation() != null) {
-      DataCompatibility.check(spec, options.validation(), "validation data");
-    }
-    if (train.rows() == 0) {
-      throw new IllegalArgumentException("training data '" + train.name() + "' has no rows");
-    }
-    requireTrainableLayers();
-    if (states.any() && options.shuffle()) {
-      throw new IllegalArgumentException(
-          spec.network() + " has stateful recurrent layers " + statefulLayers() + ": each batch row continues the"
-              + " same row of the previous batch, so training needs TrainOptions.withShuffle(false) (and data laid"
-              + " out as TextStreams.contiguous does)");
-    }
-    Optimizer optimizer = optimizer();
-    CheckpointFile.Resume resume = null;
-    if (options.resumeFrom() != null) {
-      long[] rng = {dropoutRng.state()};
-      try {
-        resume = CheckpointFile.read(options.resumeFrom(), spec, params, optimizer, rng, options.shuffle());
-      } catch (IOException e) {
-        throw new UncheckedIOException(e.getMessage(), e);
-      }
-      dropoutRng.setState(rng[0]);
-      if (resume.stateRows() > 0) {
-        states.restore(resume.carriedStates(), resume.stateRows());
-      } else {
-        states.reset();
-      }
-      trust.set(resume.trust());
-    }
-    int batch =
-        options.batchSize() > 0
-            ? options.batchSize()
-            : resume != null ? resume.batchSize() : spec.batchSize();
-    if (states.any() && train.rows() % batch != 0) {
-      throw new IllegalArgumentException(
-          spec.network() + " has stateful recurrent layers " + statefulLayers() + ", whose states are per batch row:"
-              + " every batch must have the same rows, but training data '" + train.name() + "' has " + train.rows()
-              + " rows, not a multiple of the batch size " + batch + " (the last batch would have "
-              + train.rows() % batch + "); build it with TextStreams.contiguous for this batch size");
-    }
-    if (resume != null && resume.batchesDone() > 0 && batch != resume.batchSize()) {
-      throw new IllegalArgumentException(
-          "cannot resume " + spec.network() + " from " + options.resumeFrom() + " inside epoch "
-              + (resume.epoch() + 1) + " with batch size " + batch + ": the checkpoint was taken after "
-              + resume.batchesDone() + " batches of " + resume.batchSize() + " rows");
-    }
-    ensureCapacity(Math.min(batch, train.rows()));
-    long shuffleSeed =
-        options.shuffleSeed() != null
-            ? options.shuffleSeed()
-            : resume != null ? resume.shuffleSeed() : seed;
-    TrainingLoop loop =
-        new TrainingLoop(
-            this,
-            arenas,
-            new SupervisedStep(
-                arenas, optimizer, clipping(options), recordsGradientNorms(options) ? gradientNorms() : null,
-                adversarialExamples(options, train, shuffleSeed)),
-            optimizer,
-            spec.optimizer().learningRate(),
-            evaluator,
-            options,
-            train,
-            batch,
-            resume == null ? 1 : resume.epoch() + 1,
-            resume == null ? new History() : resume.history(),
-            shuffleSeed,
-            resume != null,
-            resume == null ? null : resume.progress());
-    this.run = loop.run();
-    return loop.train(resume == null ? Map.of() : resume.callbacks());
-  }
-
-  /**
-   * The adversarial part of each batch when the options ask for adversarial training, else null.
-   *
-   * @throws UnsupportedOperationException if the network has no input gradient (it does not
-   *     implement {@link Differentiable}), takes token ids or has stateful layers
-   * @throws IllegalArgumentException if the network is not a classifier with one label per sample,
-   *     or a training sample lies outside the attack's input range (naming its row and feature)
-   */
-  private BatchPerturbation adversarialExamples(TrainOptions options, Dataset train, long shuffleSeed) {
-    BatchPerturbation.Factory adv = options.adversarialTraining();
-    if (adv == null) {
-      return null;
-    }
-    if (tokenInput) {
-      throw new UnsupportedOperationException(
-          spec.network() + ": adversarial training perturbs float inputs; this network takes token ids");
-    }
-    if (!statefulLayers().isEmpty()) {
-      throw new UnsupportedOperationException(spec.network() + ": adversarial training does not support the"
-          + " stateful layers " + statefulLayers() + ", whose carried states an attack would disturb");
-    }
-    if (!spec.loss().isClassification() || labelsPerSample != 1) {
-      throw new IllegalArgumentException(
-          spec.network() + ": adversarial training needs a classifier with one label per sample; its loss is "
-              + spec.loss() + (labelsPerSample != 1 ? " with " + labelsPerSample + " labels per sample" : ""));
-    }
-    return adv.create(this, train, shuffleSeed);
-  }
-
-  /** The stateful layers' names, for messages. */
-  private List<String> statefulLayers() {
-    return spec.layers().stream().filter(CarriedStates::stateful).map(LayerSpec::name).toList();
+    return training.train(train, options);
   }
 
   /**
@@ -477,53 +402,6 @@ public abstract class CompiledModel implements Model {
   @Override
   public void resetStates() {
     states.reset();
-  }
-
-  /** The call's clipping: each bound from the options, or the declared one when the options leave it. */
-  private GradientClipping clipping(TrainOptions options) {
-    GradientClipSpec declared = spec.clipping();
-    return new GradientClipping(
-        options.gradientClipNorm() != null ? options.gradientClipNorm() : declared.maxNorm(),
-        options.gradientClipValue() != null ? options.gradientClipValue() : declared.maxValue());
-  }
-
-  /** Whether the run records gradient norms: asked for, or needed by a {@link GradientHealth} callback. */
-  private static boolean recordsGradientNorms(TrainOptions options) {
-    return options.gradientNorms() || options.callbacks().stream().anyMatch(c -> c instanceof GradientHealth);
-  }
-
-  /** A tracker over the layers with trained parameters. */
-  private GradientNormTracker gradientNorms() {
-    List<String> names = new ArrayList<>();
-    List<int[]> tensors = new ArrayList<>();
-    for (LayerSpec l : spec.layers()) {
-      List<ParamSpec> trained = l.params().stream().filter(ParamSpec::trained).toList();
-      if (!trained.isEmpty()) {
-        int[] pairs = new int[2 * trained.size()];
-        for (int i = 0; i < trained.size(); i++) {
-          pairs[2 * i] = trained.get(i).offset();
-          pairs[2 * i + 1] = trained.get(i).length();
-        }
-        names.add(l.name());
-        tensors.add(pairs);
-      }
-    }
-    return new GradientNormTracker(names, tensors);
-  }
-
-  private Optimizer optimizer() {
-    if (optimizer == null) {
-      optimizer = spec.optimizer().create(params.length);
-    }
-    return optimizer;
-  }
-
-  private void requireTrainableLayers() {
-    if (trainable.trainableCount() == 0) {
-      throw new IllegalStateException(
-          spec.network() + ": every layer is frozen " + trainable.frozenNames()
-              + "; unfreeze at least one layer to train");
-    }
   }
 
   /**
@@ -577,125 +455,6 @@ public abstract class CompiledModel implements Model {
     }
     if (tokenInput) {
       loadInput(tokenStaging, 0, n);
-    }
-  }
-
-  /** The arenas as the training step and the evaluator see them. */
-  private final class Arenas implements TrainableNetwork {
-    @Override
-    public String name() {
-      return spec.network();
-    }
-
-    @Override
-    public int outputs() {
-      return spec.outputs();
-    }
-
-    @Override
-    public int labelsPerSample() {
-      return labelsPerSample;
-    }
-
-    @Override
-    public int classes() {
-      return switch (spec.loss()) {
-        case SOFTMAX_CROSS_ENTROPY -> spec.outputs() / labelsPerSample;
-        case BINARY_CROSS_ENTROPY -> 2;
-        case MEAN_SQUARED_ERROR -> 0;
-      };
-    }
-
-    @Override
-    public int capacity() {
-      return capacity;
-    }
-
-    @Override
-    public void ensureCapacity(int n) {
-      CompiledModel.this.ensureCapacity(n);
-    }
-
-    @Override
-    public void loadBatch(Dataset data, int[] order, int start, int n) {
-      CompiledModel.this.loadBatch(data, order, start, n);
-    }
-
-    @Override
-    public void loadInputs(float[] x, int n) {
-      loadInput(x, 0, n);
-    }
-
-    @Override
-    public void forward(int n, boolean training) {
-      CompiledModel.this.forward(n, training);
-    }
-
-    @Override
-    public double loss(int n, boolean backward) {
-      return computeLoss(n, backward);
-    }
-
-    @Override
-    public float[] outputArena() {
-      return activations;
-    }
-
-    @Override
-    public int outputOffset() {
-      return CompiledModel.this.outputOffset();
-    }
-
-    @Override
-    public int[] labels() {
-      return labels;
-    }
-
-    @Override
-    public float[] targets() {
-      return targets;
-    }
-
-    @Override
-    public float[] parameters() {
-      return params;
-    }
-
-    @Override
-    public float[] gradients() {
-      return grads;
-    }
-
-    @Override
-    public int[] trainableRanges() {
-      return trainable.ranges();
-    }
-
-    @Override
-    public void resetStates() {
-      states.reset();
-    }
-
-    @Override
-    public int carriedStateRows() {
-      return !states.any() ? 0 : states.rows() > 0 ? states.rows() : run != null ? run.context().batchSize()
-          : spec.batchSize();
-    }
-
-    private float[] asideStates;
-    private int asideRows;
-
-    @Override
-    public void setStatesAside() {
-      asideRows = states.rows();
-      asideStates = states.snapshot();
-      states.reset();
-    }
-
-    @Override
-    public void restoreStates() {
-      states.restore(asideStates, asideRows);
-      asideStates = null;
     }
   }
 
@@ -870,10 +629,6 @@ public abstract class CompiledModel implements Model {
 
   // ---------------------------------------------------------------- calibration and out-of-distribution warnings
 
-  /** The calibration state, for {@link Prediction}. */
-  final ModelTrust trust() {
-    return trust;
-  }
 
   @Override
   public double temperature() {
@@ -948,22 +703,9 @@ public abstract class CompiledModel implements Model {
    */
   @Override
   public void saveCheckpoint(Path file) throws IOException {
-    TrainingRun r = run;
-    EpochProgress progress = r == null ? null : r.epochProgress();
-    CheckpointFile.State state =
-        new CheckpointFile.State(
-            r == null ? 0 : r.epochsCompleted(),
-            r == null ? spec.batchSize() : r.context().batchSize(),
-            r == null ? seed : r.shuffleSeed(),
-            r == null || r.shuffle(),
-            dropoutRng.state(),
-            r == null ? new History() : r.history(),
-            r == null ? Map.of() : r.callbackStates(),
-            progress,
-            states.snapshot(),
-            states.rows());
-    CheckpointFile.write(file, spec, params, optimizer(), state, trust.settings());
+    CheckpointFile.write(file, spec, params, training.optimizer(), training.checkpointState(), trust.settings());
   }
+
 
   @Override
   public void load(Path file) throws IOException {
