@@ -12,7 +12,7 @@ import java.util.Arrays;
 /**
  * Where FashionCnn's inference time goes: each forward kernel of the network alone, at batch 1 and
  * 128, median microseconds of 31 timed groups of 20 calls after a second of warm-up, with GFLOP/s
- * for the convolutions. Written to find the slow path behind the FashionCnn rows of
+ * for the convolutions; then the two convolutions' weight gradients (training), the same way. Written to find the slow path behind the FashionCnn rows of
  * {@code bench/compare}: on the 2-vCPU Zen 5 machine max pooling took as long as the second
  * convolution (README, Performance).
  *
@@ -74,6 +74,12 @@ public final class CnnKernelTimes {
           "threads %d, batch %3d: conv1 %8.1f us (%5.1f GFLOP/s), pool1 %8.1f us, conv2 %8.1f us (%5.1f GFLOP/s), "
               + "pool2 %7.1f us, dense 1600x128 %6.1f us%n",
           threads, n, t1, c1.flops(n) / t1 / 1e3, t2, t3, c2.flops(n) / t3 / 1e3, t4, t5);
+      // The weight gradients (training only), on dy = the forward outputs (ReLU-shaped, as in training).
+      float[] dw1 = new float[c1.weightSize()], dw2 = new float[c2.weightSize()];
+      double t6 = micros(() -> ConvKernels.backwardParams(c1, n, x, 0, y1, 0, dw1, 0, b1, 0));
+      double t7 = micros(() -> ConvKernels.backwardParams(c2, n, q1, 0, y2, 0, dw2, 0, b2, 0));
+      System.out.printf("threads %d, batch %3d: conv1 dW %8.1f us (%5.1f GFLOP/s), conv2 dW %8.1f us (%5.1f GFLOP/s)%n",
+          threads, n, t6, c1.flops(n) / t6 / 1e3, t7, c2.flops(n) / t7 / 1e3);
     }
   }
 }

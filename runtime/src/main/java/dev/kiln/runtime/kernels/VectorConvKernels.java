@@ -223,8 +223,8 @@ final class VectorConvKernels {
         // x: dx, y: dy, w: the flipped weights
         case BACKWARD_INPUT_SHIFTED ->
             backwardInputShiftedSample(g, transposed, task, y, yOff, w, x, xOff, accumulate);
-        // w: the per-block partial sums, y: dy
-        case BACKWARD_PARAMS_IMPLICIT -> backwardParamsSamples(g, n, task, x, xOff, y, yOff, w);
+        // w: the per-block partial sums, y: dy, blockRows: the kind
+        case BACKWARD_PARAMS_IMPLICIT -> backwardParamsSamples(g, n, task, blockRows, x, xOff, y, yOff, w);
         // w: dw, b: db, y: dy
         default -> backwardParamsBlock(g, n, task / blocks, task % blocks, blockRows, x, xOff, y, yOff,
             w, wOff, b, bOff);
@@ -836,8 +836,39 @@ final class VectorConvKernels {
    */
   static final int DW_SAMPLES = 8;
 
-  /** Patch rows and vectors of filters per register tile of {@link #dwTile}: 12 accumulators. */
-  private static final int DW_ROWS = 6, DW_VECTORS = 2;
+  /** Patch rows per register tile of {@link #dwTile} (x 2 vectors of filters: 12 accumulators). */
+  private static final int DW_ROWS = 6;
+
+  /** Patch rows and vectors of filters per register tile of {@link #dwTileWide}: 16 accumulators. */
+  private static final int WIDE_ROWS = 4, WIDE_VECTORS = 4;
+
+  /** Patch rows and filters per register tile of {@link #backwardParamsDot}: 3 x 8 with 32 registers, 3 x 4 with 16. */
+  private static final int DOT_ROWS = 3, DOT_FILTERS = VectorShape.REGISTERS >= 32 ? 8 : 4;
+
+  /**
+   * The largest patch {@link #backwardParamsDot} takes: it reads dy as it lies, while the transposed
+   * kernel first transposes each sample's dy, a cost that only a large patch (many FMAs per dy element)
+   * hides; FashionCnn's conv1 has a patch of 9.
+   */
+  private static final int DOT_MAX_PATCH = 27;
+
+  /** The kinds of implicit weight gradient: transposed dy with the 6 x 2 or the 4 x 4 tile, or direct. */
+  static final int DW_NARROW = 0, DW_WIDE = 1, DW_DOT = 2;
+
+  /**
+   * {@code -Dkiln.conv.dwTile=narrow} keeps the 6 x 2 tile with 32 registers, {@code -Dkiln.conv.dotDw=false}
+   * the transposed kernel for every geometry (both for measuring).
+   */
+  private static final boolean WIDE_DW =
+      VectorShape.REGISTERS >= 32 && !"narrow".equals(System.getProperty("kiln.conv.dwTile"));
+  private static final boolean DOT_DW = !"false".equals(System.getProperty("kiln.conv.dotDw"));
+
+  /** L zeros then L ones: the vector at {@code L - s} keeps all but its first s lanes. */
+  private static final float[] ZEROS_THEN_ONES = new float[2 * L];
+
+  static {
+    Arrays.fill(ZEROS_THEN_ONES, L, 2 * L, 1f);
+  }
 
   /**
    * Whether {@link #backwardParamsImplicit} takes g: one group and no padding (any stride, dilation,
@@ -848,25 +879,50 @@ final class VectorConvKernels {
   }
 
   /**
+   * The kind of implicit weight gradient g gets, chosen per call from the geometry and, once at class
+   * initialisation, from the register file: {@link #DW_DOT} for a small patch at horizontal stride 1 with
+   * output rows of at least one vector; else {@link #DW_WIDE} with 32 registers and more than two vectors
+   * of filters; else {@link #DW_NARROW}.
+   */
+  static int dwKind(Conv2dGeometry g) {
+    if (DOT_DW && dotWeightGradient(g) && g.patchSize() <= DOT_MAX_PATCH) {
+      return DW_DOT;
+    }
+    return WIDE_DW && g.outC() > 2 * L ? DW_WIDE : DW_NARROW;
+  }
+
+  /** Whether {@link #backwardParamsDot} can take g (an implicit geometry): horizontal stride 1, rows of a vector or more. */
+  static boolean dotWeightGradient(Conv2dGeometry g) {
+    return g.strideW() == 1 && g.outW() >= L;
+  }
+
+  /**
    * The weight gradient as one implicit GEMM over the whole batch, {@code dWᵀ[CKK, outC] = Σ_s Σ_q
-   * col_s[CKK, q]·dyᵀ_s[q, outC]}, with the im2col element {@code col_s[r, q]} broadcast straight from x
-   * (no im2col matrix) and the filters in vectors: each sample's dy is transposed to [OH·OW, outC]
-   * (zero-padded to whole tiles of filters), and a register tile of {@value #DW_ROWS} patch rows x
-   * {@value #DW_VECTORS} vectors of filters accumulates over the sample's positions. A task takes a
-   * block of {@value #DW_SAMPLES} samples and sums them in order into its own partial dWᵀ (and bias
-   * row); the caller then adds the blocks' partials in block order into dw and db. (im2col + a GEMM per
-   * sample had K = OH·OW = 121 at FashionCnn's conv2 and an M of 9 rows split 8 + 1 over two threads at
-   * its conv1: 124 and 12 GFLOP/s.)
+   * col_s[CKK, q]·dyᵀ_s[q, outC]}, with no im2col matrix. A task takes a block of {@value #DW_SAMPLES}
+   * samples and sums them in order into its own partial dWᵀ (and bias row); the caller then adds the
+   * blocks' partials in block order into dw and db. Per block, by {@link #dwKind}: the transposed kernels
+   * ({@link #backwardParamsSamples}) broadcast the im2col element {@code col_s[r, q]} straight from x
+   * against vectors of filters of the sample's transposed dy; the direct one ({@link #backwardParamsDot})
+   * multiplies vectors of positions of x and of dy as they lie. (im2col + a GEMM per sample had K = OH·OW
+   * = 121 at FashionCnn's conv2 and an M of 9 rows split 8 + 1 over two threads at its conv1: 124 and 12
+   * GFLOP/s.)
    */
   private static void backwardParamsImplicit(Conv2dGeometry g, int n, float[] x, int xOff, float[] dy, int dyOff,
       float[] dw, int dwOff, float[] db, int dbOff) {
-    int ckk = g.patchSize(), rows = dwRows(g), cols = dwCols(g), stride = (rows + 1) * cols;
+    backwardParamsImplicit(dwKind(g), g, n, x, xOff, dy, dyOff, dw, dwOff, db, dbOff);
+  }
+
+  /** {@link #backwardParamsImplicit} with the given kind (for tests: {@link #DW_DOT} needs {@link #dotWeightGradient}). */
+  static void backwardParamsImplicit(int kind, Conv2dGeometry g, int n, float[] x, int xOff, float[] dy, int dyOff,
+      float[] dw, int dwOff, float[] db, int dbOff) {
+    int ckk = g.patchSize(), rows = dwRows(g, kind), cols = dwCols(g, kind), stride = (rows + 1) * cols;
     int blocks = (n + DW_SAMPLES - 1) / DW_SAMPLES;
     float[] part = scratch(2, blocks * stride);
     ConvJob job = ConvJob.CACHE.acquire();
     try {
+      // blockRows carries the kind
       job.set(BACKWARD_PARAMS_IMPLICIT, g, n, x, xOff, part, 0, null, 0, Activation.LINEAR, 0f, dy, dyOff, null, 0,
-          false, 0);
+          false, kind);
       Parallelism.forEach(blocks, job);
     } finally {
       ConvJob.CACHE.release(job);
@@ -897,38 +953,93 @@ final class VectorConvKernels {
   }
 
   /** Rows of the implicit weight gradient's partial dWᵀ: the patch rounded up to whole tiles. */
-  private static int dwRows(Conv2dGeometry g) {
-    return (g.patchSize() + DW_ROWS - 1) / DW_ROWS * DW_ROWS;
+  private static int dwRows(Conv2dGeometry g, int kind) {
+    int tile = kind == DW_DOT ? DOT_ROWS : kind == DW_WIDE ? WIDE_ROWS : DW_ROWS;
+    return (g.patchSize() + tile - 1) / tile * tile;
   }
 
-  /** Columns of the implicit weight gradient's partial dWᵀ: the filters rounded up to whole tiles. */
-  private static int dwCols(Conv2dGeometry g) {
-    int tile = DW_VECTORS * L;
+  /** Columns of the implicit weight gradient's partial dWᵀ: the filters rounded up to whole tiles and vectors. */
+  private static int dwCols(Conv2dGeometry g, int kind) {
+    int tile = kind == DW_DOT ? Math.max(DOT_FILTERS, L) : kind == DW_WIDE ? WIDE_VECTORS * L : 2 * L;
     return (g.outC() + tile - 1) / tile * tile;
   }
 
   /**
    * Block blk of {@link #backwardParamsImplicit}: its samples' {@code dWᵀ} and bias sums, in sample
    * order, into {@code part}'s block (rows beyond the patch are scratch: their tiles read row 0 of the patch).
+   * The transposed kinds: each sample's dy is transposed to [OH·OW, outC] (zero-padded to whole tiles of
+   * filters), and a register tile of {@value #DW_ROWS} patch rows x 2 vectors of filters ({@link #dwTile})
+   * or {@value #WIDE_ROWS} x {@value #WIDE_VECTORS} ({@link #dwTileWide}) accumulates over the sample's
+   * positions.
    */
-  private static void backwardParamsSamples(Conv2dGeometry g, int n, int blk, float[] x, int xOff, float[] dy,
-      int dyOff, float[] part) {
-    int ohw = g.outH() * g.outW(), rows = dwRows(g), cols = dwCols(g);
+  private static void backwardParamsSamples(Conv2dGeometry g, int n, int blk, int kind, float[] x, int xOff,
+      float[] dy, int dyOff, float[] part) {
+    if (kind == DW_DOT) {
+      backwardParamsDot(g, n, blk, x, xOff, dy, dyOff, part);
+      return;
+    }
+    int ohw = g.outH() * g.outW(), rows = dwRows(g, kind), cols = dwCols(g, kind);
+    int width = (kind == DW_WIDE ? WIDE_VECTORS : 2) * L;
+    int rstep = kind == DW_WIDE ? WIDE_ROWS : DW_ROWS;
     int p = blk * (rows + 1) * cols, bias = p + rows * cols;
     float[] dyT = scratch(3, ohw * cols);
     int s0 = blk * DW_SAMPLES, s1 = Math.min(n, s0 + DW_SAMPLES);
     for (int s = s0; s < s1; s++) {
       transpose(dy, dyOff + s * g.outSize(), g.outC(), ohw, dyT, cols);
       int xs = xOff + s * g.inSize();
-      for (int r0 = 0; r0 < rows; r0 += DW_ROWS) {
-        for (int c0 = 0; c0 < cols; c0 += DW_VECTORS * L) {
-          dwTile(g, x, xs, r0, dyT, cols, c0, part, p + r0 * cols + c0, s == s0);
+      for (int r0 = 0; r0 < rows; r0 += rstep) {
+        for (int c0 = 0; c0 < cols; c0 += width) {
+          if (kind == DW_WIDE) {
+            dwTileWide(g, x, xs, r0, dyT, cols, c0, part, p + r0 * cols + c0, s == s0);
+          } else {
+            dwTile(g, x, xs, r0, dyT, cols, c0, part, p + r0 * cols + c0, s == s0);
+          }
         }
       }
       for (int o = 0; o < g.outC(); o++) {
         float sum = sum(dy, dyOff + s * g.outSize() + o * ohw, ohw);
         part[bias + o] = s == s0 ? sum : part[bias + o] + sum;
       }
+    }
+  }
+
+  /**
+   * Block blk of {@link #backwardParamsImplicit} for a geometry {@link #dotWeightGradient} accepts, with
+   * no transposition: for a patch row r and a filter o, {@code Σ_q col[r, q]·dy[o, q]} is a dot product of
+   * x's window row (contiguous at horizontal stride 1) and dy's output row, taken a vector of positions at
+   * a time. Register tiles of {@value #DOT_ROWS} patch rows x {@link #DOT_FILTERS} filters ({@link
+   * #dotTile8}, {@link #dotTile4}) keep lanewise sums, per tile and sample in order, in a per-thread
+   * buffer [rows, cols, L] (a filter tile's dy stays in L1 across its row tiles); the block's lanes are
+   * then added in lane order into {@code part}'s block.
+   */
+  private static void backwardParamsDot(Conv2dGeometry g, int n, int blk, float[] x, int xOff, float[] dy,
+      int dyOff, float[] part) {
+    int ohw = g.outH() * g.outW(), rows = dwRows(g, DW_DOT), cols = dwCols(g, DW_DOT);
+    int p = blk * (rows + 1) * cols, bias = p + rows * cols;
+    float[] acc = scratch(3, rows * cols * L);
+    int s0 = blk * DW_SAMPLES, s1 = Math.min(n, s0 + DW_SAMPLES);
+    for (int s = s0; s < s1; s++) {
+      int xs = xOff + s * g.inSize(), ys = dyOff + s * g.outSize();
+      for (int o0 = 0; o0 < cols; o0 += DOT_FILTERS) {
+        for (int r0 = 0; r0 < rows; r0 += DOT_ROWS) {
+          if (DOT_FILTERS == 8) {
+            dotTile8(g, x, xs, r0, dy, ys, o0, cols, acc, s == s0);
+          } else {
+            dotTile4(g, x, xs, r0, dy, ys, o0, cols, acc, s == s0);
+          }
+        }
+        for (int o = o0, o1 = Math.min(g.outC(), o0 + DOT_FILTERS); o < o1; o++) {
+          float sum = sum(dy, ys + o * ohw, ohw);
+          part[bias + o] = s == s0 ? sum : part[bias + o] + sum;
+        }
+      }
+    }
+    for (int e = 0; e < rows * cols; e++) {
+      float sum = 0f;
+      for (int lane = 0, a = e * L; lane < L; lane++) {
+        sum += acc[a + lane];
+      }
+      part[p + e] = sum;
     }
   }
 
@@ -1019,6 +1130,356 @@ final class VectorConvKernels {
     c41.intoArray(c, at + 4 * cols + L);
     c50.intoArray(c, at + 5 * cols);
     c51.intoArray(c, at + 5 * cols + L);
+  }
+
+  /**
+   * One register tile of the direct weight gradient ({@link #backwardParamsDot}): patch rows [r0, r0 + 3) x
+   * filters [o0, o0 + 8), 24 accumulators of lanewise partial sums in {@code acc[at + (m·cols + f)·L]} (= 0
+   * first when {@code first}) += x[window row + f_m, positions]·dy[filter, positions] over one sample's output
+   * rows, whole vectors of positions in order and then, if the row is not a whole number of vectors, one
+   * vector ending at the row's end whose lanes already counted are zeroed in x. Filters past the last read
+   * its dy (their sums are never used); rows past the patch read row 0.
+   */
+  private static void dotTile8(Conv2dGeometry g, float[] x, int xs, int r0, float[] dy, int ys, int o0, int cols,
+      float[] acc, boolean first) {
+    int f0 = dwRowOffset(g, r0), f1 = dwRowOffset(g, r0 + 1), f2 = dwRowOffset(g, r0 + 2);
+    int ohw = g.outH() * g.outW(), last = g.outC() - 1;
+    int d0 = ys + Math.min(o0, last) * ohw;
+    int d1 = ys + Math.min(o0 + 1, last) * ohw;
+    int d2 = ys + Math.min(o0 + 2, last) * ohw;
+    int d3 = ys + Math.min(o0 + 3, last) * ohw;
+    int d4 = ys + Math.min(o0 + 4, last) * ohw;
+    int d5 = ys + Math.min(o0 + 5, last) * ohw;
+    int d6 = ys + Math.min(o0 + 6, last) * ohw;
+    int d7 = ys + Math.min(o0 + 7, last) * ohw;
+    int at = (r0 * cols + o0) * L, row = cols * L;
+    FloatVector a00, a01, a02, a03, a04, a05, a06, a07;
+    FloatVector a10, a11, a12, a13, a14, a15, a16, a17;
+    FloatVector a20, a21, a22, a23, a24, a25, a26, a27;
+    if (first) {
+      a00 = a01 = a02 = a03 = a04 = a05 = a06 = a07 = FloatVector.zero(S);
+      a10 = a11 = a12 = a13 = a14 = a15 = a16 = a17 = a00;
+      a20 = a21 = a22 = a23 = a24 = a25 = a26 = a27 = a00;
+    } else {
+      a00 = FloatVector.fromArray(S, acc, at);
+      a01 = FloatVector.fromArray(S, acc, at + L);
+      a02 = FloatVector.fromArray(S, acc, at + 2 * L);
+      a03 = FloatVector.fromArray(S, acc, at + 3 * L);
+      a04 = FloatVector.fromArray(S, acc, at + 4 * L);
+      a05 = FloatVector.fromArray(S, acc, at + 5 * L);
+      a06 = FloatVector.fromArray(S, acc, at + 6 * L);
+      a07 = FloatVector.fromArray(S, acc, at + 7 * L);
+      a10 = FloatVector.fromArray(S, acc, at + row);
+      a11 = FloatVector.fromArray(S, acc, at + row + L);
+      a12 = FloatVector.fromArray(S, acc, at + row + 2 * L);
+      a13 = FloatVector.fromArray(S, acc, at + row + 3 * L);
+      a14 = FloatVector.fromArray(S, acc, at + row + 4 * L);
+      a15 = FloatVector.fromArray(S, acc, at + row + 5 * L);
+      a16 = FloatVector.fromArray(S, acc, at + row + 6 * L);
+      a17 = FloatVector.fromArray(S, acc, at + row + 7 * L);
+      a20 = FloatVector.fromArray(S, acc, at + 2 * row);
+      a21 = FloatVector.fromArray(S, acc, at + 2 * row + L);
+      a22 = FloatVector.fromArray(S, acc, at + 2 * row + 2 * L);
+      a23 = FloatVector.fromArray(S, acc, at + 2 * row + 3 * L);
+      a24 = FloatVector.fromArray(S, acc, at + 2 * row + 4 * L);
+      a25 = FloatVector.fromArray(S, acc, at + 2 * row + 5 * L);
+      a26 = FloatVector.fromArray(S, acc, at + 2 * row + 6 * L);
+      a27 = FloatVector.fromArray(S, acc, at + 2 * row + 7 * L);
+    }
+    int oh = g.outH(), ow = g.outW(), rowStep = g.strideH() * g.inW(), whole = ow / L * L;
+    // the last vector of a row starts at ow - L; its first whole + L - ow lanes were counted already
+    FloatVector keep = FloatVector.fromArray(S, ZEROS_THEN_ONES, L - (whole + L - ow) % L);
+    boolean tail = whole < ow;
+    for (int i = 0; i < oh; i++) {
+      int xb = xs + i * rowStep, yb = i * ow;
+      for (int j = 0; j < whole; j += L) {
+        FloatVector x0 = FloatVector.fromArray(S, x, xb + j + f0);
+        FloatVector x1 = FloatVector.fromArray(S, x, xb + j + f1);
+        FloatVector x2 = FloatVector.fromArray(S, x, xb + j + f2);
+        FloatVector y = FloatVector.fromArray(S, dy, d0 + yb + j);
+        a00 = x0.fma(y, a00);
+        a10 = x1.fma(y, a10);
+        a20 = x2.fma(y, a20);
+        y = FloatVector.fromArray(S, dy, d1 + yb + j);
+        a01 = x0.fma(y, a01);
+        a11 = x1.fma(y, a11);
+        a21 = x2.fma(y, a21);
+        y = FloatVector.fromArray(S, dy, d2 + yb + j);
+        a02 = x0.fma(y, a02);
+        a12 = x1.fma(y, a12);
+        a22 = x2.fma(y, a22);
+        y = FloatVector.fromArray(S, dy, d3 + yb + j);
+        a03 = x0.fma(y, a03);
+        a13 = x1.fma(y, a13);
+        a23 = x2.fma(y, a23);
+        y = FloatVector.fromArray(S, dy, d4 + yb + j);
+        a04 = x0.fma(y, a04);
+        a14 = x1.fma(y, a14);
+        a24 = x2.fma(y, a24);
+        y = FloatVector.fromArray(S, dy, d5 + yb + j);
+        a05 = x0.fma(y, a05);
+        a15 = x1.fma(y, a15);
+        a25 = x2.fma(y, a25);
+        y = FloatVector.fromArray(S, dy, d6 + yb + j);
+        a06 = x0.fma(y, a06);
+        a16 = x1.fma(y, a16);
+        a26 = x2.fma(y, a26);
+        y = FloatVector.fromArray(S, dy, d7 + yb + j);
+        a07 = x0.fma(y, a07);
+        a17 = x1.fma(y, a17);
+        a27 = x2.fma(y, a27);
+      }
+      if (tail) {
+        int j = ow - L;
+        FloatVector x0 = FloatVector.fromArray(S, x, xb + j + f0).mul(keep);
+        FloatVector x1 = FloatVector.fromArray(S, x, xb + j + f1).mul(keep);
+        FloatVector x2 = FloatVector.fromArray(S, x, xb + j + f2).mul(keep);
+        FloatVector y = FloatVector.fromArray(S, dy, d0 + yb + j);
+        a00 = x0.fma(y, a00);
+        a10 = x1.fma(y, a10);
+        a20 = x2.fma(y, a20);
+        y = FloatVector.fromArray(S, dy, d1 + yb + j);
+        a01 = x0.fma(y, a01);
+        a11 = x1.fma(y, a11);
+        a21 = x2.fma(y, a21);
+        y = FloatVector.fromArray(S, dy, d2 + yb + j);
+        a02 = x0.fma(y, a02);
+        a12 = x1.fma(y, a12);
+        a22 = x2.fma(y, a22);
+        y = FloatVector.fromArray(S, dy, d3 + yb + j);
+        a03 = x0.fma(y, a03);
+        a13 = x1.fma(y, a13);
+        a23 = x2.fma(y, a23);
+        y = FloatVector.fromArray(S, dy, d4 + yb + j);
+        a04 = x0.fma(y, a04);
+        a14 = x1.fma(y, a14);
+        a24 = x2.fma(y, a24);
+        y = FloatVector.fromArray(S, dy, d5 + yb + j);
+        a05 = x0.fma(y, a05);
+        a15 = x1.fma(y, a15);
+        a25 = x2.fma(y, a25);
+        y = FloatVector.fromArray(S, dy, d6 + yb + j);
+        a06 = x0.fma(y, a06);
+        a16 = x1.fma(y, a16);
+        a26 = x2.fma(y, a26);
+        y = FloatVector.fromArray(S, dy, d7 + yb + j);
+        a07 = x0.fma(y, a07);
+        a17 = x1.fma(y, a17);
+        a27 = x2.fma(y, a27);
+      }
+    }
+    a00.intoArray(acc, at);
+    a01.intoArray(acc, at + L);
+    a02.intoArray(acc, at + 2 * L);
+    a03.intoArray(acc, at + 3 * L);
+    a04.intoArray(acc, at + 4 * L);
+    a05.intoArray(acc, at + 5 * L);
+    a06.intoArray(acc, at + 6 * L);
+    a07.intoArray(acc, at + 7 * L);
+    a10.intoArray(acc, at + row);
+    a11.intoArray(acc, at + row + L);
+    a12.intoArray(acc, at + row + 2 * L);
+    a13.intoArray(acc, at + row + 3 * L);
+    a14.intoArray(acc, at + row + 4 * L);
+    a15.intoArray(acc, at + row + 5 * L);
+    a16.intoArray(acc, at + row + 6 * L);
+    a17.intoArray(acc, at + row + 7 * L);
+    a20.intoArray(acc, at + 2 * row);
+    a21.intoArray(acc, at + 2 * row + L);
+    a22.intoArray(acc, at + 2 * row + 2 * L);
+    a23.intoArray(acc, at + 2 * row + 3 * L);
+    a24.intoArray(acc, at + 2 * row + 4 * L);
+    a25.intoArray(acc, at + 2 * row + 5 * L);
+    a26.intoArray(acc, at + 2 * row + 6 * L);
+    a27.intoArray(acc, at + 2 * row + 7 * L);
+  }
+
+  /**
+   * One register tile of the direct weight gradient ({@link #backwardParamsDot}): patch rows [r0, r0 + 3) x
+   * filters [o0, o0 + 4), 12 accumulators of lanewise partial sums in {@code acc[at + (m·cols + f)·L]} (= 0
+   * first when {@code first}) += x[window row + f_m, positions]·dy[filter, positions] over one sample's output
+   * rows, whole vectors of positions in order and then, if the row is not a whole number of vectors, one
+   * vector ending at the row's end whose lanes already counted are zeroed in x. Filters past the last read
+   * its dy (their sums are never used); rows past the patch read row 0.
+   */
+  private static void dotTile4(Conv2dGeometry g, float[] x, int xs, int r0, float[] dy, int ys, int o0, int cols,
+      float[] acc, boolean first) {
+    int f0 = dwRowOffset(g, r0), f1 = dwRowOffset(g, r0 + 1), f2 = dwRowOffset(g, r0 + 2);
+    int ohw = g.outH() * g.outW(), last = g.outC() - 1;
+    int d0 = ys + Math.min(o0, last) * ohw;
+    int d1 = ys + Math.min(o0 + 1, last) * ohw;
+    int d2 = ys + Math.min(o0 + 2, last) * ohw;
+    int d3 = ys + Math.min(o0 + 3, last) * ohw;
+    int at = (r0 * cols + o0) * L, row = cols * L;
+    FloatVector a00, a01, a02, a03;
+    FloatVector a10, a11, a12, a13;
+    FloatVector a20, a21, a22, a23;
+    if (first) {
+      a00 = a01 = a02 = a03 = a10 = a11 = a12 = a13 = FloatVector.zero(S);
+      a20 = a21 = a22 = a23 = a00;
+    } else {
+      a00 = FloatVector.fromArray(S, acc, at);
+      a01 = FloatVector.fromArray(S, acc, at + L);
+      a02 = FloatVector.fromArray(S, acc, at + 2 * L);
+      a03 = FloatVector.fromArray(S, acc, at + 3 * L);
+      a10 = FloatVector.fromArray(S, acc, at + row);
+      a11 = FloatVector.fromArray(S, acc, at + row + L);
+      a12 = FloatVector.fromArray(S, acc, at + row + 2 * L);
+      a13 = FloatVector.fromArray(S, acc, at + row + 3 * L);
+      a20 = FloatVector.fromArray(S, acc, at + 2 * row);
+      a21 = FloatVector.fromArray(S, acc, at + 2 * row + L);
+      a22 = FloatVector.fromArray(S, acc, at + 2 * row + 2 * L);
+      a23 = FloatVector.fromArray(S, acc, at + 2 * row + 3 * L);
+    }
+    int oh = g.outH(), ow = g.outW(), rowStep = g.strideH() * g.inW(), whole = ow / L * L;
+    // the last vector of a row starts at ow - L; its first whole + L - ow lanes were counted already
+    FloatVector keep = FloatVector.fromArray(S, ZEROS_THEN_ONES, L - (whole + L - ow) % L);
+    boolean tail = whole < ow;
+    for (int i = 0; i < oh; i++) {
+      int xb = xs + i * rowStep, yb = i * ow;
+      for (int j = 0; j < whole; j += L) {
+        FloatVector x0 = FloatVector.fromArray(S, x, xb + j + f0);
+        FloatVector x1 = FloatVector.fromArray(S, x, xb + j + f1);
+        FloatVector x2 = FloatVector.fromArray(S, x, xb + j + f2);
+        FloatVector y = FloatVector.fromArray(S, dy, d0 + yb + j);
+        a00 = x0.fma(y, a00);
+        a10 = x1.fma(y, a10);
+        a20 = x2.fma(y, a20);
+        y = FloatVector.fromArray(S, dy, d1 + yb + j);
+        a01 = x0.fma(y, a01);
+        a11 = x1.fma(y, a11);
+        a21 = x2.fma(y, a21);
+        y = FloatVector.fromArray(S, dy, d2 + yb + j);
+        a02 = x0.fma(y, a02);
+        a12 = x1.fma(y, a12);
+        a22 = x2.fma(y, a22);
+        y = FloatVector.fromArray(S, dy, d3 + yb + j);
+        a03 = x0.fma(y, a03);
+        a13 = x1.fma(y, a13);
+        a23 = x2.fma(y, a23);
+      }
+      if (tail) {
+        int j = ow - L;
+        FloatVector x0 = FloatVector.fromArray(S, x, xb + j + f0).mul(keep);
+        FloatVector x1 = FloatVector.fromArray(S, x, xb + j + f1).mul(keep);
+        FloatVector x2 = FloatVector.fromArray(S, x, xb + j + f2).mul(keep);
+        FloatVector y = FloatVector.fromArray(S, dy, d0 + yb + j);
+        a00 = x0.fma(y, a00);
+        a10 = x1.fma(y, a10);
+        a20 = x2.fma(y, a20);
+        y = FloatVector.fromArray(S, dy, d1 + yb + j);
+        a01 = x0.fma(y, a01);
+        a11 = x1.fma(y, a11);
+        a21 = x2.fma(y, a21);
+        y = FloatVector.fromArray(S, dy, d2 + yb + j);
+        a02 = x0.fma(y, a02);
+        a12 = x1.fma(y, a12);
+        a22 = x2.fma(y, a22);
+        y = FloatVector.fromArray(S, dy, d3 + yb + j);
+        a03 = x0.fma(y, a03);
+        a13 = x1.fma(y, a13);
+        a23 = x2.fma(y, a23);
+      }
+    }
+    a00.intoArray(acc, at);
+    a01.intoArray(acc, at + L);
+    a02.intoArray(acc, at + 2 * L);
+    a03.intoArray(acc, at + 3 * L);
+    a10.intoArray(acc, at + row);
+    a11.intoArray(acc, at + row + L);
+    a12.intoArray(acc, at + row + 2 * L);
+    a13.intoArray(acc, at + row + 3 * L);
+    a20.intoArray(acc, at + 2 * row);
+    a21.intoArray(acc, at + 2 * row + L);
+    a22.intoArray(acc, at + 2 * row + 2 * L);
+    a23.intoArray(acc, at + 2 * row + 3 * L);
+  }
+
+
+  /**
+   * {@link #dwTile} with 4 rows x 4 vectors of filters, for 32 registers: 16 accumulators, one broadcast of
+   * x per 4 FMAs (the 6 x 2 tile: per 2) and 4 loads of dy per 16 FMAs. (6 x 4 and 5 x 4 tiles, 24 and 20
+   * accumulators, ran at about half its speed at FashionCnn's conv2 on the AVX-512 machine: C2 inlined
+   * them fully, and they still lost; 6 x 3 and 4 x 3 pad its 64 filters to 96.)
+   */
+  private static void dwTileWide(Conv2dGeometry g, float[] x, int xs, int r0, float[] dyT, int cols, int c0,
+      float[] c, int at, boolean first) {
+    int f0 = dwRowOffset(g, r0 + 0);
+    int f1 = dwRowOffset(g, r0 + 1);
+    int f2 = dwRowOffset(g, r0 + 2);
+    int f3 = dwRowOffset(g, r0 + 3);
+    FloatVector c00, c01, c02, c03;
+    FloatVector c10, c11, c12, c13;
+    FloatVector c20, c21, c22, c23;
+    FloatVector c30, c31, c32, c33;
+    if (first) {
+      c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = FloatVector.zero(S);
+      c20 = c21 = c22 = c23 = c30 = c31 = c32 = c33 = c00;
+    } else {
+      c00 = FloatVector.fromArray(S, c, at);
+      c01 = FloatVector.fromArray(S, c, at + L);
+      c02 = FloatVector.fromArray(S, c, at + 2 * L);
+      c03 = FloatVector.fromArray(S, c, at + 3 * L);
+      c10 = FloatVector.fromArray(S, c, at + cols);
+      c11 = FloatVector.fromArray(S, c, at + cols + L);
+      c12 = FloatVector.fromArray(S, c, at + cols + 2 * L);
+      c13 = FloatVector.fromArray(S, c, at + cols + 3 * L);
+      c20 = FloatVector.fromArray(S, c, at + 2 * cols);
+      c21 = FloatVector.fromArray(S, c, at + 2 * cols + L);
+      c22 = FloatVector.fromArray(S, c, at + 2 * cols + 2 * L);
+      c23 = FloatVector.fromArray(S, c, at + 2 * cols + 3 * L);
+      c30 = FloatVector.fromArray(S, c, at + 3 * cols);
+      c31 = FloatVector.fromArray(S, c, at + 3 * cols + L);
+      c32 = FloatVector.fromArray(S, c, at + 3 * cols + 2 * L);
+      c33 = FloatVector.fromArray(S, c, at + 3 * cols + 3 * L);
+    }
+    int oh = g.outH(), ow = g.outW(), rowStep = g.strideH() * g.inW(), sw = g.strideW();
+    int k = c0;
+    for (int i = 0; i < oh; i++) {
+      int base = xs + i * rowStep;
+      for (int j = 0; j < ow; j++, base += sw, k += cols) {
+        FloatVector b0 = FloatVector.fromArray(S, dyT, k);
+        FloatVector b1 = FloatVector.fromArray(S, dyT, k + L);
+        FloatVector b2 = FloatVector.fromArray(S, dyT, k + 2 * L);
+        FloatVector b3 = FloatVector.fromArray(S, dyT, k + 3 * L);
+        FloatVector a = FloatVector.broadcast(S, x[base + f0]);
+        c00 = a.fma(b0, c00);
+        c01 = a.fma(b1, c01);
+        c02 = a.fma(b2, c02);
+        c03 = a.fma(b3, c03);
+        a = FloatVector.broadcast(S, x[base + f1]);
+        c10 = a.fma(b0, c10);
+        c11 = a.fma(b1, c11);
+        c12 = a.fma(b2, c12);
+        c13 = a.fma(b3, c13);
+        a = FloatVector.broadcast(S, x[base + f2]);
+        c20 = a.fma(b0, c20);
+        c21 = a.fma(b1, c21);
+        c22 = a.fma(b2, c22);
+        c23 = a.fma(b3, c23);
+        a = FloatVector.broadcast(S, x[base + f3]);
+        c30 = a.fma(b0, c30);
+        c31 = a.fma(b1, c31);
+        c32 = a.fma(b2, c32);
+        c33 = a.fma(b3, c33);
+      }
+    }
+    c00.intoArray(c, at);
+    c01.intoArray(c, at + L);
+    c02.intoArray(c, at + 2 * L);
+    c03.intoArray(c, at + 3 * L);
+    c10.intoArray(c, at + cols);
+    c11.intoArray(c, at + cols + L);
+    c12.intoArray(c, at + cols + 2 * L);
+    c13.intoArray(c, at + cols + 3 * L);
+    c20.intoArray(c, at + 2 * cols);
+    c21.intoArray(c, at + 2 * cols + L);
+    c22.intoArray(c, at + 2 * cols + 2 * L);
+    c23.intoArray(c, at + 2 * cols + 3 * L);
+    c30.intoArray(c, at + 3 * cols);
+    c31.intoArray(c, at + 3 * cols + L);
+    c32.intoArray(c, at + 3 * cols + 2 * L);
+    c33.intoArray(c, at + 3 * cols + 3 * L);
   }
 
   /** Offset in a sample's input of patch row r = (c, kh, kw) from a window's corner; 0 past the patch. */

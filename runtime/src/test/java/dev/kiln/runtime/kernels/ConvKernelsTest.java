@@ -237,6 +237,62 @@ class ConvKernelsTest {
     }
   }
 
+  /**
+   * Every kind of implicit weight gradient (transposed dy with the 6 x 2 or the 4 x 4 tile, and the
+   * direct kernel with its tile for this run's register count) on every geometry it can take, under this
+   * run's species: equal to the scalar reference at a batch of 17 (two full sample blocks and one sample),
+   * accumulating into dw and db, and bitwise the same on 1, 2 and 3 threads. Besides the implicit
+   * geometries above: a 5x5 patch with vertical stride 2 and horizontal dilation 2 (13 filters), rows of
+   * exactly 16 positions (37 filters), and horizontal stride 2 with 70 filters (two wide tiles at 512 bits).
+   */
+  @Test
+  void everyWeightGradientKindMatchesReference() {
+    int before = Parallelism.threads();
+    try {
+      Random rnd = new Random(23);
+      int n = 2 * VectorConvKernels.DW_SAMPLES + 1;
+      Conv2dGeometry[] shapes = {GEOMETRIES[0], GEOMETRIES[1], GEOMETRIES[7], GEOMETRIES[10], GEOMETRIES[12],
+          GEOMETRIES[13], new Conv2dGeometry(1, 30, 37, 13, 5, 5, 2, 1, 0, 0, 0, 0, 1, 2, 1),
+          new Conv2dGeometry(3, 11, 18, 37, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1),
+          new Conv2dGeometry(5, 12, 13, 70, 3, 3, 2, 2, 0, 0, 0, 0, 1, 1, 1)};
+      int dotShapes = 0;
+      for (Conv2dGeometry g : shapes) {
+        assertTrue(VectorConvKernels.implicitWeightGradient(g), g.toString());
+        float[] x = Reference.random(rnd, n * g.inSize()), dy = Reference.random(rnd, n * g.outSize());
+        float[] dws = new float[g.weightSize()], dbs = new float[g.outC()];
+        Arrays.fill(dws, 0.5f);
+        Arrays.fill(dbs, -0.25f);
+        ScalarConvKernels.backwardParams(g, n, x, 0, dy, 0, dws, 0, dbs, 0);
+        for (int kind : new int[] {VectorConvKernels.DW_NARROW, VectorConvKernels.DW_WIDE, VectorConvKernels.DW_DOT}) {
+          if (kind == VectorConvKernels.DW_DOT && !VectorConvKernels.dotWeightGradient(g)) {
+            continue;
+          }
+          dotShapes += kind == VectorConvKernels.DW_DOT ? 1 : 0;
+          float[][] first = null;
+          for (int threads = 1; threads <= 3; threads++) {
+            Parallelism.setThreads(threads);
+            String what = g + " kind=" + kind + " threads=" + threads;
+            float[] dw = new float[g.weightSize()], db = new float[g.outC()];
+            Arrays.fill(dw, 0.5f);
+            Arrays.fill(db, -0.25f);
+            VectorConvKernels.backwardParamsImplicit(kind, g, n, x, 0, dy, 0, dw, 0, db, 0);
+            assertClose(toDouble(dws, 0, dws.length), dw, 0, 1e-5, what + " dw");
+            assertClose(toDouble(dbs, 0, dbs.length), db, 0, 1e-5, what + " db");
+            if (first == null) {
+              first = new float[][] {dw, db};
+            } else {
+              assertArrayEquals(first[0], dw, what + " dw against 1 thread");
+              assertArrayEquals(first[1], db, what + " db against 1 thread");
+            }
+          }
+        }
+      }
+      assertTrue(dotShapes >= 3, "the direct kernel ran on " + dotShapes + " geometries");
+    } finally {
+      Parallelism.setThreads(before);
+    }
+  }
+
   @Test
   void resultsAreBitwiseIdenticalForOneAndTwoThreads() {
     int before = Parallelism.threads();
