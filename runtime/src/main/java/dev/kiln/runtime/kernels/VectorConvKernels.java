@@ -986,6 +986,7 @@ final class VectorConvKernels {
     int rstep = kind == DW_WIDE ? WIDE_ROWS : DW_ROWS;
     int p = blk * (rows + 1) * cols, bias = p + rows * cols;
     float[] dyT = scratch(3, ohw * cols);
+    int[] offs = dwOffsets(g);
     int s0 = blk * DW_SAMPLES, s1 = Math.min(n, s0 + DW_SAMPLES);
     for (int s = s0; s < s1; s++) {
       transpose(dy, dyOff + s * g.outSize(), g.outC(), ohw, dyT, cols);
@@ -993,9 +994,9 @@ final class VectorConvKernels {
       for (int r0 = 0; r0 < rows; r0 += rstep) {
         for (int c0 = 0; c0 < cols; c0 += width) {
           if (kind == DW_WIDE) {
-            dwTileWide(g, x, xs, r0, dyT, cols, c0, part, p + r0 * cols + c0, s == s0);
+            dwTileWide(g, offs, x, xs, r0, dyT, cols, c0, part, p + r0 * cols + c0, s == s0);
           } else {
-            dwTile(g, x, xs, r0, dyT, cols, c0, part, p + r0 * cols + c0, s == s0);
+            dwTile(g, offs, x, xs, r0, dyT, cols, c0, part, p + r0 * cols + c0, s == s0);
           }
         }
       }
@@ -1020,15 +1021,16 @@ final class VectorConvKernels {
     int ohw = g.outH() * g.outW(), rows = dwRows(g, DW_DOT), cols = dwCols(g, DW_DOT);
     int p = blk * (rows + 1) * cols, bias = p + rows * cols;
     float[] acc = scratch(3, rows * cols * L);
+    int[] offs = dwOffsets(g);
     int s0 = blk * DW_SAMPLES, s1 = Math.min(n, s0 + DW_SAMPLES);
     for (int s = s0; s < s1; s++) {
       int xs = xOff + s * g.inSize(), ys = dyOff + s * g.outSize();
       for (int o0 = 0; o0 < cols; o0 += DOT_FILTERS) {
         for (int r0 = 0; r0 < rows; r0 += DOT_ROWS) {
           if (DOT_FILTERS == 8) {
-            dotTile8(g, x, xs, r0, dy, ys, o0, cols, acc, s == s0);
+            dotTile8(g, offs, x, xs, r0, dy, ys, o0, cols, acc, s == s0);
           } else {
-            dotTile4(g, x, xs, r0, dy, ys, o0, cols, acc, s == s0);
+            dotTile4(g, offs, x, xs, r0, dy, ys, o0, cols, acc, s == s0);
           }
         }
         for (int o = o0, o1 = Math.min(g.outC(), o0 + DOT_FILTERS); o < o1; o++) {
@@ -1072,12 +1074,12 @@ final class VectorConvKernels {
    * of {@code c[at + m·cols + v]} (= 0 first when {@code first}) += Σ_q col[r0 + m, q]·dyT[q, c0 + v],
    * the positions q in order. {@code col[r, q]} is read from x: row r = (c, kh, kw) is the input at
    * {@code c·inH·inW + kh·dH·inW + kw·dW} from the position's window corner; rows past the patch read
-   * row 0's element (their sums are never used).
+   * row 0's element (their sums are never used). {@code offs} holds the rows' offsets ({@link #dwOffsets}).
    */
-  private static void dwTile(Conv2dGeometry g, float[] x, int xs, int r0, float[] dyT, int cols, int c0, float[] c,
+  private static void dwTile(Conv2dGeometry g, int[] offs, float[] x, int xs, int r0, float[] dyT, int cols, int c0, float[] c,
       int at, boolean first) {
-    int f0 = dwRowOffset(g, r0), f1 = dwRowOffset(g, r0 + 1), f2 = dwRowOffset(g, r0 + 2);
-    int f3 = dwRowOffset(g, r0 + 3), f4 = dwRowOffset(g, r0 + 4), f5 = dwRowOffset(g, r0 + 5);
+    int f0 = offs[r0], f1 = offs[r0 + 1], f2 = offs[r0 + 2];
+    int f3 = offs[r0 + 3], f4 = offs[r0 + 4], f5 = offs[r0 + 5];
     FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
     if (first) {
       c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = FloatVector.zero(S);
@@ -1143,9 +1145,9 @@ final class VectorConvKernels {
    * vector ending at the row's end whose lanes already counted are zeroed in x. Filters past the last read
    * its dy (their sums are never used); rows past the patch read row 0.
    */
-  private static void dotTile8(Conv2dGeometry g, float[] x, int xs, int r0, float[] dy, int ys, int o0, int cols,
+  private static void dotTile8(Conv2dGeometry g, int[] offs, float[] x, int xs, int r0, float[] dy, int ys, int o0, int cols,
       float[] acc, boolean first) {
-    int f0 = dwRowOffset(g, r0), f1 = dwRowOffset(g, r0 + 1), f2 = dwRowOffset(g, r0 + 2);
+    int f0 = offs[r0], f1 = offs[r0 + 1], f2 = offs[r0 + 2];
     int ohw = g.outH() * g.outW(), last = g.outC() - 1;
     int d0 = ys + Math.min(o0, last) * ohw;
     int d1 = ys + Math.min(o0 + 1, last) * ohw;
@@ -1305,9 +1307,9 @@ final class VectorConvKernels {
    * vector ending at the row's end whose lanes already counted are zeroed in x. Filters past the last read
    * its dy (their sums are never used); rows past the patch read row 0.
    */
-  private static void dotTile4(Conv2dGeometry g, float[] x, int xs, int r0, float[] dy, int ys, int o0, int cols,
+  private static void dotTile4(Conv2dGeometry g, int[] offs, float[] x, int xs, int r0, float[] dy, int ys, int o0, int cols,
       float[] acc, boolean first) {
-    int f0 = dwRowOffset(g, r0), f1 = dwRowOffset(g, r0 + 1), f2 = dwRowOffset(g, r0 + 2);
+    int f0 = offs[r0], f1 = offs[r0 + 1], f2 = offs[r0 + 2];
     int ohw = g.outH() * g.outW(), last = g.outC() - 1;
     int d0 = ys + Math.min(o0, last) * ohw;
     int d1 = ys + Math.min(o0 + 1, last) * ohw;
@@ -1405,12 +1407,12 @@ final class VectorConvKernels {
    * accumulators, ran at about half its speed at FashionCnn's conv2 on the AVX-512 machine: C2 inlined
    * them fully, and they still lost; 6 x 3 and 4 x 3 pad its 64 filters to 96.)
    */
-  private static void dwTileWide(Conv2dGeometry g, float[] x, int xs, int r0, float[] dyT, int cols, int c0,
+  private static void dwTileWide(Conv2dGeometry g, int[] offs, float[] x, int xs, int r0, float[] dyT, int cols, int c0,
       float[] c, int at, boolean first) {
-    int f0 = dwRowOffset(g, r0 + 0);
-    int f1 = dwRowOffset(g, r0 + 1);
-    int f2 = dwRowOffset(g, r0 + 2);
-    int f3 = dwRowOffset(g, r0 + 3);
+    int f0 = offs[r0 + 0];
+    int f1 = offs[r0 + 1];
+    int f2 = offs[r0 + 2];
+    int f3 = offs[r0 + 3];
     FloatVector c00, c01, c02, c03;
     FloatVector c10, c11, c12, c13;
     FloatVector c20, c21, c22, c23;
@@ -1483,6 +1485,23 @@ final class VectorConvKernels {
     c31.intoArray(c, at + 3 * cols + L);
     c32.intoArray(c, at + 3 * cols + 2 * L);
     c33.intoArray(c, at + 3 * cols + 3 * L);
+  }
+
+  /**
+   * Each implicit geometry's {@link #dwRowOffset} of its patch rows, then 0 for as many rows as a tile has
+   * (the rows past the patch): the tiles read them instead of dividing by the kernel's sizes per call.
+   */
+  private static final java.util.concurrent.ConcurrentHashMap<Conv2dGeometry, int[]> DW_OFFSETS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static int[] dwOffsets(Conv2dGeometry g) {
+    return DW_OFFSETS.computeIfAbsent(g, h -> {
+      int[] offs = new int[h.patchSize() + DW_ROWS];
+      for (int r = 0; r < offs.length; r++) {
+        offs[r] = dwRowOffset(h, r);
+      }
+      return offs;
+    });
   }
 
   /** Offset in a sample's input of patch row r = (c, kh, kw) from a window's corner; 0 past the patch. */
