@@ -14,9 +14,6 @@ import dev.kiln.runtime.kernels.VectorShape;
 import dev.kiln.runtime.model.OptimizerSpec;
 import dev.kiln.runtime.optim.Optimizer;
 import dev.kiln.runtime.train.Accuracy;
-import dev.kiln.runtime.train.EpochStats;
-import dev.kiln.runtime.train.History;
-import dev.kiln.runtime.train.TrainOptions;
 import java.util.Arrays;
 
 /**
@@ -53,12 +50,10 @@ public final class CharLstmPhases {
 
     // (1) The whole step inside train().
     CharLstmModel model = new CharLstmModel();
-    model.train(train.subset(0, Compare.CHAR_LSTM_WARM_UP_WINDOWS), TrainOptions.epochs(1).quiet());
-    StepTimer timer = new StepTimer(Compare.CHAR_LSTM_WINDOWS / N * 2);
-    History h = model.train(train, TrainOptions.epochs(2).quiet().withCallbacks(timer));
-    double windows = EndToEnd.median(h.epochs().stream().mapToDouble(EpochStats::samplesPerSecond).toArray());
+    StepTimer.Training t =
+        StepTimer.timeTraining(model, train.subset(0, Compare.CHAR_LSTM_WARM_UP_WINDOWS), train, N);
     System.out.printf("(1) train(): %.0f tokens/s = %.2f ms per batch; step (batch begin to end) median %.2f ms,"
-        + " p90 %.2f ms%n", windows * T, 1e3 * N / windows, timer.quantile(0.5) / 1e6, timer.quantile(0.9) / 1e6);
+        + " p90 %.2f ms%n", t.samplesPerSecond() * T, t.msPerBatch(N), t.medianStepMs(), t.p90StepMs());
 
     // (2) The generated forward and loss + backward alone, on the last batch train() loaded.
     long[] fwd = new long[runs], loss = new long[runs];

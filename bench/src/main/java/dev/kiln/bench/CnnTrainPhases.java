@@ -14,9 +14,6 @@ import dev.kiln.runtime.kernels.VectorShape;
 import dev.kiln.runtime.model.OptimizerSpec;
 import dev.kiln.runtime.optim.Optimizer;
 import dev.kiln.runtime.train.Accuracy;
-import dev.kiln.runtime.train.EpochStats;
-import dev.kiln.runtime.train.History;
-import dev.kiln.runtime.train.TrainOptions;
 import dev.kiln.samples.FashionCnnModel;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -67,13 +64,9 @@ public final class CnnTrainPhases {
     if (!kernelsOnly) {
       // (1) The whole step inside train().
       Dataset part = train.subset(0, STEP_IMAGES);
-      FashionCnnModel model = new FashionCnnModel();
-      model.train(part, TrainOptions.epochs(1).quiet());
-      StepTimer timer = new StepTimer(STEP_IMAGES / N * 2);
-      History h = model.train(part, TrainOptions.epochs(2).quiet().withCallbacks(timer));
-      double rate = EndToEnd.median(h.epochs().stream().mapToDouble(EpochStats::samplesPerSecond).toArray());
+      StepTimer.Training t = StepTimer.timeTraining(new FashionCnnModel(), part, part, N);
       System.out.printf("(1) train(): %.0f samples/s = %.2f ms per batch; step (batch begin to end) median %.2f ms,"
-          + " p90 %.2f ms%n", rate, 1e3 * N / rate, timer.quantile(0.5) / 1e6, timer.quantile(0.9) / 1e6);
+          + " p90 %.2f ms%n", t.samplesPerSecond(), t.msPerBatch(N), t.medianStepMs(), t.p90StepMs());
     }
 
     // (2) Kernels and the rest of the step, one by one.
