@@ -324,11 +324,50 @@ final class VectorConvKernels {
   private static final boolean SHIFTED = !"false".equals(System.getProperty("kiln.conv.shifted"));
 
   /**
-   * Filters per register tile of {@link #shiftedTile4}, and vectors of output positions per tile: 12
-   * accumulators, 3 input vectors and a broadcast weight fit 16 registers. (An 8x3 tile for 32
-   * registers was 8x slower at FashionCnn's conv2: C2 did not inline its vector operations.)
+   * Filters per register tile of the shifted-window kernels, chosen once from the register file: 8
+   * ({@link #shiftedTile8}: 24 accumulators, 3 input vectors and a broadcast weight, 28 of 32
+   * registers) where the JIT addresses 32 vector registers, else 4 ({@link #shiftedTile4x3},
+   * {@link #shiftedTile4}: 12 accumulators, 16 registers). {@code -Dkiln.conv.tileFilters=4} keeps the
+   * 4-filter tiles on 32 registers (for measuring). Channels left over after whole tiles take one
+   * 4-filter tile (with 8-filter tiles) and then single filters ({@link #shiftedTile1}).
+   *
+   * <p>Why the first 8x3 tile (written like {@link #shiftedTile4x3}) was 8x slower at FashionCnn's
+   * conv2, found with {@code -XX:+PrintInlining} and the C2 code disassembled (2026-12-07, JDK 25):
+   * <ol>
+   *   <li>Inlining budget: every Vector API call parses to many IR nodes before they fold (index
+   *       checks, species checks, the intrinsic), and C2 stops inlining once a compilation holds
+   *       {@code NodeCountInliningCutoff} (18,000, a develop flag: not settable in a product JVM) nodes.
+   *       8 bias broadcasts + 3 loads + 8 weight broadcasts + 24 FMAs + 8 calls of {@link #store3}
+   *       (3 max + 3 stores each) passed it: the last six {@code store3} calls were "failed to inline:
+   *       NodeCountInliningCutoff", so their 18 accumulators were boxed as heap objects. The
+   *       bytecode limits (DesiredMethodLimit, InlineSmallCode, MaxNodeLimit) were not what hit.
+   *       Rule: count the Vector API call sites of a kernel method (not its bytecodes); keep them near
+   *       70 or below; store accumulators with plain {@code intoArray} calls and apply the activation
+   *       in a later pass rather than per accumulator; do not move accumulator stores into helpers.
+   *   <li>Spills: with everything inlined the tile still ran at half the speed of the 4-filter one.
+   *       C2 fully unrolls a loop with a constant trip count of 3 (the taps of a kernel row), and
+   *       with 72 FMAs in one block it hoisted the weight broadcasts of later taps and spilled
+   *       accumulators to the stack (300 zmm moves to and from [rsp] in the method). One flat loop
+   *       over the patch entries, each entry's input offset read from a per-geometry table
+   *       ({@link #tapOffsets}), keeps the body to one tap: no spills in the loop (24 vfmadd231ps,
+   *       3 vmovups, 8 vbroadcastss from memory, no unrolling), and the tile beat the 4-filter one.
+   * </ol>
+   * The same holds for any kernel with more than 12 vector accumulators (GEMM, recurrent, attention).
    */
-  static final int SHIFTED_FILTERS = 4;
+  static final int SHIFTED_FILTERS = tileFilters();
+
+  private static int tileFilters() {
+    String forced = System.getProperty("kiln.conv.tileFilters");
+    if (forced != null && !forced.isBlank()) {
+      return switch (forced.trim()) {
+        case "4" -> 4;
+        case "8" -> 8;
+        default -> throw new IllegalArgumentException(
+            "-Dkiln.conv.tileFilters must be 4 or 8, got '" + forced + "'");
+      };
+    }
+    return VectorShape.REGISTERS >= 32 ? 8 : 4;
+  }
 
   private static final int SHIFTED_VECTORS = 3;
 
@@ -356,9 +395,33 @@ final class VectorConvKernels {
     return (2 * pool.outH() - 1) * g.inW() + 2 * pool.outW();
   }
 
-  /** Blocks of filters of {@link #shiftedSample}: whole tiles of SHIFTED_FILTERS, the rest one at a time. */
+  /** Blocks of filters of {@link #shiftedSample}: see {@link #blockStart}. */
   static int shiftedBlocks(Conv2dGeometry g) {
-    return g.outC() / SHIFTED_FILTERS + g.outC() % SHIFTED_FILTERS;
+    return blocks(g.outC());
+  }
+
+  /**
+   * Blocks of {@code channels} filters: whole tiles of {@link #SHIFTED_FILTERS}, then (with 8-filter
+   * tiles) one tile of 4 if 4 or more are left, then one filter per block.
+   */
+  private static int blocks(int channels) {
+    int full = channels / SHIFTED_FILTERS, rest = channels % SHIFTED_FILTERS;
+    return full + rest / 4 + rest % 4;
+  }
+
+  /** The first filter of block blk of {@link #blocks}. */
+  private static int blockStart(int channels, int blk) {
+    int full = channels / SHIFTED_FILTERS, fours = channels % SHIFTED_FILTERS / 4;
+    if (blk <= full) {
+      return blk * SHIFTED_FILTERS;
+    }
+    return full * SHIFTED_FILTERS + 4 * Math.min(blk - full, fours) + Math.max(0, blk - full - fours);
+  }
+
+  /** Filters in block blk of {@link #blocks}: {@link #SHIFTED_FILTERS}, 4 or 1. */
+  private static int blockFilters(int channels, int blk) {
+    int full = channels / SHIFTED_FILTERS, fours = channels % SHIFTED_FILTERS / 4;
+    return blk < full ? SHIFTED_FILTERS : blk < full + fours ? 4 : 1;
   }
 
   /**
@@ -383,29 +446,35 @@ final class VectorConvKernels {
     float[] t = z != null ? z : y;
     int ts = (z != null ? zOff : yOff) + s * g.outSize();
     int xs = xOff + s * g.inSize();
-    int full = g.outC() / SHIFTED_FILTERS;
+    int channels = g.outC();
     float[] buf = scratch(0, SHIFTED_FILTERS * span + L); // + L: copyRows reads up to a vector past a row
     for (int blk = blk0; blk < blk1; blk++) {
-      int o0 = blk < full ? blk * SHIFTED_FILTERS : full * SHIFTED_FILTERS + (blk - full);
-      int filters = blk < full ? SHIFTED_FILTERS : 1;
+      int o0 = blockStart(channels, blk), filters = blockFilters(channels, blk);
+      // The 8-filter tile stores its sums as they are; ReLU is then applied on the way out of buf.
+      boolean reluAfter = fuseRelu && filters == 8;
       for (int q0 = 0; q0 < span; q0 += SHIFTED_VECTORS * L) {
         int q = Math.min(q0, span - SHIFTED_VECTORS * L);
-        boolean threeTaps = filters == SHIFTED_FILTERS && THREE_TAPS && g.kW() == 3 && g.dilationW() == 1;
-        if (threeTaps && span - q0 <= 2 * L) {
+        boolean threeTaps = filters == 4 && THREE_TAPS && g.kW() == 3 && g.dilationW() == 1;
+        if (filters == 8) {
+          shiftedTile8(g, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, buf, q, span);
+        } else if (threeTaps && span - q0 <= 2 * L) {
           // The last positions fit two vectors: a narrower tile instead of moving a 3-vector one back.
           shiftedTile4x3Narrow(g, x, xs + span - 2 * L, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf,
               span - 2 * L, span);
         } else if (threeTaps) {
           shiftedTile4x3(g, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf, q, span);
-        } else if (filters == SHIFTED_FILTERS) {
+        } else if (filters == 4) {
           shiftedTile4(g, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf, q, span);
         } else {
           shiftedTile1(g, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf, q);
         }
       }
+      if (reluAfter && pool != null) {
+        reluInPlace(buf, filters * span);
+      }
       for (int f = 0; f < filters; f++) {
         if (pool == null) {
-          copyRows(buf, f * span, g.inW(), t, ts + (o0 + f) * ohw, g.outH(), g.outW());
+          copyRows(buf, f * span, g.inW(), t, ts + (o0 + f) * ohw, g.outH(), g.outW(), reluAfter);
         } else if (max) {
           VectorPoolKernels.max2x2Plane(pool, buf, f * span, g.inW(), y, yOff + s * pool.outSize() + (o0 + f) * pohw);
         } else {
@@ -418,8 +487,7 @@ final class VectorConvKernels {
     }
     if ((act != Activation.LINEAR && !fuseRelu) || z != null) {
       // Only the blocks' filters: other tasks own the other filters of this sample.
-      int o0 = blk0 < full ? blk0 * SHIFTED_FILTERS : full * SHIFTED_FILTERS + (blk0 - full);
-      int o1 = blk1 < full ? blk1 * SHIFTED_FILTERS : full * SHIFTED_FILTERS + (blk1 - full);
+      int o0 = blockStart(channels, blk0), o1 = blockStart(channels, blk1);
       VectorKernels.forwardTile(act, alpha, t, ts + o0 * ohw, y, yOff + s * g.outSize() + o0 * ohw, 1,
           (o1 - o0) * ohw, (o1 - o0) * ohw);
     }
@@ -433,17 +501,37 @@ final class VectorConvKernels {
    * floats past a row's end in buf. (A System.arraycopy per row cost more than the convolution
    * itself for FashionCnn's conv1 at batch 1: 832 copies of 26 floats.)
    */
-  private static void copyRows(float[] buf, int from, int stride, float[] t, int to, int oh, int ow) {
+  private static void copyRows(float[] buf, int from, int stride, float[] t, int to, int oh, int ow, boolean relu) {
     int end = oh * ow;
     for (int i = 0; i < oh; i++) {
       int src = from + i * stride, dst = i * ow;
       int j = 0;
-      for (; j < ow && dst + j + L <= end; j += L) {
-        FloatVector.fromArray(S, buf, src + j).intoArray(t, to + dst + j);
+      if (relu) {
+        for (; j < ow && dst + j + L <= end; j += L) {
+          FloatVector.fromArray(S, buf, src + j).max(0f).intoArray(t, to + dst + j);
+        }
+        for (; j < ow; j++) {
+          t[to + dst + j] = Math.max(buf[src + j], 0f);
+        }
+      } else {
+        for (; j < ow && dst + j + L <= end; j += L) {
+          FloatVector.fromArray(S, buf, src + j).intoArray(t, to + dst + j);
+        }
+        for (; j < ow; j++) {
+          t[to + dst + j] = buf[src + j];
+        }
       }
-      for (; j < ow; j++) {
-        t[to + dst + j] = buf[src + j];
-      }
+    }
+  }
+
+  /** {@code buf[0, len) = max(buf, 0)}, as the tiles' {@code max(0f)} (len a multiple of L is not needed). */
+  private static void reluInPlace(float[] buf, int len) {
+    int i = 0;
+    for (; i <= len - L; i += L) {
+      FloatVector.fromArray(S, buf, i).max(0f).intoArray(buf, i);
+    }
+    for (; i < len; i++) {
+      buf[i] = Math.max(buf[i], 0f);
     }
   }
 
@@ -512,6 +600,109 @@ final class VectorConvKernels {
     store3(a10, a11, a12, relu, buf, q + span);
     store3(a20, a21, a22, relu, buf, q + 2 * span);
     store3(a30, a31, a32, relu, buf, q + 3 * span);
+  }
+
+  /**
+   * Eight filters (weights ckk apart), three vectors of positions from x[xq], stored at buf[q] and a
+   * filter every span floats after it, without an activation (the caller applies ReLU on the way out
+   * of buf): the tile for 32 registers. One flat loop over the patch entries, each entry's input
+   * offset from {@link #tapOffsets}, so each output sums the entries in the patch's row-major order as
+   * the other tiles do (see {@link #SHIFTED_FILTERS} for why it is written this way).
+   */
+  private static void shiftedTile8(Conv2dGeometry g, float[] x, int xq, float[] w, int wo, float[] b, int bo,
+      float[] buf, int q, int span) {
+    int ckk = g.patchSize();
+    int[] taps = TAPS.computeIfAbsent(g, VectorConvKernels::tapOffsets);
+    FloatVector a00 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 0]), a01 = a00, a02 = a00;
+    FloatVector a10 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 1]), a11 = a10, a12 = a10;
+    FloatVector a20 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 2]), a21 = a20, a22 = a20;
+    FloatVector a30 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 3]), a31 = a30, a32 = a30;
+    FloatVector a40 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 4]), a41 = a40, a42 = a40;
+    FloatVector a50 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 5]), a51 = a50, a52 = a50;
+    FloatVector a60 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 6]), a61 = a60, a62 = a60;
+    FloatVector a70 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 7]), a71 = a70, a72 = a70;
+    for (int r = 0; r < ckk; r++) {
+      int p = xq + taps[r], k = wo + r;
+      FloatVector x0 = FloatVector.fromArray(S, x, p), x1 = FloatVector.fromArray(S, x, p + L),
+          x2 = FloatVector.fromArray(S, x, p + 2 * L);
+      FloatVector w0 = FloatVector.broadcast(S, w[k]);
+      a00 = x0.fma(w0, a00);
+      a01 = x1.fma(w0, a01);
+      a02 = x2.fma(w0, a02);
+      FloatVector w1 = FloatVector.broadcast(S, w[k + ckk]);
+      a10 = x0.fma(w1, a10);
+      a11 = x1.fma(w1, a11);
+      a12 = x2.fma(w1, a12);
+      FloatVector w2 = FloatVector.broadcast(S, w[k + 2 * ckk]);
+      a20 = x0.fma(w2, a20);
+      a21 = x1.fma(w2, a21);
+      a22 = x2.fma(w2, a22);
+      FloatVector w3 = FloatVector.broadcast(S, w[k + 3 * ckk]);
+      a30 = x0.fma(w3, a30);
+      a31 = x1.fma(w3, a31);
+      a32 = x2.fma(w3, a32);
+      FloatVector w4 = FloatVector.broadcast(S, w[k + 4 * ckk]);
+      a40 = x0.fma(w4, a40);
+      a41 = x1.fma(w4, a41);
+      a42 = x2.fma(w4, a42);
+      FloatVector w5 = FloatVector.broadcast(S, w[k + 5 * ckk]);
+      a50 = x0.fma(w5, a50);
+      a51 = x1.fma(w5, a51);
+      a52 = x2.fma(w5, a52);
+      FloatVector w6 = FloatVector.broadcast(S, w[k + 6 * ckk]);
+      a60 = x0.fma(w6, a60);
+      a61 = x1.fma(w6, a61);
+      a62 = x2.fma(w6, a62);
+      FloatVector w7 = FloatVector.broadcast(S, w[k + 7 * ckk]);
+      a70 = x0.fma(w7, a70);
+      a71 = x1.fma(w7, a71);
+      a72 = x2.fma(w7, a72);
+    }
+    a00.intoArray(buf, q);
+    a01.intoArray(buf, q + L);
+    a02.intoArray(buf, q + 2 * L);
+    a10.intoArray(buf, q + span);
+    a11.intoArray(buf, q + span + L);
+    a12.intoArray(buf, q + span + 2 * L);
+    a20.intoArray(buf, q + 2 * span);
+    a21.intoArray(buf, q + 2 * span + L);
+    a22.intoArray(buf, q + 2 * span + 2 * L);
+    a30.intoArray(buf, q + 3 * span);
+    a31.intoArray(buf, q + 3 * span + L);
+    a32.intoArray(buf, q + 3 * span + 2 * L);
+    a40.intoArray(buf, q + 4 * span);
+    a41.intoArray(buf, q + 4 * span + L);
+    a42.intoArray(buf, q + 4 * span + 2 * L);
+    a50.intoArray(buf, q + 5 * span);
+    a51.intoArray(buf, q + 5 * span + L);
+    a52.intoArray(buf, q + 5 * span + 2 * L);
+    a60.intoArray(buf, q + 6 * span);
+    a61.intoArray(buf, q + 6 * span + L);
+    a62.intoArray(buf, q + 6 * span + 2 * L);
+    a70.intoArray(buf, q + 7 * span);
+    a71.intoArray(buf, q + 7 * span + L);
+    a72.intoArray(buf, q + 7 * span + 2 * L);
+  }
+
+  /** The input offsets of {@link #shiftedTile8}'s patch entries, per geometry (computed once). */
+  private static final java.util.concurrent.ConcurrentHashMap<Conv2dGeometry, int[]> TAPS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Offset of patch entry {@code r = (c·kH + kh)·kW + kw} from a position's window corner in the
+   * shifted numbering: {@code c·inH·inW + kh·dH·inW + kw·dW}.
+   */
+  private static int[] tapOffsets(Conv2dGeometry g) {
+    int[] t = new int[g.patchSize()];
+    int r = 0;
+    for (int c = 0; c < g.inC(); c++) {
+      for (int kh = 0; kh < g.kH(); kh++) {
+        for (int kw = 0; kw < g.kW(); kw++) {
+          t[r++] = c * g.inH() * g.inW() + kh * g.dilationH() * g.inW() + kw * g.dilationW();
+        }
+      }
+    }
+    return t;
   }
 
   /** {@code -Dkiln.conv.threeTaps=false} keeps {@link #shiftedTile4} for 3-wide kernels (for measuring). */
@@ -733,17 +924,18 @@ final class VectorConvKernels {
     int xs = dxOff + s * g.inSize();
     boolean direct = !accumulate && stride == g.inW();
     float[] buf = direct ? dx : scratch(0, SHIFTED_FILTERS * span + L); // + L: copyRows reads past a row
-    int full = g.inC() / SHIFTED_FILTERS, blocks = full + g.inC() % SHIFTED_FILTERS;
+    int channels = g.inC(), blocks = blocks(channels);
     boolean threeTaps = THREE_TAPS && g.kW() == 3 && g.dilationW() == 1;
     for (int blk = 0; blk < blocks; blk++) {
-      int c0 = blk < full ? blk * SHIFTED_FILTERS : full * SHIFTED_FILTERS + (blk - full);
-      int filters = blk < full ? SHIFTED_FILTERS : 1;
+      int c0 = blockStart(channels, blk), filters = blockFilters(channels, blk);
       int at = direct ? xs + c0 * inHw : 0, planes = direct ? inHw : span;
       for (int q0 = 0; q0 < span; q0 += SHIFTED_VECTORS * L) {
         int q = Math.min(q0, span - SHIFTED_VECTORS * L);
-        if (filters == SHIFTED_FILTERS && threeTaps) {
+        if (filters == 8) {
+          shiftedTile8(t, pad, base + q, flipped, c0 * t.patchSize(), null, 0, buf, at + q, planes);
+        } else if (filters == 4 && threeTaps) {
           shiftedTile4x3(t, pad, base + q, flipped, c0 * t.patchSize(), null, 0, false, buf, at + q, planes);
-        } else if (filters == SHIFTED_FILTERS) {
+        } else if (filters == 4) {
           shiftedTile4(t, pad, base + q, flipped, c0 * t.patchSize(), null, 0, false, buf, at + q, planes);
         } else {
           shiftedTile1(t, pad, base + q, flipped, c0 * t.patchSize(), null, 0, false, buf, at + q);
@@ -757,7 +949,7 @@ final class VectorConvKernels {
               addInto(buf, f * span + y * stride, dx, plane + y * g.inW(), g.inW());
             }
           } else {
-            copyRows(buf, f * span, stride, dx, plane, g.inH(), g.inW());
+            copyRows(buf, f * span, stride, dx, plane, g.inH(), g.inW(), false);
           }
         }
       }

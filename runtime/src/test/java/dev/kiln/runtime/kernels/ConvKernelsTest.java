@@ -37,6 +37,11 @@ class ConvKernelsTest {
     // and 7 filters (one 4-filter tile, then three single filters)
     new Conv2dGeometry(32, 13, 13, 64, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1),
     new Conv2dGeometry(3, 17, 19, 7, 5, 5, 1, 1, 0, 0, 0, 0, 2, 1, 1),
+    // 13 filters and 13 channels: with 8-filter tiles (32 registers) one of 8, one of 4 and a single
+    // filter, forward and input gradient alike; with 4-filter tiles three of 4 and a single one
+    new Conv2dGeometry(13, 11, 12, 13, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1),
+    // 5x5 with horizontal dilation 2 (the general tiles, not the 3-tap one) and 12 filters: 8 + 4
+    new Conv2dGeometry(5, 14, 23, 12, 5, 5, 1, 1, 0, 0, 0, 0, 1, 2, 1),
   };
 
   @Test
@@ -139,7 +144,7 @@ class ConvKernelsTest {
 
   @Test
   void shiftedWindowKernelTakesUngroupedUnpaddedStrideOneConvolutions() {
-    for (int i : new int[] {7, 10, 12, 13}) {
+    for (int i : new int[] {7, 10, 12, 13, 14, 15}) {
       assertTrue(VectorConvKernels.shifted(GEOMETRIES[i]), GEOMETRIES[i].toString());
     }
     for (int i : new int[] {2, 3, 4, 5, 8}) {
@@ -157,7 +162,7 @@ class ConvKernelsTest {
     int before = Parallelism.threads();
     try {
       Random rnd = new Random(11);
-      for (int i : new int[] {7, 10, 12, 13}) {
+      for (int i : new int[] {7, 10, 12, 13, 14, 15}) {
         Conv2dGeometry g = GEOMETRIES[i];
         float[] x = Reference.random(rnd, 3 * g.inSize()), w = Reference.random(rnd, g.weightSize());
         float[] b = Reference.random(rnd, g.outC());
@@ -197,7 +202,7 @@ class ConvKernelsTest {
     try {
       Random rnd = new Random(17);
       int n = 2 * VectorConvKernels.DW_SAMPLES + 1;
-      for (int i : new int[] {0, 1, 7, 8, 10, 12, 13}) {
+      for (int i : new int[] {0, 1, 7, 8, 10, 12, 13, 14, 15}) {
         Conv2dGeometry g = GEOMETRIES[i];
         float[] x = Reference.random(rnd, n * g.inSize()), w = Reference.random(rnd, g.weightSize());
         float[] dy = Reference.random(rnd, n * g.outSize());

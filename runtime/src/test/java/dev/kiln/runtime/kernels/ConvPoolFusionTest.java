@@ -32,6 +32,7 @@ class ConvPoolFusionTest {
     conv(1, 28, 28, 32, 3, 3, 1, 0, 1, 1), // FashionCnn's conv1 + pool1
     conv(32, 13, 13, 64, 3, 3, 1, 0, 1, 1), // conv2 + pool2: 11x11 -> 5x5, the last row and column unread
     conv(3, 12, 16, 7, 3, 3, 1, 0, 1, 1), // odd channels, 7 filters (a 4-filter tile, then 3 single ones)
+    conv(5, 14, 15, 13, 3, 3, 1, 0, 1, 1), // 13 filters: tiles of 8, 4 and 1 (32 registers) or 4, 4, 4, 1
     conv(3, 17, 19, 5, 5, 5, 1, 0, 2, 1), // 5x5, vertical dilation 2: 9x15 -> 4x7
     conv(1, 3, 50, 3, 2, 44, 1, 0, 1, 1), // 2x7 -> 1x3: a pooled plane narrower than a vector (scalar max)
   };
