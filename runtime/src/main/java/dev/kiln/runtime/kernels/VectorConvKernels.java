@@ -448,6 +448,7 @@ final class VectorConvKernels {
     int xs = xOff + s * g.inSize();
     int channels = g.outC();
     float[] buf = scratch(0, SHIFTED_FILTERS * span + L); // + L: copyRows reads up to a vector past a row
+    int[] taps = tapOffsets8(g);
     for (int blk = blk0; blk < blk1; blk++) {
       int o0 = blockStart(channels, blk), filters = blockFilters(channels, blk);
       // The 8-filter tile stores its sums as they are; ReLU is then applied on the way out of buf.
@@ -456,7 +457,7 @@ final class VectorConvKernels {
         int q = Math.min(q0, span - SHIFTED_VECTORS * L);
         boolean threeTaps = filters == 4 && THREE_TAPS && g.kW() == 3 && g.dilationW() == 1;
         if (filters == 8) {
-          shiftedTile8(g, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, buf, q, span);
+          shiftedTile8(g, taps, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, buf, q, span);
         } else if (threeTaps && span - q0 <= 2 * L) {
           // The last positions fit two vectors: a narrower tile instead of moving a 3-vector one back.
           shiftedTile4x3Narrow(g, x, xs + span - 2 * L, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf,
@@ -609,10 +610,9 @@ final class VectorConvKernels {
    * offset from {@link #tapOffsets}, so each output sums the entries in the patch's row-major order as
    * the other tiles do (see {@link #SHIFTED_FILTERS} for why it is written this way).
    */
-  private static void shiftedTile8(Conv2dGeometry g, float[] x, int xq, float[] w, int wo, float[] b, int bo,
-      float[] buf, int q, int span) {
+  private static void shiftedTile8(Conv2dGeometry g, int[] taps, float[] x, int xq, float[] w, int wo, float[] b,
+      int bo, float[] buf, int q, int span) {
     int ckk = g.patchSize();
-    int[] taps = TAPS.computeIfAbsent(g, VectorConvKernels::tapOffsets);
     FloatVector a00 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 0]), a01 = a00, a02 = a00;
     FloatVector a10 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 1]), a11 = a10, a12 = a10;
     FloatVector a20 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 2]), a21 = a20, a22 = a20;
@@ -682,6 +682,14 @@ final class VectorConvKernels {
     a70.intoArray(buf, q + 7 * span);
     a71.intoArray(buf, q + 7 * span + L);
     a72.intoArray(buf, q + 7 * span + 2 * L);
+  }
+
+  /**
+   * The tap offsets {@link #shiftedTile8} needs for g, looked up once per sample rather than once per
+   * tile (the lookup hashes and compares the geometry record); null with 4-filter tiles.
+   */
+  private static int[] tapOffsets8(Conv2dGeometry g) {
+    return SHIFTED_FILTERS == 8 ? TAPS.computeIfAbsent(g, VectorConvKernels::tapOffsets) : null;
   }
 
   /** The input offsets of {@link #shiftedTile8}'s patch entries, per geometry (computed once). */
@@ -925,6 +933,7 @@ final class VectorConvKernels {
     boolean direct = !accumulate && stride == g.inW();
     float[] buf = direct ? dx : scratch(0, SHIFTED_FILTERS * span + L); // + L: copyRows reads past a row
     int channels = g.inC(), blocks = blocks(channels);
+    int[] taps = tapOffsets8(t);
     boolean threeTaps = THREE_TAPS && g.kW() == 3 && g.dilationW() == 1;
     for (int blk = 0; blk < blocks; blk++) {
       int c0 = blockStart(channels, blk), filters = blockFilters(channels, blk);
@@ -932,7 +941,7 @@ final class VectorConvKernels {
       for (int q0 = 0; q0 < span; q0 += SHIFTED_VECTORS * L) {
         int q = Math.min(q0, span - SHIFTED_VECTORS * L);
         if (filters == 8) {
-          shiftedTile8(t, pad, base + q, flipped, c0 * t.patchSize(), null, 0, buf, at + q, planes);
+          shiftedTile8(t, taps, pad, base + q, flipped, c0 * t.patchSize(), null, 0, buf, at + q, planes);
         } else if (filters == 4 && threeTaps) {
           shiftedTile4x3(t, pad, base + q, flipped, c0 * t.patchSize(), null, 0, false, buf, at + q, planes);
         } else if (filters == 4) {
