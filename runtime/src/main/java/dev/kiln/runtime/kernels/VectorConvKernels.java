@@ -349,7 +349,7 @@ final class VectorConvKernels {
    *       with 72 FMAs in one block it hoisted the weight broadcasts of later taps and spilled
    *       accumulators to the stack (300 zmm moves to and from [rsp] in the method). One flat loop
    *       over the patch entries, each entry's input offset read from a per-geometry table
-   *       ({@link #tapOffsets}), keeps the body to one tap: no spills in the loop (24 vfmadd231ps,
+   *       ({@link #tapOffsets8}), keeps the body to one tap: no spills in the loop (24 vfmadd231ps,
    *       3 vmovups, 8 vbroadcastss from memory, no unrolling), and the tile beat the 4-filter one.
    * </ol>
    * The same holds for any kernel with more than 12 vector accumulators (GEMM, recurrent, attention).
@@ -607,7 +607,7 @@ final class VectorConvKernels {
    * Eight filters (weights ckk apart), three vectors of positions from x[xq], stored at buf[q] and a
    * filter every span floats after it, without an activation (the caller applies ReLU on the way out
    * of buf): the tile for 32 registers. One flat loop over the patch entries, each entry's input
-   * offset from {@link #tapOffsets}, so each output sums the entries in the patch's row-major order as
+   * offset from {@link #tapOffsets8}, so each output sums the entries in the patch's row-major order as
    * the other tiles do (see {@link #SHIFTED_FILTERS} for why it is written this way).
    */
   private static void shiftedTile8(Conv2dGeometry g, int[] taps, float[] x, int xq, float[] w, int wo, float[] b,
@@ -689,28 +689,8 @@ final class VectorConvKernels {
    * tile (the lookup hashes and compares the geometry record); null with 4-filter tiles.
    */
   private static int[] tapOffsets8(Conv2dGeometry g) {
-    return SHIFTED_FILTERS == 8 ? TAPS.computeIfAbsent(g, VectorConvKernels::tapOffsets) : null;
-  }
-
-  /** The input offsets of {@link #shiftedTile8}'s patch entries, per geometry (computed once). */
-  private static final java.util.concurrent.ConcurrentHashMap<Conv2dGeometry, int[]> TAPS =
-      new java.util.concurrent.ConcurrentHashMap<>();
-
-  /**
-   * Offset of patch entry {@code r = (c·kH + kh)·kW + kw} from a position's window corner in the
-   * shifted numbering: {@code c·inH·inW + kh·dH·inW + kw·dW}.
-   */
-  private static int[] tapOffsets(Conv2dGeometry g) {
-    int[] t = new int[g.patchSize()];
-    int r = 0;
-    for (int c = 0; c < g.inC(); c++) {
-      for (int kh = 0; kh < g.kH(); kh++) {
-        for (int kw = 0; kw < g.kW(); kw++) {
-          t[r++] = c * g.inH() * g.inW() + kh * g.dilationH() * g.inW() + kw * g.dilationW();
-        }
-      }
-    }
-    return t;
+    // The weight gradient's table of patch-row offsets (its first patchSize entries) is this table.
+    return SHIFTED_FILTERS == 8 ? dwOffsets(g) : null;
   }
 
   /** {@code -Dkiln.conv.threeTaps=false} keeps {@link #shiftedTile4} for 3-wide kernels (for measuring). */
