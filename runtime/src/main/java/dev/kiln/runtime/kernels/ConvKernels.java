@@ -40,11 +40,7 @@ public final class ConvKernels {
     if (act == Activation.SOFTMAX) {
       throw new IllegalArgumentException("conv2d: SOFTMAX is not an elementwise activation; apply it separately");
     }
-    Checks.dims(n);
-    Checks.range("x", x, xOff, n, g.inSize());
-    Checks.range("w", w, wOff, 1, g.weightSize());
-    Checks.optionalRange("b", b, bOff, 1, g.outC());
-    Checks.range("y", y, yOff, n, g.outSize());
+    checkForward(g, n, x, xOff, w, wOff, b, bOff, y, yOff);
     Checks.optionalRange("z", z, zOff, n, g.outSize());
     if (Backend.VECTOR) {
       VectorConvKernels.forward(g, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
@@ -102,13 +98,19 @@ public final class ConvKernels {
       }
       return;
     }
+    checkForward(g, n, x, xOff, w, wOff, b, bOff, y, yOff);
+    Checks.range("p", p, pOff, n, pool.outSize());
+    VectorConvKernels.forwardPooled(max, g, pool, n, x, xOff, w, wOff, b, bOff, act, p, pOff);
+  }
+
+  /** The argument checks every forward entry point shares: n, and x, w, b (optional) and y against g. */
+  private static void checkForward(Conv2dGeometry g, int n, float[] x, int xOff, float[] w, int wOff, float[] b,
+      int bOff, float[] y, int yOff) {
     Checks.dims(n);
     Checks.range("x", x, xOff, n, g.inSize());
     Checks.range("w", w, wOff, 1, g.weightSize());
     Checks.optionalRange("b", b, bOff, 1, g.outC());
     Checks.range("y", y, yOff, n, g.outSize());
-    Checks.range("p", p, pOff, n, pool.outSize());
-    VectorConvKernels.forwardPooled(max, g, pool, n, x, xOff, w, wOff, b, bOff, act, p, pOff);
   }
 
   /**
