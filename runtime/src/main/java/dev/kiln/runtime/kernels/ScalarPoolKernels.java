@@ -71,8 +71,28 @@ public final class ScalarPoolKernels {
   /** Plane p of {@link #maxBackward}. */
   static void maxBackwardPlane(Pool2dGeometry g, int p, float[] dy, int dyOff, int[] argmax, int argOff,
       float[] dx, int dxOff, boolean accumulate) {
+    scatterPlane(g, p, dy, dyOff, argmax, argOff, null, 0, dx, dxOff, accumulate);
+  }
+
+  /**
+   * Plane p of {@link PoolKernels#maxBackwardFolded} (RELU) with the vector path's derivative {@code
+   * y <= 0 ? 0 : g} (see {@code VectorKernels.backwardTile}): each winner gets {@code y[winner] <= 0 ?
+   * 0 : dy}, added in the order {@link #maxBackwardPlane} adds.
+   */
+  static void maxBackwardReluPlane(Pool2dGeometry g, int p, float[] dy, int dyOff, int[] argmax, int argOff,
+      float[] y, int yOff, float[] dx, int dxOff) {
+    scatterPlane(g, p, dy, dyOff, argmax, argOff, y, yOff, dx, dxOff, false);
+  }
+
+  /**
+   * Plane p of a max pooling's backward: each output cell's gradient added to its winner, in cell
+   * order; with a ReLU output {@code y} (non-null) each winner gets {@code reluSelect(y[winner], dy)}.
+   */
+  private static void scatterPlane(Pool2dGeometry g, int p, float[] dy, int dyOff, int[] argmax, int argOff,
+      float[] y, int yOff, float[] dx, int dxOff, boolean accumulate) {
     int s = p / g.c(), ch = p % g.c(), inHw = g.inH() * g.inW(), outHw = g.outH() * g.outW();
     int xs = dxOff + s * g.inSize();
+    int ys = yOff + s * g.inSize();
     if (!accumulate) {
       Arrays.fill(dx, xs + ch * inHw, xs + (ch + 1) * inHw, 0f);
     }
@@ -83,29 +103,8 @@ public final class ScalarPoolKernels {
         throw new IllegalArgumentException("max pooling index " + idx + " of output cell " + k
             + " is outside its channel [" + lo + ", " + hi + ")");
       }
-      dx[xs + idx] += dy[dyOff + k];
-    }
-  }
-
-  /**
-   * Plane p of {@link PoolKernels#maxBackwardFolded} (RELU) with the vector path's derivative {@code
-   * y <= 0 ? 0 : g} (see {@code VectorKernels.backwardTile}): each winner gets {@code y[winner] <= 0 ?
-   * 0 : dy}, added in the order {@link #maxBackwardPlane} adds.
-   */
-  static void maxBackwardReluPlane(Pool2dGeometry g, int p, float[] dy, int dyOff, int[] argmax, int argOff,
-      float[] y, int yOff, float[] dx, int dxOff) {
-    int s = p / g.c(), ch = p % g.c(), inHw = g.inH() * g.inW(), outHw = g.outH() * g.outW();
-    int xs = dxOff + s * g.inSize();
-    int ys = yOff + s * g.inSize();
-    Arrays.fill(dx, xs + ch * inHw, xs + (ch + 1) * inHw, 0f);
-    int lo = ch * inHw, hi = lo + inHw;
-    for (int k = p * outHw; k < (p + 1) * outHw; k++) {
-      int idx = argmax[argOff + k];
-      if (idx < lo || idx >= hi) {
-        throw new IllegalArgumentException("max pooling index " + idx + " of output cell " + k
-            + " is outside its channel [" + lo + ", " + hi + ")");
-      }
-      dx[xs + idx] += reluSelect(y[ys + idx], dy[dyOff + k]);
+      float d = dy[dyOff + k];
+      dx[xs + idx] += y == null ? d : reluSelect(y[ys + idx], d);
     }
   }
 
