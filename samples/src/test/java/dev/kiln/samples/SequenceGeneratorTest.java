@@ -301,13 +301,22 @@ class SequenceGeneratorTest {
         break;
       }
     }
-    long before = threads.getCurrentThreadAllocatedBytes();
-    g.generate(seed, 10, sampler, 0.9f, 4, out, 0);
-    long few = threads.getCurrentThreadAllocatedBytes() - before;
-    before = threads.getCurrentThreadAllocatedBytes();
-    g.generate(seed, out.length, sampler, 0.9f, 4, out, 0);
-    long many = threads.getCurrentThreadAllocatedBytes() - before;
-    assertTrue(many <= few + 256, "5000 tokens allocated " + many + " bytes, 10 tokens " + few);
+    // Best of up to 10 attempts, as the training-step allocation tests do: a late deoptimization (a rare
+    // branch's uncommon trap, seen once in CI's full-suite JVM: 744 bytes in one run of 5000 tokens) boxes
+    // vectors for one run only, while an allocation per token (>= 16 bytes x 5000) shows in every attempt.
+    long extra = Long.MAX_VALUE;
+    String seen = "";
+    for (int attempt = 0; attempt < 10 && extra > 256; attempt++) {
+      long before = threads.getCurrentThreadAllocatedBytes();
+      g.generate(seed, 10, sampler, 0.9f, 4, out, 0);
+      long few = threads.getCurrentThreadAllocatedBytes() - before;
+      before = threads.getCurrentThreadAllocatedBytes();
+      g.generate(seed, out.length, sampler, 0.9f, 4, out, 0);
+      long many = threads.getCurrentThreadAllocatedBytes() - before;
+      extra = Math.min(extra, many - few);
+      seen += " " + many + "/" + few;
+    }
+    assertTrue(extra <= 256, "5000 tokens / 10 tokens allocated (bytes, per attempt):" + seen);
   }
 
   // ---------------------------------------------------------------- refusals
