@@ -151,12 +151,16 @@ class TokenSamplerTest {
     for (int warm = 0; warm < 3000; warm++) {
       sum += s.sampleFromLogits(logits, 0, logits.length, 0.8f, 40, scratch);
     }
-    long before = threads.getCurrentThreadAllocatedBytes();
-    for (int k = 0; k < 200; k++) {
-      sum += s.sampleFromLogits(logits, 0, logits.length, 0.8f, 40, scratch);
-      sum += s.sampleFromProbabilities(probs, 0, probs.length, 1f, 0, scratch);
+    // The least of up to 5 windows: a late deoptimization allocates once, an allocation per draw in every window.
+    long allocated = Long.MAX_VALUE;
+    for (int window = 0; window < 5 && allocated >= 1000; window++) {
+      long before = threads.getCurrentThreadAllocatedBytes();
+      for (int k = 0; k < 200; k++) {
+        sum += s.sampleFromLogits(logits, 0, logits.length, 0.8f, 40, scratch);
+        sum += s.sampleFromProbabilities(probs, 0, probs.length, 1f, 0, scratch);
+      }
+      allocated = Math.min(allocated, threads.getCurrentThreadAllocatedBytes() - before);
     }
-    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
     assertTrue(sum >= 0);
     assertTrue(allocated < 1000, allocated + " bytes allocated by 400 draws");
   }

@@ -42,13 +42,17 @@ class FiniteInputsTest {
     for (int warm = 0; warm < 20_000; warm++) {
       FiniteInputs.firstNonFinite(x, 784);
     }
-    long before = threads.getCurrentThreadAllocatedBytes();
-    int found = 0;
-    for (int k = 0; k < 1000; k++) {
-      found += FiniteInputs.firstNonFinite(x, x.length);
+    // The least of up to 5 windows: a late deoptimization allocates once, an allocation per check in every window.
+    long allocated = Long.MAX_VALUE;
+    for (int window = 0; window < 5 && allocated >= 1000; window++) {
+      long before = threads.getCurrentThreadAllocatedBytes();
+      int found = 0;
+      for (int k = 0; k < 1000; k++) {
+        found += FiniteInputs.firstNonFinite(x, x.length);
+      }
+      allocated = Math.min(allocated, threads.getCurrentThreadAllocatedBytes() - before);
+      assertEquals(-1000, found);
     }
-    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-    assertEquals(-1000, found);
     assertTrue(allocated < 1000, allocated + " bytes allocated by 1000 checks");
   }
 }
