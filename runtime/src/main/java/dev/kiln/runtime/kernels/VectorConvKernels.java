@@ -470,14 +470,16 @@ final class VectorConvKernels {
           shiftedTile1(g, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf, q);
         }
       }
-      if (reluAfter && pool != null) {
+      if (reluAfter && pool != null && !max) {
         reluInPlace(buf, filters * span);
       }
       for (int f = 0; f < filters; f++) {
         if (pool == null) {
           copyRows(buf, f * span, g.inW(), t, ts + (o0 + f) * ohw, g.outH(), g.outW(), reluAfter);
         } else if (max) {
-          VectorPoolKernels.max2x2Plane(pool, buf, f * span, g.inW(), y, yOff + s * pool.outSize() + (o0 + f) * pohw);
+          // ReLU after the max: bitwise the max of the rectified cells (max commutes with ReLU).
+          VectorPoolKernels.max2x2Plane(pool, reluAfter, buf, f * span, g.inW(), y,
+              yOff + s * pool.outSize() + (o0 + f) * pohw);
         } else {
           VectorPoolKernels.avg2x2Plane(pool, buf, f * span, g.inW(), y, yOff + s * pool.outSize() + (o0 + f) * pohw);
         }

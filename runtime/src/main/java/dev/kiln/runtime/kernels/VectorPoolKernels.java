@@ -1,6 +1,7 @@
 package dev.kiln.runtime.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -198,12 +199,12 @@ final class VectorPoolKernels {
     int base = ch * inHw;
     int last = 2 * (oh - 1) * inW + 2 * (ow - 1); // the last window's first cell, from the plane's start
     if (argmax != null && BRANCH_FREE_ARGMAX && last + 1 >= L) {
-      pool2x2Vector(true, inW, oh, ow, x, xs + base, y, yo);
+      pool2x2Vector(true, false, inW, oh, ow, x, xs + base, y, yo);
       argmax2x2(inW, oh, ow, x, xs, base, y, yo, argmax, argOff + p * oh * ow);
       return;
     }
     if (argmax == null) {
-      max2x2Plane(g, x, xs + base, inW, y, yo);
+      max2x2Plane(g, false, x, xs + base, inW, y, yo);
       return;
     }
     int ao = argOff + p * oh * ow;
@@ -290,12 +291,14 @@ final class VectorPoolKernels {
    * ({@link VectorConvKernels}' fused convolution + pooling), which then gives bitwise what pooling
    * the stored convolution output gives. Planes at least one vector wide (decided on the contiguous
    * layout, whatever the stride) take {@link #pool2x2Vector}; smaller ones compare the four cells in
-   * row-major order with {@link ScalarPoolKernels#maxCell}'s rule.
+   * row-major order with {@link ScalarPoolKernels#maxCell}'s rule. With {@code relu} each output is
+   * {@code max(m, 0)}: max commutes with the monotone ReLU (NaN and -0 included), so this is bitwise
+   * pooling the rectified plane, without a pass over the plane to rectify it first.
    */
-  static void max2x2Plane(Pool2dGeometry g, float[] x, int xp, int stride, float[] y, int yo) {
+  static void max2x2Plane(Pool2dGeometry g, boolean relu, float[] x, int xp, int stride, float[] y, int yo) {
     int oh = g.outH(), ow = g.outW();
     if (2 * (oh - 1) * g.inW() + 2 * (ow - 1) + 1 >= L) {
-      pool2x2Vector(true, stride, oh, ow, x, xp, y, yo);
+      pool2x2Vector(true, relu, stride, oh, ow, x, xp, y, yo);
       return;
     }
     for (int i = 0; i < oh; i++) {
@@ -316,7 +319,7 @@ final class VectorPoolKernels {
         if (v > m || v != v) {
           m = v;
         }
-        y[yr + j] = m;
+        y[yr + j] = relu ? Math.max(m, 0f) : m;
       }
     }
   }
@@ -329,7 +332,7 @@ final class VectorPoolKernels {
   static void avg2x2Plane(Pool2dGeometry g, float[] x, int xp, int stride, float[] y, int yo) {
     int oh = g.outH(), ow = g.outW();
     if (2 * (oh - 1) * stride + 2 * (ow - 1) + 1 >= L) {
-      pool2x2Vector(false, stride, oh, ow, x, xp, y, yo);
+      pool2x2Vector(false, false, stride, oh, ow, x, xp, y, yo);
       return;
     }
     for (int i = 0; i < oh; i++) {
@@ -344,18 +347,33 @@ final class VectorPoolKernels {
   /** Per-thread scratch for {@link #pool2x2Vector}: the window results at every flat input index of a plane. */
   private static final ThreadLocal<float[][]> PLANE = ThreadLocal.withInitial(() -> new float[1][0]);
 
+  /** Lanes {@code 0, 2, 4, ..., L-2} in both halves: the even lanes of a vector in its first L/2 lanes. */
+  private static final VectorShuffle<Float> EVENS = S.iotaShuffle(0, 2, true);
+
+  /** {@code -Dkiln.pool.compact=false} keeps the scalar gather of {@link #pool2x2Vector} (for measuring). */
+  private static final boolean COMPACT = L >= 4 && !"false".equals(System.getProperty("kiln.pool.compact"));
+
   /**
    * 2x2 stride-2 pooling of a plane (rows {@code stride} apart), branch-free: at the flat indices f
    * of each row of windows' first cells (the plane's even rows), the lanewise max (as {@link #maxVector}: NaN
    * propagates), or the sum from 0 divided by 4, of x[f], x[f+1], x[f+stride], x[f+stride+1], L
-   * indices at a time (a vector that would pass the last window's first cell is moved back), into a
-   * scratch plane; then output
-   * (i, j) is the value at f = 2i·stride + 2j. Every read stays inside the plane (2·outW ≤ inW, 2·outH
-   * ≤ inH). The scalar path's compare branches mispredicted on real data: 65 µs instead of 9 for
+   * indices at a time; output (i, j) is the value at f = 2i·stride + 2j, then {@code max(·, 0)} when
+   * {@code relu} (max pooling only: max commutes with ReLU, so this is bitwise pooling the rectified
+   * plane). Every read stays inside the plane (2·outW ≤ inW, 2·outH ≤ inH) or, with
+   * {@link #pool2x2Compact}, at most L floats past its last window and inside x. The scalar path's
+   * compare branches mispredicted on real data: 65 µs instead of 9 for
    * FashionCnn's first pooling at batch 1 when each call sees a new image (the same image every call
    * had hidden it).
    */
-  private static void pool2x2Vector(boolean max, int stride, int oh, int ow, float[] x, int xp, float[] y, int yo) {
+  private static void pool2x2Vector(boolean max, boolean relu, int stride, int oh, int ow, float[] x, int xp,
+      float[] y, int yo) {
+    int half = L / 2;
+    // The compact path's last read: the last chunk's fourth load, from f = 2(oh-1)·stride + 2·max(0, ow - L/2).
+    long lastRead = (long) xp + 2L * (oh - 1) * stride + 2L * Math.max(0, ow - half) + stride + L;
+    if (COMPACT && oh * ow >= L && lastRead < x.length) {
+      pool2x2Compact(max, relu, stride, oh, ow, x, xp, y, yo);
+      return;
+    }
     int last = 2 * (oh - 1) * stride + 2 * (ow - 1); // the last window's first cell
     float[][] holder = PLANE.get();
     if (holder[0].length < last + 1) {
@@ -371,7 +389,8 @@ final class VectorPoolKernels {
         FloatVector a = FloatVector.fromArray(S, x, at), b = FloatVector.fromArray(S, x, at + 1),
             c = FloatVector.fromArray(S, x, at + stride), d = FloatVector.fromArray(S, x, at + stride + 1);
         if (max) {
-          a.max(b).max(c).max(d).intoArray(t, f);
+          FloatVector m = a.max(b).max(c).max(d);
+          (relu ? m.max(0f) : m).intoArray(t, f);
         } else {
           FloatVector.zero(S).add(a).add(b).add(c).add(d).div(4f).intoArray(t, f);
         }
@@ -379,6 +398,50 @@ final class VectorPoolKernels {
       for (int j = 0; j < ow; j++) {
         y[yr + j] = t[r + 2 * j];
       }
+    }
+  }
+
+  /**
+   * {@link #pool2x2Vector} without the scalar gather: each vector of window results is compacted in
+   * registers (its even lanes, {@link #EVENS}, are L/2 consecutive outputs) and stored whole, in
+   * ascending order, into a per-thread copy of the output plane, where a store's upper L/2 lanes land
+   * on outputs a later store rewrites (or past the plane's end, in the copy's slack); the plane is
+   * then copied out by whole vectors, the last one moved back to end at the plane's end (it rewrites
+   * equal floats). No masks (see {@link #MAXIMA}) and no write outside the plane. A row's last chunk is
+   * moved back to end at the row's last output (an even shift, so it still starts on a window). The
+   * same lanewise operations as the gather path, so bitwise the same plane; needs {@code oh·ow >= L}.
+   * (FashionCnn's first pooling at batch 1: 13 outputs a row, one or two chunks instead of 13 scalar
+   * copies.)
+   */
+  private static void pool2x2Compact(boolean max, boolean relu, int stride, int oh, int ow, float[] x, int xp,
+      float[] y, int yo) {
+    int half = L / 2, lastChunk = Math.max(0, ow - half), cells = oh * ow;
+    float[][] holder = PLANE.get();
+    if (holder[0].length < cells + L) {
+      holder[0] = new float[Math.max(holder[0].length, cells + L)];
+    }
+    float[] t = holder[0];
+    for (int i = 0; i < oh; i++) {
+      int r = xp + 2 * i * stride, yr = i * ow;
+      for (int j0 = 0; j0 < ow; j0 += half) {
+        int j = Math.min(j0, lastChunk), at = r + 2 * j;
+        FloatVector a = FloatVector.fromArray(S, x, at), b = FloatVector.fromArray(S, x, at + 1),
+            c = FloatVector.fromArray(S, x, at + stride), d = FloatVector.fromArray(S, x, at + stride + 1);
+        FloatVector m;
+        if (max) {
+          m = a.max(b).max(c).max(d);
+          if (relu) {
+            m = m.max(0f);
+          }
+        } else {
+          m = FloatVector.zero(S).add(a).add(b).add(c).add(d).div(4f);
+        }
+        m.rearrange(EVENS).intoArray(t, yr + j);
+      }
+    }
+    for (int k0 = 0; k0 < cells; k0 += L) {
+      int k = Math.min(k0, cells - L);
+      FloatVector.fromArray(S, t, k).intoArray(y, yo + k);
     }
   }
 

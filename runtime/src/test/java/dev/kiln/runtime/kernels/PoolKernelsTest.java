@@ -111,6 +111,68 @@ class PoolKernelsTest {
     }
   }
 
+  /**
+   * The inference path of a 2x2 stride-2 max pooling over one plane ({@link VectorPoolKernels#max2x2Plane},
+   * which the fused convolution + pooling calls on its row-strided tile buffer): with and without the
+   * ReLU applied after the max, bitwise the {@code Math.max} of each window's four cells of the
+   * (rectified) plane, the vector maxima's rule (-0 below +0, NaN wins), or the scalar reference's
+   * (the first of equal zeros wins) on planes smaller than a vector, on -0 / +0 / NaN / ties, for every output width from 1 to more than two vectors (rows of one, part of one, and
+   * several compacted chunks), rows further apart than the plane is wide, a plane smaller than a
+   * vector, and x ending right after the plane (the compacted path would read past it, so the
+   * gather path must run); never writing outside the plane's outputs.
+   */
+  @Test
+  void inferencePlaneWithReluAfterTheMaxEqualsPoolingTheRectifiedPlane() {
+    float[] values = {-1f, -0f, 0f, 0f, 1f, 1f, 2f, -3f, Float.NaN};
+    Random rnd = new Random(21);
+    int lanes = VectorShape.FLOAT.length();
+    for (int ow = 1; ow <= 2 * lanes + 3; ow++) {
+      for (int oh : new int[] {1, 2, 5}) {
+        for (int extraRows : new int[] {0, 1}) {
+          for (int pad : new int[] {0, 3}) {
+            int inH = 2 * oh + extraRows, inW = 2 * ow + (ow % 3 == 0 ? 1 : 0), stride = inW + pad;
+            Pool2dGeometry g = new Pool2dGeometry(1, inH, inW, 2, 2, 2, 2, 0, 0, 0, 0);
+            for (boolean tight : new boolean[] {true, false}) {
+              int xp = 2, size = xp + (inH - 1) * stride + inW + (tight ? 0 : 2 * lanes);
+              float[] x = new float[size], plane = new float[inH * inW];
+              for (int i = 0; i < size; i++) {
+                x[i] = values[rnd.nextInt(values.length)];
+              }
+              for (boolean relu : new boolean[] {false, true}) {
+                for (int r = 0; r < inH; r++) {
+                  for (int c = 0; c < inW; c++) {
+                    float v = x[xp + r * stride + c];
+                    plane[r * inW + c] = relu ? Math.max(v, 0f) : v;
+                  }
+                }
+                float[] expected = new float[g.outSize()];
+                ScalarPoolKernels.maxForward(g, 1, plane, 0, expected, 0, null, 0);
+                boolean vectors = 2 * (oh - 1) * inW + 2 * (ow - 1) + 1 >= lanes; // else the scalar rule
+                for (int i = 0; i < oh && vectors; i++) {
+                  for (int j = 0; j < ow; j++) {
+                    int at = 2 * i * inW + 2 * j;
+                    expected[i * ow + j] = Math.max(Math.max(Math.max(plane[at], plane[at + 1]), plane[at + inW]),
+                        plane[at + inW + 1]);
+                  }
+                }
+                int yo = 3;
+                float[] y = new float[yo + g.outSize() + 5];
+                Arrays.fill(y, Float.NaN);
+                VectorPoolKernels.max2x2Plane(g, relu, x, xp, stride, y, yo);
+                String what = g + " stride " + stride + (tight ? " tight" : "") + (relu ? " relu" : "");
+                for (int i = 0; i < expected.length; i++) {
+                  assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(y[yo + i]),
+                      what + " output " + i);
+                }
+                assertSentinels(y, yo, g.outSize());
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void paddedCellsNeverWinAndNanPropagates() {
     Pool2dGeometry g = new Pool2dGeometry(1, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0);
