@@ -40,6 +40,8 @@ final class VectorKernels {
   private static final int MB = 64;
   /** Bands grow to about this many rows when there are enough rows: fewer re-packs of B. */
   private static final int MB_MAX = 256;
+  /** The tallest band {@link #bandHeight} returns (MB_MAX rounded up to whole TM-row tiles), whose A a thread packs. */
+  private static final int A_PANEL_ROWS = MB_MAX + TM;
 
   private static final int INIT_ZERO = 0;
   private static final int INIT_LOAD = 1;
@@ -59,6 +61,8 @@ final class VectorKernels {
     final float[] panel = new float[KC * NR];
     final float[] tile = new float[TM * NR];
     final float[] bias = new float[NR];
+    /** A band's rows of A for one k-block, packed tile by tile (see {@link #packA}). */
+    final float[] aPanel = new float[A_PANEL_ROWS * KC];
   }
 
   private VectorKernels() {}
@@ -241,9 +245,12 @@ final class VectorKernels {
       float[] b, int bOff, float[] c, int cOff, boolean acc, float[] bias, int biasOff,
       int epi, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff,
       float[] mask, int maskOff) {
-    int mainEnd = i0 + (i1 - i0) / TM * TM;
+    // Packed: at least two 4-row tiles and k > 1. Then A's rows in tiles are packed once per k-block
+    // (packA) and B once per strip (packPanel), and the tiles run the constant-stride kernels. Else (a
+    // band of up to 7 rows) 4-row tiles read A and B in place, and the rest runs row by row.
+    boolean pack = i1 - i0 >= 2 * MR && k > 1;
+    int mainEnd = pack ? i0 + (i1 - i0) / TM * TM : i0;
     int full = mainEnd + (i1 - mainEnd) / MR * MR;
-    boolean pack = full - i0 >= 2 * MR && k > 1;
     Scratch scratch = full > i0 ? SCRATCH_TILES.get() : null;
     int pc = 0;
     do {
@@ -251,26 +258,29 @@ final class VectorKernels {
       boolean last = pc + kc >= k;
       int init = acc || pc > 0 ? INIT_LOAD : bias != null ? INIT_BIAS : INIT_ZERO;
       if (full > i0) {
+        if (pack) {
+          for (int i = i0; i < full; ) {
+            int h = i < mainEnd ? TM : MR;
+            packA(h, kc, a, aOff + i * ars + pc * acs, ars, acs, scratch.aPanel, (i - i0) * kc);
+            i += h;
+          }
+        }
         for (int j = j0; j < j1; j += NR) {
           int w = Math.min(NR, j1 - j);
           if (w == NR) {
-            float[] bp = b;
-            int bi = bOff + pc * n + j;
-            int ldb = n;
             if (pack) {
-              packPanel(kc, b, bi, n, scratch.panel);
-              bp = scratch.panel;
-              bi = 0;
-              ldb = NR;
+              packPanel(kc, b, bOff + pc * n + j, n, scratch.panel);
             }
             for (int i = i0; i < full; ) {
               int h = i < mainEnd ? TM : MR;
-              int ai = aOff + i * ars + pc * acs;
               int ci = cOff + i * n + j;
-              if (h == TM) {
-                tileMain(true, kc, a, ai, ars, acs, bp, bi, ldb, c, ci, n, init, bias, biasOff + j);
+              if (!pack) {
+                k4x2(kc, a, aOff + i * ars + pc * acs, ars, acs, b, bOff + pc * n + j, n, c, ci, n, init,
+                    bias, biasOff + j);
+              } else if (h == TM) {
+                tileMainPacked(kc, scratch.aPanel, (i - i0) * kc, scratch.panel, c, ci, n, init, bias, biasOff + j);
               } else {
-                tile4(true, kc, a, ai, ars, acs, bp, bi, ldb, c, ci, n, init, bias, biasOff + j);
+                k4x2p(kc, scratch.aPanel, (i - i0) * kc, scratch.panel, c, ci, n, init, bias, biasOff + j);
               }
               if (last && epi != EPI_NONE) {
                 epilogue(i * n + j, h, w, n, c, cOff, epi, act, alpha, y, yOff, z, zOff, mask, maskOff);
@@ -290,17 +300,24 @@ final class VectorKernels {
             }
             for (int i = i0; i < full; ) {
               int h = i < mainEnd ? TM : MR;
-              int ai = aOff + i * ars + pc * acs;
               int ci = cOff + i * n + j;
               if (init == INIT_LOAD) {
                 for (int r = 0; r < h; r++) {
                   System.arraycopy(c, ci + r * n, tile, r * ld, w);
                 }
               }
-              if (h == TM) {
-                tileMain(two, kc, a, ai, ars, acs, panel, 0, ld, tile, 0, ld, init, bpad, 0);
+              if (!pack) {
+                tile4(two, kc, a, aOff + i * ars + pc * acs, ars, acs, panel, 0, ld, tile, 0, ld, init, bpad, 0);
+              } else if (two) {
+                if (h == TM) {
+                  tileMainPacked(kc, scratch.aPanel, (i - i0) * kc, panel, tile, 0, ld, init, bpad, 0);
+                } else {
+                  k4x2p(kc, scratch.aPanel, (i - i0) * kc, panel, tile, 0, ld, init, bpad, 0);
+                }
+              } else if (h == TM) {
+                tileMain1(kc, scratch.aPanel, (i - i0) * kc, 1, h, panel, 0, ld, tile, 0, ld, init, bpad, 0);
               } else {
-                tile4(two, kc, a, ai, ars, acs, panel, 0, ld, tile, 0, ld, init, bpad, 0);
+                k4x1(kc, scratch.aPanel, (i - i0) * kc, 1, h, panel, 0, ld, tile, 0, ld, init, bpad, 0);
               }
               for (int r = 0; r < h; r++) {
                 System.arraycopy(tile, r * ld, c, ci + r * n, w);
@@ -344,6 +361,26 @@ final class VectorKernels {
     }
   }
 
+  /**
+   * Copies the h×kc block A(r, p) = a[ai + r·ars + p·acs] into dst[off + p·h + r]: the h values a
+   * register tile broadcasts at step p become adjacent, and the tile's whole k-block one contiguous run.
+   */
+  private static void packA(int h, int kc, float[] a, int ai, int ars, int acs, float[] dst, int off) {
+    if (ars == 1) {
+      for (int p = 0; p < kc; p++) {
+        System.arraycopy(a, ai + p * acs, dst, off + p * h, h);
+      }
+    } else {
+      for (int r = 0; r < h; r++) {
+        int src = ai + r * ars;
+        int d = off + r;
+        for (int p = 0; p < kc; p++) {
+          dst[d + p * h] = a[src + p * acs];
+        }
+      }
+    }
+  }
+
   /** Copies B[kc rows, NR columns] (row stride ldb) into a contiguous kc×NR panel. */
   private static void packPanel(int kc, float[] b, int bi, int ldb, float[] panel) {
     for (int p = 0; p < kc; p++) {
@@ -365,21 +402,26 @@ final class VectorKernels {
     }
   }
 
-  /** A TM×2L tile ({@code two}) or TM×L tile through the main micro-kernels of this register file. */
-  private static void tileMain(boolean two, int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
+  /** A TM×L tile (a column tail) through the one-vector kernels of this register file's tile height. */
+  private static void tileMain1(int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
       float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
+    k4x1(kc, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
     if (TM == 8) {
-      if (two) {
-        k8x2(kc, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
-      } else {
-        k8x1(kc, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
-      }
+      k4x1(kc, a, ai + 4 * ars, ars, acs, b, bi, ldb, c, ci + 4 * ldc, ldc, init, bias, bsi);
     } else {
-      if (two) {
-        k6x2(kc, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
-      } else {
-        k6x1(kc, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
+      for (int r = 4; r < TM; r++) {
+        k1x1(kc, a, ai + r * ars, acs, b, bi, ldb, c, ci + r * ldc, init, bias, bsi);
       }
+    }
+  }
+
+  /** A TM×2L tile over packed A and a packed panel of B, through the packed kernel of this register file. */
+  private static void tileMainPacked(int kc, float[] a, int ai, float[] b, float[] c, int ci, int ldc, int init,
+      float[] bias, int bsi) {
+    if (TM == 8) {
+      k8x2p(kc, a, ai, b, c, ci, ldc, init, bias, bsi);
+    } else {
+      k5x2p(kc, a, ai, b, c, ci, ldc, init, bias, bsi);
     }
   }
 
@@ -421,9 +463,13 @@ final class VectorKernels {
 
   // ---- micro-kernels ----------------------------------------------------------------------
 
-  /** C[8, 2L] (init) + Σp A(8 rows, p)·B[p, 2L]: 16 accumulators, 10 loads per 16 FMAs. */
-  private static void k8x2(int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
-      float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
+  /**
+   * C[8, 2L] (init) + Σp A(p, 8 rows)·B[p, 2L] over packed operands: A as packed by {@link #packA}
+   * (the 8 values of step p at {@code ai + 8p}), B as a KC×NR panel from 0. The constant strides let C2
+   * hoist the range checks out of the loop and unroll it (the strided kernels keep a check per load).
+   */
+  private static void k8x2p(int kc, float[] a, int ai, float[] b, float[] c, int ci, int ldc, int init,
+      float[] bias, int bsi) {
     FloatVector s00, s01, s10, s11, s20, s21, s30, s31, s40, s41, s50, s51, s60, s61, s70, s71;
     if (init == INIT_LOAD) {
       s00 = FloatVector.fromArray(S, c, ci);
@@ -446,37 +492,35 @@ final class VectorKernels {
       s00 = s10 = s20 = s30 = s40 = s50 = s60 = s70 = FloatVector.fromArray(S, bias, bsi);
       s01 = s11 = s21 = s31 = s41 = s51 = s61 = s71 = FloatVector.fromArray(S, bias, bsi + L);
     } else {
-      s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = FloatVector.zero(S);
-      s40 = s41 = s50 = s51 = s60 = s61 = s70 = s71 = s00;
+      s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = s40 = s41 = s50 = s51 = s60 = s61 = s70 = s71 = FloatVector.zero(S);
     }
-    int a1 = ai + ars, a2 = a1 + ars, a3 = a2 + ars, a4 = a3 + ars, a5 = a4 + ars, a6 = a5 + ars, a7 = a6 + ars;
     for (int p = 0; p < kc; p++) {
-      int bp = bi + p * ldb;
-      int ap = p * acs;
+      int bp = p * NR;
+      int ap = ai + p * 8;
       FloatVector b0 = FloatVector.fromArray(S, b, bp);
       FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
-      FloatVector x = FloatVector.broadcast(S, a[ai + ap]);
+      FloatVector x = FloatVector.broadcast(S, a[ap]);
       s00 = x.fma(b0, s00);
       s01 = x.fma(b1, s01);
-      x = FloatVector.broadcast(S, a[a1 + ap]);
+      x = FloatVector.broadcast(S, a[ap + 1]);
       s10 = x.fma(b0, s10);
       s11 = x.fma(b1, s11);
-      x = FloatVector.broadcast(S, a[a2 + ap]);
+      x = FloatVector.broadcast(S, a[ap + 2]);
       s20 = x.fma(b0, s20);
       s21 = x.fma(b1, s21);
-      x = FloatVector.broadcast(S, a[a3 + ap]);
+      x = FloatVector.broadcast(S, a[ap + 3]);
       s30 = x.fma(b0, s30);
       s31 = x.fma(b1, s31);
-      x = FloatVector.broadcast(S, a[a4 + ap]);
+      x = FloatVector.broadcast(S, a[ap + 4]);
       s40 = x.fma(b0, s40);
       s41 = x.fma(b1, s41);
-      x = FloatVector.broadcast(S, a[a5 + ap]);
+      x = FloatVector.broadcast(S, a[ap + 5]);
       s50 = x.fma(b0, s50);
       s51 = x.fma(b1, s51);
-      x = FloatVector.broadcast(S, a[a6 + ap]);
+      x = FloatVector.broadcast(S, a[ap + 6]);
       s60 = x.fma(b0, s60);
       s61 = x.fma(b1, s61);
-      x = FloatVector.broadcast(S, a[a7 + ap]);
+      x = FloatVector.broadcast(S, a[ap + 7]);
       s70 = x.fma(b0, s70);
       s71 = x.fma(b1, s71);
     }
@@ -498,10 +542,14 @@ final class VectorKernels {
     s71.intoArray(c, ci + 7 * ldc + L);
   }
 
-  /** C[6, 2L] (init) + Σp A(6 rows, p)·B[p, 2L]: 12 accumulators + 2 B vectors + 1 broadcast fit 16 registers. */
-  private static void k6x2(int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
-      float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
-    FloatVector s00, s01, s10, s11, s20, s21, s30, s31, s40, s41, s50, s51;
+  /**
+   * C[5, 2L] (init) + Σp A(p, 5 rows)·B[p, 2L] over packed operands: A as packed by {@link #packA}
+   * (the 6 values of step p at {@code ai + 5p}), B as a KC×NR panel from 0. The constant strides let C2
+   * hoist the range checks out of the loop and unroll it (the strided kernels keep a check per load).
+   */
+  private static void k5x2p(int kc, float[] a, int ai, float[] b, float[] c, int ci, int ldc, int init,
+      float[] bias, int bsi) {
+    FloatVector s00, s01, s10, s11, s20, s21, s30, s31, s40, s41;
     if (init == INIT_LOAD) {
       s00 = FloatVector.fromArray(S, c, ci);
       s01 = FloatVector.fromArray(S, c, ci + L);
@@ -513,39 +561,32 @@ final class VectorKernels {
       s31 = FloatVector.fromArray(S, c, ci + 3 * ldc + L);
       s40 = FloatVector.fromArray(S, c, ci + 4 * ldc);
       s41 = FloatVector.fromArray(S, c, ci + 4 * ldc + L);
-      s50 = FloatVector.fromArray(S, c, ci + 5 * ldc);
-      s51 = FloatVector.fromArray(S, c, ci + 5 * ldc + L);
     } else if (init == INIT_BIAS) {
-      s00 = s10 = s20 = s30 = s40 = s50 = FloatVector.fromArray(S, bias, bsi);
-      s01 = s11 = s21 = s31 = s41 = s51 = FloatVector.fromArray(S, bias, bsi + L);
+      s00 = s10 = s20 = s30 = s40 = FloatVector.fromArray(S, bias, bsi);
+      s01 = s11 = s21 = s31 = s41 = FloatVector.fromArray(S, bias, bsi + L);
     } else {
-      s00 = s01 = s10 = s11 = s20 = s21 = FloatVector.zero(S);
-      s30 = s31 = s40 = s41 = s50 = s51 = s00;
+      s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = s40 = s41 = FloatVector.zero(S);
     }
-    int a1 = ai + ars, a2 = a1 + ars, a3 = a2 + ars, a4 = a3 + ars, a5 = a4 + ars;
     for (int p = 0; p < kc; p++) {
-      int bp = bi + p * ldb;
-      int ap = p * acs;
+      int bp = p * NR;
+      int ap = ai + p * 5;
       FloatVector b0 = FloatVector.fromArray(S, b, bp);
       FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
-      FloatVector x = FloatVector.broadcast(S, a[ai + ap]);
+      FloatVector x = FloatVector.broadcast(S, a[ap]);
       s00 = x.fma(b0, s00);
       s01 = x.fma(b1, s01);
-      x = FloatVector.broadcast(S, a[a1 + ap]);
+      x = FloatVector.broadcast(S, a[ap + 1]);
       s10 = x.fma(b0, s10);
       s11 = x.fma(b1, s11);
-      x = FloatVector.broadcast(S, a[a2 + ap]);
+      x = FloatVector.broadcast(S, a[ap + 2]);
       s20 = x.fma(b0, s20);
       s21 = x.fma(b1, s21);
-      x = FloatVector.broadcast(S, a[a3 + ap]);
+      x = FloatVector.broadcast(S, a[ap + 3]);
       s30 = x.fma(b0, s30);
       s31 = x.fma(b1, s31);
-      x = FloatVector.broadcast(S, a[a4 + ap]);
+      x = FloatVector.broadcast(S, a[ap + 4]);
       s40 = x.fma(b0, s40);
       s41 = x.fma(b1, s41);
-      x = FloatVector.broadcast(S, a[a5 + ap]);
-      s50 = x.fma(b0, s50);
-      s51 = x.fma(b1, s51);
     }
     s00.intoArray(c, ci);
     s01.intoArray(c, ci + L);
@@ -557,24 +598,57 @@ final class VectorKernels {
     s31.intoArray(c, ci + 3 * ldc + L);
     s40.intoArray(c, ci + 4 * ldc);
     s41.intoArray(c, ci + 4 * ldc + L);
-    s50.intoArray(c, ci + 5 * ldc);
-    s51.intoArray(c, ci + 5 * ldc + L);
   }
 
-  /** C[8, L]: the column tail of the 8-row tile (over a padded panel and C tile). */
-  private static void k8x1(int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
-      float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
-    k4x1(kc, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
-    k4x1(kc, a, ai + 4 * ars, ars, acs, b, bi, ldb, c, ci + 4 * ldc, ldc, init, bias, bsi);
-  }
-
-  /** C[6, L]: the column tail of the 6-row tile (over a padded panel and C tile). */
-  private static void k6x1(int kc, float[] a, int ai, int ars, int acs, float[] b, int bi, int ldb,
-      float[] c, int ci, int ldc, int init, float[] bias, int bsi) {
-    k4x1(kc, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
-    for (int r = 4; r < 6; r++) {
-      k1x1(kc, a, ai + r * ars, acs, b, bi, ldb, c, ci + r * ldc, init, bias, bsi);
+  /**
+   * C[4, 2L] (init) + Σp A(p, 4 rows)·B[p, 2L] over packed operands: A as packed by {@link #packA}
+   * (the 4 values of step p at {@code ai + 4p}), B as a KC×NR panel from 0. The constant strides let C2
+   * hoist the range checks out of the loop and unroll it (the strided kernels keep a check per load).
+   */
+  private static void k4x2p(int kc, float[] a, int ai, float[] b, float[] c, int ci, int ldc, int init,
+      float[] bias, int bsi) {
+    FloatVector s00, s01, s10, s11, s20, s21, s30, s31;
+    if (init == INIT_LOAD) {
+      s00 = FloatVector.fromArray(S, c, ci);
+      s01 = FloatVector.fromArray(S, c, ci + L);
+      s10 = FloatVector.fromArray(S, c, ci + ldc);
+      s11 = FloatVector.fromArray(S, c, ci + ldc + L);
+      s20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
+      s21 = FloatVector.fromArray(S, c, ci + 2 * ldc + L);
+      s30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
+      s31 = FloatVector.fromArray(S, c, ci + 3 * ldc + L);
+    } else if (init == INIT_BIAS) {
+      s00 = s10 = s20 = s30 = FloatVector.fromArray(S, bias, bsi);
+      s01 = s11 = s21 = s31 = FloatVector.fromArray(S, bias, bsi + L);
+    } else {
+      s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = FloatVector.zero(S);
     }
+    for (int p = 0; p < kc; p++) {
+      int bp = p * NR;
+      int ap = ai + p * 4;
+      FloatVector b0 = FloatVector.fromArray(S, b, bp);
+      FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+      FloatVector x = FloatVector.broadcast(S, a[ap]);
+      s00 = x.fma(b0, s00);
+      s01 = x.fma(b1, s01);
+      x = FloatVector.broadcast(S, a[ap + 1]);
+      s10 = x.fma(b0, s10);
+      s11 = x.fma(b1, s11);
+      x = FloatVector.broadcast(S, a[ap + 2]);
+      s20 = x.fma(b0, s20);
+      s21 = x.fma(b1, s21);
+      x = FloatVector.broadcast(S, a[ap + 3]);
+      s30 = x.fma(b0, s30);
+      s31 = x.fma(b1, s31);
+    }
+    s00.intoArray(c, ci);
+    s01.intoArray(c, ci + L);
+    s10.intoArray(c, ci + ldc);
+    s11.intoArray(c, ci + ldc + L);
+    s20.intoArray(c, ci + 2 * ldc);
+    s21.intoArray(c, ci + 2 * ldc + L);
+    s30.intoArray(c, ci + 3 * ldc);
+    s31.intoArray(c, ci + 3 * ldc + L);
   }
 
   /** C[4, 2L] (init) + Σp A(4 rows, p)·B[p, 2L]: 8 accumulators. */

@@ -9,7 +9,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class DenseKernelsTest {
-  static final int[][] SIZES = {{1, 7, 17}, {7, 37, 1}, {17, 16, 1001}, {37, 130, 33}, {1001, 5, 7}};
+  /** {n, in, out}; the last two cross k-blocks, the packed path's 256-row bands and its column tails. */
+  static final int[][] SIZES = {{1, 7, 17}, {7, 37, 1}, {17, 16, 1001}, {37, 130, 33}, {1001, 5, 7},
+    {13, 140, 45}, {263, 257, 70}};
 
   @Test
   void forwardFusesBiasAndEveryActivationLikeTheDoubleReference() {

@@ -12,10 +12,16 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class GemmTest {
-  /** {m, n, k}: tails of every kind in every dimension, k-blocks (KC = 128) crossed, one 1001 each. */
+  /**
+   * {m, n, k}: tails of every kind in every dimension, k-blocks (KC = 128) crossed, one 1001 each; then
+   * the packed path's edges: the fewest rows it packs (8) and one fewer, 5- and 8-row tiles with 4-row
+   * and single rows left over, bands of 256 rows crossed with a ragged last band, one and several
+   * k-blocks with a short last one, column strips with tails narrower and wider than one vector.
+   */
   static final int[][] SIZES = {
     {1, 1, 1}, {7, 17, 37}, {16, 16, 16}, {17, 37, 7}, {37, 1001, 17}, {5, 33, 1001}, {1001, 7, 16},
     {64, 64, 130}, {70, 40, 300}, {3, 0, 4}, {2, 3, 0},
+    {8, 45, 129}, {7, 45, 129}, {13, 70, 257}, {14, 2, 2}, {263, 50, 140}, {530, 97, 129}, {19, 96, 384},
   };
 
   enum Layout { NN, NT, TN }
@@ -79,7 +85,7 @@ class GemmTest {
   void resultIsBitwiseIdenticalForOneAndTwoThreads() {
     int before = Parallelism.threads();
     try {
-      for (int[] s : new int[][] {{300, 200, 150}, {1, 2000, 300}, {3, 1001, 700}}) {
+      for (int[] s : new int[][] {{300, 200, 150}, {1, 2000, 300}, {3, 1001, 700}, {530, 97, 260}}) {
         int m = s[0], n = s[1], k = s[2];
         Random rnd = new Random(7);
         float[] a = Reference.random(rnd, m * k), b = Reference.random(rnd, k * n), bt = Reference.random(rnd, n * k);
@@ -109,7 +115,7 @@ class GemmTest {
   void eachRowIsBitwiseTheSameAloneAsInABatch() {
     // Whole 4-row tiles (packed B panels), leftover rows and a single row take different kernels;
     // a sample's prediction must not depend on which batch it was in.
-    for (int[] s : new int[][] {{37, 300, 200}, {9, 1001, 130}, {70, 64, 784}}) {
+    for (int[] s : new int[][] {{37, 300, 200}, {9, 1001, 130}, {70, 64, 784}, {263, 70, 257}}) {
       int m = s[0], n = s[1], k = s[2];
       Random rnd = new Random(11);
       float[] a = Reference.random(rnd, m * k), b = Reference.random(rnd, k * n);
