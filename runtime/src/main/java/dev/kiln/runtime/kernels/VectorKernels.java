@@ -28,7 +28,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorKernels {
   static final VectorSpecies<Float> S = VectorShape.FLOAT;
   static final int L = S.length();
-  /** Rows of the main register tile: 8 with 32 vector registers, 6 with 16 (see {@link VectorShape}). */
+  /** Rows of the main register tile: 8 with 32 vector registers, 4 with 16 (see {@link VectorShape}). */
   static final int TM = VectorShape.TILE_ROWS;
   /** Rows of the small tile that takes the rows left over by TM-row tiles. */
   private static final int MR = 4;
@@ -235,9 +235,12 @@ final class VectorKernels {
   /**
    * Rows [i0,i1) × columns [j0,j1) of C[m,n] (a band of at most MB_MAX rows). Rows in whole TM-row
    * tiles run through the main TM×2-vector kernels, the next whole 4-row tiles through the 4-row
-   * kernels, over NR-wide strips of B packed into a contiguous KC×NR panel when several tiles share it
-   * (a row-major B with a power-of-two row stride would otherwise map every row of the strip onto the
-   * same L1 sets); the last rows run through the 1-row kernels over strips up to 8 vectors wide, so
+   * kernels. When several tiles and column strips share them, the tiles' rows of A are packed once per
+   * k-block into contiguous micro-panels and each NR-wide strip of B into a contiguous KC×NR panel, and
+   * the kernels read both at constant strides, so C2 hoists every range check out of their loops (with
+   * A read in place at a variable stride it kept one per load; a row-major B or A with a power-of-two
+   * row stride would also map every row onto the same L1 sets); the last rows run through the 1-row
+   * kernels over strips up to 8 vectors wide, so
    * even one sample keeps several independent FMA chains busy and reads each row of B as one
    * contiguous run. Which main kernel runs is decided by the constant TM, so C2 folds the choice away.
    */
@@ -245,10 +248,12 @@ final class VectorKernels {
       float[] b, int bOff, float[] c, int cOff, boolean acc, float[] bias, int biasOff,
       int epi, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff,
       float[] mask, int maskOff) {
-    // Packed: at least two 4-row tiles and k > 1. Then A's rows in tiles are packed once per k-block
-    // (packA) and B once per strip (packPanel), and the tiles run the constant-stride kernels. Else (a
-    // band of up to 7 rows) 4-row tiles read A and B in place, and the rest runs row by row.
-    boolean pack = i1 - i0 >= 2 * MR && k > 1;
+    // Packed: at least two 4-row tiles, k > 1 and more than one strip of columns to reuse packed A over.
+    // Then A's rows in tiles are packed once per k-block (packA) and B once per strip (packPanel), and
+    // the tiles run the constant-stride kernels. Else (a band of up to 7 rows, or an output at most NR
+    // wide, such as a 10-way classifier, where packing A cost more than it saved) 4-row tiles read A in
+    // place, and the rest runs row by row.
+    boolean pack = i1 - i0 >= 2 * MR && k > 1 && j1 - j0 > NR;
     int mainEnd = pack ? i0 + (i1 - i0) / TM * TM : i0;
     int full = mainEnd + (i1 - mainEnd) / MR * MR;
     Scratch scratch = full > i0 ? SCRATCH_TILES.get() : null;
@@ -367,8 +372,12 @@ final class VectorKernels {
    */
   private static void packA(int h, int kc, float[] a, int ai, int ars, int acs, float[] dst, int off) {
     if (ars == 1) {
+      // Aᵀ·B: the h values of step p are adjacent in A too (an arraycopy call per step cost more).
       for (int p = 0; p < kc; p++) {
-        System.arraycopy(a, ai + p * acs, dst, off + p * h, h);
+        int src = ai + p * acs, d = off + p * h;
+        for (int r = 0; r < h; r++) {
+          dst[d + r] = a[src + r];
+        }
       }
     } else {
       for (int r = 0; r < h; r++) {
@@ -408,10 +417,6 @@ final class VectorKernels {
     k4x1(kc, a, ai, ars, acs, b, bi, ldb, c, ci, ldc, init, bias, bsi);
     if (TM == 8) {
       k4x1(kc, a, ai + 4 * ars, ars, acs, b, bi, ldb, c, ci + 4 * ldc, ldc, init, bias, bsi);
-    } else {
-      for (int r = 4; r < TM; r++) {
-        k1x1(kc, a, ai + r * ars, acs, b, bi, ldb, c, ci + r * ldc, init, bias, bsi);
-      }
     }
   }
 
@@ -421,7 +426,7 @@ final class VectorKernels {
     if (TM == 8) {
       k8x2p(kc, a, ai, b, c, ci, ldc, init, bias, bsi);
     } else {
-      k5x2p(kc, a, ai, b, c, ci, ldc, init, bias, bsi);
+      k4x2p(kc, a, ai, b, c, ci, ldc, init, bias, bsi);
     }
   }
 
@@ -540,64 +545,6 @@ final class VectorKernels {
     s61.intoArray(c, ci + 6 * ldc + L);
     s70.intoArray(c, ci + 7 * ldc);
     s71.intoArray(c, ci + 7 * ldc + L);
-  }
-
-  /**
-   * C[5, 2L] (init) + Σp A(p, 5 rows)·B[p, 2L] over packed operands: A as packed by {@link #packA}
-   * (the 6 values of step p at {@code ai + 5p}), B as a KC×NR panel from 0. The constant strides let C2
-   * hoist the range checks out of the loop and unroll it (the strided kernels keep a check per load).
-   */
-  private static void k5x2p(int kc, float[] a, int ai, float[] b, float[] c, int ci, int ldc, int init,
-      float[] bias, int bsi) {
-    FloatVector s00, s01, s10, s11, s20, s21, s30, s31, s40, s41;
-    if (init == INIT_LOAD) {
-      s00 = FloatVector.fromArray(S, c, ci);
-      s01 = FloatVector.fromArray(S, c, ci + L);
-      s10 = FloatVector.fromArray(S, c, ci + ldc);
-      s11 = FloatVector.fromArray(S, c, ci + ldc + L);
-      s20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
-      s21 = FloatVector.fromArray(S, c, ci + 2 * ldc + L);
-      s30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
-      s31 = FloatVector.fromArray(S, c, ci + 3 * ldc + L);
-      s40 = FloatVector.fromArray(S, c, ci + 4 * ldc);
-      s41 = FloatVector.fromArray(S, c, ci + 4 * ldc + L);
-    } else if (init == INIT_BIAS) {
-      s00 = s10 = s20 = s30 = s40 = FloatVector.fromArray(S, bias, bsi);
-      s01 = s11 = s21 = s31 = s41 = FloatVector.fromArray(S, bias, bsi + L);
-    } else {
-      s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = s40 = s41 = FloatVector.zero(S);
-    }
-    for (int p = 0; p < kc; p++) {
-      int bp = p * NR;
-      int ap = ai + p * 5;
-      FloatVector b0 = FloatVector.fromArray(S, b, bp);
-      FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
-      FloatVector x = FloatVector.broadcast(S, a[ap]);
-      s00 = x.fma(b0, s00);
-      s01 = x.fma(b1, s01);
-      x = FloatVector.broadcast(S, a[ap + 1]);
-      s10 = x.fma(b0, s10);
-      s11 = x.fma(b1, s11);
-      x = FloatVector.broadcast(S, a[ap + 2]);
-      s20 = x.fma(b0, s20);
-      s21 = x.fma(b1, s21);
-      x = FloatVector.broadcast(S, a[ap + 3]);
-      s30 = x.fma(b0, s30);
-      s31 = x.fma(b1, s31);
-      x = FloatVector.broadcast(S, a[ap + 4]);
-      s40 = x.fma(b0, s40);
-      s41 = x.fma(b1, s41);
-    }
-    s00.intoArray(c, ci);
-    s01.intoArray(c, ci + L);
-    s10.intoArray(c, ci + ldc);
-    s11.intoArray(c, ci + ldc + L);
-    s20.intoArray(c, ci + 2 * ldc);
-    s21.intoArray(c, ci + 2 * ldc + L);
-    s30.intoArray(c, ci + 3 * ldc);
-    s31.intoArray(c, ci + 3 * ldc + L);
-    s40.intoArray(c, ci + 4 * ldc);
-    s41.intoArray(c, ci + 4 * ldc + L);
   }
 
   /**

@@ -19,9 +19,9 @@ import jdk.incubator.vector.VectorSpecies;
  *       (AVX2, also AVX-512 hardware run with {@code -XX:UseAVX=2}). {@code -Dkiln.vectorRegisters=16|32}
  *       overrides it.
  *   <li>GEMM register tile: {@link #TILE_ROWS} rows × 2 vectors, i.e. 16 accumulators with 32 registers
- *       (8×2) and 10 with 16 registers (5×2: two B vectors and the broadcasts of A in the other six; C2
- *       loads up to three broadcasts ahead, so a 6×2 tile spilled one accumulator to the stack on every
- *       step and ran at about half the speed).
+ *       (8×2) and 8 with 16 registers (4×2). C2 loads all of a step's broadcasts of A before its FMAs, so
+ *       a tile needs 2·rows + 2 + rows registers: 6×2 and 5×2 spilled one accumulator to the stack on
+ *       every step in some JVMs (the GEMM ran at about half its speed in those), 4×2 fits in 14.
  * </ul>
  */
 public final class VectorShape {
@@ -30,7 +30,7 @@ public final class VectorShape {
   /** Vector registers the tiles are sized for. */
   public static final int REGISTERS = registers();
   /** Rows of the main GEMM register tile (its width is two vectors). */
-  public static final int TILE_ROWS = REGISTERS >= 32 ? 8 : 5;
+  public static final int TILE_ROWS = REGISTERS >= 32 ? 8 : 4;
 
   private VectorShape() {}
 

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class GemmTest {
   /**
    * {m, n, k}: tails of every kind in every dimension, k-blocks (KC = 128) crossed, one 1001 each; then
-   * the packed path's edges: the fewest rows it packs (8) and one fewer, 5- and 8-row tiles with 4-row
+   * the packed path's edges: the fewest rows it packs (8) and one fewer, 4- and 8-row tiles with 4-row
    * and single rows left over, bands of 256 rows crossed with a ragged last band, one and several
    * k-blocks with a short last one, column strips with tails narrower and wider than one vector.
    */
