@@ -357,16 +357,8 @@ final class VectorConvKernels {
   static final int SHIFTED_FILTERS = tileFilters();
 
   private static int tileFilters() {
-    String forced = System.getProperty("kiln.conv.tileFilters");
-    if (forced != null && !forced.isBlank()) {
-      return switch (forced.trim()) {
-        case "4" -> 4;
-        case "8" -> 8;
-        default -> throw new IllegalArgumentException(
-            "-Dkiln.conv.tileFilters must be 4 or 8, got '" + forced + "'");
-      };
-    }
-    return VectorShape.REGISTERS >= 32 ? 8 : 4;
+    int forced = VectorShape.forcedChoice("kiln.conv.tileFilters", 4, 8);
+    return forced != 0 ? forced : VectorShape.REGISTERS >= 32 ? 8 : 4;
   }
 
   private static final int SHIFTED_VECTORS = 3;

@@ -41,17 +41,15 @@ public final class VectorShape {
   }
 
   private static VectorSpecies<Float> species() {
-    String bits = System.getProperty("kiln.vectorBits");
-    if (bits == null || bits.isBlank()) {
+    int bits = forcedChoice("kiln.vectorBits", 64, 128, 256, 512);
+    if (bits == 0) {
       return FloatVector.SPECIES_PREFERRED;
     }
-    VectorSpecies<Float> wanted = switch (bits.trim()) {
-      case "64" -> FloatVector.SPECIES_64;
-      case "128" -> FloatVector.SPECIES_128;
-      case "256" -> FloatVector.SPECIES_256;
-      case "512" -> FloatVector.SPECIES_512;
-      default -> throw new IllegalArgumentException(
-          "-Dkiln.vectorBits must be 64, 128, 256 or 512, got '" + bits + "'");
+    VectorSpecies<Float> wanted = switch (bits) {
+      case 64 -> FloatVector.SPECIES_64;
+      case 128 -> FloatVector.SPECIES_128;
+      case 256 -> FloatVector.SPECIES_256;
+      default -> FloatVector.SPECIES_512;
     };
     if (wanted.vectorBitSize() > FloatVector.SPECIES_PREFERRED.vectorBitSize()) {
       System.err.println("kiln: -Dkiln.vectorBits=" + bits + " is wider than this JVM's preferred "
@@ -61,15 +59,31 @@ public final class VectorShape {
     return wanted;
   }
 
+  /**
+   * The value of {@code -Dproperty}, one of {@code allowed}, or 0 when it is not set; anything else is
+   * refused naming the property, the allowed values and what was given.
+   */
+  static int forcedChoice(String property, int... allowed) {
+    String text = System.getProperty(property);
+    if (text == null || text.isBlank()) {
+      return 0;
+    }
+    for (int v : allowed) {
+      if (text.trim().equals(Integer.toString(v))) {
+        return v;
+      }
+    }
+    StringBuilder choices = new StringBuilder();
+    for (int i = 0; i < allowed.length; i++) {
+      choices.append(i == 0 ? "" : i == allowed.length - 1 ? " or " : ", ").append(allowed[i]);
+    }
+    throw new IllegalArgumentException("-D" + property + " must be " + choices + ", got '" + text + "'");
+  }
+
   private static int registers() {
-    String forced = System.getProperty("kiln.vectorRegisters");
-    if (forced != null && !forced.isBlank()) {
-      return switch (forced.trim()) {
-        case "16" -> 16;
-        case "32" -> 32;
-        default -> throw new IllegalArgumentException(
-            "-Dkiln.vectorRegisters must be 16 or 32, got '" + forced + "'");
-      };
+    int forced = forcedChoice("kiln.vectorRegisters", 16, 32);
+    if (forced != 0) {
+      return forced;
     }
     String arch = System.getProperty("os.arch", "");
     if (arch.equals("aarch64") || arch.equals("riscv64")) {
