@@ -386,27 +386,19 @@ final class VectorPoolKernels {
       for (int f0 = r; f0 <= r + 2 * (ow - 1); f0 += L) {
         int f = Math.min(f0, last + 1 - L);
         int at = xp + f;
-        windows2x2(max, relu, x, at, stride).intoArray(t, f);
+        FloatVector a = FloatVector.fromArray(S, x, at), b = FloatVector.fromArray(S, x, at + 1),
+            c = FloatVector.fromArray(S, x, at + stride), d = FloatVector.fromArray(S, x, at + stride + 1);
+        if (max) {
+          FloatVector m = a.max(b).max(c).max(d);
+          (relu ? m.max(0f) : m).intoArray(t, f);
+        } else {
+          FloatVector.zero(S).add(a).add(b).add(c).add(d).div(4f).intoArray(t, f);
+        }
       }
       for (int j = 0; j < ow; j++) {
         y[yr + j] = t[r + 2 * j];
       }
     }
-  }
-
-  /**
-   * The 2x2 windows whose first cells are the L flat indices from {@code at} (rows {@code stride}
-   * apart): the lanewise max of the four cells (NaN propagates), then {@code max(·, 0)} with
-   * {@code relu}, or their sum from 0 divided by 4.
-   */
-  private static FloatVector windows2x2(boolean max, boolean relu, float[] x, int at, int stride) {
-    FloatVector a = FloatVector.fromArray(S, x, at), b = FloatVector.fromArray(S, x, at + 1),
-        c = FloatVector.fromArray(S, x, at + stride), d = FloatVector.fromArray(S, x, at + stride + 1);
-    if (!max) {
-      return FloatVector.zero(S).add(a).add(b).add(c).add(d).div(4f);
-    }
-    FloatVector m = a.max(b).max(c).max(d);
-    return relu ? m.max(0f) : m;
   }
 
   /**
@@ -433,7 +425,18 @@ final class VectorPoolKernels {
       int r = xp + 2 * i * stride, yr = i * ow;
       for (int j0 = 0; j0 < ow; j0 += half) {
         int j = Math.min(j0, lastChunk), at = r + 2 * j;
-        windows2x2(max, relu, x, at, stride).rearrange(EVENS).intoArray(t, yr + j);
+        FloatVector a = FloatVector.fromArray(S, x, at), b = FloatVector.fromArray(S, x, at + 1),
+            c = FloatVector.fromArray(S, x, at + stride), d = FloatVector.fromArray(S, x, at + stride + 1);
+        FloatVector m;
+        if (max) {
+          m = a.max(b).max(c).max(d);
+          if (relu) {
+            m = m.max(0f);
+          }
+        } else {
+          m = FloatVector.zero(S).add(a).add(b).add(c).add(d).div(4f);
+        }
+        m.rearrange(EVENS).intoArray(t, yr + j);
       }
     }
     for (int k0 = 0; k0 < cells; k0 += L) {
