@@ -21,7 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
  * vectors (see the spatial kernels); the padded tail is also faster than two masked 1-vector passes.
  *
  * <p>Determinism: every output element is one sequential chain of fused multiply-adds over p, in
- * k-blocks of {@link #KC} stored to C in between (exact), whichever kernel variant (full tile, padded
+ * k-blocks of at most {@link #KC} stored to C in between (exact), whichever kernel variant (full tile, padded
  * column tail, 1-row vector, scalar {@code Math.fma} row tail) or thread computes it, so results do not
  * depend on the thread count or the tile split.
  */
@@ -34,8 +34,12 @@ final class VectorKernels {
   private static final int MR = 4;
   /** Columns of a micro-tile: two vectors. */
   private static final int NR = 2 * L;
-  /** k-block: keeps a KC×NR panel of B (16 KB with 16 lanes) in L1 while the band's rows stream over it. */
-  private static final int KC = 128;
+  /**
+   * Longest k-block: a KC×NR panel of B of 16 KB stays in L1 while the band's rows stream over it (128
+   * steps with 16 lanes, 256 with 8). Longer blocks load and store each C tile fewer times: on one
+   * Zen 3 core (AVX2) 256 steps instead of 128 ran the 128-row GEMMs about 5-10 % faster.
+   */
+  private static final int KC = 4096 / NR;
   /** Rows of a band: the unit of parallel work and of the softmax epilogue. */
   private static final int MB = 64;
   /** Bands grow to about this many rows when there are enough rows: fewer re-packs of B. */
@@ -236,7 +240,8 @@ final class VectorKernels {
    * Rows [i0,i1) × columns [j0,j1) of C[m,n] (a band of at most MB_MAX rows). Rows in whole TM-row
    * tiles run through the main TM×2-vector kernels, the next whole 4-row tiles through the 4-row
    * kernels. When several tiles and column strips share them, the tiles' rows of A are packed once per
-   * k-block into contiguous micro-panels and each NR-wide strip of B into a contiguous KC×NR panel, and
+   * k-block into contiguous micro-panels (row by row, or step by step when A is stored transposed; see
+   * {@link #packA}) and each NR-wide strip of B into a contiguous KC×NR panel, and
    * the kernels read both at constant strides, so C2 hoists every range check out of their loops (with
    * A read in place at a variable stride it kept one per load; a row-major B or A with a power-of-two
    * row stride would also map every row onto the same L1 sets); the last rows run through the 1-row
@@ -254,19 +259,25 @@ final class VectorKernels {
     // wide, such as a 10-way classifier, where packing A cost more than it saved) 4-row tiles read A in
     // place, and the rest runs row by row.
     boolean pack = i1 - i0 >= 2 * MR && k > 1 && j1 - j0 > NR;
+    // The packed layout of A that is a plain copy (see packA): row-major unless A is stored transposed.
+    boolean rows = ars != 1;
+    // Equal k-blocks of at most KC (with KC = 128, 784 = 7 x 112, not 6 x 128 + 16): every block pays a load and a
+    // store of each C tile and a call per tile, which a short last block would not amortise.
+    int kb = Math.max(1, (k + KC - 1) / KC);
+    int kcMax = (k + kb - 1) / kb;
     int mainEnd = pack ? i0 + (i1 - i0) / TM * TM : i0;
     int full = mainEnd + (i1 - mainEnd) / MR * MR;
     Scratch scratch = full > i0 ? SCRATCH_TILES.get() : null;
     int pc = 0;
     do {
-      int kc = Math.min(KC, k - pc);
+      int kc = Math.min(kcMax, k - pc);
       boolean last = pc + kc >= k;
       int init = acc || pc > 0 ? INIT_LOAD : bias != null ? INIT_BIAS : INIT_ZERO;
       if (full > i0) {
         if (pack) {
           for (int i = i0; i < full; ) {
             int h = i < mainEnd ? TM : MR;
-            packA(h, kc, a, aOff + i * ars + pc * acs, ars, acs, scratch.aPanel, (i - i0) * kc);
+            packA(rows, h, kc, a, aOff + i * ars + pc * acs, ars, acs, scratch.aPanel, (i - i0) * kc);
             i += h;
           }
         }
@@ -282,10 +293,8 @@ final class VectorKernels {
               if (!pack) {
                 k4x2(kc, a, aOff + i * ars + pc * acs, ars, acs, b, bOff + pc * n + j, n, c, ci, n, init,
                     bias, biasOff + j);
-              } else if (h == TM) {
-                tileMainPacked(kc, scratch.aPanel, (i - i0) * kc, scratch.panel, c, ci, n, init, bias, biasOff + j);
               } else {
-                k4x2p(kc, scratch.aPanel, (i - i0) * kc, scratch.panel, c, ci, n, init, bias, biasOff + j);
+                tilePacked(rows, h, kc, scratch.aPanel, (i - i0) * kc, scratch.panel, c, ci, n, init, bias, biasOff + j);
               }
               if (last && epi != EPI_NONE) {
                 epilogue(i * n + j, h, w, n, c, cOff, epi, act, alpha, y, yOff, z, zOff, mask, maskOff);
@@ -314,15 +323,13 @@ final class VectorKernels {
               if (!pack) {
                 tile4(two, kc, a, aOff + i * ars + pc * acs, ars, acs, panel, 0, ld, tile, 0, ld, init, bpad, 0);
               } else if (two) {
-                if (h == TM) {
-                  tileMainPacked(kc, scratch.aPanel, (i - i0) * kc, panel, tile, 0, ld, init, bpad, 0);
-                } else {
-                  k4x2p(kc, scratch.aPanel, (i - i0) * kc, panel, tile, 0, ld, init, bpad, 0);
-                }
+                tilePacked(rows, h, kc, scratch.aPanel, (i - i0) * kc, panel, tile, 0, ld, init, bpad, 0);
               } else if (h == TM) {
-                tileMain1(kc, scratch.aPanel, (i - i0) * kc, 1, h, panel, 0, ld, tile, 0, ld, init, bpad, 0);
+                tileMain1(kc, scratch.aPanel, (i - i0) * kc, rows ? kc : 1, rows ? 1 : h, panel, 0, ld, tile, 0, ld,
+                    init, bpad, 0);
               } else {
-                k4x1(kc, scratch.aPanel, (i - i0) * kc, 1, h, panel, 0, ld, tile, 0, ld, init, bpad, 0);
+                k4x1(kc, scratch.aPanel, (i - i0) * kc, rows ? kc : 1, rows ? 1 : h, panel, 0, ld, tile, 0, ld,
+                    init, bpad, 0);
               }
               for (int r = 0; r < h; r++) {
                 System.arraycopy(tile, r * ld, c, ci + r * n, w);
@@ -345,7 +352,7 @@ final class VectorKernels {
           }
         }
       }
-      pc += KC;
+      pc += kcMax;
     } while (pc < k);
     if (epi == EPI_FORWARD && act == Activation.SOFTMAX && j0 == 0 && j1 == n) {
       for (int r = i0; r < i1; r++) {
@@ -367,24 +374,31 @@ final class VectorKernels {
   }
 
   /**
-   * Copies the h×kc block A(r, p) = a[ai + r·ars + p·acs] into dst[off + p·h + r]: the h values a
-   * register tile broadcasts at step p become adjacent, and the tile's whole k-block one contiguous run.
+   * Packs the h×kc block A(r, p) = a[ai + r·ars + p·acs] of one register tile for one k-block, in the
+   * layout that is a plain copy for A's storage: {@code rows} (A row-major, acs = 1: A·B, A·Bᵀ) keeps
+   * each row's kc values contiguous, dst[off + r·kc + p], one arraycopy per row; otherwise (A stored
+   * transposed, ars = 1: Aᵀ·B) the h values of step p are adjacent, dst[off + p·h + r]. Either way the
+   * kernels then read A at constant strides. A transposing pack cost more than it saved: the scalar
+   * gather into the step-major layout took 15-20 % of a 128x784x256 A·B on one Zen 3 core.
    */
-  private static void packA(int h, int kc, float[] a, int ai, int ars, int acs, float[] dst, int off) {
-    if (ars == 1) {
+  private static void packA(boolean rows, int h, int kc, float[] a, int ai, int ars, int acs, float[] dst, int off) {
+    if (rows) {
+      for (int r = 0; r < h; r++) {
+        int src = ai + r * ars, d = off + r * kc;
+        if (acs == 1) {
+          System.arraycopy(a, src, dst, d, kc);
+        } else {
+          for (int p = 0; p < kc; p++) {
+            dst[d + p] = a[src + p * acs];
+          }
+        }
+      }
+    } else {
       // Aᵀ·B: the h values of step p are adjacent in A too (an arraycopy call per step cost more).
       for (int p = 0; p < kc; p++) {
         int src = ai + p * acs, d = off + p * h;
         for (int r = 0; r < h; r++) {
-          dst[d + r] = a[src + r];
-        }
-      }
-    } else {
-      for (int r = 0; r < h; r++) {
-        int src = ai + r * ars;
-        int d = off + r;
-        for (int p = 0; p < kc; p++) {
-          dst[d + p * h] = a[src + p * acs];
+          dst[d + r] = a[src + r * ars];
         }
       }
     }
@@ -420,11 +434,21 @@ final class VectorKernels {
     }
   }
 
-  /** A TM×2L tile over packed A and a packed panel of B, through the packed kernel of this register file. */
-  private static void tileMainPacked(int kc, float[] a, int ai, float[] b, float[] c, int ci, int ldc, int init,
-      float[] bias, int bsi) {
-    if (TM == 8) {
-      k8x2p(kc, a, ai, b, c, ci, ldc, init, bias, bsi);
+  /**
+   * An h×2L tile (h = TM or MR) over A packed by {@link #packA} in either layout and a packed panel of
+   * B, through the packed kernel of that layout and height. TM is a constant, so C2 folds the choice
+   * of height away.
+   */
+  private static void tilePacked(boolean rows, int h, int kc, float[] a, int ai, float[] b, float[] c, int ci,
+      int ldc, int init, float[] bias, int bsi) {
+    if (TM == 8 && h == 8) {
+      if (rows) {
+        k8x2r(kc, a, ai, b, c, ci, ldc, init, bias, bsi);
+      } else {
+        k8x2p(kc, a, ai, b, c, ci, ldc, init, bias, bsi);
+      }
+    } else if (rows) {
+      k4x2r(kc, a, ai, b, c, ci, ldc, init, bias, bsi);
     } else {
       k4x2p(kc, a, ai, b, c, ci, ldc, init, bias, bsi);
     }
@@ -585,6 +609,130 @@ final class VectorKernels {
       s20 = x.fma(b0, s20);
       s21 = x.fma(b1, s21);
       x = FloatVector.broadcast(S, a[ap + 3]);
+      s30 = x.fma(b0, s30);
+      s31 = x.fma(b1, s31);
+    }
+    s00.intoArray(c, ci);
+    s01.intoArray(c, ci + L);
+    s10.intoArray(c, ci + ldc);
+    s11.intoArray(c, ci + ldc + L);
+    s20.intoArray(c, ci + 2 * ldc);
+    s21.intoArray(c, ci + 2 * ldc + L);
+    s30.intoArray(c, ci + 3 * ldc);
+    s31.intoArray(c, ci + 3 * ldc + L);
+  }
+
+  /** As {@link #k8x2p}, with A packed row by row (packA's {@code rows} layout): row r's value of
+   * step p at {@code ai + r·kc + p}, every index the step plus a loop-invariant base. */
+  private static void k8x2r(int kc, float[] a, int ai, float[] b, float[] c, int ci, int ldc, int init,
+      float[] bias, int bsi) {
+    FloatVector s00, s01, s10, s11, s20, s21, s30, s31, s40, s41, s50, s51, s60, s61, s70, s71;
+    if (init == INIT_LOAD) {
+      s00 = FloatVector.fromArray(S, c, ci);
+      s01 = FloatVector.fromArray(S, c, ci + L);
+      s10 = FloatVector.fromArray(S, c, ci + ldc);
+      s11 = FloatVector.fromArray(S, c, ci + ldc + L);
+      s20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
+      s21 = FloatVector.fromArray(S, c, ci + 2 * ldc + L);
+      s30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
+      s31 = FloatVector.fromArray(S, c, ci + 3 * ldc + L);
+      s40 = FloatVector.fromArray(S, c, ci + 4 * ldc);
+      s41 = FloatVector.fromArray(S, c, ci + 4 * ldc + L);
+      s50 = FloatVector.fromArray(S, c, ci + 5 * ldc);
+      s51 = FloatVector.fromArray(S, c, ci + 5 * ldc + L);
+      s60 = FloatVector.fromArray(S, c, ci + 6 * ldc);
+      s61 = FloatVector.fromArray(S, c, ci + 6 * ldc + L);
+      s70 = FloatVector.fromArray(S, c, ci + 7 * ldc);
+      s71 = FloatVector.fromArray(S, c, ci + 7 * ldc + L);
+    } else if (init == INIT_BIAS) {
+      s00 = s10 = s20 = s30 = s40 = s50 = s60 = s70 = FloatVector.fromArray(S, bias, bsi);
+      s01 = s11 = s21 = s31 = s41 = s51 = s61 = s71 = FloatVector.fromArray(S, bias, bsi + L);
+    } else {
+      s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = s40 = s41 = s50 = s51 = s60 = s61 = s70 = s71 = FloatVector.zero(S);
+    }
+    int a0 = ai, a1 = a0 + kc, a2 = a1 + kc, a3 = a2 + kc, a4 = a3 + kc, a5 = a4 + kc, a6 = a5 + kc, a7 = a6 + kc;
+    for (int p = 0; p < kc; p++) {
+      int bp = p * NR;
+      FloatVector b0 = FloatVector.fromArray(S, b, bp);
+      FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+      FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+      s00 = x.fma(b0, s00);
+      s01 = x.fma(b1, s01);
+      x = FloatVector.broadcast(S, a[a1 + p]);
+      s10 = x.fma(b0, s10);
+      s11 = x.fma(b1, s11);
+      x = FloatVector.broadcast(S, a[a2 + p]);
+      s20 = x.fma(b0, s20);
+      s21 = x.fma(b1, s21);
+      x = FloatVector.broadcast(S, a[a3 + p]);
+      s30 = x.fma(b0, s30);
+      s31 = x.fma(b1, s31);
+      x = FloatVector.broadcast(S, a[a4 + p]);
+      s40 = x.fma(b0, s40);
+      s41 = x.fma(b1, s41);
+      x = FloatVector.broadcast(S, a[a5 + p]);
+      s50 = x.fma(b0, s50);
+      s51 = x.fma(b1, s51);
+      x = FloatVector.broadcast(S, a[a6 + p]);
+      s60 = x.fma(b0, s60);
+      s61 = x.fma(b1, s61);
+      x = FloatVector.broadcast(S, a[a7 + p]);
+      s70 = x.fma(b0, s70);
+      s71 = x.fma(b1, s71);
+    }
+    s00.intoArray(c, ci);
+    s01.intoArray(c, ci + L);
+    s10.intoArray(c, ci + ldc);
+    s11.intoArray(c, ci + ldc + L);
+    s20.intoArray(c, ci + 2 * ldc);
+    s21.intoArray(c, ci + 2 * ldc + L);
+    s30.intoArray(c, ci + 3 * ldc);
+    s31.intoArray(c, ci + 3 * ldc + L);
+    s40.intoArray(c, ci + 4 * ldc);
+    s41.intoArray(c, ci + 4 * ldc + L);
+    s50.intoArray(c, ci + 5 * ldc);
+    s51.intoArray(c, ci + 5 * ldc + L);
+    s60.intoArray(c, ci + 6 * ldc);
+    s61.intoArray(c, ci + 6 * ldc + L);
+    s70.intoArray(c, ci + 7 * ldc);
+    s71.intoArray(c, ci + 7 * ldc + L);
+  }
+
+  /** As {@link #k4x2p}, with A packed row by row (packA's {@code rows} layout): row r's value of
+   * step p at {@code ai + r·kc + p}, every index the step plus a loop-invariant base. */
+  private static void k4x2r(int kc, float[] a, int ai, float[] b, float[] c, int ci, int ldc, int init,
+      float[] bias, int bsi) {
+    FloatVector s00, s01, s10, s11, s20, s21, s30, s31;
+    if (init == INIT_LOAD) {
+      s00 = FloatVector.fromArray(S, c, ci);
+      s01 = FloatVector.fromArray(S, c, ci + L);
+      s10 = FloatVector.fromArray(S, c, ci + ldc);
+      s11 = FloatVector.fromArray(S, c, ci + ldc + L);
+      s20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
+      s21 = FloatVector.fromArray(S, c, ci + 2 * ldc + L);
+      s30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
+      s31 = FloatVector.fromArray(S, c, ci + 3 * ldc + L);
+    } else if (init == INIT_BIAS) {
+      s00 = s10 = s20 = s30 = FloatVector.fromArray(S, bias, bsi);
+      s01 = s11 = s21 = s31 = FloatVector.fromArray(S, bias, bsi + L);
+    } else {
+      s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = FloatVector.zero(S);
+    }
+    int a0 = ai, a1 = a0 + kc, a2 = a1 + kc, a3 = a2 + kc;
+    for (int p = 0; p < kc; p++) {
+      int bp = p * NR;
+      FloatVector b0 = FloatVector.fromArray(S, b, bp);
+      FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+      FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+      s00 = x.fma(b0, s00);
+      s01 = x.fma(b1, s01);
+      x = FloatVector.broadcast(S, a[a1 + p]);
+      s10 = x.fma(b0, s10);
+      s11 = x.fma(b1, s11);
+      x = FloatVector.broadcast(S, a[a2 + p]);
+      s20 = x.fma(b0, s20);
+      s21 = x.fma(b1, s21);
+      x = FloatVector.broadcast(S, a[a3 + p]);
       s30 = x.fma(b0, s30);
       s31 = x.fma(b1, s31);
     }
