@@ -374,16 +374,40 @@ public final class Compare {
     }
   }
 
-  /** The first "model name" of /proc/cpuinfo, else os.arch. */
+  /**
+   * The first "model name" of /proc/cpuinfo with its "cpu family" and "model" numbers and AVX-512 or
+   * AVX2 (virtual machines often report only "AMD EPYC": family 25 is Zen 3/4, 26 Zen 5), else os.arch.
+   */
   static String cpuModel() {
     try {
+      String name = null, family = null, model = null, flags = "";
       for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-        if (line.startsWith("model name")) {
-          int colon = line.indexOf(':');
-          if (colon >= 0 && !line.substring(colon + 1).isBlank()) {
-            return line.substring(colon + 1).trim();
+        int colon = line.indexOf(':');
+        if (colon < 0) {
+          if (name != null) {
+            break; // the end of the first processor's block
           }
+          continue;
         }
+        String key = line.substring(0, colon).trim(), value = line.substring(colon + 1).trim();
+        switch (key) {
+          case "model name" -> name = value;
+          case "cpu family" -> family = value;
+          case "model" -> model = value;
+          case "flags" -> flags = " " + value + " ";
+          default -> { }
+        }
+      }
+      if (name != null && !name.isBlank()) {
+        String isa = flags.contains(" avx512f ") ? "AVX-512" : flags.contains(" avx2 ") ? "AVX2" : null;
+        StringBuilder d = new StringBuilder(name);
+        if (family != null && model != null) {
+          d.append(", family ").append(family).append(" model ").append(model);
+        }
+        if (isa != null) {
+          d.append(", ").append(isa);
+        }
+        return d.toString();
       }
     } catch (IOException | RuntimeException e) {
       // no /proc/cpuinfo (not Linux), or unreadable: fall through

@@ -89,7 +89,7 @@ public final class ConvKernels {
       throw new IllegalArgumentException("conv2d + pool2d: the pooling reads [" + pool.c() + ", " + pool.inH() + ", "
           + pool.inW() + "] but the convolution writes [" + g.outC() + ", " + g.outH() + ", " + g.outW() + "]");
     }
-    if (!Backend.VECTOR || !VectorConvKernels.fusesPooling(g, pool, act, z != null)) {
+    if (!Backend.VECTOR || !VectorConvKernels.fusesPooling(g, pool, n, act, z != null)) {
       forward(g, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
       if (max) {
         PoolKernels.maxForward(pool, n, y, yOff, p, pOff, null, 0);

@@ -45,7 +45,7 @@ final class VectorConvKernels {
 
   static void forward(Conv2dGeometry g, int n, float[] x, int xOff, float[] w, int wOff, float[] b, int bOff,
       Activation act, float alpha, float[] y, int yOff, float[] z, int zOff) {
-    forward(SHIFTED && shifted(g), g, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
+    forward(shiftedFor(n) && shifted(g), g, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
   }
 
   /** {@link #forward} through im2col + GEMM (or the one-channel direct kernel) whatever g is: for tests. */
@@ -55,13 +55,13 @@ final class VectorConvKernels {
   }
 
   /**
-   * Whether {@link #forwardPooled} fuses the convolution g with the pooling: the shifted-window
-   * kernel takes g, its activation is applied in the tile (RELU or none) with no pre-activation to
+   * Whether {@link #forwardPooled} fuses the convolution g with the pooling for n samples: the
+   * shifted-window kernel takes g at this batch ({@link #shiftedFor}), its activation is applied in the tile (RELU or none) with no pre-activation to
    * save, the window is 2x2 at stride 2 without padding, and the conv rows the pooling reads hold at
    * least {@code 3·L} positions (see {@link #pooledSpan}).
    */
-  static boolean fusesPooling(Conv2dGeometry g, Pool2dGeometry pool, Activation act, boolean savesPre) {
-    return SHIFTED && FUSE_POOLING && shifted(g) && !savesPre && (act == Activation.RELU || act == Activation.LINEAR)
+  static boolean fusesPooling(Conv2dGeometry g, Pool2dGeometry pool, int n, Activation act, boolean savesPre) {
+    return shiftedFor(n) && FUSE_POOLING && shifted(g) && !savesPre && (act == Activation.RELU || act == Activation.LINEAR)
         && VectorPoolKernels.is2x2Stride2(pool) && pooledSpan(g, pool) >= SHIFTED_VECTORS * L;
   }
 
@@ -318,10 +318,36 @@ final class VectorConvKernels {
   }
 
   /**
-   * The shifted-window direct forward; {@code -Dkiln.conv.shifted=false} keeps the other paths (for
-   * measuring).
+   * The shifted-window direct forward for every batch: by default with 32 vector registers only;
+   * {@code -Dkiln.conv.shifted=true|false} forces it on or off for every batch (for measuring). With 16
+   * registers (AVX2) its 12-accumulator tiles plus the three input vectors and the broadcasts C2 loads
+   * ahead do not fit: on a Zen 3 machine (2026-12-07, {@code CnnTrainPhases 30 2}) FashionCnn's conv2
+   * forward took 13.6 ms a batch of 128 against 7.0 through im2col + GEMM, conv1 2.3 against 1.3. At
+   * batch 1 it still pays there, fused with the pooling ({@link #shiftedFor}).
    */
-  private static final boolean SHIFTED = !"false".equals(System.getProperty("kiln.conv.shifted"));
+  private static final boolean SHIFTED = onlyWith32Registers("kiln.conv.shifted");
+  /** Whether the property left the choice to Kiln (then batch 1 takes the shifted kernels on 16 registers too). */
+  private static final boolean SHIFTED_DEFAULT = System.getProperty("kiln.conv.shifted", "").isBlank();
+
+  /**
+   * Whether a forward of n samples takes the shifted-window kernels (when they take its geometry):
+   * always with 32 registers; with 16 only at batch 1, where on the Zen 3 machine FashionCnn's
+   * {@code predict} took a median of 132 µs with them (fused with the pooling) against 160 without
+   * ({@code CnnLatency 2 rows}, 5 and 3 fresh JVMs), while batch 128 ran 11,228 samples/s without
+   * them against 9,780 with.
+   */
+  private static boolean shiftedFor(int n) {
+    return SHIFTED || (SHIFTED_DEFAULT && n == 1);
+  }
+
+  /** The value of {@code -Dproperty} (true unless "false") when it is set, else whether the JIT has 32 vector registers. */
+  private static boolean onlyWith32Registers(String property) {
+    String v = System.getProperty(property);
+    if (v != null && !v.isBlank()) {
+      return !"false".equals(v.trim());
+    }
+    return VectorShape.REGISTERS >= 32;
+  }
 
   /**
    * Filters per register tile of the shifted-window kernels, chosen once from the register file: 8
@@ -856,8 +882,12 @@ final class VectorConvKernels {
     a2.intoArray(buf, q + 2 * L);
   }
 
-  /** {@code -Dkiln.conv.shiftedDx=false} keeps GEMM + col2im for the input gradient (for measuring). */
-  private static final boolean SHIFTED_DX = !"false".equals(System.getProperty("kiln.conv.shiftedDx"));
+  /**
+   * The shifted-window input gradient, by default with 32 vector registers only (as {@link #SHIFTED};
+   * on the Zen 3 machine conv2's took 16.1 ms against 7.9 through GEMM + col2im); {@code
+   * -Dkiln.conv.shiftedDx=true|false} forces it either way (for measuring).
+   */
+  private static final boolean SHIFTED_DX = onlyWith32Registers("kiln.conv.shiftedDx");
 
   /**
    * Whether {@link #backwardInputShifted} takes g: one group, stride 1 (any padding, kernel size,
