@@ -318,16 +318,14 @@ final class VectorConvKernels {
   }
 
   /**
-   * The shifted-window direct forward for every batch: by default with 32 vector registers only;
-   * {@code -Dkiln.conv.shifted=true|false} forces it on or off for every batch (for measuring). With 16
+   * {@code -Dkiln.conv.shifted=true|false}: the shifted-window direct forward on or off for every batch
+   * (for measuring), or null: by default it runs with 32 vector registers only ({@link #shiftedFor}). With 16
    * registers (AVX2) its 12-accumulator tiles plus the three input vectors and the broadcasts C2 loads
    * ahead do not fit: on a Zen 3 machine (2026-12-07, {@code CnnTrainPhases 30 2}) FashionCnn's conv2
    * forward took 13.6 ms a batch of 128 against 7.0 through im2col + GEMM, conv1 2.3 against 1.3. At
    * batch 1 it still pays there, fused with the pooling ({@link #shiftedFor}).
    */
-  private static final boolean SHIFTED = onlyWith32Registers("kiln.conv.shifted");
-  /** Whether the property left the choice to Kiln (then batch 1 takes the shifted kernels on 16 registers too). */
-  private static final boolean SHIFTED_DEFAULT = System.getProperty("kiln.conv.shifted", "").isBlank();
+  private static final Boolean SHIFTED_FORCED = forced("kiln.conv.shifted");
 
   /**
    * Whether a forward of n samples takes the shifted-window kernels (when they take its geometry):
@@ -337,16 +335,13 @@ final class VectorConvKernels {
    * them against 9,780 with.
    */
   private static boolean shiftedFor(int n) {
-    return SHIFTED || (SHIFTED_DEFAULT && n == 1);
+    return SHIFTED_FORCED != null ? SHIFTED_FORCED : VectorShape.REGISTERS >= 32 || n == 1;
   }
 
-  /** The value of {@code -Dproperty} (true unless "false") when it is set, else whether the JIT has 32 vector registers. */
-  private static boolean onlyWith32Registers(String property) {
+  /** {@code -Dproperty} when it is set (true unless "false"), else null: Kiln chooses. */
+  private static Boolean forced(String property) {
     String v = System.getProperty(property);
-    if (v != null && !v.isBlank()) {
-      return !"false".equals(v.trim());
-    }
-    return VectorShape.REGISTERS >= 32;
+    return v == null || v.isBlank() ? null : !"false".equals(v.trim());
   }
 
   /**
@@ -883,11 +878,12 @@ final class VectorConvKernels {
   }
 
   /**
-   * The shifted-window input gradient, by default with 32 vector registers only (as {@link #SHIFTED};
+   * The shifted-window input gradient, by default with 32 vector registers only (as the forward at batches above 1, {@link #shiftedFor};
    * on the Zen 3 machine conv2's took 16.1 ms against 7.9 through GEMM + col2im); {@code
    * -Dkiln.conv.shiftedDx=true|false} forces it either way (for measuring).
    */
-  private static final boolean SHIFTED_DX = onlyWith32Registers("kiln.conv.shiftedDx");
+  private static final boolean SHIFTED_DX =
+      java.util.Objects.requireNonNullElse(forced("kiln.conv.shiftedDx"), VectorShape.REGISTERS >= 32);
 
   /**
    * Whether {@link #backwardInputShifted} takes g: one group, stride 1 (any padding, kernel size,

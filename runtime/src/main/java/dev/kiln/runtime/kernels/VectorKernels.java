@@ -259,8 +259,8 @@ final class VectorKernels {
     // wide, such as a 10-way classifier, where packing A cost more than it saved) 4-row tiles read A in
     // place, and the rest runs row by row.
     boolean pack = i1 - i0 >= 2 * MR && k > 1 && j1 - j0 > NR;
-    // The packed layout of A that is a plain copy (see packA): row-major unless A is stored transposed.
-    boolean rows = ars != 1;
+    // The packed layout of A that is a plain copy (see packA): row by row when A's rows are contiguous.
+    boolean rows = acs == 1;
     // Equal k-blocks of at most KC (with KC = 128, 784 = 7 x 112, not 6 x 128 + 16): every block pays a load and a
     // store of each C tile and a call per tile, which a short last block would not amortise.
     int kb = Math.max(1, (k + KC - 1) / KC);
@@ -375,23 +375,16 @@ final class VectorKernels {
 
   /**
    * Packs the h×kc block A(r, p) = a[ai + r·ars + p·acs] of one register tile for one k-block, in the
-   * layout that is a plain copy for A's storage: {@code rows} (A row-major, acs = 1: A·B, A·Bᵀ) keeps
-   * each row's kc values contiguous, dst[off + r·kc + p], one arraycopy per row; otherwise (A stored
-   * transposed, ars = 1: Aᵀ·B) the h values of step p are adjacent, dst[off + p·h + r]. Either way the
+   * layout that is a plain copy for A's storage: {@code rows} (acs = 1, A's rows contiguous: A·B, A·Bᵀ)
+   * keeps each row's kc values contiguous, dst[off + r·kc + p], one arraycopy per row; otherwise (A
+   * stored transposed, ars = 1: Aᵀ·B) the h values of step p are adjacent, dst[off + p·h + r]. Either way the
    * kernels then read A at constant strides. A transposing pack cost more than it saved: the scalar
    * gather into the step-major layout took 15-20 % of a 128x784x256 A·B on one Zen 3 core.
    */
   private static void packA(boolean rows, int h, int kc, float[] a, int ai, int ars, int acs, float[] dst, int off) {
     if (rows) {
       for (int r = 0; r < h; r++) {
-        int src = ai + r * ars, d = off + r * kc;
-        if (acs == 1) {
-          System.arraycopy(a, src, dst, d, kc);
-        } else {
-          for (int p = 0; p < kc; p++) {
-            dst[d + p] = a[src + p * acs];
-          }
-        }
+        System.arraycopy(a, ai + r * ars, dst, off + r * kc, kc);
       }
     } else {
       // Aᵀ·B: the h values of step p are adjacent in A too (an arraycopy call per step cost more).
