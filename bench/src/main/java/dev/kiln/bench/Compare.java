@@ -6,7 +6,6 @@ import dev.kiln.runtime.data.FashionMnist;
 import dev.kiln.runtime.kernels.Activation;
 import dev.kiln.runtime.kernels.Conv2dGeometry;
 import dev.kiln.runtime.kernels.ConvKernels;
-import dev.kiln.runtime.kernels.Gemm;
 import dev.kiln.runtime.kernels.Parallelism;
 import dev.kiln.runtime.kernels.VectorShape;
 import dev.kiln.runtime.model.Model;
@@ -429,34 +428,9 @@ public final class Compare {
     return b.toString();
   }
 
-  /** Median GFLOP/s of C = A·B (row-major, m×k times k×n) over timed repeats after warm-up. */
+  /** Median GFLOP/s of C = A·B (row-major, m×k times k×n) over timed repeats after warm-up ({@link GemmTimes#gflops}). */
   static double gemmGflops(int m, int k, int n) {
-    SplittableRandom r = new SplittableRandom(7);
-    float[] a = new float[m * k];
-    float[] b = new float[k * n];
-    float[] c = new float[m * n];
-    for (int i = 0; i < a.length; i++) {
-      a[i] = (float) (r.nextDouble() - 0.5);
-    }
-    for (int i = 0; i < b.length; i++) {
-      b[i] = (float) (r.nextDouble() - 0.5);
-    }
-    double flops = 2.0 * m * n * k;
-    // Each sample lasts ~20 ms so timer and dispatch noise stay small.
-    int reps = (int) Math.max(1, Math.min(100_000, 2e9 / flops));
-    long warmEnd = System.nanoTime() + 1_500_000_000L;
-    while (System.nanoTime() < warmEnd) {
-      Gemm.nn(m, n, k, a, 0, b, 0, c, 0, false);
-    }
-    double[] samples = new double[15];
-    for (int s = 0; s < samples.length; s++) {
-      long t0 = System.nanoTime();
-      for (int i = 0; i < reps; i++) {
-        Gemm.nn(m, n, k, a, 0, b, 0, c, 0, false);
-      }
-      samples[s] = flops * reps / (System.nanoTime() - t0);
-    }
-    return EndToEnd.median(samples);
+    return GemmTimes.gflops("nn", m, k, n);
   }
 
   private static void emitPeer(String engine, String config, String workload, String unit, double value) {

@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
 
 /**
  * GFLOP/s of Kiln's GEMM layouts on given shapes: the median of 15 samples of about 20 ms each after
- * 1.5 s of warm-up per shape, the same protocol as {@code bench/compare}'s gemm rows. Prints the vector
+ * 1.5 s of warm-up per shape; {@code bench/compare}'s gemm rows call {@link #gflops}. Prints the vector
  * species and register tile first. Meant for A/B runs of two builds alternating in one session
  * (run the two jars one after the other, several rounds, and compare medians).
  *
