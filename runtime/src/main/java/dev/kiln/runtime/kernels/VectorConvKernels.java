@@ -347,8 +347,8 @@ final class VectorConvKernels {
   /**
    * Filters per register tile of the shifted-window kernels, chosen once from the register file: 8
    * ({@link #shiftedTile8}: 24 accumulators, 3 input vectors and a broadcast weight, 28 of 32
-   * registers) where the JIT addresses 32 vector registers, else 4 ({@link #shiftedTile4x3},
-   * {@link #shiftedTile4}: 12 accumulators, 16 registers). {@code -Dkiln.conv.tileFilters=4} keeps the
+   * registers) where the JIT addresses 32 vector registers, else 4 ({@link #shiftedTile4x2}: 8
+   * accumulators, 14 of 16 registers; see {@link #TILE4X2}). {@code -Dkiln.conv.tileFilters=4} keeps the
    * 4-filter tiles on 32 registers (for measuring). Channels left over after whole tiles take one
    * 4-filter tile (with 8-filter tiles) and then single filters ({@link #shiftedTile1}).
    *
@@ -466,25 +466,33 @@ final class VectorConvKernels {
       int o0 = blockStart(channels, blk), filters = blockFilters(channels, blk);
       // The 8-filter tile stores its sums as they are; ReLU is then applied on the way out of buf.
       boolean reluAfter = fuseRelu && filters == 8;
-      for (int q0 = 0; q0 < span; q0 += SHIFTED_VECTORS * L) {
-        int q = Math.min(q0, span - SHIFTED_VECTORS * L);
-        boolean threeTaps = filters == 4 && THREE_TAPS && g.kW() == 3 && g.dilationW() == 1;
-        if (filters == 8 && span - q0 <= 2 * L) {
-          // The last positions fit two vectors: a narrower tile instead of moving a 3-vector one back.
-          shiftedTile8Narrow(g, taps, x, xs + span - 2 * L, w, wOff + o0 * g.patchSize(), b, bOff + o0, buf,
-              span - 2 * L, span);
-        } else if (filters == 8) {
-          shiftedTile8(g, taps, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, buf, q, span);
-        } else if (threeTaps && span - q0 <= 2 * L) {
-          // The last positions fit two vectors: a narrower tile instead of moving a 3-vector one back.
-          shiftedTile4x3Narrow(g, x, xs + span - 2 * L, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf,
-              span - 2 * L, span);
-        } else if (threeTaps) {
-          shiftedTile4x3(g, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf, q, span);
-        } else if (filters == 4) {
-          shiftedTile4(g, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf, q, span);
-        } else {
-          shiftedTile1(g, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf, q);
+      if (filters == 4 && TILE4X2) {
+        // Two vectors of positions per tile; the last tile is moved back to end at the span's end.
+        for (int q0 = 0; q0 < span; q0 += 2 * L) {
+          int q = Math.min(q0, span - 2 * L);
+          shiftedTile4x2(g, taps, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf, q, span);
+        }
+      } else {
+        for (int q0 = 0; q0 < span; q0 += SHIFTED_VECTORS * L) {
+          int q = Math.min(q0, span - SHIFTED_VECTORS * L);
+          boolean threeTaps = filters == 4 && THREE_TAPS && g.kW() == 3 && g.dilationW() == 1;
+          if (filters == 8 && span - q0 <= 2 * L) {
+            // The last positions fit two vectors: a narrower tile instead of moving a 3-vector one back.
+            shiftedTile8Narrow(g, taps, x, xs + span - 2 * L, w, wOff + o0 * g.patchSize(), b, bOff + o0, buf,
+                span - 2 * L, span);
+          } else if (filters == 8) {
+            shiftedTile8(g, taps, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, buf, q, span);
+          } else if (threeTaps && span - q0 <= 2 * L) {
+            // The last positions fit two vectors: a narrower tile instead of moving a 3-vector one back.
+            shiftedTile4x3Narrow(g, x, xs + span - 2 * L, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf,
+                span - 2 * L, span);
+          } else if (threeTaps) {
+            shiftedTile4x3(g, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf, q, span);
+          } else if (filters == 4) {
+            shiftedTile4(g, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf, q, span);
+          } else {
+            shiftedTile1(g, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf, q);
+          }
         }
       }
       if (reluAfter && pool != null && !max) {
@@ -771,7 +779,56 @@ final class VectorConvKernels {
    */
   private static int[] tapOffsets8(Conv2dGeometry g) {
     // The weight gradient's table of patch-row offsets (its first patchSize entries) is this table.
-    return SHIFTED_FILTERS == 8 ? dwOffsets(g) : null;
+    return SHIFTED_FILTERS == 8 || TILE4X2 ? dwOffsets(g) : null;
+  }
+
+  /**
+   * Whether 4-filter blocks take {@link #shiftedTile4x2}: by default with 16 registers, where the
+   * 3-vector tiles ({@link #shiftedTile4x3}, {@link #shiftedTile4}: 12 accumulators, 3 input vectors and
+   * the 4 weight broadcasts C2 loads ahead, 19 registers) spill. On the Zen 3 machine (AVX2, 2 threads,
+   * {@code CnnLatency 2 phases}, two fresh JVMs each, 2026-12-07) FashionCnn's fused conv2 + pool2 at
+   * batch 1 took 65.6 and 68.7 µs with it against 96.2 and 94.0 with the 4x3 tile, and {@code predict}
+   * 102-119 µs against 136-164. At batch 128 (where the forward goes through im2col + GEMM on 16
+   * registers, {@link #shiftedFor}) conv2 took 7.79 ms with it against 7.71 through GEMM, so that choice
+   * stays. {@code -Dkiln.conv.tile4x2=true|false} forces it (for measuring and tests).
+   */
+  static final boolean TILE4X2 =
+      java.util.Objects.requireNonNullElse(forced("kiln.conv.tile4x2"), VectorShape.REGISTERS < 32);
+
+  /**
+   * Four filters (weights ckk apart), two vectors of positions from x[xq], stored at buf[q] and a filter
+   * every span floats after it (ReLU on the way when {@code relu}): 8 accumulators, 2 input vectors and
+   * 4 weight broadcasts, 14 registers. One flat loop over the patch entries, each entry's input offset
+   * from {@link #tapOffsets8}, as {@link #shiftedTile8}: the same FMAs in the same order per position as
+   * the other tiles and im2col + GEMM.
+   */
+  private static void shiftedTile4x2(Conv2dGeometry g, int[] taps, float[] x, int xq, float[] w, int wo,
+      float[] b, int bo, boolean relu, float[] buf, int q, int span) {
+    int ckk = g.patchSize();
+    FloatVector a00 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 0]), a01 = a00;
+    FloatVector a10 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 1]), a11 = a10;
+    FloatVector a20 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 2]), a21 = a20;
+    FloatVector a30 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 3]), a31 = a30;
+    for (int r = 0; r < ckk; r++) {
+      int p = xq + taps[r], k = wo + r;
+      FloatVector x0 = FloatVector.fromArray(S, x, p), x1 = FloatVector.fromArray(S, x, p + L);
+      FloatVector w0 = FloatVector.broadcast(S, w[k]);
+      a00 = x0.fma(w0, a00);
+      a01 = x1.fma(w0, a01);
+      FloatVector w1 = FloatVector.broadcast(S, w[k + ckk]);
+      a10 = x0.fma(w1, a10);
+      a11 = x1.fma(w1, a11);
+      FloatVector w2 = FloatVector.broadcast(S, w[k + 2 * ckk]);
+      a20 = x0.fma(w2, a20);
+      a21 = x1.fma(w2, a21);
+      FloatVector w3 = FloatVector.broadcast(S, w[k + 3 * ckk]);
+      a30 = x0.fma(w3, a30);
+      a31 = x1.fma(w3, a31);
+    }
+    store2(a00, a01, relu, buf, q);
+    store2(a10, a11, relu, buf, q + span);
+    store2(a20, a21, relu, buf, q + 2 * span);
+    store2(a30, a31, relu, buf, q + 3 * span);
   }
 
   /** {@code -Dkiln.conv.threeTaps=false} keeps {@link #shiftedTile4} for 3-wide kernels (for measuring). */
