@@ -45,7 +45,7 @@ final class VectorConvKernels {
 
   static void forward(Conv2dGeometry g, int n, float[] x, int xOff, float[] w, int wOff, float[] b, int bOff,
       Activation act, float alpha, float[] y, int yOff, float[] z, int zOff) {
-    forward(shiftedFor(n) && shifted(g), g, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
+    forward(shiftedFor(g, n) && shifted(g), g, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
   }
 
   /** {@link #forward} through im2col + GEMM (or the one-channel direct kernel) whatever g is: for tests. */
@@ -61,7 +61,7 @@ final class VectorConvKernels {
    * least {@code 3·L} positions (see {@link #pooledSpan}).
    */
   static boolean fusesPooling(Conv2dGeometry g, Pool2dGeometry pool, int n, Activation act, boolean savesPre) {
-    return shiftedFor(n) && FUSE_POOLING && shifted(g) && !savesPre && (act == Activation.RELU || act == Activation.LINEAR)
+    return shiftedFor(g, n) && FUSE_POOLING && shifted(g) && !savesPre && (act == Activation.RELU || act == Activation.LINEAR)
         && VectorPoolKernels.is2x2Stride2(pool) && pooledSpan(g, pool) >= SHIFTED_VECTORS * L;
   }
 
@@ -319,23 +319,22 @@ final class VectorConvKernels {
 
   /**
    * {@code -Dkiln.conv.shifted=true|false}: the shifted-window direct forward on or off for every batch
-   * (for measuring), or null: by default it runs with 32 vector registers only ({@link #shiftedFor}). With 16
-   * registers (AVX2) its 12-accumulator tiles plus the three input vectors and the broadcasts C2 loads
-   * ahead do not fit: on a Zen 3 machine (2026-12-07, {@code CnnTrainPhases 30 2}) FashionCnn's conv2
-   * forward took 13.6 ms a batch of 128 against 7.0 through im2col + GEMM, conv1 2.3 against 1.3. At
-   * batch 1 it still pays there, fused with the pooling ({@link #shiftedFor}).
+   * and geometry it takes (for measuring), or null: Kiln chooses ({@link #shiftedFor}).
    */
   private static final Boolean SHIFTED_FORCED = forced("kiln.conv.shifted");
 
   /**
-   * Whether a forward of n samples takes the shifted-window kernels (when they take its geometry):
-   * always with 32 registers; with 16 only at batch 1, where on the Zen 3 machine FashionCnn's
-   * {@code predict} took a median of 132 µs with them (fused with the pooling) against 160 without
-   * ({@code CnnLatency 2 rows}, 5 and 3 fresh JVMs), while batch 128 ran 11,228 samples/s without
-   * them against 9,780 with.
+   * Whether a forward of g over n samples takes the shifted-window kernels (when they take g): always
+   * with 32 registers; with 16 (the {@link #shiftedTile4x2} tile) at batch 1, where the forward is fused
+   * with a following pooling, and at any batch unless the one-channel {@link #direct} kernel takes g.
+   * Measured on the Zen 3 machine (AVX2, 2 threads, 2026-12-07), paired runs in one JVM alternating
+   * ~20 ms samples (40 pairs, medians of the per-pair ratios): FashionCnn's conv2 at batch 128 ran 1.107x
+   * (quartiles 1.040-1.187) as fast as im2col + GEMM, its conv1 0.875x (0.846-0.910) as fast as the direct
+   * kernel. (The 4x3 tile this replaced on 16 registers spilled: conv2 13.6 ms a batch of 128 against 7.0
+   * through GEMM, {@code CnnTrainPhases 30 2}.)
    */
-  private static boolean shiftedFor(int n) {
-    return SHIFTED_FORCED != null ? SHIFTED_FORCED : VectorShape.REGISTERS >= 32 || n == 1;
+  private static boolean shiftedFor(Conv2dGeometry g, int n) {
+    return SHIFTED_FORCED != null ? SHIFTED_FORCED : VectorShape.REGISTERS >= 32 || n == 1 || !direct(g);
   }
 
   /** {@code -Dproperty} when it is set (true unless "false"), else null: Kiln chooses. */
@@ -789,8 +788,9 @@ final class VectorConvKernels {
    * {@code CnnLatency 2 phases}, two fresh JVMs each, 2026-12-07) FashionCnn's fused conv2 + pool2 at
    * batch 1 took 65.6 and 68.7 µs with it against 96.2 and 94.0 with the 4x3 tile, and {@code predict}
    * 102-119 µs against 136-164. At batch 128 (where the forward goes through im2col + GEMM on 16
-   * registers, {@link #shiftedFor}) conv2 took 7.79 ms with it against 7.71 through GEMM, so that choice
-   * stays. {@code -Dkiln.conv.tile4x2=true|false} forces it (for measuring and tests).
+   * registers before) conv2 took 7.79 ms with it against 7.71 through GEMM in separate JVMs; paired in one
+   * JVM it won (see {@link #shiftedFor}). {@code -Dkiln.conv.tile4x2=true|false} forces it (for measuring;
+   * false on 16 registers brings back the spilling 4x3 tiles).
    */
   static final boolean TILE4X2 =
       java.util.Objects.requireNonNullElse(forced("kiln.conv.tile4x2"), VectorShape.REGISTERS < 32);
@@ -935,12 +935,14 @@ final class VectorConvKernels {
   }
 
   /**
-   * The shifted-window input gradient, by default with 32 vector registers only (as the forward at batches above 1, {@link #shiftedFor};
-   * on the Zen 3 machine conv2's took 16.1 ms against 7.9 through GEMM + col2im); {@code
-   * -Dkiln.conv.shiftedDx=true|false} forces it either way (for measuring).
+   * The shifted-window input gradient, by default on both register files; {@code
+   * -Dkiln.conv.shiftedDx=true|false} forces it either way (for measuring). With 16 registers it runs
+   * the {@link #shiftedTile4x2} tile: FashionCnn's conv2 at batch 128 on the Zen 3 machine, paired in one
+   * JVM as in {@link #shiftedFor} (40 pairs), 1.040x (quartiles 1.012-1.127) as fast as GEMM + col2im;
+   * with the 4x3 tile before it, 16.1 ms against 7.9.
    */
   private static final boolean SHIFTED_DX =
-      java.util.Objects.requireNonNullElse(forced("kiln.conv.shiftedDx"), VectorShape.REGISTERS >= 32);
+      java.util.Objects.requireNonNullElse(forced("kiln.conv.shiftedDx"), true);
 
   /**
    * Whether {@link #backwardInputShifted} takes g: one group, stride 1 (any padding, kernel size,
@@ -1061,16 +1063,23 @@ final class VectorConvKernels {
     for (int blk = 0; blk < blocks; blk++) {
       int c0 = blockStart(channels, blk), filters = blockFilters(channels, blk);
       int at = direct ? xs + c0 * inHw : 0, planes = direct ? inHw : span;
-      for (int q0 = 0; q0 < span; q0 += SHIFTED_VECTORS * L) {
-        int q = Math.min(q0, span - SHIFTED_VECTORS * L);
-        if (filters == 8) {
-          shiftedTile8(t, taps, pad, base + q, flipped, c0 * t.patchSize(), null, 0, buf, at + q, planes);
-        } else if (filters == 4 && threeTaps) {
-          shiftedTile4x3(t, pad, base + q, flipped, c0 * t.patchSize(), null, 0, false, buf, at + q, planes);
-        } else if (filters == 4) {
-          shiftedTile4(t, pad, base + q, flipped, c0 * t.patchSize(), null, 0, false, buf, at + q, planes);
-        } else {
-          shiftedTile1(t, pad, base + q, flipped, c0 * t.patchSize(), null, 0, false, buf, at + q);
+      if (filters == 4 && TILE4X2) {
+        for (int q0 = 0; q0 < span; q0 += 2 * L) {
+          int q = Math.min(q0, span - 2 * L);
+          shiftedTile4x2(t, taps, pad, base + q, flipped, c0 * t.patchSize(), null, 0, false, buf, at + q, planes);
+        }
+      } else {
+        for (int q0 = 0; q0 < span; q0 += SHIFTED_VECTORS * L) {
+          int q = Math.min(q0, span - SHIFTED_VECTORS * L);
+          if (filters == 8) {
+            shiftedTile8(t, taps, pad, base + q, flipped, c0 * t.patchSize(), null, 0, buf, at + q, planes);
+          } else if (filters == 4 && threeTaps) {
+            shiftedTile4x3(t, pad, base + q, flipped, c0 * t.patchSize(), null, 0, false, buf, at + q, planes);
+          } else if (filters == 4) {
+            shiftedTile4(t, pad, base + q, flipped, c0 * t.patchSize(), null, 0, false, buf, at + q, planes);
+          } else {
+            shiftedTile1(t, pad, base + q, flipped, c0 * t.patchSize(), null, 0, false, buf, at + q);
+          }
         }
       }
       if (!direct) {
@@ -1160,8 +1169,19 @@ final class VectorConvKernels {
    */
   static final int DW_SAMPLES = 8;
 
-  /** Patch rows per register tile of {@link #dwTile} (x 2 vectors of filters: 12 accumulators). */
-  private static final int DW_ROWS = 6;
+  /**
+   * Patch rows per register tile of the narrow transposed weight gradient, x 2 vectors of filters: 6
+   * ({@link #dwTile}: 12 accumulators, 2 dy vectors and the 6 broadcasts C2 loads ahead, 20 registers)
+   * with 32 registers, 4 ({@link #dwTile4}: 14 registers) with 16, where the 6-row tile spills. Every
+   * element sums the same products in the same order either way, so the choice never changes a bit.
+   * {@code -Dkiln.conv.dwRows=4|6} forces it (for measuring).
+   */
+  private static final int DW_ROWS = dwRows();
+
+  private static int dwRows() {
+    int forced = VectorShape.forcedChoice("kiln.conv.dwRows", 4, 6);
+    return forced != 0 ? forced : VectorShape.REGISTERS >= 32 ? 6 : 4;
+  }
 
   /** Patch rows and vectors of filters per register tile of {@link #dwTileWide}: 16 accumulators. */
   private static final int WIDE_ROWS = 4, WIDE_VECTORS = 4;
@@ -1295,7 +1315,7 @@ final class VectorConvKernels {
    * Block blk of {@link #backwardParamsImplicit}: its samples' {@code dWᵀ} and bias sums, in sample
    * order, into {@code part}'s block (rows beyond the patch are scratch: their tiles read row 0 of the patch).
    * The transposed kinds: each sample's dy is transposed to [OH·OW, outC] (zero-padded to whole tiles of
-   * filters), and a register tile of {@value #DW_ROWS} patch rows x 2 vectors of filters ({@link #dwTile})
+   * filters), and a register tile of {@link #DW_ROWS} patch rows x 2 vectors of filters ({@link #dwTile4}, {@link #dwTile})
    * or {@value #WIDE_ROWS} x {@value #WIDE_VECTORS} ({@link #dwTileWide}) accumulates over the sample's
    * positions.
    */
@@ -1319,6 +1339,8 @@ final class VectorConvKernels {
         for (int c0 = 0; c0 < cols; c0 += width) {
           if (kind == DW_WIDE) {
             dwTileWide(g, offs, x, xs, r0, dyT, cols, c0, part, p + r0 * cols + c0, s == s0);
+          } else if (DW_ROWS == 4) {
+            dwTile4(g, offs, x, xs, r0, dyT, cols, c0, part, p + r0 * cols + c0, s == s0);
           } else {
             dwTile(g, offs, x, xs, r0, dyT, cols, c0, part, p + r0 * cols + c0, s == s0);
           }
@@ -1400,6 +1422,53 @@ final class VectorConvKernels {
    * {@code c·inH·inW + kh·dH·inW + kw·dW} from the position's window corner; rows past the patch read
    * row 0's element (their sums are never used). {@code offs} holds the rows' offsets ({@link #dwOffsets}).
    */
+  /** {@link #dwTile} for 4 patch rows (8 accumulators; see {@link #DW_ROWS}). */
+  private static void dwTile4(Conv2dGeometry g, int[] offs, float[] x, int xs, int r0, float[] dyT, int cols, int c0,
+      float[] c, int at, boolean first) {
+    int f0 = offs[r0], f1 = offs[r0 + 1], f2 = offs[r0 + 2], f3 = offs[r0 + 3];
+    FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
+    if (first) {
+      c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = FloatVector.zero(S);
+    } else {
+      c00 = FloatVector.fromArray(S, c, at);
+      c01 = FloatVector.fromArray(S, c, at + L);
+      c10 = FloatVector.fromArray(S, c, at + cols);
+      c11 = FloatVector.fromArray(S, c, at + cols + L);
+      c20 = FloatVector.fromArray(S, c, at + 2 * cols);
+      c21 = FloatVector.fromArray(S, c, at + 2 * cols + L);
+      c30 = FloatVector.fromArray(S, c, at + 3 * cols);
+      c31 = FloatVector.fromArray(S, c, at + 3 * cols + L);
+    }
+    int oh = g.outH(), ow = g.outW(), rowStep = g.strideH() * g.inW(), sw = g.strideW();
+    int k = c0;
+    for (int i = 0; i < oh; i++) {
+      int base = xs + i * rowStep;
+      for (int j = 0; j < ow; j++, base += sw, k += cols) {
+        FloatVector b0 = FloatVector.fromArray(S, dyT, k), b1 = FloatVector.fromArray(S, dyT, k + L);
+        FloatVector a = FloatVector.broadcast(S, x[base + f0]);
+        c00 = a.fma(b0, c00);
+        c01 = a.fma(b1, c01);
+        a = FloatVector.broadcast(S, x[base + f1]);
+        c10 = a.fma(b0, c10);
+        c11 = a.fma(b1, c11);
+        a = FloatVector.broadcast(S, x[base + f2]);
+        c20 = a.fma(b0, c20);
+        c21 = a.fma(b1, c21);
+        a = FloatVector.broadcast(S, x[base + f3]);
+        c30 = a.fma(b0, c30);
+        c31 = a.fma(b1, c31);
+      }
+    }
+    c00.intoArray(c, at);
+    c01.intoArray(c, at + L);
+    c10.intoArray(c, at + cols);
+    c11.intoArray(c, at + cols + L);
+    c20.intoArray(c, at + 2 * cols);
+    c21.intoArray(c, at + 2 * cols + L);
+    c30.intoArray(c, at + 3 * cols);
+    c31.intoArray(c, at + 3 * cols + L);
+  }
+
   private static void dwTile(Conv2dGeometry g, int[] offs, float[] x, int xs, int r0, float[] dyT, int cols, int c0, float[] c,
       int at, boolean first) {
     int f0 = offs[r0], f1 = offs[r0 + 1], f2 = offs[r0 + 2];
