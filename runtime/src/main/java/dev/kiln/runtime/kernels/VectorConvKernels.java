@@ -327,11 +327,12 @@ final class VectorConvKernels {
    * Whether a forward of g over n samples takes the shifted-window kernels (when they take g): always
    * with 32 registers; with 16 (the {@link #shiftedTile4x2} tile) at batch 1, where the forward is fused
    * with a following pooling, and at any batch unless the one-channel {@link #direct} kernel takes g.
-   * Measured on the Zen 3 machine (AVX2, 2 threads, 2026-12-07), paired runs in one JVM alternating
-   * ~20 ms samples (40 pairs, medians of the per-pair ratios): FashionCnn's conv2 at batch 128 ran 1.107x
-   * (quartiles 1.040-1.187) as fast as im2col + GEMM, its conv1 0.875x (0.846-0.910) as fast as the direct
-   * kernel. (The 4x3 tile this replaced on 16 registers spilled: conv2 13.6 ms a batch of 128 against 7.0
-   * through GEMM, {@code CnnTrainPhases 30 2}.)
+   * Measured on the Zen 3 machine (AVX2, 2 threads, 2026-12-07) with {@code PairedAb} (the settings
+   * loaded in one JVM, alternating samples; {@code -XX:ObjectAlignmentInBytes=64}; 30 pairs, the
+   * baseline loaded twice): FashionCnn's conv2 at batch 128 ran 1.064x (quartiles 1.017-1.119) as fast as
+   * im2col + GEMM, whose second copy read 0.980x (0.860-1.041); its conv1 0.875x (0.846-0.910; no second
+   * copy) as fast as the direct kernel. (The 4x3 tile the 4x2 one replaced spilled on 16 registers: conv2
+   * took 13.6 ms a batch of 128 against 7.0 through GEMM, {@code CnnTrainPhases 30 2}.)
    */
   private static boolean shiftedFor(Conv2dGeometry g, int n) {
     return SHIFTED_FORCED != null ? SHIFTED_FORCED : VectorShape.REGISTERS >= 32 || n == 1 || !direct(g);
@@ -789,7 +790,7 @@ final class VectorConvKernels {
    * batch 1 took 65.6 and 68.7 µs with it against 96.2 and 94.0 with the 4x3 tile, and {@code predict}
    * 102-119 µs against 136-164. At batch 128 (where the forward goes through im2col + GEMM on 16
    * registers before) conv2 took 7.79 ms with it against 7.71 through GEMM in separate JVMs; paired in one
-   * JVM it won (see {@link #shiftedFor}). {@code -Dkiln.conv.tile4x2=true|false} forces it (for measuring;
+   * JVM it was about 6 % faster (see {@link #shiftedFor}). {@code -Dkiln.conv.tile4x2=true|false} forces it (for measuring;
    * false on 16 registers brings back the spilling 4x3 tiles).
    */
   static final boolean TILE4X2 =
@@ -935,11 +936,11 @@ final class VectorConvKernels {
   }
 
   /**
-   * The shifted-window input gradient, by default on both register files; {@code
-   * -Dkiln.conv.shiftedDx=true|false} forces it either way (for measuring). With 16 registers it runs
-   * the {@link #shiftedTile4x2} tile: FashionCnn's conv2 at batch 128 on the Zen 3 machine, paired in one
-   * JVM as in {@link #shiftedFor} (40 pairs), 1.040x (quartiles 1.012-1.127) as fast as GEMM + col2im;
-   * with the 4x3 tile before it, 16.1 ms against 7.9.
+   * The shifted-window input gradient, by default on both register files, so both take one path; {@code
+   * -Dkiln.conv.shiftedDx=true|false} forces it either way (for measuring). With 16 registers it runs the
+   * {@link #shiftedTile4x2} tile; FashionCnn's conv2 at batch 128 on the Zen 3 machine, measured as in
+   * {@link #shiftedFor}: 1.065x (quartiles 0.943-1.094) as fast as GEMM + col2im, whose second copy read
+   * 1.034x (0.962-1.115), so no difference beyond the noise (with the 4x3 tile it took 16.1 ms against 7.9).
    */
   private static final boolean SHIFTED_DX =
       java.util.Objects.requireNonNullElse(forced("kiln.conv.shiftedDx"), true);
@@ -1170,18 +1171,13 @@ final class VectorConvKernels {
   static final int DW_SAMPLES = 8;
 
   /**
-   * Patch rows per register tile of the narrow transposed weight gradient, x 2 vectors of filters: 6
-   * ({@link #dwTile}: 12 accumulators, 2 dy vectors and the 6 broadcasts C2 loads ahead, 20 registers)
-   * with 32 registers, 4 ({@link #dwTile4}: 14 registers) with 16, where the 6-row tile spills. Every
-   * element sums the same products in the same order either way, so the choice never changes a bit.
-   * {@code -Dkiln.conv.dwRows=4|6} forces it (for measuring).
+   * Patch rows per register tile of {@link #dwTile} (x 2 vectors of filters: 12 accumulators). With 16
+   * registers a 4-row tile (8 accumulators; the 6-row one needs 20 registers with the broadcasts C2 loads
+   * ahead) measured no faster on the Zen 3 machine (FashionCnn's conv2 at batch 128, {@code PairedAb 2 40}
+   * with each setting loaded twice: 6 rows 1.38x and 1.34x the first copy of 4 rows, whose second copy read
+   * 1.25x), so there is one tile.
    */
-  private static final int DW_ROWS = dwRows();
-
-  private static int dwRows() {
-    int forced = VectorShape.forcedChoice("kiln.conv.dwRows", 4, 6);
-    return forced != 0 ? forced : VectorShape.REGISTERS >= 32 ? 6 : 4;
-  }
+  private static final int DW_ROWS = 6;
 
   /** Patch rows and vectors of filters per register tile of {@link #dwTileWide}: 16 accumulators. */
   private static final int WIDE_ROWS = 4, WIDE_VECTORS = 4;
@@ -1315,7 +1311,7 @@ final class VectorConvKernels {
    * Block blk of {@link #backwardParamsImplicit}: its samples' {@code dWᵀ} and bias sums, in sample
    * order, into {@code part}'s block (rows beyond the patch are scratch: their tiles read row 0 of the patch).
    * The transposed kinds: each sample's dy is transposed to [OH·OW, outC] (zero-padded to whole tiles of
-   * filters), and a register tile of {@link #DW_ROWS} patch rows x 2 vectors of filters ({@link #dwTile4}, {@link #dwTile})
+   * filters), and a register tile of {@value #DW_ROWS} patch rows x 2 vectors of filters ({@link #dwTile})
    * or {@value #WIDE_ROWS} x {@value #WIDE_VECTORS} ({@link #dwTileWide}) accumulates over the sample's
    * positions.
    */
@@ -1339,8 +1335,6 @@ final class VectorConvKernels {
         for (int c0 = 0; c0 < cols; c0 += width) {
           if (kind == DW_WIDE) {
             dwTileWide(g, offs, x, xs, r0, dyT, cols, c0, part, p + r0 * cols + c0, s == s0);
-          } else if (DW_ROWS == 4) {
-            dwTile4(g, offs, x, xs, r0, dyT, cols, c0, part, p + r0 * cols + c0, s == s0);
           } else {
             dwTile(g, offs, x, xs, r0, dyT, cols, c0, part, p + r0 * cols + c0, s == s0);
           }
@@ -1422,53 +1416,6 @@ final class VectorConvKernels {
    * {@code c·inH·inW + kh·dH·inW + kw·dW} from the position's window corner; rows past the patch read
    * row 0's element (their sums are never used). {@code offs} holds the rows' offsets ({@link #dwOffsets}).
    */
-  /** {@link #dwTile} for 4 patch rows (8 accumulators; see {@link #DW_ROWS}). */
-  private static void dwTile4(Conv2dGeometry g, int[] offs, float[] x, int xs, int r0, float[] dyT, int cols, int c0,
-      float[] c, int at, boolean first) {
-    int f0 = offs[r0], f1 = offs[r0 + 1], f2 = offs[r0 + 2], f3 = offs[r0 + 3];
-    FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
-    if (first) {
-      c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = FloatVector.zero(S);
-    } else {
-      c00 = FloatVector.fromArray(S, c, at);
-      c01 = FloatVector.fromArray(S, c, at + L);
-      c10 = FloatVector.fromArray(S, c, at + cols);
-      c11 = FloatVector.fromArray(S, c, at + cols + L);
-      c20 = FloatVector.fromArray(S, c, at + 2 * cols);
-      c21 = FloatVector.fromArray(S, c, at + 2 * cols + L);
-      c30 = FloatVector.fromArray(S, c, at + 3 * cols);
-      c31 = FloatVector.fromArray(S, c, at + 3 * cols + L);
-    }
-    int oh = g.outH(), ow = g.outW(), rowStep = g.strideH() * g.inW(), sw = g.strideW();
-    int k = c0;
-    for (int i = 0; i < oh; i++) {
-      int base = xs + i * rowStep;
-      for (int j = 0; j < ow; j++, base += sw, k += cols) {
-        FloatVector b0 = FloatVector.fromArray(S, dyT, k), b1 = FloatVector.fromArray(S, dyT, k + L);
-        FloatVector a = FloatVector.broadcast(S, x[base + f0]);
-        c00 = a.fma(b0, c00);
-        c01 = a.fma(b1, c01);
-        a = FloatVector.broadcast(S, x[base + f1]);
-        c10 = a.fma(b0, c10);
-        c11 = a.fma(b1, c11);
-        a = FloatVector.broadcast(S, x[base + f2]);
-        c20 = a.fma(b0, c20);
-        c21 = a.fma(b1, c21);
-        a = FloatVector.broadcast(S, x[base + f3]);
-        c30 = a.fma(b0, c30);
-        c31 = a.fma(b1, c31);
-      }
-    }
-    c00.intoArray(c, at);
-    c01.intoArray(c, at + L);
-    c10.intoArray(c, at + cols);
-    c11.intoArray(c, at + cols + L);
-    c20.intoArray(c, at + 2 * cols);
-    c21.intoArray(c, at + 2 * cols + L);
-    c30.intoArray(c, at + 3 * cols);
-    c31.intoArray(c, at + 3 * cols + L);
-  }
-
   private static void dwTile(Conv2dGeometry g, int[] offs, float[] x, int xs, int r0, float[] dyT, int cols, int c0, float[] c,
       int at, boolean first) {
     int f0 = offs[r0], f1 = offs[r0 + 1], f2 = offs[r0 + 2];
