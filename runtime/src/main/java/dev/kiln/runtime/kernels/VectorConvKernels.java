@@ -370,7 +370,7 @@ final class VectorConvKernels {
    *       with 72 FMAs in one block it hoisted the weight broadcasts of later taps and spilled
    *       accumulators to the stack (300 zmm moves to and from [rsp] in the method). One flat loop
    *       over the patch entries, each entry's input offset read from a per-geometry table
-   *       ({@link #tapOffsets8}), keeps the body to one tap: no spills in the loop (24 vfmadd231ps,
+   *       ({@link #tapOffsets}), keeps the body to one tap: no spills in the loop (24 vfmadd231ps,
    *       3 vmovups, 8 vbroadcastss from memory, no unrolling), and the tile beat the 4-filter one.
    * </ol>
    * The same holds for any kernel with more than 12 vector accumulators (GEMM, recurrent, attention).
@@ -461,7 +461,7 @@ final class VectorConvKernels {
     int xs = xOff + s * g.inSize();
     int channels = g.outC();
     float[] buf = scratch(0, SHIFTED_FILTERS * span + L); // + L: copyRows reads up to a vector past a row
-    int[] taps = tapOffsets8(g);
+    int[] taps = tapOffsets(g);
     for (int blk = blk0; blk < blk1; blk++) {
       int o0 = blockStart(channels, blk), filters = blockFilters(channels, blk);
       // The 8-filter tile stores its sums as they are; ReLU is then applied on the way out of buf.
@@ -484,7 +484,7 @@ final class VectorConvKernels {
             shiftedTile8(g, taps, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, buf, q, span);
           } else if (threeTaps && span - q0 <= 2 * L) {
             // The last positions fit two vectors: a narrower tile instead of moving a 3-vector one back.
-            shiftedTile4x3Narrow(g, x, xs + span - 2 * L, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf,
+            shiftedTile4x2(g, taps, x, xs + span - 2 * L, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf,
                 span - 2 * L, span);
           } else if (threeTaps) {
             shiftedTile4x3(g, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, fuseRelu, buf, q, span);
@@ -634,7 +634,7 @@ final class VectorConvKernels {
    * Eight filters (weights ckk apart), three vectors of positions from x[xq], stored at buf[q] and a
    * filter every span floats after it, without an activation (the caller applies ReLU on the way out
    * of buf): the tile for 32 registers. One flat loop over the patch entries, each entry's input
-   * offset from {@link #tapOffsets8}, so each output sums the entries in the patch's row-major order as
+   * offset from {@link #tapOffsets}, so each output sums the entries in the patch's row-major order as
    * the other tiles do (see {@link #SHIFTED_FILTERS} for why it is written this way).
    */
   private static void shiftedTile8(Conv2dGeometry g, int[] taps, float[] x, int xq, float[] w, int wo, float[] b,
@@ -774,12 +774,13 @@ final class VectorConvKernels {
   }
 
   /**
-   * The tap offsets {@link #shiftedTile8} needs for g, looked up once per sample rather than once per
-   * tile (the lookup hashes and compares the geometry record); null with 4-filter tiles.
+   * The tap offsets the flat-loop tiles ({@link #shiftedTile8}, {@link #shiftedTile8Narrow},
+   * {@link #shiftedTile4x2}) need for g, looked up once per sample rather than once per tile (the
+   * lookup hashes and compares the geometry record).
    */
-  private static int[] tapOffsets8(Conv2dGeometry g) {
+  private static int[] tapOffsets(Conv2dGeometry g) {
     // The weight gradient's table of patch-row offsets (its first patchSize entries) is this table.
-    return SHIFTED_FILTERS == 8 || TILE4X2 ? dwOffsets(g) : null;
+    return dwOffsets(g);
   }
 
   /**
@@ -800,7 +801,7 @@ final class VectorConvKernels {
    * Four filters (weights ckk apart), two vectors of positions from x[xq], stored at buf[q] and a filter
    * every span floats after it (ReLU on the way when {@code relu}): 8 accumulators, 2 input vectors and
    * 4 weight broadcasts, 14 registers. One flat loop over the patch entries, each entry's input offset
-   * from {@link #tapOffsets8}, as {@link #shiftedTile8}: the same FMAs in the same order per position as
+   * from {@link #tapOffsets}, as {@link #shiftedTile8}: the same FMAs in the same order per position as
    * the other tiles and im2col + GEMM.
    */
   private static void shiftedTile4x2(Conv2dGeometry g, int[] taps, float[] x, int xq, float[] w, int wo,
@@ -876,43 +877,6 @@ final class VectorConvKernels {
     store3(a10, a11, a12, relu, buf, q + span);
     store3(a20, a21, a22, relu, buf, q + 2 * span);
     store3(a30, a31, a32, relu, buf, q + 3 * span);
-  }
-
-  /**
-   * {@link #shiftedTile4x3} over two vectors of positions (the last ones of a span that leaves at
-   * most two vectors after whole 3-vector tiles): the same FMAs in the same order for each position.
-   */
-  private static void shiftedTile4x3Narrow(Conv2dGeometry g, float[] x, int xq, float[] w, int wo, float[] b, int bo,
-      boolean relu, float[] buf, int q, int span) {
-    int inHw = g.inH() * g.inW(), rowStep = g.dilationH() * g.inW(), ckk = g.patchSize(), kh = g.kH();
-    FloatVector a00 = FloatVector.broadcast(S, b == null ? 0f : b[bo]), a01 = a00;
-    FloatVector a10 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 1]), a11 = a10;
-    FloatVector a20 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 2]), a21 = a20;
-    FloatVector a30 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 3]), a31 = a30;
-    int r = wo;
-    for (int c = 0; c < g.inC(); c++) {
-      for (int k = 0, p = xq + c * inHw; k < kh; k++, p += rowStep, r += 3) {
-        for (int t = 0; t < 3; t++) {
-          FloatVector x0 = FloatVector.fromArray(S, x, p + t), x1 = FloatVector.fromArray(S, x, p + t + L);
-          FloatVector wv = FloatVector.broadcast(S, w[r + t]);
-          a00 = x0.fma(wv, a00);
-          a01 = x1.fma(wv, a01);
-          wv = FloatVector.broadcast(S, w[r + t + ckk]);
-          a10 = x0.fma(wv, a10);
-          a11 = x1.fma(wv, a11);
-          wv = FloatVector.broadcast(S, w[r + t + 2 * ckk]);
-          a20 = x0.fma(wv, a20);
-          a21 = x1.fma(wv, a21);
-          wv = FloatVector.broadcast(S, w[r + t + 3 * ckk]);
-          a30 = x0.fma(wv, a30);
-          a31 = x1.fma(wv, a31);
-        }
-      }
-    }
-    store2(a00, a01, relu, buf, q);
-    store2(a10, a11, relu, buf, q + span);
-    store2(a20, a21, relu, buf, q + 2 * span);
-    store2(a30, a31, relu, buf, q + 3 * span);
   }
 
   private static void store2(FloatVector a0, FloatVector a1, boolean relu, float[] buf, int q) {
@@ -1059,7 +1023,7 @@ final class VectorConvKernels {
     boolean direct = !accumulate && stride == g.inW();
     float[] buf = direct ? dx : scratch(0, SHIFTED_FILTERS * span + L); // + L: copyRows reads past a row
     int channels = g.inC(), blocks = blocks(channels);
-    int[] taps = tapOffsets8(t);
+    int[] taps = tapOffsets(t);
     boolean threeTaps = THREE_TAPS && g.kW() == 3 && g.dilationW() == 1;
     for (int blk = 0; blk < blocks; blk++) {
       int c0 = blockStart(channels, blk), filters = blockFilters(channels, blk);
