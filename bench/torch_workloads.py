@@ -297,14 +297,117 @@ def char_lstm(config):
              timed_tokens(carried, CHAR_CARRIED_WARM_UP, CHAR_CARRIED_GROUPS))
 
 
+# --serve: PyTorch's side of bench/compare --paired (dev.kiln.bench.PairedPeer). The process keeps its
+# models warm and runs one segment of a workload per request, so that Kiln and PyTorch take turns
+# segment by segment and both see the same machine states. Requests are lines naming a workload;
+# each answer is one JSON line {"workload", "value"}. The segments (PairedPeer.SEGMENTS, the same on
+# both sides): training, the next CNN_SEGMENT_BATCHES (CNN) or MLP_SEGMENT_BATCHES (MLP) batches of
+# 128 of a permutation of the training set (a warm-up pass first: 6000 images for the CNN, one
+# epoch for the MLP); latency b1, the median of LATENCY_SEGMENT_CALLS single-sample calls (20000
+# warm-up calls first); inference b128, the median samples/s of THROUGHPUT_SEGMENT_GROUPS groups of
+# 10 batches of 128 (the rows' warm-up batches first). Inference runs on the model trained so far.
+MLP_SEGMENT_BATCHES = 100
+LATENCY_SEGMENT_CALLS = 2000
+MLP_THROUGHPUT_SEGMENT_GROUPS = 20
+CNN_THROUGHPUT_SEGMENT_GROUPS = 5
+
+
+class Served:
+    """One network (mlp or cnn) with its optimizer, trained segment by segment."""
+
+    def __init__(self, name, x, y):
+        torch.manual_seed(1)
+        self.model = mlp() if name == "FashionMlp" else cnn()
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+        self.loss_fn = nn.CrossEntropyLoss()
+        self.x, self.y = x, y
+        self.batches = MLP_SEGMENT_BATCHES if name == "FashionMlp" else CNN_SEGMENT_BATCHES
+        self.model.train()
+        warm = len(x) if name == "FashionMlp" else CNN_WARM_UP_IMAGES
+        train_epoch(self.model, self.opt, self.loss_fn, x[:warm], y[:warm], 128, 0)
+        self.perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(1))
+        self.next = 0
+        self.samples = [x[i:i + 1].clone() for i in range(256)]
+        self.xb = x[:128].clone()
+        self.latency_warm = False
+        self.throughput_warm = False
+        self.throughput_groups = (MLP_THROUGHPUT_SEGMENT_GROUPS if name == "FashionMlp"
+                                  else CNN_THROUGHPUT_SEGMENT_GROUPS)
+        self.throughput_warm_up = 2000 if name == "FashionMlp" else CNN_THROUGHPUT_WARM_UP
+
+    def train(self):
+        self.model.train()
+        images = self.batches * 128
+        if self.next + images > len(self.x):
+            self.next = 0
+        t0 = time.perf_counter()
+        for b in range(self.batches):
+            start = self.next + b * 128
+            train_step(self.model, self.opt, self.loss_fn, self.x, self.y, self.perm[start:start + 128])
+        rate = images / (time.perf_counter() - t0)
+        self.next += images
+        return rate
+
+    def latency(self):
+        self.model.eval()
+        with torch.inference_mode():
+            if not self.latency_warm:
+                for i in range(20000):
+                    self.model(self.samples[i % 256])
+                self.latency_warm = True
+            times = []
+            for i in range(LATENCY_SEGMENT_CALLS):
+                t0 = time.perf_counter()
+                self.model(self.samples[i % 256])
+                times.append((time.perf_counter() - t0) * 1e6)
+            return statistics.median(times)
+
+    def throughput(self):
+        self.model.eval()
+        with torch.inference_mode():
+            if not self.throughput_warm:
+                for _ in range(self.throughput_warm_up):
+                    self.model(self.xb)
+                self.throughput_warm = True
+            rates = []
+            for _ in range(self.throughput_groups):
+                t0 = time.perf_counter()
+                for _ in range(10):
+                    self.model(self.xb)
+                rates.append(10 * 128 / (time.perf_counter() - t0))
+            return statistics.median(rates)
+
+
+def serve():
+    x, y = fashion("train")
+    served = {}
+    for line in sys.stdin:
+        workload = line.strip()
+        if not workload:
+            continue
+        name, _, row = workload.partition(" ")
+        if name not in ("FashionMlp", "FashionCnn") or row not in ("train", "latency b1", "inference b128"):
+            print(json.dumps({"workload": workload, "error": "unknown workload"}), flush=True)
+            continue
+        if name not in served:
+            served[name] = Served(name, x, y)
+        s = served[name]
+        value = s.train() if row == "train" else s.latency() if row == "latency b1" else s.throughput()
+        print(json.dumps({"workload": workload, "value": value}), flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--torch-threads", type=int, required=True)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--cnn-segments", type=int, default=10)
     parser.add_argument("--workloads", choices=("all", "mlp", "cnn", "charlstm"), default="all")
+    parser.add_argument("--serve", action="store_true", help="answer segment requests on stdin (bench/compare --paired)")
     args = parser.parse_args()
     torch.set_num_threads(args.torch_threads)
+    if args.serve:
+        serve()
+        return
     config = "torch threads %d, OpenBLAS threads %s" % (
         args.torch_threads, os.environ.get("OPENBLAS_NUM_THREADS", "default"))
     if os.environ.get("OPENBLAS_CORETYPE"):
