@@ -334,7 +334,7 @@ public final class Compare {
   }
 
   /** Fails unless ONNX Runtime's outputs for the first 128 rows match Kiln's to 1e-4. */
-  private static void checkSameOutputs(Model model, OnnxRuntimePeer ort, Dataset data, int inputs, int outputs)
+  static void checkSameOutputs(Model model, OnnxRuntimePeer ort, Dataset data, int inputs, int outputs)
       throws Exception {
     int rows = 128;
     float[] x = java.util.Arrays.copyOf(data.features(), rows * inputs);

@@ -88,7 +88,12 @@ public final class EndToEnd {
    * calls, then the median microseconds of {@code calls} calls, each timed alone.
    */
   static double timedLatencyMicros(int calls, Call call) throws Exception {
-    for (int i = 0; i < 20000; i++) {
+    return timedLatencyMicros(20000, calls, call);
+  }
+
+  /** The batch-1 latency protocol with {@code warmUp} warm-up calls, then the median of {@code calls} calls. */
+  static double timedLatencyMicros(int warmUp, int calls, Call call) throws Exception {
+    for (int i = 0; i < warmUp; i++) {
       call.run(i);
     }
     double[] t = new double[calls];

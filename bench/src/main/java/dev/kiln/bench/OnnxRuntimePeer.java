@@ -57,12 +57,17 @@ final class OnnxRuntimePeer implements AutoCloseable {
 
   /** Median microseconds of one batch-1 run (the protocol of {@link EndToEnd#timedLatencyMicros}). */
   double latencyMicros(Dataset data, int calls) throws Exception {
+    return latencyMicros(data, 20000, calls);
+  }
+
+  /** Median microseconds of one batch-1 run after {@code warmUp} warm-up runs. */
+  double latencyMicros(Dataset data, int warmUp, int calls) throws Exception {
     FloatBuffer[] samples = new FloatBuffer[256];
     for (int i = 0; i < samples.length; i++) {
       samples[i] = direct(data.row(i));
     }
     long[] shape = shape(1);
-    return EndToEnd.timedLatencyMicros(calls, i -> predict(samples[i % samples.length], shape));
+    return EndToEnd.timedLatencyMicros(warmUp, calls, i -> predict(samples[i % samples.length], shape));
   }
 
   /** Samples/s of batch inference (the protocol of {@link EndToEnd#timedThroughput(int, EndToEnd.Call)}). */

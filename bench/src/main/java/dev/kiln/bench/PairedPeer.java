@@ -1,5 +1,6 @@
 package dev.kiln.bench;
 
+import dev.kiln.onnx.OnnxExport;
 import dev.kiln.runtime.data.Dataset;
 import dev.kiln.runtime.kernels.Parallelism;
 import dev.kiln.runtime.kernels.VectorShape;
@@ -13,6 +14,8 @@ import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -31,12 +34,15 @@ import java.util.regex.Pattern;
  * percent; the ratio of two segments run back to back does not see the slow minutes on one side only.
  *
  * <p>Each PyTorch configuration is one process ({@code torch_workloads.py --serve}) that answers a
- * request line naming a workload with one segment's figure. For every pair and every configuration
- * Kiln runs a segment right before or right after that configuration's (the order alternates pair by
- * pair), after a pause that lets the other side's spinning threads go to sleep. Printed per workload:
- * Kiln's and each configuration's median, and the median and quartiles of the per-pair ratios
- * against the configuration with the best median (PyTorch's best, as in the main table). A ratio
- * whose quartiles both lie above 1 (or below) is a difference the noise does not explain.
+ * request line naming a workload with one segment's figure; ONNX Runtime (1 and N intra-op threads)
+ * runs in this JVM on the inference rows, on Kiln's network of that row exported when the row starts
+ * (so both run the same weights; its outputs are checked against Kiln's first). For every pair and
+ * every configuration Kiln runs a segment right before or right after that configuration's (the
+ * order alternates pair by pair), after a pause that lets the other side's spinning threads go to
+ * sleep. Printed per workload and configuration: Kiln's and the configuration's median, and the
+ * median and quartiles of the per-pair ratios (> 1: Kiln is better); each peer's configuration with
+ * the best median is marked (PyTorch's best, as in the main table). A ratio whose quartiles both lie
+ * above 1 (or below) is a difference the noise does not explain.
  *
  * <p>The segments (the same on both sides; see torch_workloads.py): training, the next
  * {@value #CNN_SEGMENT_BATCHES} (FashionCnn) or {@value #MLP_SEGMENT_BATCHES} (FashionMlp) batches of
@@ -66,8 +72,21 @@ public final class PairedPeer {
 
   private static final Pattern VALUE = Pattern.compile("\"value\": ([-+0-9.eE]+)");
 
+  /** One peer configuration that runs segments: a PyTorch process, or ONNX Runtime in this JVM. */
+  private interface Side extends AutoCloseable {
+    /** "PyTorch" or "ONNX Runtime": the best configuration is chosen within a peer. */
+    String peer();
+
+    String label();
+
+    /** Whether this side runs {@code workload} (ONNX Runtime: the inference rows only). */
+    boolean runs(String workload);
+
+    double segment(String workload) throws Exception;
+  }
+
   /** One PyTorch configuration: a process answering segment requests. */
-  private static final class Peer implements AutoCloseable {
+  private static final class Peer implements Side {
     final String label;
     final Process process;
     final Writer in;
@@ -81,7 +100,23 @@ public final class PairedPeer {
       this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     }
 
-    double segment(String workload) throws IOException {
+    @Override
+    public String peer() {
+      return "PyTorch";
+    }
+
+    @Override
+    public String label() {
+      return label;
+    }
+
+    @Override
+    public boolean runs(String workload) {
+      return true;
+    }
+
+    @Override
+    public double segment(String workload) throws IOException {
       in.write(workload + "\n");
       in.flush();
       String line = out.readLine();
@@ -103,6 +138,75 @@ public final class PairedPeer {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         process.destroy();
+      }
+    }
+  }
+
+  /**
+   * ONNX Runtime with {@code intraOpThreads} intra-op threads, in this JVM, on the inference rows: Kiln's
+   * network of that row as trained so far, exported when the row first runs (so both run the same
+   * weights), timed with the same segments as Kiln (see {@link OnnxRuntimePeer}).
+   */
+  private static final class OrtSide implements Side {
+    final int intraOpThreads;
+    final Map<String, Served> served;
+    final Dataset data;
+    final Map<String, OnnxRuntimePeer> sessions = new LinkedHashMap<>();
+    final Map<String, Boolean> warm = new LinkedHashMap<>();
+    String version = "";
+
+    OrtSide(int intraOpThreads, Map<String, Served> served, Dataset data) {
+      this.intraOpThreads = intraOpThreads;
+      this.served = served;
+      this.data = data;
+    }
+
+    @Override
+    public String peer() {
+      return "ONNX Runtime";
+    }
+
+    @Override
+    public String label() {
+      return "ONNX Runtime " + version + ", intra-op threads " + intraOpThreads;
+    }
+
+    @Override
+    public boolean runs(String workload) {
+      return !workload.endsWith(" train");
+    }
+
+    @Override
+    public double segment(String workload) throws Exception {
+      String name = workload.substring(0, workload.indexOf(' '));
+      String row = workload.substring(workload.indexOf(' ') + 1);
+      OnnxRuntimePeer ort = sessions.get(name);
+      if (ort == null) {
+        Model model = served.get(name).model;
+        Path file = Files.createTempFile("kiln-paired-" + name, ".onnx");
+        try {
+          OnnxExport.write(model, file);
+          ort = new OnnxRuntimePeer(file, intraOpThreads, model.spec().inputShape(), model.spec().outputs());
+        } finally {
+          Files.deleteIfExists(file);
+        }
+        Compare.checkSameOutputs(model, ort, data, model.spec().inputs(), model.spec().outputs());
+        sessions.put(name, ort);
+        version = ort.version();
+      }
+      boolean first = warm.put(workload, true) == null;
+      if (row.equals("latency b1")) {
+        return ort.latencyMicros(data, first ? 20000 : 0, LATENCY_CALLS);
+      }
+      boolean mlp = name.equals("FashionMlp");
+      return ort.batchThroughput(data, 128, first ? (mlp ? 2000 : EndToEnd.CNN_THROUGHPUT_WARM_UP) : 0,
+          mlp ? MLP_THROUGHPUT_GROUPS : CNN_THROUGHPUT_GROUPS);
+    }
+
+    @Override
+    public void close() throws Exception {
+      for (OnnxRuntimePeer ort : sessions.values()) {
+        ort.close();
       }
     }
   }
@@ -201,66 +305,73 @@ public final class PairedPeer {
     int pairs = Integer.parseInt(args[1]);
     boolean json = Boolean.parseBoolean(args[2]);
     String[] workloads = args[3].split(",");
-    List<Peer> peers = new ArrayList<>();
+    List<Side> sides = new ArrayList<>();
     try {
       for (int i = 4; i < args.length; i++) {
         int eq = args[i].indexOf('=');
-        peers.add(new Peer(args[i].substring(0, eq), args[i].substring(eq + 1)));
+        sides.add(new Peer(args[i].substring(0, eq), args[i].substring(eq + 1)));
       }
       Dataset train = EndToEnd.trainingData();
       Map<String, Served> served = new LinkedHashMap<>();
+      sides.add(new OrtSide(1, served, train));
+      if (Parallelism.threads() > 1) {
+        sides.add(new OrtSide(Parallelism.threads(), served, train));
+      }
       if (!json) {
-        System.out.printf(Locale.ROOT, "Kiln %d threads, %s, %d-bit species, %d registers; %d pairs per PyTorch configuration%n",
+        System.out.printf(Locale.ROOT, "Kiln %d threads, %s, %d-bit species, %d registers; %d pairs per peer configuration%n",
             Parallelism.threads(), Compare.cpuModel(), VectorShape.FLOAT.vectorBitSize(), VectorShape.REGISTERS, pairs);
       }
       for (String workload : workloads) {
         String name = workload.substring(0, workload.indexOf(' '));
         String row = workload.substring(workload.indexOf(' ') + 1);
         Served kiln = served.computeIfAbsent(name, n -> new Served(n, train));
-        boolean latency = row.startsWith("latency");
-        double[][] kilnValues = new double[peers.size()][pairs];
-        double[][] peerValues = new double[peers.size()][pairs];
+        List<Side> active = sides.stream().filter(side -> side.runs(workload)).toList();
+        double[][] kilnValues = new double[active.size()][pairs];
+        double[][] peerValues = new double[active.size()][pairs];
         // Warm-ups (the first segment of each side is not timed into the pairs).
         kiln.segment(row);
-        for (Peer p : peers) {
-          p.segment(workload);
+        for (Side side : active) {
+          side.segment(workload);
         }
         for (int i = 0; i < pairs; i++) {
-          for (int c = 0; c < peers.size(); c++) {
-            Peer p = peers.get(c);
+          for (int c = 0; c < active.size(); c++) {
+            Side side = active.get(c);
             if (i % 2 == 0) {
               Thread.sleep(PAUSE_MILLIS);
               kilnValues[c][i] = kiln.segment(row);
               Thread.sleep(PAUSE_MILLIS);
-              peerValues[c][i] = p.segment(workload);
+              peerValues[c][i] = side.segment(workload);
             } else {
               Thread.sleep(PAUSE_MILLIS);
-              peerValues[c][i] = p.segment(workload);
+              peerValues[c][i] = side.segment(workload);
               Thread.sleep(PAUSE_MILLIS);
               kilnValues[c][i] = kiln.segment(row);
             }
           }
         }
-        report(workload, latency, json, peers, kilnValues, peerValues);
+        report(workload, row.startsWith("latency"), json, active, kilnValues, peerValues);
       }
     } finally {
-      for (Peer p : peers) {
-        p.close();
+      for (Side side : sides) {
+        side.close();
       }
     }
   }
 
-  private static void report(String workload, boolean latency, boolean json, List<Peer> peers,
+  private static void report(String workload, boolean latency, boolean json, List<Side> sides,
       double[][] kilnValues, double[][] peerValues) {
     String unit = latency ? "us" : "samples/s";
-    int best = 0;
-    for (int c = 1; c < peers.size(); c++) {
-      double m = EndToEnd.median(peerValues[c]), b = EndToEnd.median(peerValues[best]);
-      if (latency ? m < b : m > b) {
-        best = c;
+    Map<String, Integer> best = new LinkedHashMap<>();
+    for (int c = 0; c < sides.size(); c++) {
+      Integer b = best.get(sides.get(c).peer());
+      double m = EndToEnd.median(peerValues[c]);
+      if (b == null || (latency ? m < EndToEnd.median(peerValues[b]) : m > EndToEnd.median(peerValues[b]))) {
+        best.put(sides.get(c).peer(), c);
       }
     }
-    for (int c = 0; c < peers.size(); c++) {
+    for (int c = 0; c < sides.size(); c++) {
+      Side side = sides.get(c);
+      boolean isBest = best.get(side.peer()) == c;
       int n = kilnValues[c].length;
       double[] ratios = new double[n];
       for (int i = 0; i < n; i++) {
@@ -270,13 +381,14 @@ public final class PairedPeer {
       double kilnMedian = EndToEnd.median(kilnValues[c]), peerMedian = EndToEnd.median(peerValues[c]);
       if (json) {
         System.out.printf(Locale.ROOT,
-            "{\"workload\": \"%s\", \"unit\": \"%s\", \"kiln\": %.6g, \"pytorch\": %.6g, \"pytorch_config\": \"%s\", "
-                + "\"best\": %b, \"pairs\": %d, \"ratio\": %.4f, \"ratio_q1\": %.4f, \"ratio_q3\": %.4f}%n",
-            workload, unit, kilnMedian, peerMedian, peers.get(c).label, c == best, n, q[1], q[0], q[2]);
+            "{\"workload\": \"%s\", \"unit\": \"%s\", \"kiln\": %.6g, \"peer\": \"%s\", \"peer_value\": %.6g, "
+                + "\"peer_config\": \"%s\", \"best\": %b, \"pairs\": %d, \"ratio\": %.4f, \"ratio_q1\": %.4f, "
+                + "\"ratio_q3\": %.4f}%n",
+            workload, unit, kilnMedian, side.peer(), peerMedian, side.label(), isBest, n, q[1], q[0], q[2]);
       } else {
-        System.out.printf(Locale.ROOT, "%-26s %-9s Kiln %10.1f  PyTorch %10.1f  paired ratio %.2fx (quartiles %.2f-%.2f)%s  [%s]%n",
-            workload, unit, kilnMedian, peerMedian, q[1], q[0], q[2], c == best ? "  <- PyTorch's best" : "",
-            peers.get(c).label);
+        System.out.printf(Locale.ROOT, "%-26s %-9s Kiln %10.1f  %-12s %10.1f  paired ratio %.2fx (quartiles %.2f-%.2f)%s  [%s]%n",
+            workload, unit, kilnMedian, side.peer(), peerMedian, q[1], q[0], q[2],
+            isBest ? "  <- " + side.peer() + "'s best" : "", side.label());
       }
     }
     System.out.flush();
