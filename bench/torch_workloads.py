@@ -167,28 +167,36 @@ def train_segments(model, opt, loss_fn, x, y, batch, segments, seed):
     return rates, images
 
 
+def latency_us(model, samples, warm_up, calls):
+    """Median microseconds of one single-sample call, over `calls` calls after `warm_up` (in inference_mode)."""
+    for i in range(warm_up):
+        model(samples[i % len(samples)])
+    times = []
+    for i in range(calls):
+        t0 = time.perf_counter()
+        model(samples[i % len(samples)])
+        times.append((time.perf_counter() - t0) * 1e6)
+    return statistics.median(times)
+
+
+def throughput(model, xb, warm_up, groups):
+    """Median samples/s of `groups` timed groups of 10 calls on the batch xb, after `warm_up` calls."""
+    for _ in range(warm_up):
+        model(xb)
+    rates = []
+    for _ in range(groups):
+        t0 = time.perf_counter()
+        for _ in range(10):
+            model(xb)
+        rates.append(10 * len(xb) / (time.perf_counter() - t0))
+    return statistics.median(rates)
+
+
 def inference_rows(config, name, model, x, warm_up=200, groups=100):
     with torch.inference_mode():
         samples = [x[i:i + 1].clone() for i in range(256)]
-        for i in range(2000):
-            model(samples[i % 256])
-        times = []
-        for i in range(5000):
-            t0 = time.perf_counter()
-            model(samples[i % 256])
-            times.append((time.perf_counter() - t0) * 1e6)
-        emit(config, name + " latency b1", "us", statistics.median(times))
-
-        xb = x[:128].clone()
-        for _ in range(warm_up):
-            model(xb)
-        rates = []
-        for _ in range(groups):
-            t0 = time.perf_counter()
-            for _ in range(10):
-                model(xb)
-            rates.append(10 * 128 / (time.perf_counter() - t0))
-        emit(config, name + " inference b128", "samples/s", statistics.median(rates))
+        emit(config, name + " latency b1", "us", latency_us(model, samples, 2000, 5000))
+        emit(config, name + " inference b128", "samples/s", throughput(model, x[:128].clone(), warm_up, groups))
 
 
 # The CharLstm protocol (Compare.CHAR_LSTM_*): windows of 64 characters of tiny Shakespeare, a warm-up
@@ -351,31 +359,16 @@ class Served:
     def latency(self):
         self.model.eval()
         with torch.inference_mode():
-            if not self.latency_warm:
-                for i in range(20000):
-                    self.model(self.samples[i % 256])
-                self.latency_warm = True
-            times = []
-            for i in range(LATENCY_SEGMENT_CALLS):
-                t0 = time.perf_counter()
-                self.model(self.samples[i % 256])
-                times.append((time.perf_counter() - t0) * 1e6)
-            return statistics.median(times)
+            warm_up = 0 if self.latency_warm else 20000
+            self.latency_warm = True
+            return latency_us(self.model, self.samples, warm_up, LATENCY_SEGMENT_CALLS)
 
     def throughput(self):
         self.model.eval()
         with torch.inference_mode():
-            if not self.throughput_warm:
-                for _ in range(self.throughput_warm_up):
-                    self.model(self.xb)
-                self.throughput_warm = True
-            rates = []
-            for _ in range(self.throughput_groups):
-                t0 = time.perf_counter()
-                for _ in range(10):
-                    self.model(self.xb)
-                rates.append(10 * 128 / (time.perf_counter() - t0))
-            return statistics.median(rates)
+            warm_up = 0 if self.throughput_warm else self.throughput_warm_up
+            self.throughput_warm = True
+            return throughput(self.model, self.xb, warm_up, self.throughput_groups)
 
 
 def serve():

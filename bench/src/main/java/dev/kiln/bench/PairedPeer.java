@@ -2,6 +2,7 @@ package dev.kiln.bench;
 
 import dev.kiln.onnx.OnnxExport;
 import dev.kiln.runtime.data.Dataset;
+import dev.kiln.runtime.data.EpochOrder;
 import dev.kiln.runtime.kernels.Parallelism;
 import dev.kiln.runtime.kernels.VectorShape;
 import dev.kiln.runtime.model.Model;
@@ -22,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -230,7 +230,7 @@ public final class PairedPeer {
       int warm = mlp ? train.rows() : Compare.CNN_WARM_UP_IMAGES;
       model.train(train.subset(0, warm), TrainOptions.epochs(1).quiet());
       int images = (mlp ? MLP_SEGMENT_BATCHES : CNN_SEGMENT_BATCHES) * 128;
-      int[] perm = permutation(train.rows(), 1);
+      int[] perm = EpochOrder.permutation(1, 0, train.rows());
       chunks = new Dataset[train.rows() / images];
       for (int c = 0; c < chunks.length; c++) {
         chunks[c] = train.subset(Arrays.copyOfRange(perm, c * images, (c + 1) * images));
@@ -257,19 +257,9 @@ public final class PairedPeer {
           return timer.samplesPerSecond(128)[0];
         }
         case "latency b1" -> {
-          if (!latencyWarm) {
-            for (int i = 0; i < 20000; i++) {
-              model.predict(samples[i % samples.length]);
-            }
-            latencyWarm = true;
-          }
-          double[] t = new double[LATENCY_CALLS];
-          for (int i = 0; i < t.length; i++) {
-            long t0 = System.nanoTime();
-            model.predict(samples[i % samples.length]);
-            t[i] = (System.nanoTime() - t0) / 1e3;
-          }
-          return EndToEnd.median(t);
+          int warmUp = latencyWarm ? 0 : 20000;
+          latencyWarm = true;
+          return EndToEnd.timedLatencyMicros(warmUp, LATENCY_CALLS, i -> model.predict(samples[i % samples.length]));
         }
         case "inference b128" -> {
           int warmUp = throughputWarm ? 0 : warmUpBatches;
@@ -279,21 +269,6 @@ public final class PairedPeer {
         default -> throw new IllegalArgumentException("unknown workload row '" + row + "'");
       }
     }
-  }
-
-  private static int[] permutation(int n, long seed) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
-    }
-    SplittableRandom r = new SplittableRandom(seed);
-    for (int i = n - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
   }
 
   public static void main(String[] args) throws Exception {

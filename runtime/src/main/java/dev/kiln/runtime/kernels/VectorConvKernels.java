@@ -477,9 +477,12 @@ final class VectorConvKernels {
           int q = Math.min(q0, span - SHIFTED_VECTORS * L);
           boolean threeTaps = filters == 4 && THREE_TAPS && g.kW() == 3 && g.dilationW() == 1;
           if (filters == 8 && span - q0 <= 2 * L) {
-            // The last positions fit two vectors: a narrower tile instead of moving a 3-vector one back.
-            shiftedTile8Narrow(g, taps, x, xs + span - 2 * L, w, wOff + o0 * g.patchSize(), b, bOff + o0, buf,
-                span - 2 * L, span);
+            // The last positions fit two vectors: two 4x2 tiles (filters 0-3 and 4-7; ReLU, if any, comes
+            // out of buf as for the 8-filter tile) instead of moving a 3-vector tile back.
+            int ckk = g.patchSize(), at = span - 2 * L;
+            shiftedTile4x2(g, taps, x, xs + at, w, wOff + o0 * ckk, b, bOff + o0, false, buf, at, span);
+            shiftedTile4x2(g, taps, x, xs + at, w, wOff + (o0 + 4) * ckk, b, bOff + o0 + 4, false, buf,
+                at + 4 * span, span);
           } else if (filters == 8) {
             shiftedTile8(g, taps, x, xs + q, w, wOff + o0 * g.patchSize(), b, bOff + o0, buf, q, span);
           } else if (threeTaps && span - q0 <= 2 * L) {
@@ -712,71 +715,9 @@ final class VectorConvKernels {
   }
 
   /**
-   * {@link #shiftedTile8} over two vectors of positions (16 accumulators), for the last positions of a
-   * span that leaves at most two vectors after whole 3-vector tiles (FashionCnn's conv2 + pool2 at
-   * inference: 127 positions, 8 vectors instead of 9): the same FMAs in the same order for each position.
-   */
-  private static void shiftedTile8Narrow(Conv2dGeometry g, int[] taps, float[] x, int xq, float[] w, int wo,
-      float[] b, int bo, float[] buf, int q, int span) {
-    int ckk = g.patchSize();
-    FloatVector a00 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 0]), a01 = a00;
-    FloatVector a10 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 1]), a11 = a10;
-    FloatVector a20 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 2]), a21 = a20;
-    FloatVector a30 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 3]), a31 = a30;
-    FloatVector a40 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 4]), a41 = a40;
-    FloatVector a50 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 5]), a51 = a50;
-    FloatVector a60 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 6]), a61 = a60;
-    FloatVector a70 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 7]), a71 = a70;
-    for (int r = 0; r < ckk; r++) {
-      int p = xq + taps[r], k = wo + r;
-      FloatVector x0 = FloatVector.fromArray(S, x, p), x1 = FloatVector.fromArray(S, x, p + L);
-      FloatVector w0 = FloatVector.broadcast(S, w[k]);
-      a00 = x0.fma(w0, a00);
-      a01 = x1.fma(w0, a01);
-      FloatVector w1 = FloatVector.broadcast(S, w[k + ckk]);
-      a10 = x0.fma(w1, a10);
-      a11 = x1.fma(w1, a11);
-      FloatVector w2 = FloatVector.broadcast(S, w[k + 2 * ckk]);
-      a20 = x0.fma(w2, a20);
-      a21 = x1.fma(w2, a21);
-      FloatVector w3 = FloatVector.broadcast(S, w[k + 3 * ckk]);
-      a30 = x0.fma(w3, a30);
-      a31 = x1.fma(w3, a31);
-      FloatVector w4 = FloatVector.broadcast(S, w[k + 4 * ckk]);
-      a40 = x0.fma(w4, a40);
-      a41 = x1.fma(w4, a41);
-      FloatVector w5 = FloatVector.broadcast(S, w[k + 5 * ckk]);
-      a50 = x0.fma(w5, a50);
-      a51 = x1.fma(w5, a51);
-      FloatVector w6 = FloatVector.broadcast(S, w[k + 6 * ckk]);
-      a60 = x0.fma(w6, a60);
-      a61 = x1.fma(w6, a61);
-      FloatVector w7 = FloatVector.broadcast(S, w[k + 7 * ckk]);
-      a70 = x0.fma(w7, a70);
-      a71 = x1.fma(w7, a71);
-    }
-    a00.intoArray(buf, q);
-    a01.intoArray(buf, q + L);
-    a10.intoArray(buf, q + span);
-    a11.intoArray(buf, q + span + L);
-    a20.intoArray(buf, q + 2 * span);
-    a21.intoArray(buf, q + 2 * span + L);
-    a30.intoArray(buf, q + 3 * span);
-    a31.intoArray(buf, q + 3 * span + L);
-    a40.intoArray(buf, q + 4 * span);
-    a41.intoArray(buf, q + 4 * span + L);
-    a50.intoArray(buf, q + 5 * span);
-    a51.intoArray(buf, q + 5 * span + L);
-    a60.intoArray(buf, q + 6 * span);
-    a61.intoArray(buf, q + 6 * span + L);
-    a70.intoArray(buf, q + 7 * span);
-    a71.intoArray(buf, q + 7 * span + L);
-  }
-
-  /**
-   * The tap offsets the flat-loop tiles ({@link #shiftedTile8}, {@link #shiftedTile8Narrow},
-   * {@link #shiftedTile4x2}) need for g, looked up once per sample rather than once per tile (the
-   * lookup hashes and compares the geometry record).
+   * The tap offsets the flat-loop tiles ({@link #shiftedTile8}, {@link #shiftedTile4x2}) need for g,
+   * looked up once per sample rather than once per tile (the lookup hashes and compares the geometry
+   * record).
    */
   private static int[] tapOffsets(Conv2dGeometry g) {
     // The weight gradient's table of patch-row offsets (its first patchSize entries) is this table.
