@@ -32,14 +32,16 @@ final class VectorConvKernels {
   private static final int BACKWARD_INPUT_SHIFTED = 5;
   private static final int FORWARD_MAX_POOLED = 6;
   private static final int FORWARD_AVG_POOLED = 7;
+  private static final int BACKWARD_INPUT_SCATTER = 8;
 
   /**
    * Per-thread buffers, grown and never shrunk: [0] im2col columns, [1] a task's dWᵀ rows, [2] the
    * implicit weight gradient's per-block partial sums (the caller's), [3] a task's transposed dy, [4] a
    * row of the partial sums' total, [5] the flipped weights of the shifted input gradient (the
-   * caller's), [6] a task's zero-padded dy.
+   * caller's), [6] a task's zero-padded dy, [7] the packed weights of the scatter-form input gradient
+   * (the caller's), [8] a task's input-gradient planes of the scatter form.
    */
-  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[7][0]);
+  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[9][0]);
 
   private VectorConvKernels() {}
 
@@ -130,6 +132,10 @@ final class VectorConvKernels {
 
   static void backwardInput(Conv2dGeometry g, int n, float[] dy, int dyOff, float[] w, int wOff,
       float[] dx, int dxOff, boolean accumulate) {
+    if (SCATTER_DX && scatterInputGradient(g)) {
+      backwardInputScatter(g, n, dy, dyOff, w, wOff, dx, dxOff, accumulate);
+      return;
+    }
     if (SHIFTED_DX && shiftedInputGradient(g)) {
       backwardInputShifted(g, n, dy, dyOff, w, wOff, dx, dxOff, accumulate);
       return;
@@ -223,6 +229,8 @@ final class VectorConvKernels {
         // x: dx, y: dy, w: the flipped weights
         case BACKWARD_INPUT_SHIFTED ->
             backwardInputShiftedSample(g, transposed, task, y, yOff, w, x, xOff, accumulate);
+        // x: dx, y: dy, w: the packed weights
+        case BACKWARD_INPUT_SCATTER -> backwardInputScatterSample(g, task, y, yOff, w, x, xOff, accumulate);
         // w: the per-block partial sums, y: dy, blockRows: the kind
         case BACKWARD_PARAMS_IMPLICIT -> backwardParamsSamples(g, n, task, blockRows, x, xOff, y, yOff, w);
         // w: dw, b: db, y: dy
@@ -841,7 +849,8 @@ final class VectorConvKernels {
   }
 
   /**
-   * The shifted-window input gradient, by default on both register files, so both take one path; {@code
+   * The shifted-window input gradient, by default wherever the scatter form ({@link #SCATTER_DX}, the
+   * default with 16 registers) is off; {@code
    * -Dkiln.conv.shiftedDx=true|false} forces it either way (for measuring). With 16 registers it runs the
    * {@link #shiftedTile4x2} tile; FashionCnn's conv2 at batch 128 on the Zen 3 machine, measured as in
    * {@link #shiftedFor}: 1.065x (quartiles 0.943-1.094) as fast as GEMM + col2im, whose second copy read
@@ -1001,6 +1010,163 @@ final class VectorConvKernels {
         }
       }
     }
+  }
+
+  /**
+   * Whether the input gradient takes the scatter form ({@link #backwardInputScatter}): by default with 16
+   * registers. On the Zen 3 machine it replaced {@link #backwardInputShifted}, whose full convolution
+   * over the zero-padded dy spends 28 % of FashionCnn's conv2 FMAs on zeros and whose offset-table loop
+   * keeps two range checks per patch entry; the scatter form computes 17 % fewer FMAs in a loop without
+   * them. {@code PairedAb} (2026-12-07, one JVM, the baseline loaded twice, {@code
+   * -XX:ObjectAlignmentInBytes=64}): conv2's input gradient at batch 128 1.27x (1 thread, quartiles
+   * 1.10-1.34; the baseline's copy 1.00x) and 1.28x (2 threads, 1.25-1.38; copy 1.06x), at batch 1 1.33x;
+   * FashionCnn training 1.10x (quartiles 0.97-1.19; copy 1.02x). Not measured on 32 registers, which
+   * keep the 8-filter shifted tile. {@code -Dkiln.conv.scatterDx=true|false} forces it (for measuring).
+   */
+  private static final boolean SCATTER_DX =
+      java.util.Objects.requireNonNullElse(forced("kiln.conv.scatterDx"), VectorShape.REGISTERS < 32);
+
+  /** Filters (input channels) per block of the scatter form: 4, with 2 vectors of positions, 14 registers. */
+  private static final int SCATTER_FILTERS = 4;
+
+  /** Whether {@link #backwardInputScatter} takes g: one group, stride 1 (any padding, kernel and dilation). */
+  static boolean scatterInputGradient(Conv2dGeometry g) {
+    return g.groups() == 1 && g.strideH() == 1 && g.strideW() == 1 && scatterPlane(g) >= 2 * L;
+  }
+
+  /**
+   * Row stride of the scatter form: the full convolution's width {@code outW + (kW-1)·dW}, so that every
+   * tap's shift of a dy row stays inside its row of the gradient planes.
+   */
+  private static int scatterStride(Conv2dGeometry g) {
+    return g.outW() + (g.kW() - 1) * g.dilationW();
+  }
+
+  /** Floats per channel of the zero-padded dy: its positions, rounded up to whole tiles of 2·L. */
+  private static int scatterPlane(Conv2dGeometry g) {
+    int span = (g.outH() - 1) * scatterStride(g) + g.outW();
+    return (span + 2 * L - 1) / (2 * L) * (2 * L);
+  }
+
+  /** Floats per gradient plane of the scatter form: every tap's shift of the padded dy, + L for copyRows. */
+  private static int scatterGradientPlane(Conv2dGeometry g) {
+    return scatterPlane(g) + (g.kH() - 1) * g.dilationH() * scatterStride(g) + (g.kW() - 1) * g.dilationW() + L;
+  }
+
+  /**
+   * The input gradient in scatter form: {@code dx[c, i·dH·S + j·dW + p] += Σ_o w[o, c, i, j]·dy'[o, p]}
+   * for each tap (i, j) in row-major order, where dy' is dy with rows padded by zeros to the row stride
+   * S of the full convolution ({@link #scatterStride}) and p runs over dy's positions in that numbering;
+   * dx then is the full-convolution plane cropped by the padding. Each tap's sum over o is a tile of 4
+   * channels by 2 vectors of positions whose inner loop steps one dy channel and four packed weights at
+   * a time (no offset table), added into per-task planes; only the positions of dy are computed, where
+   * the gather form ({@link #backwardInputShifted}) computes every dx position over all taps, also those
+   * whose windows read the zero border: at FashionCnn's conv2, 141 positions a tap instead of 169, 17 %
+   * fewer FMAs. Every dx element sums its taps in order, each tap's channels o in order, whatever the
+   * thread count; the samples are split over {@link Parallelism}.
+   */
+  private static void backwardInputScatter(Conv2dGeometry g, int n, float[] dy, int dyOff, float[] w, int wOff,
+      float[] dx, int dxOff, boolean accumulate) {
+    int kk = g.kH() * g.kW(), ckk = g.patchSize(), outC = g.outC(), inC = g.inC();
+    int blocks = (inC + SCATTER_FILTERS - 1) / SCATTER_FILTERS;
+    float[] packed = scratch(7, blocks * kk * outC * SCATTER_FILTERS);
+    // packed[((cb·kk + tap)·outC + o)·4 + f] = w[o, 4·cb + f, tap], 0 past the last channel
+    for (int cb = 0, k = 0; cb < blocks; cb++) {
+      for (int tap = 0; tap < kk; tap++) {
+        for (int o = 0; o < outC; o++) {
+          for (int f = 0; f < SCATTER_FILTERS; f++, k++) {
+            int c = cb * SCATTER_FILTERS + f;
+            packed[k] = c < inC ? w[wOff + o * ckk + c * kk + tap] : 0f;
+          }
+        }
+      }
+    }
+    ConvJob job = ConvJob.CACHE.acquire();
+    try {
+      job.set(BACKWARD_INPUT_SCATTER, g, n, dx, dxOff, packed, 0, null, 0, Activation.LINEAR, 0f, dy, dyOff, null,
+          0, accumulate, 0);
+      Parallelism.forEach(n, job);
+    } finally {
+      ConvJob.CACHE.release(job);
+    }
+  }
+
+  /** Sample s of {@link #backwardInputScatter}. */
+  private static void backwardInputScatterSample(Conv2dGeometry g, int s, float[] dy, int dyOff, float[] packed,
+      float[] dx, int dxOff, boolean accumulate) {
+    int stride = scatterStride(g), plane = scatterPlane(g), oh = g.outH(), ow = g.outW(), outC = g.outC();
+    // Tile-major: pad[(t·outC + o)·2L + v] = dy'[o, t·2L + v], so a tile's inner loop reads consecutive
+    // floats (a constant stride, whose range checks C2 hoists out of the loop).
+    int tile = 2 * L;
+    float[] pad = scratch(6, outC * plane);
+    java.util.Arrays.fill(pad, 0, outC * plane, 0f);
+    int ys = dyOff + s * g.outSize();
+    for (int o = 0; o < outC; o++) {
+      for (int i = 0, src = ys + o * oh * ow; i < oh; i++, src += ow) {
+        for (int j = 0, q = i * stride; j < ow; j++, q++) {
+          pad[(q / tile * outC + o) * tile + q % tile] = dy[src + j];
+        }
+      }
+    }
+    int kh = g.kH(), kw = g.kW(), kk = kh * kw, inC = g.inC(), inH = g.inH(), inW = g.inW();
+    int gradPlane = scatterGradientPlane(g), blocks = (inC + SCATTER_FILTERS - 1) / SCATTER_FILTERS;
+    int crop = g.padTop() * stride + g.padLeft(), xs = dxOff + s * g.inSize(), inHw = inH * inW;
+    float[] grad = scratch(8, SCATTER_FILTERS * gradPlane);
+    for (int cb = 0; cb < blocks; cb++) {
+      java.util.Arrays.fill(grad, 0, SCATTER_FILTERS * gradPlane, 0f);
+      // Taps inside positions: the tile's dy lines (outC channels by 2·L floats) stay in L1 for its taps.
+      for (int q = 0; q < plane; q += 2 * L) {
+        for (int tap = 0; tap < kk; tap++) {
+          int shift = tap / kw * g.dilationH() * stride + tap % kw * g.dilationW();
+          scatterTile4x2(pad, q * outC, outC, packed, (cb * kk + tap) * outC * SCATTER_FILTERS, grad, q + shift,
+              gradPlane);
+        }
+      }
+      for (int f = 0; f < SCATTER_FILTERS && cb * SCATTER_FILTERS + f < inC; f++) {
+        int to = xs + (cb * SCATTER_FILTERS + f) * inHw, from = f * gradPlane + crop;
+        if (accumulate) {
+          for (int y = 0; y < inH; y++) {
+            addInto(grad, from + y * stride, dx, to + y * inW, inW);
+          }
+        } else {
+          copyRows(grad, from, stride, dx, to, inH, inW, false);
+        }
+      }
+    }
+  }
+
+  /**
+   * One tap of {@link #backwardInputScatterSample}: {@code grad[f·gradPlane + at + v] += Σ_o packed[k + 4·o + f]·
+   * pad[p + 2L·o + v]} for the 4 filters f and the 2·L positions v, o from 0 in order.
+   */
+  private static void scatterTile4x2(float[] pad, int p, int outC, float[] packed, int k, float[] grad, int at,
+      int gradPlane) {
+    FloatVector a00 = FloatVector.zero(S), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00,
+        a31 = a00;
+    for (int o = 0; o < outC; o++, p += 2 * L, k += SCATTER_FILTERS) {
+      FloatVector x0 = FloatVector.fromArray(S, pad, p), x1 = FloatVector.fromArray(S, pad, p + L);
+      FloatVector w0 = FloatVector.broadcast(S, packed[k]);
+      a00 = x0.fma(w0, a00);
+      a01 = x1.fma(w0, a01);
+      FloatVector w1 = FloatVector.broadcast(S, packed[k + 1]);
+      a10 = x0.fma(w1, a10);
+      a11 = x1.fma(w1, a11);
+      FloatVector w2 = FloatVector.broadcast(S, packed[k + 2]);
+      a20 = x0.fma(w2, a20);
+      a21 = x1.fma(w2, a21);
+      FloatVector w3 = FloatVector.broadcast(S, packed[k + 3]);
+      a30 = x0.fma(w3, a30);
+      a31 = x1.fma(w3, a31);
+    }
+    addTo(grad, at, a00, a01);
+    addTo(grad, at + gradPlane, a10, a11);
+    addTo(grad, at + 2 * gradPlane, a20, a21);
+    addTo(grad, at + 3 * gradPlane, a30, a31);
+  }
+
+  private static void addTo(float[] buf, int at, FloatVector a0, FloatVector a1) {
+    FloatVector.fromArray(S, buf, at).add(a0).intoArray(buf, at);
+    FloatVector.fromArray(S, buf, at + L).add(a1).intoArray(buf, at + L);
   }
 
   /** Sample s: per group {@code dcol[CKK, OHW] = Wᵀ·dy}, scattered back onto dx (col2im). */
