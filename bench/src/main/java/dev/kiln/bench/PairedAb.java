@@ -37,7 +37,8 @@ import java.util.SplittableRandom;
  * bench/target/benchmarks.jar dev.kiln.bench.PairedAb threads pairs build[,build...] workload...} where a build is {@code
  * path/to/benchmarks.jar[:property=value...]} and a workload is {@code gemm:nn|tn|nt:MxKxN} (GFLOP/s,
  * samples of about 20 ms), {@code conv:fwd|dx|dw:conv1|conv2:batch} (FashionCnn's convolutions,
- * GFLOP/s counted with the forward's FLOPs) or {@code train} (FashionCnn, samples/s of one epoch over the
+ * GFLOP/s counted with the forward's FLOPs), {@code pool:pool1|pool2:batch} (FashionCnn's max pooling
+ * forward with indices; the figure printed as GFLOP/s is millions of output cells per second) or {@code train} (FashionCnn, samples/s of one epoch over the
  * first 5,120 Fashion-MNIST training images). E.g. {@code 2 40 old.jar,new.jar,old.jar conv:fwd:conv2:128} or
  * {@code 1 30 new.jar:kiln.conv.shifted=false,new.jar,new.jar:kiln.conv.shifted=false conv:fwd:conv2:128}.
  */
@@ -108,8 +109,10 @@ public final class PairedAb {
     return switch (p[0]) {
       case "gemm" -> gemm(cl, p[1], p[2]);
       case "conv" -> conv(cl, p[1], p[2], Integer.parseInt(p[3]));
+      case "pool" -> pool(cl, p[1], Integer.parseInt(p[2]));
       case "train" -> train(cl);
-      default -> throw new IllegalArgumentException("workload must be gemm:..., conv:... or train, not " + spec);
+      default -> throw new IllegalArgumentException("workload must be gemm:..., conv:..., pool:... or train, not "
+          + spec);
     };
   }
 
@@ -163,6 +166,38 @@ public final class PairedAb {
     return () -> {
       call.invoke();
       return flops;
+    };
+  }
+
+  /** FashionCnn's max pooling forward with indices (the training path), millions of output cells per second. */
+  private static Sample pool(ClassLoader cl, String which, int batch) throws Exception {
+    Class<?> geometry = cl.loadClass("dev.kiln.runtime.kernels.Pool2dGeometry");
+    Class<?> kernels = cl.loadClass("dev.kiln.runtime.kernels.PoolKernels");
+    int[] dims = switch (which) {
+      case "pool1" -> new int[] {32, 26};
+      case "pool2" -> new int[] {64, 11};
+      default -> throw new IllegalArgumentException("pool must be pool1 or pool2, not " + which);
+    };
+    int c = dims[0], side = dims[1], outSide = side / 2;
+    Object g = geometry.getConstructors()[0].newInstance(c, side, side, 2, 2, 2, 2, 0, 0, 0, 0);
+    String key = which + "/" + batch + "/";
+    // ReLU outputs, as in training: about half of the cells 0
+    float[] x = SHARED.computeIfAbsent(key + "relu", k -> {
+      float[] a = random(batch * c * side * side, 1);
+      for (int i = 0; i < a.length; i++) {
+        a[i] = Math.max(0f, a[i]);
+      }
+      return a;
+    });
+    float[] y = shared(key + "y", batch * c * outSide * outSide, 2);
+    int[] argmax = new int[y.length];
+    MethodHandle call = MethodHandles.insertArguments(MethodHandles.publicLookup().findStatic(kernels, "maxForward",
+        MethodType.methodType(void.class, geometry, int.class, float[].class, int.class, float[].class, int.class,
+            int[].class, int.class)), 0, g, batch, x, 0, y, 0, argmax, 0);
+    double cells = y.length * 1e3; // printed in "GFLOP/s": millions of cells per second
+    return () -> {
+      call.invoke();
+      return cells;
     };
   }
 

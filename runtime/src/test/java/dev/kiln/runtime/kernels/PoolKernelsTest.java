@@ -77,37 +77,48 @@ class PoolKernelsTest {
   /**
    * The 2x2 stride-2 training path (window maxima by vectors, then the winner by conditional moves)
    * keeps the reference's rule where it is easiest to get wrong: ties (the first cell wins), -0 and +0
-   * (equal, the first wins and keeps its sign) and NaN (the last NaN wins), at planes wider and
-   * narrower than a vector, on 1 to 3 threads.
+   * (equal, the first wins and keeps its sign), infinities and NaN (the last NaN wins), at planes wider
+   * and narrower than a vector, on 1 to 3 threads; value sets with and without NaN (with NaN in an
+   * eighth of the cells nearly every window row holds one) and with the extreme finite floats.
    */
   @Test
   void argmaxOf2x2WindowsEqualsReferenceOnTiesSignedZerosAndNan() {
-    float[] values = {-1f, -0f, 0f, 0f, 1f, 1f, 2f, Float.NaN};
+    float[][] valueSets = {{-1f, -0f, 0f, 0f, 1f, 1f, 2f, Float.NaN}, {-1f, -0f, 0f, 0f, 1f, 1f, 2f, 3.5f},
+        {-1f, -0f, 0f, 1f, 1f, Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE, -Float.MIN_VALUE},
+        {-1f, 0f, 1f, 1f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}};
+    Pool2dGeometry[] planes = {new Pool2dGeometry(3, 26, 26, 2, 2, 2, 2, 0, 0, 0, 0),
+        new Pool2dGeometry(5, 11, 11, 2, 2, 2, 2, 0, 0, 0, 0), new Pool2dGeometry(2, 4, 6, 2, 2, 2, 2, 0, 0, 0, 0),
+        new Pool2dGeometry(4, 9, 10, 2, 2, 2, 2, 0, 0, 0, 0), new Pool2dGeometry(1, 40, 7, 2, 2, 2, 2, 0, 0, 0, 0)};
     int before = Parallelism.threads();
     try {
       Random rnd = new Random(13);
-      Pool2dGeometry[] planes = {new Pool2dGeometry(3, 26, 26, 2, 2, 2, 2, 0, 0, 0, 0),
-          new Pool2dGeometry(5, 11, 11, 2, 2, 2, 2, 0, 0, 0, 0), new Pool2dGeometry(2, 4, 6, 2, 2, 2, 2, 0, 0, 0, 0)};
-      for (Pool2dGeometry g : planes) {
-        int n = 3, in = n * g.inSize(), out = n * g.outSize();
-        float[] x = new float[in];
-        for (int i = 0; i < in; i++) {
-          x[i] = values[rnd.nextInt(values.length)];
-        }
-        float[] ys = new float[out];
-        int[] args = new int[out];
-        ScalarPoolKernels.maxForward(g, n, x, 0, ys, 0, args, 0);
-        for (int threads = 1; threads <= 3; threads++) {
-          Parallelism.setThreads(threads);
-          float[] y = new float[out];
-          int[] arg = new int[out];
-          PoolKernels.maxForward(g, n, x, 0, y, 0, arg, 0);
-          assertArrayEquals(ys, y, g + " threads=" + threads + " max");
-          assertArrayEquals(args, arg, g + " threads=" + threads + " argmax");
+      for (float[] values : valueSets) {
+        for (Pool2dGeometry g : planes) {
+          assertArgmaxEqualsReference(g, values, rnd);
         }
       }
     } finally {
       Parallelism.setThreads(before);
+    }
+  }
+
+  private static void assertArgmaxEqualsReference(Pool2dGeometry g, float[] values, Random rnd) {
+    int n = 3, in = n * g.inSize(), out = n * g.outSize();
+    float[] x = new float[in];
+    for (int i = 0; i < in; i++) {
+      x[i] = values[rnd.nextInt(values.length)];
+    }
+    float[] ys = new float[out];
+    int[] args = new int[out];
+    ScalarPoolKernels.maxForward(g, n, x, 0, ys, 0, args, 0);
+    for (int threads = 1; threads <= 3; threads++) {
+      Parallelism.setThreads(threads);
+      float[] y = new float[out];
+      int[] arg = new int[out];
+      PoolKernels.maxForward(g, n, x, 0, y, 0, arg, 0);
+      String what = g + " threads=" + threads + " values " + Arrays.toString(values);
+      assertArrayEquals(ys, y, what + " max");
+      assertArrayEquals(args, arg, what + " argmax");
     }
   }
 
