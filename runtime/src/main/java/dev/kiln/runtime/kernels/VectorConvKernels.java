@@ -469,7 +469,7 @@ final class VectorConvKernels {
     int xs = xOff + s * g.inSize();
     int channels = g.outC();
     int[] taps = tapOffsets(g);
-    if (PACKED_TILES && SHIFTED_FILTERS == 4 && TILE4X2 && blk1 <= channels / 4) {
+    if (SHIFTED_FILTERS == 4 && TILE4X2 && blk1 <= channels / 4) {
       packedSample(g, pool, max, s, blk0, blk1, x, xs, w, wOff, b, bOff, fuseRelu, t, ts, y, yOff, span, taps);
     } else {
       float[] buf = scratch(0, SHIFTED_FILTERS * span + L); // + L: copyRows reads up to a vector past a row
@@ -487,21 +487,16 @@ final class VectorConvKernels {
   }
 
   /**
-   * {@code -Dkiln.conv.packedTiles=false} keeps the offset-table tile ({@link #shiftedTile4x2}) in the
-   * forward (for measuring). {@code PairedAb} on the Zen 3 machine (2026-12-07, one JVM, the baseline
-   * loaded twice, {@code -XX:ObjectAlignmentInBytes=64}), FashionCnn's conv2 forward: batch 128 1.18x
-   * (1 thread, quartiles 1.16-1.23) and 1.19x (2 threads, 1.11-1.29), batch 1 1.11x and 1.08x (1.07-1.12);
-   * the baseline's copy 0.98-1.06x.
-   */
-  private static final boolean PACKED_TILES = !"false".equals(System.getProperty("kiln.conv.packedTiles"));
-
-  /**
    * {@link #shiftedSample}'s filter blocks [blk0, blk1), all of 4 filters, by tiles of 2·L positions: each
    * tile's input windows (one 2·L-float window per patch entry) are copied once into a packed buffer,
    * then every block's {@link #shiftedTile4x2Packed} reads them at a constant stride, without the offset
    * table and the two range checks per patch entry of {@link #shiftedTile4x2}. The same FMAs in the same
    * order, so bitwise the same output; the blocks' sums go into one buffer of {@code (blk1-blk0)·4}
-   * planes, then are copied out (or pooled) as in {@link #blockSamples}.
+   * planes, then are copied out (or pooled) as in {@link #blockSamples}. Against the offset-table loop
+   * it replaced ({@code PairedAb} on the Zen 3 machine, 2026-12-07, one JVM, the baseline loaded twice,
+   * {@code -XX:ObjectAlignmentInBytes=64}), FashionCnn's conv2 forward: batch 128 1.18x (1 thread,
+   * quartiles 1.16-1.23) and 1.19x (2 threads, 1.11-1.29), batch 1 1.11x and 1.08x (1.07-1.12); the
+   * baseline's copy 0.98-1.06x.
    */
   private static void packedSample(Conv2dGeometry g, Pool2dGeometry pool, boolean max, int s, int blk0, int blk1,
       float[] x, int xs, float[] w, int wOff, float[] b, int bOff, boolean fuseRelu, float[] t, int ts, float[] y,
@@ -510,14 +505,10 @@ final class VectorConvKernels {
     int pohw = pool == null ? 0 : pool.outH() * pool.outW();
     int filters = 4 * (blk1 - blk0);
     float[] buf = scratch(0, filters * span + L); // + L: copyRows reads up to a vector past a row
-    float[] packed = scratch(9, ckk * tile);
     for (int q0 = 0; q0 < span; q0 += tile) {
       // The last tile is moved back to end at the span's end.
       int q = Math.min(q0, span - tile);
-      for (int r = 0, at = xs + q; r < ckk; r++) {
-        FloatVector.fromArray(S, x, at + taps[r]).intoArray(packed, r * tile);
-        FloatVector.fromArray(S, x, at + taps[r] + L).intoArray(packed, r * tile + L);
-      }
+      float[] packed = packTile(taps, ckk, x, xs + q);
       for (int blk = blk0; blk < blk1; blk++) {
         int o0 = 4 * blk;
         shiftedTile4x2Packed(packed, ckk, w, wOff + o0 * ckk, b, bOff + o0, fuseRelu, buf,
@@ -538,8 +529,8 @@ final class VectorConvKernels {
   }
 
   /**
-   * {@link #shiftedTile4x2} on a tile packed by {@link #packedSample}: patch entry r's two input vectors at
-   * {@code packed[2L·r]}; the same FMAs in the same order.
+   * {@link #shiftedTile4x2} on a tile packed by {@link #packTile}: patch entry r's two input vectors at
+   * {@code packed[2L·r]}, read at a constant stride (C2 hoists their range checks out of the loop).
    */
   private static void shiftedTile4x2Packed(float[] packed, int ckk, float[] w, int wo, float[] b, int bo,
       boolean relu, float[] buf, int q, int span) {
@@ -844,37 +835,28 @@ final class VectorConvKernels {
   /**
    * Four filters (weights ckk apart), two vectors of positions from x[xq], stored at buf[q] and a filter
    * every span floats after it (ReLU on the way when {@code relu}): 8 accumulators, 2 input vectors and
-   * 4 weight broadcasts, 14 registers. One flat loop over the patch entries, each entry's input offset
-   * from {@link #tapOffsets}, as {@link #shiftedTile8}: the same FMAs in the same order per position as
-   * the other tiles and im2col + GEMM.
+   * 4 weight broadcasts, 14 registers. The tile's input windows (each entry's offset from
+   * {@link #tapOffsets}) are packed first ({@link #packTile}), then {@link #shiftedTile4x2Packed} runs one
+   * flat loop over the patch entries: the same FMAs in the same order per position as the other tiles
+   * and im2col + GEMM. (Reading x through the offsets in the loop, as {@link #shiftedTile8} does, kept
+   * two range checks per entry in C2's loop; see {@link #packedSample}.)
    */
   private static void shiftedTile4x2(Conv2dGeometry g, int[] taps, float[] x, int xq, float[] w, int wo,
       float[] b, int bo, boolean relu, float[] buf, int q, int span) {
-    int ckk = g.patchSize();
-    FloatVector a00 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 0]), a01 = a00;
-    FloatVector a10 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 1]), a11 = a10;
-    FloatVector a20 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 2]), a21 = a20;
-    FloatVector a30 = FloatVector.broadcast(S, b == null ? 0f : b[bo + 3]), a31 = a30;
+    shiftedTile4x2Packed(packTile(taps, g.patchSize(), x, xq), g.patchSize(), w, wo, b, bo, relu, buf, q, span);
+  }
+
+  /**
+   * The input windows of a tile of 2·L positions from x[xq], packed: patch entry r's two vectors at
+   * {@code packed[2L·r]}, in a per-thread buffer.
+   */
+  private static float[] packTile(int[] taps, int ckk, float[] x, int xq) {
+    float[] packed = scratch(9, ckk * 2 * L);
     for (int r = 0; r < ckk; r++) {
-      int p = xq + taps[r], k = wo + r;
-      FloatVector x0 = FloatVector.fromArray(S, x, p), x1 = FloatVector.fromArray(S, x, p + L);
-      FloatVector w0 = FloatVector.broadcast(S, w[k]);
-      a00 = x0.fma(w0, a00);
-      a01 = x1.fma(w0, a01);
-      FloatVector w1 = FloatVector.broadcast(S, w[k + ckk]);
-      a10 = x0.fma(w1, a10);
-      a11 = x1.fma(w1, a11);
-      FloatVector w2 = FloatVector.broadcast(S, w[k + 2 * ckk]);
-      a20 = x0.fma(w2, a20);
-      a21 = x1.fma(w2, a21);
-      FloatVector w3 = FloatVector.broadcast(S, w[k + 3 * ckk]);
-      a30 = x0.fma(w3, a30);
-      a31 = x1.fma(w3, a31);
+      FloatVector.fromArray(S, x, xq + taps[r]).intoArray(packed, 2 * L * r);
+      FloatVector.fromArray(S, x, xq + taps[r] + L).intoArray(packed, 2 * L * r + L);
     }
-    store2(a00, a01, relu, buf, q);
-    store2(a10, a11, relu, buf, q + span);
-    store2(a20, a21, relu, buf, q + 2 * span);
-    store2(a30, a31, relu, buf, q + 3 * span);
+    return packed;
   }
 
   /** {@code -Dkiln.conv.threeTaps=false} keeps {@link #shiftedTile4} for 3-wide kernels (for measuring). */
