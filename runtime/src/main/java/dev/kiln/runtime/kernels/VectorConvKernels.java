@@ -8,8 +8,10 @@ import jdk.incubator.vector.VectorSpecies;
  * Vector API convolution (see {@link ConvKernels}): im2col into a per-thread buffer, then the GEMM
  * micro-kernels of {@link VectorKernels}; the forward pass of an ungrouped, unpadded stride-1
  * convolution instead runs the shifted-window direct kernel ({@link #shiftedSample}), which needs no
- * im2col matrix, and at inference may pool its tiles in cache ({@link #forwardPooled}). Loaded only
- * when {@link Backend#VECTOR} is true.
+ * im2col matrix, and at inference may pool its tiles in cache ({@link #forwardPooled}); the input
+ * gradient of an ungrouped stride-1 convolution runs in scatter form with 16 registers
+ * ({@link #backwardInputScatter}) and as the shifted-window kernel on the transposed geometry with 32
+ * ({@link #backwardInputShifted}). Loaded only when {@link Backend#VECTOR} is true.
  *
  * <p>Work split: the shifted forward runs one task per sample, or with fewer samples than threads one
  * task per thread over contiguous ranges of a sample's filters. The other forwards and the input
@@ -996,7 +998,7 @@ final class VectorConvKernels {
    * result does not depend on the thread count. (GEMM + col2im per sample ran at 135 GFLOP/s at
    * FashionCnn's conv2.)
    */
-  private static void backwardInputShifted(Conv2dGeometry g, int n, float[] dy, int dyOff, float[] w, int wOff,
+  static void backwardInputShifted(Conv2dGeometry g, int n, float[] dy, int dyOff, float[] w, int wOff,
       float[] dx, int dxOff, boolean accumulate) {
     Conv2dGeometry t = TRANSPOSED.computeIfAbsent(g, VectorConvKernels::transposed);
     int kk = g.kH() * g.kW(), ckk = g.patchSize(), tckk = t.patchSize();
@@ -1142,7 +1144,7 @@ final class VectorConvKernels {
    * fewer FMAs. Every dx element sums its taps in order, each tap's channels o in order, whatever the
    * thread count; the samples are split over {@link Parallelism}.
    */
-  private static void backwardInputScatter(Conv2dGeometry g, int n, float[] dy, int dyOff, float[] w, int wOff,
+  static void backwardInputScatter(Conv2dGeometry g, int n, float[] dy, int dyOff, float[] w, int wOff,
       float[] dx, int dxOff, boolean accumulate) {
     int kk = g.kH() * g.kW(), ckk = g.patchSize(), outC = g.outC(), inC = g.inC();
     int blocks = (inC + SCATTER_FILTERS - 1) / SCATTER_FILTERS;

@@ -145,6 +145,65 @@ class ConvKernelsTest {
     assertSentinels(db, bOff, g.outC());
   }
 
+  /**
+   * Both forms of the stride-1 input gradient, called directly whichever one this register file uses by
+   * default (the scatter form with 16 registers, the shifted-window one with 32), against the scalar
+   * reference, overwriting and accumulating, on 1 to 3 threads (bitwise the same on each): padded,
+   * dilated, odd channel counts, one input channel, 1x1 and 5x5 kernels, FashionCnn's conv2.
+   */
+  @Test
+  void bothStrideOneInputGradientFormsMatchReference() {
+    int before = Parallelism.threads();
+    try {
+      Random rnd = new Random(29);
+      int checked = 0;
+      for (Conv2dGeometry g : GEOMETRIES) {
+        boolean scatter = VectorConvKernels.scatterInputGradient(g), shifted = VectorConvKernels.shiftedInputGradient(g);
+        if (!scatter && !shifted) {
+          continue;
+        }
+        int n = 3, in = n * g.inSize();
+        float[] w = Reference.random(rnd, g.weightSize()), dy = Reference.random(rnd, n * g.outSize());
+        float[] expected = new float[in];
+        ScalarConvKernels.backwardInput(g, n, dy, 0, w, 0, expected, 0, false);
+        for (int form = 0; form < 2; form++) {
+          if (form == 0 ? !scatter : !shifted) {
+            continue;
+          }
+          float[] first = null;
+          for (int threads = 1; threads <= 3; threads++) {
+            Parallelism.setThreads(threads);
+            String what = g + (form == 0 ? " scatter" : " shifted") + " threads=" + threads;
+            float[] dx = new float[in], dxAcc = new float[in];
+            Arrays.fill(dxAcc, 0.25f);
+            if (form == 0) {
+              VectorConvKernels.backwardInputScatter(g, n, dy, 0, w, 0, dx, 0, false);
+              VectorConvKernels.backwardInputScatter(g, n, dy, 0, w, 0, dxAcc, 0, true);
+            } else {
+              VectorConvKernels.backwardInputShifted(g, n, dy, 0, w, 0, dx, 0, false);
+              VectorConvKernels.backwardInputShifted(g, n, dy, 0, w, 0, dxAcc, 0, true);
+            }
+            assertClose(toDouble(expected, 0, in), dx, 0, 1e-5, what + " dx");
+            double[] accumulated = toDouble(expected, 0, in);
+            for (int k = 0; k < in; k++) {
+              accumulated[k] += 0.25;
+            }
+            assertClose(accumulated, dxAcc, 0, 1e-5, what + " dx accumulated");
+            if (first == null) {
+              first = dx;
+            } else {
+              assertArrayEquals(first, dx, what + " against 1 thread");
+            }
+          }
+          checked++;
+        }
+      }
+      assertTrue(checked >= 10, "forms checked: " + checked);
+    } finally {
+      Parallelism.setThreads(before);
+    }
+  }
+
   @Test
   void shiftedWindowKernelTakesUngroupedUnpaddedStrideOneConvolutions() {
     for (int i : new int[] {7, 10, 12, 13, 14, 15}) {
