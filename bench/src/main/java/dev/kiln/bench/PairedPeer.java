@@ -19,10 +19,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -152,7 +154,7 @@ public final class PairedPeer {
     final Map<String, Served> served;
     final Dataset data;
     final Map<String, OnnxRuntimePeer> sessions = new LinkedHashMap<>();
-    final Map<String, Boolean> warm = new LinkedHashMap<>();
+    final Set<String> warm = new HashSet<>();
     String version = "";
 
     OrtSide(int intraOpThreads, Map<String, Served> served, Dataset data) {
@@ -194,7 +196,7 @@ public final class PairedPeer {
         sessions.put(name, ort);
         version = ort.version();
       }
-      boolean first = warm.put(workload, true) == null;
+      boolean first = warm.add(workload);
       if (row.equals("latency b1")) {
         return ort.latencyMicros(data, first ? 20000 : 0, LATENCY_CALLS);
       }

@@ -471,11 +471,16 @@ final class VectorConvKernels {
     int xs = xOff + s * g.inSize();
     int channels = g.outC();
     int[] taps = tapOffsets(g);
-    if (SHIFTED_FILTERS == 4 && TILE4X2 && blk1 <= channels / 4) {
-      packedSample(g, pool, max, s, blk0, blk1, x, xs, w, wOff, b, bOff, fuseRelu, t, ts, y, yOff, span, taps);
-    } else {
+    // With 4-filter tiles the whole blocks go through packed tiles, and only single filters (the channels
+    // past the last multiple of 4) block by block.
+    int packedEnd = SHIFTED_FILTERS == 4 && TILE4X2 ? Math.max(blk0, Math.min(blk1, channels / 4)) : blk0;
+    if (packedEnd > blk0) {
+      packedSample(g, pool, max, s, blk0, packedEnd, x, xs, w, wOff, b, bOff, fuseRelu, t, ts, y, yOff, span, taps);
+    }
+    if (blk1 > packedEnd) {
       float[] buf = scratch(0, SHIFTED_FILTERS * span + L); // + L: copyRows reads up to a vector past a row
-      blockSamples(g, pool, max, s, blk0, blk1, x, xs, w, wOff, b, bOff, fuseRelu, t, ts, y, yOff, span, taps, buf);
+      blockSamples(g, pool, max, s, packedEnd, blk1, x, xs, w, wOff, b, bOff, fuseRelu, t, ts, y, yOff, span, taps,
+          buf);
     }
     if (pool != null) {
       return;
@@ -503,8 +508,7 @@ final class VectorConvKernels {
   private static void packedSample(Conv2dGeometry g, Pool2dGeometry pool, boolean max, int s, int blk0, int blk1,
       float[] x, int xs, float[] w, int wOff, float[] b, int bOff, boolean fuseRelu, float[] t, int ts, float[] y,
       int yOff, int span, int[] taps) {
-    int ckk = g.patchSize(), ohw = g.outH() * g.outW(), tile = 2 * L;
-    int pohw = pool == null ? 0 : pool.outH() * pool.outW();
+    int ckk = g.patchSize(), tile = 2 * L;
     int filters = 4 * (blk1 - blk0);
     float[] buf = scratch(0, filters * span + L); // + L: copyRows reads up to a vector past a row
     for (int q0 = 0; q0 < span; q0 += tile) {
@@ -517,12 +521,24 @@ final class VectorConvKernels {
             4 * (blk - blk0) * span + q, span);
       }
     }
-    int o0 = 4 * blk0;
+    planesOut(g, pool, max, s, 4 * blk0, filters, buf, span, false, t, ts, y, yOff);
+  }
+
+  /**
+   * Filters [o0, o0 + filters) of sample s out of buf, where they lie a filter every span floats with
+   * rows g.inW() apart: their rows copied to t (ReLU on the way when {@code relu}), or, with a pool (the
+   * fused inference call), each plane pooled into y (ReLU after the max: bitwise the max of the rectified
+   * cells, as max commutes with ReLU).
+   */
+  private static void planesOut(Conv2dGeometry g, Pool2dGeometry pool, boolean max, int s, int o0, int filters,
+      float[] buf, int span, boolean relu, float[] t, int ts, float[] y, int yOff) {
+    int ohw = g.outH() * g.outW();
+    int pohw = pool == null ? 0 : pool.outH() * pool.outW();
     for (int f = 0; f < filters; f++) {
       if (pool == null) {
-        copyRows(buf, f * span, g.inW(), t, ts + (o0 + f) * ohw, g.outH(), g.outW(), false);
+        copyRows(buf, f * span, g.inW(), t, ts + (o0 + f) * ohw, g.outH(), g.outW(), relu);
       } else if (max) {
-        VectorPoolKernels.max2x2Plane(pool, false, buf, f * span, g.inW(), y,
+        VectorPoolKernels.max2x2Plane(pool, relu, buf, f * span, g.inW(), y,
             yOff + s * pool.outSize() + (o0 + f) * pohw);
       } else {
         VectorPoolKernels.avg2x2Plane(pool, buf, f * span, g.inW(), y, yOff + s * pool.outSize() + (o0 + f) * pohw);
@@ -565,8 +581,7 @@ final class VectorConvKernels {
   private static void blockSamples(Conv2dGeometry g, Pool2dGeometry pool, boolean max, int s, int blk0, int blk1,
       float[] x, int xs, float[] w, int wOff, float[] b, int bOff, boolean fuseRelu, float[] t, int ts, float[] y,
       int yOff, int span, int[] taps, float[] buf) {
-    int channels = g.outC(), ohw = g.outH() * g.outW();
-    int pohw = pool == null ? 0 : pool.outH() * pool.outW();
+    int channels = g.outC();
     for (int blk = blk0; blk < blk1; blk++) {
       int o0 = blockStart(channels, blk), filters = blockFilters(channels, blk);
       // The 8-filter tile stores its sums as they are; ReLU is then applied on the way out of buf.
@@ -606,17 +621,7 @@ final class VectorConvKernels {
       if (reluAfter && pool != null && !max) {
         reluInPlace(buf, filters * span);
       }
-      for (int f = 0; f < filters; f++) {
-        if (pool == null) {
-          copyRows(buf, f * span, g.inW(), t, ts + (o0 + f) * ohw, g.outH(), g.outW(), reluAfter);
-        } else if (max) {
-          // ReLU after the max: bitwise the max of the rectified cells (max commutes with ReLU).
-          VectorPoolKernels.max2x2Plane(pool, reluAfter, buf, f * span, g.inW(), y,
-              yOff + s * pool.outSize() + (o0 + f) * pohw);
-        } else {
-          VectorPoolKernels.avg2x2Plane(pool, buf, f * span, g.inW(), y, yOff + s * pool.outSize() + (o0 + f) * pohw);
-        }
-      }
+      planesOut(g, pool, max, s, o0, filters, buf, span, reluAfter, t, ts, y, yOff);
     }
   }
 
@@ -1078,16 +1083,25 @@ final class VectorConvKernels {
       }
       if (!direct) {
         for (int f = 0; f < filters; f++) {
-          int plane = xs + (c0 + f) * inHw;
-          if (accumulate) {
-            for (int y = 0; y < g.inH(); y++) {
-              addInto(buf, f * span + y * stride, dx, plane + y * g.inW(), g.inW());
-            }
-          } else {
-            copyRows(buf, f * span, stride, dx, plane, g.inH(), g.inW(), false);
-          }
+          rowsOut(buf, f * span, stride, dx, xs + (c0 + f) * inHw, g.inH(), g.inW(), accumulate);
         }
       }
+    }
+  }
+
+  /**
+   * A plane of {@code rows} rows of {@code width} floats, {@code stride} apart in buf from {@code from},
+   * into the contiguous plane at {@code dx[to]}: copied ({@link #copyRows}, which reads up to L - 1
+   * floats past a row), or added when {@code accumulate}.
+   */
+  private static void rowsOut(float[] buf, int from, int stride, float[] dx, int to, int rows, int width,
+      boolean accumulate) {
+    if (accumulate) {
+      for (int y = 0; y < rows; y++) {
+        addInto(buf, from + y * stride, dx, to + y * width, width);
+      }
+    } else {
+      copyRows(buf, from, stride, dx, to, rows, width, false);
     }
   }
 
@@ -1178,7 +1192,7 @@ final class VectorConvKernels {
     // floats (a constant stride, whose range checks C2 hoists out of the loop).
     int tile = 2 * L;
     float[] pad = scratch(6, outC * plane);
-    java.util.Arrays.fill(pad, 0, outC * plane, 0f);
+    Arrays.fill(pad, 0, outC * plane, 0f);
     int ys = dyOff + s * g.outSize();
     for (int o = 0; o < outC; o++) {
       for (int i = 0, src = ys + o * oh * ow; i < oh; i++, src += ow) {
@@ -1192,7 +1206,7 @@ final class VectorConvKernels {
     int crop = g.padTop() * stride + g.padLeft(), xs = dxOff + s * g.inSize(), inHw = inH * inW;
     float[] grad = scratch(8, SCATTER_FILTERS * gradPlane);
     for (int cb = 0; cb < blocks; cb++) {
-      java.util.Arrays.fill(grad, 0, SCATTER_FILTERS * gradPlane, 0f);
+      Arrays.fill(grad, 0, SCATTER_FILTERS * gradPlane, 0f);
       // Taps inside positions: the tile's dy lines (outC channels by 2·L floats) stay in L1 for its taps.
       for (int q = 0; q < plane; q += 2 * L) {
         for (int tap = 0; tap < kk; tap++) {
@@ -1202,14 +1216,8 @@ final class VectorConvKernels {
         }
       }
       for (int f = 0; f < SCATTER_FILTERS && cb * SCATTER_FILTERS + f < inC; f++) {
-        int to = xs + (cb * SCATTER_FILTERS + f) * inHw, from = f * gradPlane + crop;
-        if (accumulate) {
-          for (int y = 0; y < inH; y++) {
-            addInto(grad, from + y * stride, dx, to + y * inW, inW);
-          }
-        } else {
-          copyRows(grad, from, stride, dx, to, inH, inW, false);
-        }
+        rowsOut(grad, f * gradPlane + crop, stride, dx, xs + (cb * SCATTER_FILTERS + f) * inHw, inH, inW,
+            accumulate);
       }
     }
   }
