@@ -271,14 +271,14 @@ public final class GoldenCnnModel extends CompiledModel {
     final float[] a = activations;
     final int[] ia = intActivations;
     final int c = capacity;
-    if (training || keepsLayerOutputs()) {
+    if (keepsLayerOutputs()) {
       // conv1: Conv2D 8 3x3 [B, 1, 12, 12] -> [B, 8, 12, 12] + bias, RELU in the epilogue
       ConvKernels.forward(CONV1_GEOMETRY, n, input, inputOffset, params, CONV1_KERNEL, params, CONV1_BIAS, Activation.RELU, 0.0f, a, c * CONV1_OUT, null, 0);
       // pool1: MaxPool2D 2x2 [B, 8, 12, 12] -> [B, 8, 6, 6]
       PoolKernels.maxForward(POOL1_GEOMETRY, n, a, c * CONV1_OUT, a, c * POOL1_OUT, training ? ia : null, c * POOL1_ARGMAX);
     } else {
-      // conv1 + pool1 at inference: [B, 1, 12, 12] -> [B, 8, 6, 6] in one call (where the kernel can, each tile is pooled in cache and the convolution's output is not stored)
-      ConvKernels.forwardMaxPooled(CONV1_GEOMETRY, POOL1_GEOMETRY, n, input, inputOffset, params, CONV1_KERNEL, params, CONV1_BIAS, Activation.RELU, 0.0f, a, c * CONV1_OUT, null, 0, a, c * POOL1_OUT);
+      // conv1 + pool1: [B, 1, 12, 12] -> [B, 8, 6, 6] in one call (where the kernel can, each tile is pooled in cache and the convolution's output is not stored)
+      ConvKernels.forwardMaxPooled(CONV1_GEOMETRY, POOL1_GEOMETRY, n, input, inputOffset, params, CONV1_KERNEL, params, CONV1_BIAS, Activation.RELU, 0.0f, a, c * CONV1_OUT, null, 0, a, c * POOL1_OUT, training ? ia : null, c * POOL1_ARGMAX);
     }
     if (training || keepsLayerOutputs()) {
       // conv2: Conv2D 16 3x3 [B, 8, 6, 6] -> [B, 16, 4, 4] + bias, RELU in the epilogue
@@ -330,8 +330,8 @@ public final class GoldenCnnModel extends CompiledModel {
     ConvKernels.backwardParams(CONV2_GEOMETRY, n, a, c * POOL1_OUT, a, c * CONV2_GRAD, grads, CONV2_KERNEL, grads, CONV2_BIAS);
     // g(pool1) = convᵀ(g, W)
     ConvKernels.backwardInput(CONV2_GEOMETRY, n, a, c * CONV2_GRAD, params, CONV2_KERNEL, a, c * POOL1_GRAD, false);
-    // g(conv1) = g scattered to each window's maximum ⊙ RELU', folded into the scatter
-    PoolKernels.maxBackwardFolded(POOL1_GEOMETRY, n, a, c * POOL1_GRAD, ia, c * POOL1_ARGMAX, Activation.RELU, a, c * CONV1_OUT, a, c * CONV1_GRAD);
+    // g(conv1) = g scattered to each window's maximum ⊙ RELU' of the maximum, folded into the scatter
+    PoolKernels.maxBackwardFolded(POOL1_GEOMETRY, n, a, c * POOL1_GRAD, ia, c * POOL1_ARGMAX, Activation.RELU, a, c * POOL1_OUT, a, c * CONV1_GRAD);
     // conv1 backward: dconv1.kernel += conv(x, g), dconv1.bias += Σ g
     ConvKernels.backwardParams(CONV1_GEOMETRY, n, a, c * INPUT, a, c * CONV1_GRAD, grads, CONV1_KERNEL, grads, CONV1_BIAS);
     return loss;
@@ -352,8 +352,8 @@ public final class GoldenCnnModel extends CompiledModel {
     ConvKernels.backwardInput(CONV2_GEOMETRY, n, a, c * IG_CONV2_GRAD, params, CONV2_KERNEL, a, c * IG_POOL1_GRAD, false);
     // pool1: the maxima's indices, recomputed (inference does not record them)
     PoolKernels.maxForward(POOL1_GEOMETRY, n, a, c * CONV1_OUT, a, c * POOL1_OUT, ia, c * POOL1_ARGMAX);
-    // g(conv1) = g scattered to each window's maximum ⊙ RELU', folded into the scatter
-    PoolKernels.maxBackwardFolded(POOL1_GEOMETRY, n, a, c * IG_POOL1_GRAD, ia, c * POOL1_ARGMAX, Activation.RELU, a, c * CONV1_OUT, a, c * IG_CONV1_GRAD);
+    // g(conv1) = g scattered to each window's maximum ⊙ RELU' of the maximum, folded into the scatter
+    PoolKernels.maxBackwardFolded(POOL1_GEOMETRY, n, a, c * IG_POOL1_GRAD, ia, c * POOL1_ARGMAX, Activation.RELU, a, c * POOL1_OUT, a, c * IG_CONV1_GRAD);
     // g(input) = convᵀ(g, W)
     ConvKernels.backwardInput(CONV1_GEOMETRY, n, a, c * IG_CONV1_GRAD, params, CONV1_KERNEL, a, c * IG_INPUT_GRAD, false);
   }

@@ -17,6 +17,7 @@ import dev.kiln.processor.op.Emit;
 import dev.kiln.processor.op.InputOp;
 import dev.kiln.processor.op.RecurrentOp;
 import dev.kiln.processor.plan.ParamSlot;
+import dev.kiln.processor.plan.Fusion;
 import dev.kiln.processor.plan.Plan;
 import dev.kiln.processor.plan.TensorSlot;
 import java.util.ArrayList;
@@ -339,19 +340,21 @@ public final class ModelEmitter {
       order.removeIf(n -> !plan.needsGrad().contains(n) || plan.foldedAway().contains(n));
     }
     if (forward) {
-      order.removeAll(plan.pooled().values());
+      order.removeAll(plan.pooled().values().stream().map(Fusion.Pooling::pool).toList());
     }
     List<CodeBlock> blocks = new ArrayList<>();
     for (Node n : order) {
       EmitContext e = new EmitContext(forward ? Pass.FORWARD : Pass.TRAINING_BACKWARD);
-      Node pool = forward ? plan.pooled().get(n) : null;
-      if (pool != null) {
-        // Training, layerOutput and the input-gradient pass read the convolution's whole output.
-        e.beginIf("training || keepsLayerOutputs()");
+      Fusion.Pooling pooling = forward ? plan.pooled().get(n) : null;
+      if (pooling != null) {
+        Node pool = pooling.pool();
+        // layerOutput and the input-gradient pass read the convolution's whole output, and so does
+        // training's backward unless the pair is fused in training too.
+        e.beginIf(pooling.training() ? "keepsLayerOutputs()" : "training || keepsLayerOutputs()");
         n.op().forward(n, e);
         pool.op().forward(pool, e);
         e.orElse();
-        ((Conv2DOp) n.op()).forwardPooled(n, pool, e);
+        ((Conv2DOp) n.op()).forwardPooled(n, pool, pooling.training(), e);
         e.end();
       } else if (forward) {
         n.op().forward(n, e);

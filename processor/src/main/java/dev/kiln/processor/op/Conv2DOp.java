@@ -166,20 +166,23 @@ public final class Conv2DOp implements Op {
   }
 
   /**
-   * The inference forward of this convolution and of {@code pool}, its only reader (a max or average
-   * pooling), as one kernel call that writes only the pooled output (see {@code Fusion}).
+   * The forward of this convolution and of {@code pool}, its only reader (a max or average pooling), as
+   * one kernel call that writes only the pooled output (see {@code Fusion}): at inference, and in
+   * training too when {@code training} (a max pooling's indices then recorded by the same call).
    */
-  public void forwardPooled(Node node, Node pool, Emit e) {
+  public void forwardPooled(Node node, Node pool, boolean training, Emit e) {
     Activated act = e.effectiveActivation(node);
     String geometry = geometryConstant(node, e);
     String poolGeometry = PoolOp.geometryConstant(pool, e);
     boolean max = pool.op() instanceof MaxPool2DOp;
-    e.comment("$L + $L at inference: $L -> $L in one call (where the kernel can, each tile is pooled in cache and the "
-        + "convolution's output is not stored)", node.name(), pool.name(), node.input().shape(), pool.shape());
-    e.statement("$T.$L($L, $L, n, $L, $L, $L, $L, $L, $L, $L, $L)", CONV, max ? "forwardMaxPooled" : "forwardAvgPooled",
+    e.comment("$L + $L$L: $L -> $L in one call (where the kernel can, each tile is pooled in cache and the "
+        + "convolution's output is not stored)", node.name(), pool.name(), training ? "" : " at inference",
+        node.input().shape(), pool.shape());
+    e.statement("$T.$L($L, $L, n, $L, $L, $L, $L, $L, $L, $L, $L$L)", CONV, max ? "forwardMaxPooled" : "forwardAvgPooled",
         geometry, poolGeometry, e.in(node, 0), e.param(node, "kernel"),
         node.attrs(Attrs.class).useBias() ? e.param(node, "bias") : "null, 0", e.activation(act), Emit.f(act.alpha()),
-        e.out(node), act.activation() == Activation.GELU ? e.saved(node, "pre") : "null, 0", e.out(pool));
+        e.out(node), act.activation() == Activation.GELU ? e.saved(node, "pre") : "null, 0", e.out(pool),
+        max && training ? CodeBlock.of(", $L", e.savedForTraining(pool, "argmax")) : "");
   }
 
   @Override

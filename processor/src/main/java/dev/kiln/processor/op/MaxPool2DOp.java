@@ -69,10 +69,12 @@ public final class MaxPool2DOp extends PoolOp {
     }
     Emit.Fold fold = e.fold(node);
     if (fold != null) {
-      e.comment("g($L) = g scattered to each window's maximum ⊙ $L', folded into the scatter", fold.producer().name(),
-          fold.activation().activation());
+      // The derivative is taken at the pooled output (each winner's value), so the backward does not read
+      // the pooled input, and a convolution before can be fused with the pooling in training (Fusion).
+      e.comment("g($L) = g scattered to each window's maximum ⊙ $L' of the maximum, folded into the scatter",
+          fold.producer().name(), fold.activation().activation());
       e.statement("$T.maxBackwardFolded($L, n, $L, $L, $L, $L, $L)", POOL, g, e.grad(node), e.saved(node, "argmax"),
-          e.activation(fold.activation()), fold.y(), dx);
+          e.activation(fold.activation()), e.out(node), dx);
       return;
     }
     e.comment("g($L) $L g scattered to each window's maximum", node.input().name(), e.accumulate(node, 0) ? "+=" : "=");

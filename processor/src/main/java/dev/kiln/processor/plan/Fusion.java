@@ -33,12 +33,15 @@ import java.util.Set;
  *       aliases and at most one dropout) is read by that consumer alone; the dropout's backward
  *       then disappears. Max pooling folds a ReLU's derivative into its scatter the same way (no
  *       dropout between), and the producer's separate derivative pass disappears.
- *   <li>At inference, a convolution whose only reader is a max or average pooling runs with it as
- *       one kernel call ({@code ConvKernels.forwardMaxPooled} / {@code forwardAvgPooled}), which
- *       pools each tile of the convolution while it is in cache and never stores the convolution's
- *       output where the runtime kernel supports the pair (and runs the two kernels otherwise).
- *       Training, {@code layerOutput} and the input-gradient pass (which read the full map) run the
- *       two ops as before.
+ *   <li>A convolution whose only reader is a max or average pooling runs with it as one kernel call
+ *       ({@code ConvKernels.forwardMaxPooled} / {@code forwardAvgPooled}), which pools each tile of
+ *       the convolution while it is in cache and never stores the convolution's output where the
+ *       runtime kernel supports the pair (and runs the two kernels otherwise): at inference always,
+ *       and in training too (the max pooling's indices recorded by the same call) when no backward
+ *       reads the convolution's output, that is when the convolution is LINEAR, or RELU with its
+ *       derivative folded into the max pooling's scatter (which reads the pooled output instead).
+ *       {@code layerOutput} and the input-gradient pass (which read the full map) run the two ops
+ *       as before.
  * </ul>
  *
  * @param head the activation the loss fuses, or null
@@ -47,7 +50,7 @@ import java.util.Set;
  * @param folds each folding consumer's producer and dropout
  * @param foldedAway nodes whose backward a fold does
  * @param preActivationGrads nodes whose gradient arrives with their activation's derivative applied
- * @param pooled each convolution fused with its pooling at inference, and that pooling
+ * @param pooled each convolution fused with its pooling, and that pooling
  */
 public record Fusion(
     Activation head,
@@ -56,7 +59,13 @@ public record Fusion(
     Map<Node, Plan.Fold> folds,
     Set<Node> foldedAway,
     Set<Node> preActivationGrads,
-    Map<Node, Node> pooled) {
+    Map<Node, Pooling> pooled) {
+
+  /**
+   * The pooling a convolution runs with as one kernel call; in training too when {@code training}
+   * (else training runs the two ops).
+   */
+  public record Pooling(Node pool, boolean training) {}
 
   /** Runs the pass over a checked, shape-inferred graph, for training's backward. */
   public static Fusion of(Graph graph, LossOp loss) {
@@ -108,21 +117,26 @@ public record Fusion(
         }
       }
     }
-    return new Fusion(head, effective, needsGrad, folds, foldedAway, preActivation, pooled(graph));
+    return new Fusion(head, effective, needsGrad, folds, foldedAway, preActivation, pooled(graph, effective, folds));
   }
 
   /**
-   * Convolutions read by one max or average pooling alone, each with that pooling (inference only:
-   * the pair is one kernel call). The pooling's output is written where the convolution's forward
-   * runs, which is safe because forward tensors never share memory.
+   * Convolutions read by one max or average pooling alone, each with that pooling. The pooling's output
+   * is written where the convolution's forward runs, which is safe because forward tensors never share
+   * memory. The pair is fused in training too when no backward reads the convolution's output: a LINEAR
+   * convolution, or a RELU one whose derivative the max pooling folds (from the pooled output).
    */
-  private static Map<Node, Node> pooled(Graph graph) {
-    Map<Node, Node> pooled = new LinkedHashMap<>();
+  private static Map<Node, Pooling> pooled(Graph graph, Map<Node, Activated> effective, Map<Node, Plan.Fold> folds) {
+    Map<Node, Pooling> pooled = new LinkedHashMap<>();
     for (Node node : graph.layers()) {
       if (node.op() instanceof Conv2DOp && node.consumers().size() == 1) {
         Node pool = node.consumers().get(0);
         if ((pool.op() instanceof MaxPool2DOp || pool.op() instanceof AvgPool2DOp) && pool.inputs().size() == 1) {
-          pooled.put(node, pool);
+          Activation act = effective.get(node).activation();
+          Plan.Fold fold = folds.get(pool);
+          boolean training = act == Activation.LINEAR
+              || (act == Activation.RELU && fold != null && fold.producer() == node && fold.dropout() == null);
+          pooled.put(node, new Pooling(pool, training));
         }
       }
     }

@@ -32,8 +32,7 @@ import java.util.Set;
  *     memory, so that backward has nothing to copy
  * @param needsGrad nodes whose output needs a gradient
  * @param effective the activation each op applies in its kernel
- * @param pooled each convolution that runs fused with its pooling at inference, and that pooling
- *     (see {@link Fusion#pooled})
+ * @param pooled each convolution that runs fused with its pooling, and how (see {@link Fusion#pooled})
  * @param activationFloatsPerSample float arena per sample of capacity
  * @param activationFixedFloats float arena after the per-sample part
  * @param intsPerSample int arena per sample of capacity
@@ -61,7 +60,7 @@ public record Plan(
     Map<Node, boolean[]> sharedGrads,
     Set<Node> needsGrad,
     Map<Node, Activated> effective,
-    Map<Node, Node> pooled,
+    Map<Node, Fusion.Pooling> pooled,
     int activationFloatsPerSample,
     int activationFixedFloats,
     int intsPerSample,

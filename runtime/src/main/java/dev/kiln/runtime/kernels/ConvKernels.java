@@ -50,13 +50,14 @@ public final class ConvKernels {
   }
 
   /**
-   * Inference of a convolution whose only reader is a max pooling:
-   * {@code p = maxpool(act(conv(x, w) + b))} for n samples, bitwise what {@link #forward} then
-   * {@link PoolKernels#maxForward} without indices give. Where the vector path can (an ungrouped,
-   * unpadded stride-1 convolution, RELU or no activation, no pre-activation to save, a 2x2 stride-2
-   * unpadded window), each tile of the convolution is pooled while it is in the core's cache, and y is
-   * neither written nor read; otherwise the two kernels run one after the other through y.
-   * {@code -Dkiln.conv.fusePooling=false} always takes the second way.
+   * A convolution whose only reader is a max pooling: {@code p = maxpool(act(conv(x, w) + b))} for n
+   * samples, bitwise what {@link #forward} then {@link PoolKernels#maxForward} give, the winners' indices
+   * included. Where the vector path can (an ungrouped, unpadded stride-1 convolution, RELU or no
+   * activation, no pre-activation to save, a 2x2 stride-2 unpadded window), each tile of the convolution
+   * is pooled while it is in the core's cache, and y is neither written nor read; otherwise the two
+   * kernels run one after the other through y. {@code -Dkiln.conv.fusePooling=false} always takes the
+   * second way. In training the backward then must not read y: the pooling's folded ReLU derivative
+   * reads the pooled output instead ({@link PoolKernels#maxBackwardFolded}).
    *
    * @param g the convolution
    * @param pool the pooling of the convolution's output ({@code pool.c, inH, inW} = {@code g.outC, outH, outW})
@@ -64,12 +65,21 @@ public final class ConvKernels {
    * @param z where to save the pre-activation, or null (see {@link #forward}); a pre-activation to
    *     save is never fused
    * @param p pooled output [n, outC, pool.outH, pool.outW]
+   * @param argmax per pooled cell, the winner's index within its sample of y, as {@link
+   *     PoolKernels#maxForward} records it; null at inference
    * @throws IllegalArgumentException when pool does not match g's output, or for SOFTMAX
    */
   public static void forwardMaxPooled(Conv2dGeometry g, Pool2dGeometry pool, int n, float[] x, int xOff, float[] w,
       int wOff, float[] b, int bOff, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff,
+      float[] p, int pOff, int[] argmax, int argOff) {
+    forwardPooled(true, g, pool, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff, p, pOff, argmax, argOff);
+  }
+
+  /** {@link #forwardMaxPooled} without indices (inference). */
+  public static void forwardMaxPooled(Conv2dGeometry g, Pool2dGeometry pool, int n, float[] x, int xOff, float[] w,
+      int wOff, float[] b, int bOff, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff,
       float[] p, int pOff) {
-    forwardPooled(true, g, pool, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff, p, pOff);
+    forwardPooled(true, g, pool, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff, p, pOff, null, 0);
   }
 
   /**
@@ -79,20 +89,20 @@ public final class ConvKernels {
   public static void forwardAvgPooled(Conv2dGeometry g, Pool2dGeometry pool, int n, float[] x, int xOff, float[] w,
       int wOff, float[] b, int bOff, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff,
       float[] p, int pOff) {
-    forwardPooled(false, g, pool, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff, p, pOff);
+    forwardPooled(false, g, pool, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff, p, pOff, null, 0);
   }
 
   private static void forwardPooled(boolean max, Conv2dGeometry g, Pool2dGeometry pool, int n, float[] x, int xOff,
       float[] w, int wOff, float[] b, int bOff, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff,
-      float[] p, int pOff) {
+      float[] p, int pOff, int[] argmax, int argOff) {
     if (pool.c() != g.outC() || pool.inH() != g.outH() || pool.inW() != g.outW()) {
       throw new IllegalArgumentException("conv2d + pool2d: the pooling reads [" + pool.c() + ", " + pool.inH() + ", "
           + pool.inW() + "] but the convolution writes [" + g.outC() + ", " + g.outH() + ", " + g.outW() + "]");
     }
-    if (!Backend.VECTOR || !VectorConvKernels.fusesPooling(g, pool, n, act, z != null)) {
+    if (!Backend.VECTOR || !VectorConvKernels.fusesPooling(g, pool, act, z != null)) {
       forward(g, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
       if (max) {
-        PoolKernels.maxForward(pool, n, y, yOff, p, pOff, null, 0);
+        PoolKernels.maxForward(pool, n, y, yOff, p, pOff, argmax, argOff);
       } else {
         PoolKernels.avgForward(pool, n, y, yOff, p, pOff);
       }
@@ -100,7 +110,8 @@ public final class ConvKernels {
     }
     checkForward(g, n, x, xOff, w, wOff, b, bOff, y, yOff);
     Checks.range("p", p, pOff, n, pool.outSize());
-    VectorConvKernels.forwardPooled(max, g, pool, n, x, xOff, w, wOff, b, bOff, act, p, pOff);
+    Checks.optionalRange("argmax", argmax, argOff, n, pool.outSize());
+    VectorConvKernels.forwardPooled(max, g, pool, n, x, xOff, w, wOff, b, bOff, act, p, pOff, argmax, argOff);
   }
 
   /** The argument checks every forward entry point shares: n, and x, w, b (optional) and y against g. */

@@ -59,17 +59,20 @@ public final class PoolKernels {
   }
 
   /**
-   * {@link #maxBackward} with the producer's ReLU derivative folded in: {@code dx = 0}, then each
-   * output cell's gradient added to its winner as {@code y[winner] <= 0 ? 0 : dy}, where {@code y} is
-   * the pooled input (the ReLU's output). Bitwise equal to {@code maxBackward} followed by {@link
-   * Activations#multiplyDerivative} with RELU over {@code dx} (a select, so it commutes with the sum
-   * of overlapping windows), without the second pass over {@code dx}. The generated backward calls it
-   * when the pooled tensor is a ReLU's output read by the pooling alone.
+   * {@link #maxBackward} with the producer's ReLU derivative folded in: {@code dx = 0}, then output
+   * cell k's gradient added to its winner as {@code y[k] <= 0 ? 0 : dy[k]}, where {@code y} is the
+   * pooling's output: the winner's value, which is the ReLU's output there. Bitwise equal to {@code
+   * maxBackward} followed by {@link Activations#multiplyDerivative} with RELU over {@code dx} and the
+   * pooled input (a select, so it commutes with the sum of overlapping windows), without the second
+   * pass over {@code dx} and without reading the pooled input, which therefore need not be kept: the
+   * generated model fuses such a convolution and pooling in training too ({@link
+   * ConvKernels#forwardMaxPooled} with indices). The generated backward calls it when the pooled tensor
+   * is a ReLU's output read by the pooling alone.
    *
    * @param dy gradient of the output [n, c, outH, outW]
    * @param argmax the indices {@link #maxForward} saved
    * @param act the producer's activation: RELU only
-   * @param y the pooled input, the producer's activated output [n, c, inH, inW]
+   * @param y the pooling's output [n, c, outH, outW], as {@link #maxForward} wrote it
    * @param dx gradient of the producer's pre-activation [n, c, inH, inW], overwritten
    * @throws IllegalArgumentException for another activation, or an index outside its output cell's channel
    */
@@ -81,14 +84,13 @@ public final class PoolKernels {
     Checks.dims(n);
     Checks.range("dy", dy, dyOff, n, g.outSize());
     Checks.range("argmax", argmax, argOff, n, g.outSize());
-    Checks.range("y", y, yOff, n, g.inSize());
+    Checks.range("y", y, yOff, n, g.outSize());
     Checks.range("dx", dx, dxOff, n, g.inSize());
     if (Backend.VECTOR) {
       VectorPoolKernels.maxBackwardRelu(g, n, dy, dyOff, argmax, argOff, y, yOff, dx, dxOff);
     } else {
       // The scalar derivative multiplies (signed zeros, NaN), so the reference keeps its two passes.
-      ScalarPoolKernels.maxBackward(g, n, dy, dyOff, argmax, argOff, dx, dxOff, false);
-      ScalarKernels.multiplyDerivative(act, 0f, y, yOff, null, 0, dx, dxOff, n * g.inSize());
+      ScalarPoolKernels.maxBackwardFolded(g, n, dy, dyOff, argmax, argOff, act, y, yOff, dx, dxOff);
     }
   }
 

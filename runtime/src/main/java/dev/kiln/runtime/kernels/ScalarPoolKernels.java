@@ -76,8 +76,9 @@ public final class ScalarPoolKernels {
 
   /**
    * Plane p of {@link PoolKernels#maxBackwardFolded} (RELU) with the vector path's derivative {@code
-   * y <= 0 ? 0 : g} (see {@code VectorKernels.backwardTile}): each winner gets {@code y[winner] <= 0 ?
-   * 0 : dy}, added in the order {@link #maxBackwardPlane} adds.
+   * y <= 0 ? 0 : g} (see {@code VectorKernels.backwardTile}): output cell k's winner gets {@code y[k] <= 0
+   * ? 0 : dy[k]}, y being the pooling's output (its winner's value), added in the order {@link
+   * #maxBackwardPlane} adds.
    */
   static void maxBackwardReluPlane(Pool2dGeometry g, int p, float[] dy, int dyOff, int[] argmax, int argOff,
       float[] y, int yOff, float[] dx, int dxOff) {
@@ -86,25 +87,48 @@ public final class ScalarPoolKernels {
 
   /**
    * Plane p of a max pooling's backward: each output cell's gradient added to its winner, in cell
-   * order; with a ReLU output {@code y} (non-null) each winner gets {@code reluSelect(y[winner], dy)}.
+   * order; with the pooling's output {@code y} (non-null) the winner of cell k gets {@code
+   * reluSelect(y[k], dy[k])}.
    */
   private static void scatterPlane(Pool2dGeometry g, int p, float[] dy, int dyOff, int[] argmax, int argOff,
       float[] y, int yOff, float[] dx, int dxOff, boolean accumulate) {
     int s = p / g.c(), ch = p % g.c(), inHw = g.inH() * g.inW(), outHw = g.outH() * g.outW();
     int xs = dxOff + s * g.inSize();
-    int ys = yOff + s * g.inSize();
     if (!accumulate) {
       Arrays.fill(dx, xs + ch * inHw, xs + (ch + 1) * inHw, 0f);
     }
     int lo = ch * inHw, hi = lo + inHw;
     for (int k = p * outHw; k < (p + 1) * outHw; k++) {
-      int idx = argmax[argOff + k];
-      if (idx < lo || idx >= hi) {
-        throw new IllegalArgumentException("max pooling index " + idx + " of output cell " + k
-            + " is outside its channel [" + lo + ", " + hi + ")");
-      }
+      int idx = checkedWinner(argmax, argOff, k, lo, hi);
       float d = dy[dyOff + k];
-      dx[xs + idx] += y == null ? d : reluSelect(y[ys + idx], d);
+      dx[xs + idx] += y == null ? d : reluSelect(y[yOff + k], d);
+    }
+  }
+
+  /** The winner argmax[argOff + k] of output cell k, checked to lie in its channel's cells [lo, hi). */
+  private static int checkedWinner(int[] argmax, int argOff, int k, int lo, int hi) {
+    int idx = argmax[argOff + k];
+    if (idx < lo || idx >= hi) {
+      throw new IllegalArgumentException("max pooling index " + idx + " of output cell " + k
+          + " is outside its channel [" + lo + ", " + hi + ")");
+    }
+    return idx;
+  }
+
+  /**
+   * The scalar backend's {@link PoolKernels#maxBackwardFolded}: the scatter of {@link #maxBackward},
+   * then each winner's sum multiplied by the derivative at the pooling's output {@code y[k]} (its
+   * winner's value), as {@link ScalarKernels#multiplyDerivative} multiplies over the pooled input: a
+   * winner shared by overlapping windows is multiplied once per window, which gives the same float
+   * (the derivative is 0 or 1), and every other cell holds +0, which the multiplication keeps.
+   */
+  static void maxBackwardFolded(Pool2dGeometry g, int n, float[] dy, int dyOff, int[] argmax, int argOff,
+      Activation act, float[] y, int yOff, float[] dx, int dxOff) {
+    maxBackward(g, n, dy, dyOff, argmax, argOff, dx, dxOff, false);
+    int outHw = g.outH() * g.outW();
+    for (int k = 0; k < n * g.c() * outHw; k++) {
+      int s = k / (g.c() * outHw);
+      dx[dxOff + s * g.inSize() + argmax[argOff + k]] *= ActivationMath.derivative(act, 0f, y[yOff + k], 0f);
     }
   }
 

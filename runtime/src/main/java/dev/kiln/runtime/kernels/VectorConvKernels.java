@@ -60,13 +60,15 @@ final class VectorConvKernels {
   }
 
   /**
-   * Whether {@link #forwardPooled} fuses the convolution g with the pooling for n samples: the
-   * shifted-window kernel takes g at this batch ({@link #shiftedFor}), its activation is applied in the tile (RELU or none) with no pre-activation to
-   * save, the window is 2x2 at stride 2 without padding, and the conv rows the pooling reads hold at
-   * least {@code 3·L} positions (see {@link #pooledSpan}).
+   * Whether {@link #forwardPooled} fuses the convolution g with the pooling: the shifted-window kernel
+   * takes g ({@link #shifted}; at every batch size, even where the unfused forward takes the one-channel
+   * {@link #direct} kernel: FashionCnn's conv1 + pool1 at batch 128 on 16 registers took 1.6 ms fused
+   * against 2.5 ms through the direct kernel and the pooling), its activation is applied in the tile
+   * (RELU or none) with no pre-activation to save, the window is 2x2 at stride 2 without padding, and the
+   * conv rows the pooling reads hold at least {@code 3·L} positions (see {@link #pooledSpan}).
    */
-  static boolean fusesPooling(Conv2dGeometry g, Pool2dGeometry pool, int n, Activation act, boolean savesPre) {
-    return shiftedFor(g, n) && FUSE_POOLING && shifted(g) && !savesPre && (act == Activation.RELU || act == Activation.LINEAR)
+  static boolean fusesPooling(Conv2dGeometry g, Pool2dGeometry pool, Activation act, boolean savesPre) {
+    return FUSE_POOLING && shifted(g) && !savesPre && (act == Activation.RELU || act == Activation.LINEAR)
         && VectorPoolKernels.is2x2Stride2(pool) && pooledSpan(g, pool) >= SHIFTED_VECTORS * L;
   }
 
@@ -75,17 +77,20 @@ final class VectorConvKernels {
 
   /**
    * {@code p = pool(act(conv(x, w) + b))} for a pair {@link #fusesPooling} accepts: the shifted-window
-   * tiles of each block of filters are pooled straight from the per-thread tile buffer into p, so
-   * the convolution's output is never stored, and the convolution rows and columns no window reads
+   * tiles of each block of filters are pooled straight from the per-thread tile buffer into p (with
+   * the max pooling's winners into argmax when it is not null), so the convolution's output is never
+   * stored, and the convolution rows and columns no window reads
    * are not computed. Split over the threads as {@link #forward} splits the shifted kernel.
    */
   static void forwardPooled(boolean max, Conv2dGeometry g, Pool2dGeometry pool, int n, float[] x, int xOff,
-      float[] w, int wOff, float[] b, int bOff, Activation act, float[] p, int pOff) {
+      float[] w, int wOff, float[] b, int bOff, Activation act, float[] p, int pOff, int[] argmax, int argOff) {
     ConvJob job = ConvJob.CACHE.acquire();
     try {
       job.set(max ? FORWARD_MAX_POOLED : FORWARD_AVG_POOLED, g, n, x, xOff, w, wOff, b, bOff, act, 0f, p, pOff,
           null, 0, false, 0);
       job.pool = pool;
+      job.argmax = argmax;
+      job.argOff = argOff;
       job.blocks = shiftedBlocks(g);
       if (Parallelism.worthSplitting(g.flops(n), false)) {
         job.parts = Math.max(1, Math.min(job.blocks, Parallelism.threads() / n));
@@ -181,10 +186,12 @@ final class VectorConvKernels {
   /** One convolution pass as a reusable task (see {@link Parallelism.TaskCache}); fields named for forward. */
   private static final class ConvJob implements Parallelism.ReusableTask {
     static final Parallelism.TaskCache<ConvJob> CACHE = new Parallelism.TaskCache<>(ConvJob::new);
-    private int mode, n, xOff, wOff, bOff, yOff, zOff, blockRows, blocks, parts;
+    private int mode, n, xOff, wOff, bOff, yOff, zOff, blockRows, blocks, parts, argOff;
     private Conv2dGeometry g, transposed;
     /** The pooling of the fused forward modes (y is then the pooled output). */
     private Pool2dGeometry pool;
+    /** The fused max pooling's winners in training, else null. */
+    private int[] argmax;
     private float[] x, w, b, y, z;
     private Activation act;
     private float alpha;
@@ -194,6 +201,7 @@ final class VectorConvKernels {
     public void clear() {
       g = transposed = null;
       pool = null;
+      argmax = null;
       x = w = b = y = z = null;
     }
 
@@ -223,10 +231,10 @@ final class VectorConvKernels {
       switch (mode) {
         case FORWARD -> forwardSample(g, task, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
         case FORWARD_BLOCKS -> shiftedSample(g, null, false, task / parts, task % parts * blocks / parts,
-            (task % parts + 1) * blocks / parts, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
+            (task % parts + 1) * blocks / parts, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff, null, 0);
         case FORWARD_MAX_POOLED, FORWARD_AVG_POOLED -> shiftedSample(g, pool, mode == FORWARD_MAX_POOLED,
             task / parts, task % parts * blocks / parts, (task % parts + 1) * blocks / parts, x, xOff, w, wOff, b,
-            bOff, act, alpha, y, yOff, null, 0);
+            bOff, act, alpha, y, yOff, null, 0, argmax, argOff);
         // x: dx, y: dy
         case BACKWARD_INPUT -> backwardInputSample(g, task, y, yOff, w, wOff, x, xOff, accumulate);
         // x: dx, y: dy, w: the flipped weights
@@ -463,7 +471,7 @@ final class VectorConvKernels {
    */
   private static void shiftedSample(Conv2dGeometry g, Pool2dGeometry pool, boolean max, int s, int blk0, int blk1,
       float[] x, int xOff, float[] w, int wOff, float[] b, int bOff, Activation act, float alpha, float[] y, int yOff,
-      float[] z, int zOff) {
+      float[] z, int zOff, int[] argmax, int argOff) {
     int span = pool == null ? shiftedSpan(g) : pooledSpan(g, pool), ohw = g.outH() * g.outW();
     boolean fuseRelu = act == Activation.RELU && z == null;
     float[] t = z != null ? z : y;
@@ -475,12 +483,13 @@ final class VectorConvKernels {
     // past the last multiple of 4) block by block.
     int packedEnd = SHIFTED_FILTERS == 4 && TILE4X2 ? Math.max(blk0, Math.min(blk1, channels / 4)) : blk0;
     if (packedEnd > blk0) {
-      packedSample(g, pool, max, s, blk0, packedEnd, x, xs, w, wOff, b, bOff, fuseRelu, t, ts, y, yOff, span, taps);
+      packedSample(g, pool, max, s, blk0, packedEnd, x, xs, w, wOff, b, bOff, fuseRelu, t, ts, y, yOff, argmax, argOff,
+          span, taps);
     }
     if (blk1 > packedEnd) {
       float[] buf = scratch(0, SHIFTED_FILTERS * span + L); // + L: copyRows reads up to a vector past a row
-      blockSamples(g, pool, max, s, packedEnd, blk1, x, xs, w, wOff, b, bOff, fuseRelu, t, ts, y, yOff, span, taps,
-          buf);
+      blockSamples(g, pool, max, s, packedEnd, blk1, x, xs, w, wOff, b, bOff, fuseRelu, t, ts, y, yOff, argmax, argOff,
+          span, taps, buf);
     }
     if (pool != null) {
       return;
@@ -507,7 +516,7 @@ final class VectorConvKernels {
    */
   private static void packedSample(Conv2dGeometry g, Pool2dGeometry pool, boolean max, int s, int blk0, int blk1,
       float[] x, int xs, float[] w, int wOff, float[] b, int bOff, boolean fuseRelu, float[] t, int ts, float[] y,
-      int yOff, int span, int[] taps) {
+      int yOff, int[] argmax, int argOff, int span, int[] taps) {
     int ckk = g.patchSize(), tile = 2 * L;
     int filters = 4 * (blk1 - blk0);
     float[] buf = scratch(0, filters * span + L); // + L: copyRows reads up to a vector past a row
@@ -521,27 +530,38 @@ final class VectorConvKernels {
             4 * (blk - blk0) * span + q, span);
       }
     }
-    planesOut(g, pool, max, s, 4 * blk0, filters, buf, span, false, t, ts, y, yOff);
+    planesOut(g, pool, max, s, 4 * blk0, filters, buf, span, false, t, ts, y, yOff, argmax, argOff);
   }
 
   /**
    * Filters [o0, o0 + filters) of sample s out of buf, where they lie a filter every span floats with
    * rows g.inW() apart: their rows copied to t (ReLU on the way when {@code relu}), or, with a pool (the
-   * fused inference call), each plane pooled into y (ReLU after the max: bitwise the max of the rectified
-   * cells, as max commutes with ReLU).
+   * fused call, y then being the pooled output), each plane pooled into y: without argmax with ReLU
+   * after the max (bitwise the max of the rectified cells, as max commutes with ReLU), with argmax (the
+   * max pooling's winners, in training) from cells already rectified, as the unfused pooling reads them.
    */
   private static void planesOut(Conv2dGeometry g, Pool2dGeometry pool, boolean max, int s, int o0, int filters,
-      float[] buf, int span, boolean relu, float[] t, int ts, float[] y, int yOff) {
+      float[] buf, int span, boolean relu, float[] t, int ts, float[] y, int yOff, int[] argmax, int argOff) {
     int ohw = g.outH() * g.outW();
     int pohw = pool == null ? 0 : pool.outH() * pool.outW();
     for (int f = 0; f < filters; f++) {
       if (pool == null) {
         copyRows(buf, f * span, g.inW(), t, ts + (o0 + f) * ohw, g.outH(), g.outW(), relu);
+        continue;
+      }
+      int yo = s * pool.outSize() + (o0 + f) * pohw;
+      if (max && argmax != null) {
+        // The plane copied out to a contiguous one first (in the core's cache): the argmax loop indexes
+        // the plane as the pooling's input tensor lays it out, and a second, row-strided set of offsets
+        // in that loop made it 1.6-2x slower (mispredicted branches instead of conditional moves).
+        float[] plane = scratch(1, ohw);
+        copyRows(buf, f * span, g.inW(), plane, 0, g.outH(), g.outW(), false);
+        int base = (o0 + f) * ohw;
+        VectorPoolKernels.maxPlane2x2(pool, plane, -base, base, y, yOff + yo, argmax, argOff + yo);
       } else if (max) {
-        VectorPoolKernels.max2x2Plane(pool, relu, buf, f * span, g.inW(), y,
-            yOff + s * pool.outSize() + (o0 + f) * pohw);
+        VectorPoolKernels.max2x2Plane(pool, relu, buf, f * span, g.inW(), y, yOff + yo);
       } else {
-        VectorPoolKernels.avg2x2Plane(pool, buf, f * span, g.inW(), y, yOff + s * pool.outSize() + (o0 + f) * pohw);
+        VectorPoolKernels.avg2x2Plane(pool, buf, f * span, g.inW(), y, yOff + yo);
       }
     }
   }
@@ -580,7 +600,7 @@ final class VectorConvKernels {
   /** {@link #shiftedSample}'s filter blocks [blk0, blk1) one block at a time, through buf. */
   private static void blockSamples(Conv2dGeometry g, Pool2dGeometry pool, boolean max, int s, int blk0, int blk1,
       float[] x, int xs, float[] w, int wOff, float[] b, int bOff, boolean fuseRelu, float[] t, int ts, float[] y,
-      int yOff, int span, int[] taps, float[] buf) {
+      int yOff, int[] argmax, int argOff, int span, int[] taps, float[] buf) {
     int channels = g.outC();
     for (int blk = blk0; blk < blk1; blk++) {
       int o0 = blockStart(channels, blk), filters = blockFilters(channels, blk);
@@ -618,10 +638,12 @@ final class VectorConvKernels {
           }
         }
       }
-      if (reluAfter && pool != null && !max) {
+      // Average pooling, and a max pooling's argmax, read the rectified cells: the buffer is rectified first.
+      boolean rectify = reluAfter && pool != null && (!max || argmax != null);
+      if (rectify) {
         reluInPlace(buf, filters * span);
       }
-      planesOut(g, pool, max, s, o0, filters, buf, span, reluAfter, t, ts, y, yOff);
+      planesOut(g, pool, max, s, o0, filters, buf, span, reluAfter && !rectify, t, ts, y, yOff, argmax, argOff);
     }
   }
 

@@ -192,22 +192,31 @@ final class VectorPoolKernels {
    */
   private static void maxPlane2x2(Pool2dGeometry g, int p, float[] x, int xOff, float[] y, int yOff,
       int[] argmax, int argOff) {
-    int c = g.c(), inW = g.inW(), inHw = g.inH() * inW, oh = g.outH(), ow = g.outW();
+    int c = g.c(), inHw = g.inH() * g.inW(), ohw = g.outH() * g.outW();
     int s = p / c, ch = p % c;
-    int xs = xOff + s * c * inHw;
-    int yo = yOff + p * oh * ow;
-    int base = ch * inHw;
+    maxPlane2x2(g, x, xOff + s * c * inHw, ch * inHw, y, yOff + p * ohw, argmax, argOff + p * ohw);
+  }
+
+  /**
+   * One plane of a 2x2 stride-2 unpadded max pooling, the plane's cells at {@code x[xs + base + h·inW +
+   * w]}, into {@code y[yo]} and, unless argmax is null, each winner recorded as {@code base + h·inW + w}
+   * at {@code argmax[ao]} on: its index within the sample when x is the pooling's input tensor
+   * ({@link #maxPlane2x2(Pool2dGeometry, int, float[], int, float[], int, int[], int)}), or a plane
+   * copied out of a convolution's tile ({@link VectorConvKernels}' fused convolution + pooling in
+   * training, {@code xs = -base}).
+   */
+  static void maxPlane2x2(Pool2dGeometry g, float[] x, int xs, int base, float[] y, int yo, int[] argmax, int ao) {
+    int inW = g.inW(), oh = g.outH(), ow = g.outW();
     int last = 2 * (oh - 1) * inW + 2 * (ow - 1); // the last window's first cell, from the plane's start
     if (argmax != null && BRANCH_FREE_ARGMAX && last + 1 >= L) {
       pool2x2Vector(true, false, inW, oh, ow, x, xs + base, y, yo);
-      argmax2x2(inW, oh, ow, x, xs, base, y, yo, argmax, argOff + p * oh * ow);
+      argmax2x2(inW, oh, ow, x, xs, base, y, yo, argmax, ao);
       return;
     }
     if (argmax == null) {
       max2x2Plane(g, false, x, xs + base, inW, y, yo);
       return;
     }
-    int ao = argOff + p * oh * ow;
     for (int i = 0; i < oh; i++) {
       int rel = base + 2 * i * inW;
       int yr = i * ow;

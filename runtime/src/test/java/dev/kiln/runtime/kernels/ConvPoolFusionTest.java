@@ -14,10 +14,11 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * A convolution and its pooling as one inference call ({@link ConvKernels#forwardMaxPooled},
- * {@link ConvKernels#forwardAvgPooled}) give bitwise what the two kernels give one after the other,
- * whether the pair is fused (tiles pooled in cache) or not (run through the convolution's output), at
- * awkward sizes, on 1 to 3 threads; and within float rounding what the scalar references give.
+ * A convolution and its pooling as one call ({@link ConvKernels#forwardMaxPooled}, with the winners'
+ * indices for training or without them for inference, and {@link ConvKernels#forwardAvgPooled}) give
+ * bitwise what the two kernels give one after the other, whether the pair is fused (tiles pooled in
+ * cache) or not (run through the convolution's output), at awkward sizes, on 1 to 3 threads; and
+ * within float rounding what the scalar references give.
  */
 class ConvPoolFusionTest {
   private static Conv2dGeometry conv(int c, int h, int w, int f, int kh, int kw, int stride, int pad, int dil, int groups) {
@@ -49,28 +50,21 @@ class ConvPoolFusionTest {
   void fusesOnlyWhatTheTiledKernelSupports() {
     for (Conv2dGeometry g : FUSED) {
       Pool2dGeometry p = pool(g, 2, 2, 0);
-      assertTrue(VectorConvKernels.fusesPooling(g, p, 1, Activation.RELU, false), g.toString());
-      assertTrue(VectorConvKernels.fusesPooling(g, p, 1, Activation.LINEAR, false), g.toString());
-      assertFalse(VectorConvKernels.fusesPooling(g, p, 1, Activation.TANH, false), g + " TANH");
-      assertFalse(VectorConvKernels.fusesPooling(g, p, 1, Activation.RELU, true), g + " saving the pre-activation");
+      assertTrue(VectorConvKernels.fusesPooling(g, p, Activation.RELU, false), g.toString());
+      assertTrue(VectorConvKernels.fusesPooling(g, p, Activation.LINEAR, false), g.toString());
+      assertFalse(VectorConvKernels.fusesPooling(g, p, Activation.TANH, false), g + " TANH");
+      assertFalse(VectorConvKernels.fusesPooling(g, p, Activation.RELU, true), g + " saving the pre-activation");
     }
     Conv2dGeometry g = FUSED[1];
-    assertFalse(VectorConvKernels.fusesPooling(g, pool(g, 3, 2, 0), 1, Activation.RELU, false), "3x3 window");
-    assertFalse(VectorConvKernels.fusesPooling(g, pool(g, 2, 1, 0), 1, Activation.RELU, false), "stride 1");
-    assertFalse(VectorConvKernels.fusesPooling(g, pool(g, 2, 2, 1), 1, Activation.RELU, false), "padded");
+    assertFalse(VectorConvKernels.fusesPooling(g, pool(g, 3, 2, 0), Activation.RELU, false), "3x3 window");
+    assertFalse(VectorConvKernels.fusesPooling(g, pool(g, 2, 1, 0), Activation.RELU, false), "stride 1");
+    assertFalse(VectorConvKernels.fusesPooling(g, pool(g, 2, 2, 1), Activation.RELU, false), "padded");
     for (Conv2dGeometry u : UNFUSED_CONV) {
-      assertFalse(VectorConvKernels.fusesPooling(u, pool(u, 2, 2, 0), 1, Activation.RELU, false), u.toString());
+      assertFalse(VectorConvKernels.fusesPooling(u, pool(u, 2, 2, 0), Activation.RELU, false), u.toString());
     }
-    if (System.getProperty("kiln.conv.shifted", "").isBlank()) {
-      // Batches above 1 take the shifted kernels (and so the fusion) with 32 vector registers, and with
-      // 16 unless the one-channel direct kernel takes the convolution (FashionCnn's conv1).
-      for (Conv2dGeometry f : new Conv2dGeometry[] {FUSED[0], g}) {
-        assertEquals(VectorShape.REGISTERS >= 32 || !VectorConvKernels.direct(f),
-            VectorConvKernels.fusesPooling(f, pool(f, 2, 2, 0), 128, Activation.RELU, false),
-            f + " at batch 128 with " + VectorShape.REGISTERS + " registers");
-      }
-      assertTrue(VectorConvKernels.direct(FUSED[0]) && !VectorConvKernels.direct(g), "conv1 is direct, conv2 not");
-    }
+    // The fusion does not depend on the batch or the register file: FashionCnn's conv1 fuses although
+    // its unfused forward takes the one-channel direct kernel at batch 128 on 16 registers.
+    assertTrue(VectorConvKernels.direct(FUSED[0]) && !VectorConvKernels.direct(g), "conv1 is direct, conv2 not");
   }
 
   @Test
@@ -112,9 +106,12 @@ class ConvPoolFusionTest {
           String what = g + " " + pg + " n=" + n + " " + act + (max ? " max" : " avg");
           Parallelism.setThreads(1);
           float[] y = new float[n * g.outSize()], expected = new float[n * pg.outSize()];
+          float[] expectedTraining = new float[n * pg.outSize()];
+          int[] expectedArgmax = new int[n * pg.outSize()];
           ConvKernels.forward(g, n, x, xOff, w, wOff, b, bOff, act, 0f, y, 0, null, 0);
           if (max) {
             PoolKernels.maxForward(pg, n, y, 0, expected, 0, null, 0);
+            PoolKernels.maxForward(pg, n, y, 0, expectedTraining, 0, expectedArgmax, 0);
           } else {
             PoolKernels.avgForward(pg, n, y, 0, expected, 0);
           }
@@ -141,8 +138,28 @@ class ConvPoolFusionTest {
             String where = what + " threads=" + threads;
             assertArrayEquals(expected, Arrays.copyOfRange(p, pOff, pOff + expected.length), where);
             Reference.assertSentinels(p, pOff, expected.length);
-            if (fuses && act != Activation.TANH && VectorConvKernels.fusesPooling(g, pg, n, act, false)) {
+            boolean fused = fuses && act != Activation.TANH && VectorConvKernels.fusesPooling(g, pg, act, false);
+            if (fused) {
               assertArrayEquals(untouched, workspace, where + ": the fused call wrote the convolution's output");
+            }
+            if (max) {
+              // With the winners' indices, as training calls it.
+              int argOff = 6;
+              int[] arg = new int[argOff + expectedArgmax.length + 2];
+              Arrays.fill(arg, -7);
+              p = embedded(rnd, pOff, n * pg.outSize());
+              ConvKernels.forwardMaxPooled(g, pg, n, x, xOff, w, wOff, b, bOff, act, 0f, workspace, yOff, null, 0, p,
+                  pOff, arg, argOff);
+              assertArrayEquals(expectedTraining, Arrays.copyOfRange(p, pOff, pOff + expected.length), where + " argmax");
+              assertArrayEquals(expectedArgmax, Arrays.copyOfRange(arg, argOff, argOff + expectedArgmax.length),
+                  where + ": the winners' indices");
+              Reference.assertSentinels(p, pOff, expected.length);
+              for (int i : new int[] {0, argOff - 1, argOff + expectedArgmax.length, arg.length - 1}) {
+                assertEquals(-7, arg[i], where + ": argmax[" + i + "] outside the call's range was written");
+              }
+              if (fused) {
+                assertArrayEquals(untouched, workspace, where + ": the fused training call wrote the convolution's output");
+              }
             }
           }
         }

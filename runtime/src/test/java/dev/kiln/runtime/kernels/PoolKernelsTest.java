@@ -218,9 +218,10 @@ class PoolKernelsTest {
   }
 
   /**
-   * Max pooling's backward with a ReLU derivative folded in equals the scatter followed by {@link
-   * Activations#multiplyDerivative}, bit for bit (signed zeros and NaN payloads included), at every
-   * geometry (overlapping windows add several gradients into one cell), with the pooled input holding
+   * Max pooling's backward with a ReLU derivative folded in (reading the pooling's output, the winners'
+   * values) equals the scatter followed by {@link Activations#multiplyDerivative} over the pooled input,
+   * bit for bit (signed zeros and NaN payloads included), at every geometry (overlapping windows add
+   * several gradients into one cell), with the pooled input holding
    * zeros of both signs, negatives (a ReLU's output never does, the kernel must not care), NaN of both
    * signs and
    * ties, and dy holding signed zeros, infinities and NaN, on 1 to 3 threads.
@@ -256,7 +257,7 @@ class PoolKernelsTest {
             float[] unfolded = embedded(rnd, xOff, in), folded = unfolded.clone();
             PoolKernels.maxBackward(g, n, dy, yOff, arg, aOff, unfolded, xOff, false);
             Activations.multiplyDerivative(Activation.RELU, 0f, x, xOff, null, 0, unfolded, xOff, in);
-            PoolKernels.maxBackwardFolded(g, n, dy, yOff, arg, aOff, Activation.RELU, x, xOff, folded, xOff);
+            PoolKernels.maxBackwardFolded(g, n, dy, yOff, arg, aOff, Activation.RELU, pooled, 0, folded, xOff);
             for (int i = 0; i < unfolded.length; i++) {
               assertEquals(Float.floatToRawIntBits(unfolded[i]), Float.floatToRawIntBits(folded[i]),
                   what + " dx[" + (i - xOff) + "]: unfolded " + unfolded[i] + ", folded " + folded[i]);
@@ -267,7 +268,7 @@ class PoolKernelsTest {
       }
       Pool2dGeometry g = GEOMETRIES[0];
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PoolKernels.maxBackwardFolded(g,
-          1, new float[g.outSize()], 0, new int[g.outSize()], 0, Activation.TANH, new float[g.inSize()], 0,
+          1, new float[g.outSize()], 0, new int[g.outSize()], 0, Activation.TANH, new float[g.outSize()], 0,
           new float[g.inSize()], 0));
       assertTrue(e.getMessage().contains("TANH"), e.getMessage());
     } finally {
