@@ -99,7 +99,7 @@ public final class CnnTrainPhases {
     float[] dlogits = new float[N * CLASSES], dh = new float[N * HIDDEN], dq2 = new float[q2.length];
     float[] dc2 = new float[c2.length], dq1 = new float[q1.length], dc1 = new float[c1.length];
 
-    String[] names = {"load batch", "clear grads", "conv1 fwd", "pool1 fwd", "conv2 fwd", "pool2 fwd",
+    String[] names = {"load batch", "clear grads", "conv1+pool1 fwd", "conv2+pool2 fwd",
         "hidden fwd", "output fwd", "softmax-CE", "output dW", "output dx", "hidden dW", "hidden dx",
         "pool2 bwd+relu'", "conv2 dW", "conv2 dx", "pool1 bwd+relu'", "conv1 dW", "adam",
         "accuracy", "total"};
@@ -114,13 +114,12 @@ public final class CnnTrainPhases {
       s[q++] = System.nanoTime();
       Arrays.fill(g, 0f);
       s[q++] = System.nanoTime();
-      ConvKernels.forward(CONV1, N, x, 0, p, k1, p, b1, Activation.RELU, 0f, c1, 0, null, 0);
+      // Each convolution fused with its pooling, indices recorded, as the generated training forward runs them.
+      ConvKernels.forwardMaxPooled(CONV1, POOL1, N, x, 0, p, k1, p, b1, Activation.RELU, 0f, c1, 0, null, 0, q1, 0,
+          i1, 0);
       s[q++] = System.nanoTime();
-      PoolKernels.maxForward(POOL1, N, c1, 0, q1, 0, i1, 0);
-      s[q++] = System.nanoTime();
-      ConvKernels.forward(CONV2, N, q1, 0, p, k2, p, b2, Activation.RELU, 0f, c2, 0, null, 0);
-      s[q++] = System.nanoTime();
-      PoolKernels.maxForward(POOL2, N, c2, 0, q2, 0, i2, 0);
+      ConvKernels.forwardMaxPooled(CONV2, POOL2, N, q1, 0, p, k2, p, b2, Activation.RELU, 0f, c2, 0, null, 0, q2, 0,
+          i2, 0);
       s[q++] = System.nanoTime();
       DenseKernels.forward(N, FLAT, HIDDEN, q2, 0, p, kh, p, bh, Activation.RELU, 0f, h, 0, null, 0);
       s[q++] = System.nanoTime();
@@ -138,13 +137,13 @@ public final class CnnTrainPhases {
       DenseKernels.backwardInput(N, FLAT, HIDDEN, dh, 0, p, kh, dq2, 0, Activation.LINEAR, 0f, null, 0, null, 0,
           null, 0);
       s[q++] = System.nanoTime();
-      PoolKernels.maxBackwardFolded(POOL2, N, dq2, 0, i2, 0, Activation.RELU, c2, 0, dc2, 0);
+      PoolKernels.maxBackwardFolded(POOL2, N, dq2, 0, i2, 0, Activation.RELU, q2, 0, dc2, 0);
       s[q++] = System.nanoTime();
       ConvKernels.backwardParams(CONV2, N, q1, 0, dc2, 0, g, k2, g, b2);
       s[q++] = System.nanoTime();
       ConvKernels.backwardInput(CONV2, N, dc2, 0, p, k2, dq1, 0, false);
       s[q++] = System.nanoTime();
-      PoolKernels.maxBackwardFolded(POOL1, N, dq1, 0, i1, 0, Activation.RELU, c1, 0, dc1, 0);
+      PoolKernels.maxBackwardFolded(POOL1, N, dq1, 0, i1, 0, Activation.RELU, q1, 0, dc1, 0);
       s[q++] = System.nanoTime();
       ConvKernels.backwardParams(CONV1, N, x, 0, dc1, 0, g, k1, g, b1);
       s[q++] = System.nanoTime();
@@ -163,8 +162,8 @@ public final class CnnTrainPhases {
     for (int k = 0; k < names.length; k++) {
       long m = EndToEnd.median(t[k]);
       double flops = switch (names[k]) {
-        case "conv1 fwd", "conv1 dW" -> CONV1.flops(N);
-        case "conv2 fwd", "conv2 dW", "conv2 dx" -> CONV2.flops(N);
+        case "conv1+pool1 fwd", "conv1 dW" -> CONV1.flops(N);
+        case "conv2+pool2 fwd", "conv2 dW", "conv2 dx" -> CONV2.flops(N);
         default -> 0;
       };
       System.out.printf("  %-14s %8.3f ms%s%n", names[k], m / 1e6,
