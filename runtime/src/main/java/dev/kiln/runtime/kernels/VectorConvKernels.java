@@ -554,7 +554,7 @@ final class VectorConvKernels {
         // The plane copied out to a contiguous one first (in the core's cache): the argmax loop indexes
         // the plane as the pooling's input tensor lays it out, and a second, row-strided set of offsets
         // in that loop made it 1.6-2x slower (mispredicted branches instead of conditional moves).
-        float[] plane = scratch(1, ohw);
+        float[] plane = scratch(1, ohw + 2 * L); // + 2L: the compact argmax reads up to L floats past the plane
         copyRows(buf, f * span, g.inW(), plane, 0, g.outH(), g.outW(), false);
         int base = (o0 + f) * ohw;
         VectorPoolKernels.maxPlane2x2(pool, plane, -base, base, y, yOff + yo, argmax, argOff + yo);

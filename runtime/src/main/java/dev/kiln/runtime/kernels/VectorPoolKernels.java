@@ -215,6 +215,12 @@ final class VectorPoolKernels {
         && argmaxVector(inW, oh, ow, x, xs, base, y, yo, argmax, ao)) {
       return;
     }
+    // The compact path's last read: the last chunk's fourth load, L floats from its last window's last cell.
+    long lastRead = (long) xs + base + (2L * oh - 1) * inW + 2L * (ow - L / 2) + L;
+    if (argmax != null && BRANCH_FREE_ARGMAX && VECTOR_ARGMAX && ow < L && 2 * ow >= L && oh * ow >= L
+        && lastRead < x.length && argmaxCompact(inW, oh, ow, x, xs, base, y, yo, argmax, ao)) {
+      return;
+    }
     if (argmax != null && BRANCH_FREE_ARGMAX && last + 1 >= L) {
       pool2x2Vector(true, false, inW, oh, ow, x, xs + base, y, yo);
       argmax2x2(inW, oh, ow, x, xs, base, y, yo, argmax, ao);
@@ -323,6 +329,79 @@ final class VectorPoolKernels {
       }
     }
     return bad.reduceLanes(VectorOperators.ADD) == 0f;
+  }
+
+  /** Lanes {@code 0, 2, 4, ..., L-2} in both halves, of int lanes: {@link #EVENS} for indices. */
+  private static final VectorShuffle<Integer> EVENS_INT = SI.iotaShuffle(0, 2, true);
+
+  /** Lane numbers 0 to L-1. */
+  private static final int[] LANE = new int[L];
+
+  static {
+    for (int lane = 0; lane < L; lane++) {
+      LANE[lane] = lane;
+    }
+  }
+
+  /** Per-thread scratch of {@link #argmaxCompact}: the winners' indices of a plane. */
+  private static final ThreadLocal<int[][]> INT_PLANE = ThreadLocal.withInitial(() -> new int[1][0]);
+
+  /**
+   * {@link #argmaxVector} for rows of L/2 to L - 1 windows (FashionCnn's second pooling: 5 a row on
+   * AVX2; the first, 13, with 16-float vectors), the way {@link #pool2x2Compact} pools: the four cells of
+   * L/2 windows are the even lanes of four loads shifted by 0, 1, inW and inW + 1, the winner is chosen
+   * by the same rule, and the results of the even lanes, compacted to L/2 consecutive outputs, are
+   * stored whole into per-thread copies of the plane's outputs, which are then copied out. Reads up to L
+   * floats past the last window (the caller checks x holds them). Returns false when a maximum is NaN
+   * or infinite.
+   */
+  private static boolean argmaxCompact(int inW, int oh, int ow, float[] x, int xs, int base, float[] y, int yo,
+      int[] argmax, int ao) {
+    int half = L / 2, lastChunk = ow - half, cells = oh * ow;
+    float[][] holder = PLANE.get();
+    if (holder[0].length < cells + L) {
+      holder[0] = new float[Math.max(holder[0].length, cells + L)];
+    }
+    int[][] intHolder = INT_PLANE.get();
+    if (intHolder[0].length < cells + L) {
+      intHolder[0] = new int[cells + L];
+    }
+    float[] t = holder[0];
+    int[] ti = intHolder[0];
+    IntVector lane = IntVector.fromArray(SI, LANE, 0);
+    FloatVector bad = FloatVector.zero(S);
+    for (int i = 0; i < oh; i++) {
+      int rel = base + 2 * i * inW, yr = i * ow;
+      for (int j0 = 0; j0 < ow; j0 += half) {
+        int j = Math.min(j0, lastChunk), k = rel + 2 * j, at = xs + k;
+        FloatVector v0 = FloatVector.fromArray(S, x, at), v1 = FloatVector.fromArray(S, x, at + 1);
+        FloatVector v2 = FloatVector.fromArray(S, x, at + inW), v3 = FloatVector.fromArray(S, x, at + inW + 1);
+        FloatVector m = v0.max(v1).max(v2).max(v3);
+        FloatVector windows = m.rearrange(EVENS); // the odd lanes are no windows: their cells may be anything
+        bad = bad.add(windows.sub(windows));
+        IntVector d0 = v0.sub(m).abs().reinterpretAsInts().min(1).neg();
+        IntVector d1 = v1.sub(m).abs().reinterpretAsInts().min(1).neg();
+        IntVector d2 = v2.sub(m).abs().reinterpretAsInts().min(1).neg();
+        IntVector d01 = d0.and(d1);
+        IntVector w1 = d0.lanewise(VectorOperators.AND_NOT, d1), w3 = d01.and(d2);
+        IntVector bits = v0.reinterpretAsInts().lanewise(VectorOperators.AND_NOT, d0)
+            .or(v1.reinterpretAsInts().and(w1))
+            .or(v2.reinterpretAsInts().and(d01.lanewise(VectorOperators.AND_NOT, d2)))
+            .or(v3.reinterpretAsInts().and(w3));
+        IntVector index = lane.add(k).add(d01.and(inW)).add(w1.or(w3).and(1));
+        bits.reinterpretAsFloats().rearrange(EVENS).intoArray(t, yr + j);
+        index.rearrange(EVENS_INT).intoArray(ti, yr + j);
+      }
+    }
+    if (bad.reduceLanes(VectorOperators.ADD) != 0f) {
+      return false;
+    }
+    for (int k0 = 0; k0 < cells; k0 += L) {
+      int k = Math.min(k0, cells - L);
+      FloatVector.fromArray(S, t, k).intoArray(y, yo + k);
+      IntVector.fromArray(SI, ti, k).intoArray(argmax, ao + k);
+    }
+    return true;
   }
 
   /** {@code -Dkiln.pool.branchFreeArgmax=false} keeps the compare-and-branch argmax (for measuring). */
