@@ -330,10 +330,8 @@ public final class GoldenCnnModel extends CompiledModel {
     ConvKernels.backwardParams(CONV2_GEOMETRY, n, a, c * POOL1_OUT, a, c * CONV2_GRAD, grads, CONV2_KERNEL, grads, CONV2_BIAS);
     // g(pool1) = convᵀ(g, W)
     ConvKernels.backwardInput(CONV2_GEOMETRY, n, a, c * CONV2_GRAD, params, CONV2_KERNEL, a, c * POOL1_GRAD, false);
-    // g(conv1) = g scattered to each window's maximum ⊙ RELU' of the maximum, folded into the scatter
-    PoolKernels.maxBackwardFolded(POOL1_GEOMETRY, n, a, c * POOL1_GRAD, ia, c * POOL1_ARGMAX, Activation.RELU, a, c * POOL1_OUT, a, c * CONV1_GRAD);
-    // conv1 backward: dconv1.kernel += conv(x, g), dconv1.bias += Σ g
-    ConvKernels.backwardParams(CONV1_GEOMETRY, n, a, c * INPUT, a, c * CONV1_GRAD, grads, CONV1_KERNEL, grads, CONV1_BIAS);
+    // conv1 + pool1 backward: dconv1.kernel += conv(x, g), dconv1.bias += Σ g, g = g(pool1) scattered to each window's maximum ⊙ RELU' of the maximum, sample by sample into a buffer (g(conv1) is not stored)
+    ConvKernels.backwardParamsMaxPooled(CONV1_GEOMETRY, POOL1_GEOMETRY, n, a, c * INPUT, a, c * POOL1_GRAD, ia, c * POOL1_ARGMAX, Activation.RELU, a, c * POOL1_OUT, a, c * CONV1_GRAD, grads, CONV1_KERNEL, grads, CONV1_BIAS);
     return loss;
   }
 

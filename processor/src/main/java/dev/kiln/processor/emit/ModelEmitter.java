@@ -341,6 +341,10 @@ public final class ModelEmitter {
     }
     if (forward) {
       order.removeAll(plan.pooled().values().stream().map(Fusion.Pooling::pool).toList());
+    } else {
+      // A max pooling whose backward the convolution before it does (Fusion).
+      order.removeAll(plan.pooled().values().stream().filter(Fusion.Pooling::backward).map(Fusion.Pooling::pool)
+          .toList());
     }
     List<CodeBlock> blocks = new ArrayList<>();
     for (Node n : order) {
@@ -358,6 +362,8 @@ public final class ModelEmitter {
         e.end();
       } else if (forward) {
         n.op().forward(n, e);
+      } else if (plan.pooled().containsKey(n) && plan.pooled().get(n).backward()) {
+        ((Conv2DOp) n.op()).backwardPooled(n, plan.pooled().get(n).pool(), e);
       } else {
         n.op().backward(n, e);
       }

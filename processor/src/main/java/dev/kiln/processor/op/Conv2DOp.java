@@ -185,6 +185,25 @@ public final class Conv2DOp implements Op {
         max && training ? CodeBlock.of(", $L", e.savedForTraining(pool, "argmax")) : "");
   }
 
+  /**
+   * The training backward of this convolution and of {@code pool}, the max pooling that alone reads its
+   * output, when the convolution's input needs no gradient: one kernel call that scatters the pooling's
+   * gradient sample by sample (with a folded ReLU derivative) and takes the weight gradient from it, so
+   * the convolution's output gradient is not stored (see {@code Fusion}).
+   */
+  public void backwardPooled(Node node, Node pool, Emit e) {
+    Attrs a = node.attrs(Attrs.class);
+    Activated act = e.effectiveActivation(node);
+    e.comment("$L + $L backward: d$L.kernel += conv(x, g)$L, g = g($L) scattered to each window's maximum$L, sample by "
+        + "sample into a buffer (g($L) is not stored)", node.name(), pool.name(), node.name(),
+        a.useBias() ? ", d" + node.name() + ".bias += Σ g" : "", pool.name(),
+        act.activation() == Activation.RELU ? " ⊙ RELU' of the maximum" : "", node.name());
+    e.statement("$T.backwardParamsMaxPooled($L, $L, n, $L, $L, $L, $L, $L, $L, $L, $L)", CONV, geometryConstant(node, e),
+        PoolOp.geometryConstant(pool, e), e.trainingIn(node, 0), e.grad(pool), e.saved(pool, "argmax"),
+        e.activation(act), e.out(pool), e.grad(node), e.paramGrad(node, "kernel"),
+        a.useBias() ? e.paramGrad(node, "bias") : "null, 0");
+  }
+
   @Override
   public void backward(Node node, Emit e) {
     Attrs a = node.attrs(Attrs.class);

@@ -41,7 +41,10 @@ import java.util.Set;
  *       reads the convolution's output, that is when the convolution is LINEAR, or RELU with its
  *       derivative folded into the max pooling's scatter (which reads the pooled output instead).
  *       {@code layerOutput} and the input-gradient pass (which read the full map) run the two ops
- *       as before.
+ *       as before. When such a convolution's input needs no gradient (a network's first layer), the
+ *       max pooling's backward folds into the convolution's weight gradient ({@code
+ *       ConvKernels.backwardParamsMaxPooled}), which scatters the pooled gradient sample by sample
+ *       into a buffer its tiles read at once, and the convolution's output gradient is not stored.
  * </ul>
  *
  * @param head the activation the loss fuses, or null
@@ -63,9 +66,11 @@ public record Fusion(
 
   /**
    * The pooling a convolution runs with as one kernel call; in training too when {@code training}
-   * (else training runs the two ops).
+   * (else training runs the two ops); and, with {@code backward}, the pooling's backward folded into
+   * the convolution's weight gradient (a max pooling fused in training, the convolution's input
+   * needing no gradient), so the convolution's output gradient is not stored either.
    */
-  public record Pooling(Node pool, boolean training) {}
+  public record Pooling(Node pool, boolean training, boolean backward) {}
 
   /** Runs the pass over a checked, shape-inferred graph, for training's backward. */
   public static Fusion of(Graph graph, LossOp loss) {
@@ -117,16 +122,20 @@ public record Fusion(
         }
       }
     }
-    return new Fusion(head, effective, needsGrad, folds, foldedAway, preActivation, pooled(graph, effective, folds));
+    return new Fusion(head, effective, needsGrad, folds, foldedAway, preActivation,
+        pooled(graph, effective, folds, needsGrad));
   }
 
   /**
    * Convolutions read by one max or average pooling alone, each with that pooling. The pooling's output
    * is written where the convolution's forward runs, which is safe because forward tensors never share
    * memory. The pair is fused in training too when no backward reads the convolution's output: a LINEAR
-   * convolution, or a RELU one whose derivative the max pooling folds (from the pooled output).
+   * convolution, or a RELU one whose derivative the max pooling folds (from the pooled output). A max
+   * pooling's backward then folds into the convolution's weight gradient when nothing needs the
+   * convolution's output gradient beyond it: the convolution's input needs no gradient.
    */
-  private static Map<Node, Pooling> pooled(Graph graph, Map<Node, Activated> effective, Map<Node, Plan.Fold> folds) {
+  private static Map<Node, Pooling> pooled(Graph graph, Map<Node, Activated> effective, Map<Node, Plan.Fold> folds,
+      Set<Node> needsGrad) {
     Map<Node, Pooling> pooled = new LinkedHashMap<>();
     for (Node node : graph.layers()) {
       if (node.op() instanceof Conv2DOp && node.consumers().size() == 1) {
@@ -136,7 +145,9 @@ public record Fusion(
           Plan.Fold fold = folds.get(pool);
           boolean training = act == Activation.LINEAR
               || (act == Activation.RELU && fold != null && fold.producer() == node && fold.dropout() == null);
-          pooled.put(node, new Pooling(pool, training));
+          boolean backward = training && pool.op() instanceof MaxPool2DOp && needsGrad.contains(node)
+              && !needsGrad.contains(node.input()) && !needsGrad.contains(Plan.owner(node.input()));
+          pooled.put(node, new Pooling(pool, training, backward));
         }
       }
     }

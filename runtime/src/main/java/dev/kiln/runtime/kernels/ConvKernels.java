@@ -167,4 +167,57 @@ public final class ConvKernels {
       ScalarConvKernels.backwardParams(g, n, x, xOff, dy, dyOff, dw, dwOff, db, dbOff);
     }
   }
+
+  /**
+   * The weight (and bias) gradient of a convolution whose output only a max pooling reads, with the
+   * pooling's backward folded in: {@code dy} = the pooled gradient dp scattered to its winners (with
+   * act RELU, each as {@code p[k] <= 0 ? 0 : dp[k]} from the pooled output, as {@link
+   * PoolKernels#maxBackwardFolded}; with LINEAR as {@link PoolKernels#maxBackward}), then {@code dw +=
+   * conv(x, dy)}, {@code db += Σ dy}, bitwise what those two kernels and {@link #backwardParams} give.
+   * Where the vector path can (an ungrouped, unpadded convolution: the implicit weight gradient), each
+   * sample's dy is scattered into a per-thread buffer that the sample's tiles read at once, and the dy
+   * tensor is neither written nor read (FashionCnn's first convolution: its 11 MB output gradient at
+   * batch 128); otherwise the kernels run one after the other through it. The generated backward calls
+   * it when the convolution's input needs no gradient (a network's first layer), which would need dy.
+   *
+   * @param pool the pooling of the convolution's output
+   * @param dp gradient of the pooled output [n, outC, pool.outH, pool.outW]
+   * @param argmax the indices the pooling saved
+   * @param act the convolution's activation, RELU (its derivative folded) or LINEAR
+   * @param p the pooled output [n, outC, pool.outH, pool.outW] (read with RELU only)
+   * @param dy gradient of the convolution's output [n, outC, outH, outW], a workspace
+   * @throws IllegalArgumentException for another activation, a pooling that does not read the
+   *     convolution's output, or an index outside its output cell's channel
+   */
+  public static void backwardParamsMaxPooled(Conv2dGeometry g, Pool2dGeometry pool, int n, float[] x, int xOff,
+      float[] dp, int dpOff, int[] argmax, int argOff, Activation act, float[] p, int pOff, float[] dy, int dyOff,
+      float[] dw, int dwOff, float[] db, int dbOff) {
+    if (act != Activation.RELU && act != Activation.LINEAR) {
+      throw new IllegalArgumentException("conv2d + max pooling backward folds RELU or nothing, not " + act);
+    }
+    if (pool.c() != g.outC() || pool.inH() != g.outH() || pool.inW() != g.outW()) {
+      throw new IllegalArgumentException("conv2d + pool2d: the pooling reads [" + pool.c() + ", " + pool.inH() + ", "
+          + pool.inW() + "] but the convolution writes [" + g.outC() + ", " + g.outH() + ", " + g.outW() + "]");
+    }
+    Checks.dims(n);
+    Checks.range("dp", dp, dpOff, n, pool.outSize());
+    Checks.range("argmax", argmax, argOff, n, pool.outSize());
+    Checks.range("x", x, xOff, n, g.inSize());
+    Checks.range("dw", dw, dwOff, 1, g.weightSize());
+    Checks.optionalRange("db", db, dbOff, 1, g.outC());
+    if (act == Activation.RELU) {
+      Checks.range("p", p, pOff, n, pool.outSize());
+    }
+    if (!Backend.VECTOR || !VectorConvKernels.fusesPoolingBackward(g)) {
+      if (act == Activation.RELU) {
+        PoolKernels.maxBackwardFolded(pool, n, dp, dpOff, argmax, argOff, act, p, pOff, dy, dyOff);
+      } else {
+        PoolKernels.maxBackward(pool, n, dp, dpOff, argmax, argOff, dy, dyOff, false);
+      }
+      backwardParams(g, n, x, xOff, dy, dyOff, dw, dwOff, db, dbOff);
+      return;
+    }
+    VectorConvKernels.backwardParamsMaxPooled(g, pool, n, x, xOff, dp, dpOff, argmax, argOff,
+        act == Activation.RELU ? p : null, pOff, dw, dwOff, db, dbOff);
+  }
 }

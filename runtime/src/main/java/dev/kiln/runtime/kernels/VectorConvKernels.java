@@ -44,7 +44,7 @@ final class VectorConvKernels {
    * (the caller's), [8] a task's input-gradient planes of the scatter form, [9] a task's packed tile of
    * input windows ({@link #shiftedTile4x2Packed}).
    */
-  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[10][0]);
+  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[11][0]);
 
   private VectorConvKernels() {}
 
@@ -192,6 +192,9 @@ final class VectorConvKernels {
     private Pool2dGeometry pool;
     /** The fused max pooling's winners in training, else null. */
     private int[] argmax;
+    /** The fused max pooling's gradient (backward), else null. */
+    private float[] pooledGrad;
+    private int pooledGradOff;
     private float[] x, w, b, y, z;
     private Activation act;
     private float alpha;
@@ -202,6 +205,7 @@ final class VectorConvKernels {
       g = transposed = null;
       pool = null;
       argmax = null;
+      pooledGrad = null;
       x = w = b = y = z = null;
     }
 
@@ -243,7 +247,8 @@ final class VectorConvKernels {
         // x: dx, y: dy, w: the packed weights
         case BACKWARD_INPUT_SCATTER -> backwardInputScatterSample(g, task, y, yOff, w, x, xOff, accumulate);
         // w: the per-block partial sums, y: dy, blockRows: the kind
-        case BACKWARD_PARAMS_IMPLICIT -> backwardParamsSamples(g, n, task, blockRows, x, xOff, y, yOff, w);
+        case BACKWARD_PARAMS_IMPLICIT ->
+            backwardParamsSamples(g, n, task, blockRows, x, xOff, y, yOff, w, pool == null ? null : this);
         // w: dw, b: db, y: dy
         default -> backwardParamsBlock(g, n, task / blocks, task % blocks, blockRows, x, xOff, y, yOff,
             w, wOff, b, bOff);
@@ -1432,12 +1437,41 @@ final class VectorConvKernels {
    */
   private static void backwardParamsImplicit(Conv2dGeometry g, int n, float[] x, int xOff, float[] dy, int dyOff,
       float[] dw, int dwOff, float[] db, int dbOff) {
-    backwardParamsImplicit(dwKind(g), g, n, x, xOff, dy, dyOff, dw, dwOff, db, dbOff);
+    backwardParamsImplicit(dwKind(g), g, n, x, xOff, dy, dyOff, dw, dwOff, db, dbOff, null, null, 0, null, 0, null, 0);
+  }
+
+  /** Whether {@link #backwardParamsMaxPooled} takes g: the implicit weight gradient does. */
+  static boolean fusesPoolingBackward(Conv2dGeometry g) {
+    return IMPLICIT_DW && implicitWeightGradient(g);
+  }
+
+  /**
+   * {@link #backwardParams} with dy scattered, sample by sample, from the gradient dp of the max pooling
+   * that reads the convolution's output alone (its winners argmax; with the pooled output p, RELU's
+   * derivative folded in as {@link PoolKernels#maxBackwardFolded} does, else none) into a per-thread
+   * buffer that the sample's tiles then read: dy is never stored. The same scatter and the same tiles
+   * in the same order as the two kernels through a dy tensor, so bitwise their result. For a geometry
+   * {@link #fusesPoolingBackward} accepts.
+   */
+  static void backwardParamsMaxPooled(Conv2dGeometry g, Pool2dGeometry pool, int n, float[] x, int xOff, float[] dp,
+      int dpOff, int[] argmax, int argOff, float[] p, int pOff, float[] dw, int dwOff, float[] db, int dbOff) {
+    if (n == 0) {
+      return;
+    }
+    backwardParamsImplicit(dwKind(g), g, n, x, xOff, null, 0, dw, dwOff, db, dbOff, pool, dp, dpOff, argmax, argOff, p,
+        pOff);
   }
 
   /** {@link #backwardParamsImplicit} with the given kind (for tests: {@link #DW_DOT} needs {@link #dotWeightGradient}). */
   static void backwardParamsImplicit(int kind, Conv2dGeometry g, int n, float[] x, int xOff, float[] dy, int dyOff,
       float[] dw, int dwOff, float[] db, int dbOff) {
+    backwardParamsImplicit(kind, g, n, x, xOff, dy, dyOff, dw, dwOff, db, dbOff, null, null, 0, null, 0, null, 0);
+  }
+
+  /** {@link #backwardParamsImplicit}, with dy read from a max pooling's backward when pool is not null. */
+  private static void backwardParamsImplicit(int kind, Conv2dGeometry g, int n, float[] x, int xOff, float[] dy,
+      int dyOff, float[] dw, int dwOff, float[] db, int dbOff, Pool2dGeometry pool, float[] dp, int dpOff,
+      int[] argmax, int argOff, float[] p, int pOff) {
     int ckk = g.patchSize(), rows = dwRows(g, kind), cols = dwCols(g, kind), stride = (rows + 1) * cols;
     int blocks = (n + DW_SAMPLES - 1) / DW_SAMPLES;
     float[] part = scratch(2, blocks * stride);
@@ -1446,6 +1480,15 @@ final class VectorConvKernels {
       // blockRows carries the kind
       job.set(BACKWARD_PARAMS_IMPLICIT, g, n, x, xOff, part, 0, null, 0, Activation.LINEAR, 0f, dy, dyOff, null, 0,
           false, kind);
+      if (pool != null) {
+        job.pool = pool;
+        job.pooledGrad = dp;
+        job.pooledGradOff = dpOff;
+        job.argmax = argmax;
+        job.argOff = argOff;
+        job.b = p; // the pooled output, or null: no derivative to fold
+        job.bOff = pOff;
+      }
       Parallelism.forEach(blocks, job);
     } finally {
       ConvJob.CACHE.release(job);
@@ -1475,6 +1518,19 @@ final class VectorConvKernels {
     }
   }
 
+  /**
+   * Sample s's dy for {@link #backwardParamsMaxPooled}: the fused pooling's gradient scattered to its
+   * winners (with the folded ReLU derivative when the job holds the pooled output) into a per-thread
+   * buffer, exactly as the pooling's own backward writes the sample's planes.
+   */
+  private static float[] pooledSampleGrad(ConvJob job, int s) {
+    Pool2dGeometry pool = job.pool;
+    float[] d = scratch(10, pool.inSize());
+    ScalarPoolKernels.maxBackwardSample(pool, s, job.pooledGrad, job.pooledGradOff, job.argmax, job.argOff, job.b,
+        job.bOff, d, -s * pool.inSize());
+    return d;
+  }
+
   /** Rows of the implicit weight gradient's partial dWᵀ: the patch rounded up to whole tiles. */
   private static int dwRows(Conv2dGeometry g, int kind) {
     int tile = kind == DW_DOT ? DOT_ROWS : kind == DW_WIDE ? WIDE_ROWS : DW_ROWS;
@@ -1496,9 +1552,9 @@ final class VectorConvKernels {
    * positions.
    */
   private static void backwardParamsSamples(Conv2dGeometry g, int n, int blk, int kind, float[] x, int xOff,
-      float[] dy, int dyOff, float[] part) {
+      float[] dy, int dyOff, float[] part, ConvJob pooled) {
     if (kind == DW_DOT) {
-      backwardParamsDot(g, n, blk, x, xOff, dy, dyOff, part);
+      backwardParamsDot(g, n, blk, x, xOff, dy, dyOff, part, pooled);
       return;
     }
     int ohw = g.outH() * g.outW(), rows = dwRows(g, kind), cols = dwCols(g, kind);
@@ -1509,7 +1565,9 @@ final class VectorConvKernels {
     int[] offs = dwOffsets(g);
     int s0 = blk * DW_SAMPLES, s1 = Math.min(n, s0 + DW_SAMPLES);
     for (int s = s0; s < s1; s++) {
-      transpose(dy, dyOff + s * g.outSize(), g.outC(), ohw, dyT, cols);
+      float[] d = pooled == null ? dy : pooledSampleGrad(pooled, s);
+      int ys = pooled == null ? dyOff + s * g.outSize() : 0;
+      transpose(d, ys, g.outC(), ohw, dyT, cols);
       int xs = xOff + s * g.inSize();
       for (int r0 = 0; r0 < rows; r0 += rstep) {
         for (int c0 = 0; c0 < cols; c0 += width) {
@@ -1521,7 +1579,7 @@ final class VectorConvKernels {
         }
       }
       for (int o = 0; o < g.outC(); o++) {
-        float sum = sum(dy, dyOff + s * g.outSize() + o * ohw, ohw);
+        float sum = sum(d, ys + o * ohw, ohw);
         part[bias + o] = s == s0 ? sum : part[bias + o] + sum;
       }
     }
@@ -1537,24 +1595,25 @@ final class VectorConvKernels {
    * then added in lane order into {@code part}'s block.
    */
   private static void backwardParamsDot(Conv2dGeometry g, int n, int blk, float[] x, int xOff, float[] dy,
-      int dyOff, float[] part) {
+      int dyOff, float[] part, ConvJob pooled) {
     int ohw = g.outH() * g.outW(), rows = dwRows(g, DW_DOT), cols = dwCols(g, DW_DOT);
     int p = blk * (rows + 1) * cols, bias = p + rows * cols;
     float[] acc = scratch(3, rows * cols * L);
     int[] offs = dwOffsets(g);
     int s0 = blk * DW_SAMPLES, s1 = Math.min(n, s0 + DW_SAMPLES);
     for (int s = s0; s < s1; s++) {
-      int xs = xOff + s * g.inSize(), ys = dyOff + s * g.outSize();
+      float[] d = pooled == null ? dy : pooledSampleGrad(pooled, s);
+      int xs = xOff + s * g.inSize(), ys = pooled == null ? dyOff + s * g.outSize() : 0;
       for (int o0 = 0; o0 < cols; o0 += DOT_FILTERS) {
         for (int r0 = 0; r0 < rows; r0 += DOT_ROWS) {
           if (DOT_FILTERS == 8) {
-            dotTile8(g, offs, x, xs, r0, dy, ys, o0, cols, acc, s == s0);
+            dotTile8(g, offs, x, xs, r0, d, ys, o0, cols, acc, s == s0);
           } else {
-            dotTile4(g, offs, x, xs, r0, dy, ys, o0, cols, acc, s == s0);
+            dotTile4(g, offs, x, xs, r0, d, ys, o0, cols, acc, s == s0);
           }
         }
         for (int o = o0, o1 = Math.min(g.outC(), o0 + DOT_FILTERS); o < o1; o++) {
-          float sum = sum(dy, ys + o * ohw, ohw);
+          float sum = sum(d, ys + o * ohw, ohw);
           part[bias + o] = s == s0 ? sum : part[bias + o] + sum;
         }
       }

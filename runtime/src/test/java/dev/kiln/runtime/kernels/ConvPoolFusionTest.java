@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -164,6 +166,68 @@ class ConvPoolFusionTest {
           }
         }
       }
+    }
+  }
+
+  /**
+   * The weight gradient with the max pooling's backward folded in ({@link
+   * ConvKernels#backwardParamsMaxPooled}) is bitwise the pooling's backward into a dy tensor followed by
+   * {@link ConvKernels#backwardParams}, for RELU (derivative folded, from the pooled output) and LINEAR,
+   * accumulating into dw and db, at the fused geometries and those the implicit weight gradient does not
+   * take, batches 1, 3 and 11 (two blocks of samples), on 1 to 3 threads; where it is fused, the dy
+   * workspace is not touched.
+   */
+  @Test
+  void foldedPoolingBackwardEqualsScatterThenWeightGradientBitwise() {
+    int before = Parallelism.threads();
+    try {
+      Random rnd = new Random(21);
+      List<Conv2dGeometry> all = new ArrayList<>(List.of(FUSED));
+      all.addAll(List.of(UNFUSED_CONV));
+      for (Conv2dGeometry g : all) {
+        Pool2dGeometry pg = pool(g, 2, 2, 0);
+        for (int n : new int[] {1, 3, 11}) {
+          float[] x = embedded(rnd, 3, n * g.inSize()), w = embedded(rnd, 5, g.weightSize());
+          float[] b = embedded(rnd, 2, g.outC());
+          for (Activation act : new Activation[] {Activation.RELU, Activation.LINEAR}) {
+            String what = g + " n=" + n + " " + act;
+            Parallelism.setThreads(1);
+            float[] y = new float[n * g.outSize()], p = new float[4 + n * pg.outSize()];
+            int[] arg = new int[2 + n * pg.outSize()];
+            ConvKernels.forward(g, n, x, 3, w, 5, b, 2, act, 0f, y, 0, null, 0);
+            PoolKernels.maxForward(pg, n, y, 0, p, 4, arg, 2);
+            float[] dp = embedded(rnd, 6, n * pg.outSize());
+            float[] dw0 = embedded(rnd, 1, g.weightSize()), db0 = embedded(rnd, 7, g.outC());
+            float[] dy = new float[n * g.outSize()], dw = dw0.clone(), db = db0.clone();
+            if (act == Activation.RELU) {
+              PoolKernels.maxBackwardFolded(pg, n, dp, 6, arg, 2, act, p, 4, dy, 0);
+            } else {
+              PoolKernels.maxBackward(pg, n, dp, 6, arg, 2, dy, 0, false);
+            }
+            ConvKernels.backwardParams(g, n, x, 3, dy, 0, dw, 1, db, 7);
+            for (int threads = 1; threads <= 3; threads++) {
+              Parallelism.setThreads(threads);
+              String where = what + " threads=" + threads;
+              float[] workspace = embedded(rnd, 9, n * g.outSize()), untouched = workspace.clone();
+              float[] fw = dw0.clone(), fb = db0.clone();
+              ConvKernels.backwardParamsMaxPooled(g, pg, n, x, 3, dp, 6, arg, 2, act, p, 4, workspace, 9, fw, 1, fb, 7);
+              assertArrayEquals(dw, fw, where + ": dw");
+              assertArrayEquals(db, fb, where + ": db");
+              if (VectorConvKernels.fusesPoolingBackward(g) && Backend.VECTOR) {
+                assertArrayEquals(untouched, workspace, where + ": the fused call wrote dy");
+              }
+            }
+          }
+        }
+      }
+      Conv2dGeometry g = FUSED[2];
+      Pool2dGeometry pg = pool(g, 2, 2, 0);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConvKernels.backwardParamsMaxPooled(
+          g, pg, 1, new float[g.inSize()], 0, new float[pg.outSize()], 0, new int[pg.outSize()], 0, Activation.TANH,
+          new float[pg.outSize()], 0, new float[g.outSize()], 0, new float[g.weightSize()], 0, null, 0));
+      assertTrue(e.getMessage().contains("TANH"), e.getMessage());
+    } finally {
+      Parallelism.setThreads(before);
     }
   }
 
