@@ -86,17 +86,6 @@ public final class ScalarPoolKernels {
   }
 
   /**
-   * Sample s of {@link #maxBackward} (y null) or of the vector path's {@link PoolKernels#maxBackwardFolded}
-   * (y the pooling's output), its planes overwritten in order: what those write for the sample.
-   */
-  static void maxBackwardSample(Pool2dGeometry g, int s, float[] dy, int dyOff, int[] argmax, int argOff, float[] y,
-      int yOff, float[] dx, int dxOff) {
-    for (int p = s * g.c(); p < (s + 1) * g.c(); p++) {
-      scatterPlane(g, p, dy, dyOff, argmax, argOff, y, yOff, dx, dxOff, false);
-    }
-  }
-
-  /**
    * Plane p of a max pooling's backward: each output cell's gradient added to its winner, in cell
    * order; with the pooling's output {@code y} (non-null) the winner of cell k gets {@code
    * reluSelect(y[k], dy[k])}.

@@ -1526,8 +1526,10 @@ final class VectorConvKernels {
   private static float[] pooledSampleGrad(ConvJob job, int s) {
     Pool2dGeometry pool = job.pool;
     float[] d = scratch(10, pool.inSize());
-    ScalarPoolKernels.maxBackwardSample(pool, s, job.pooledGrad, job.pooledGradOff, job.argmax, job.argOff, job.b,
-        job.bOff, d, -s * pool.inSize());
+    for (int p = s * pool.c(); p < (s + 1) * pool.c(); p++) {
+      VectorPoolKernels.maxBackwardPlane(pool, p, job.pooledGrad, job.pooledGradOff, job.argmax, job.argOff, job.b,
+          job.bOff, d, -s * pool.inSize(), false);
+    }
     return d;
   }
 

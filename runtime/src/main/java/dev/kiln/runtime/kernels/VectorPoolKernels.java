@@ -1,5 +1,6 @@
 package dev.kiln.runtime.kernels;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -164,8 +165,8 @@ final class VectorPoolKernels {
               windowPlane(true, g, p, a, aOff, b, bOff, idx, idxOff);
             }
           }
-          case MAX_BACKWARD -> ScalarPoolKernels.maxBackwardPlane(g, p, a, aOff, idx, idxOff, b, bOff, accumulate);
-          case MAX_BACKWARD_RELU -> ScalarPoolKernels.maxBackwardReluPlane(g, p, a, aOff, idx, idxOff, y, yOff, b, bOff);
+          case MAX_BACKWARD -> maxBackwardPlane(g, p, a, aOff, idx, idxOff, null, 0, b, bOff, accumulate);
+          case MAX_BACKWARD_RELU -> maxBackwardPlane(g, p, a, aOff, idx, idxOff, y, yOff, b, bOff, false);
           case AVG -> windowPlane(false, g, p, a, aOff, b, bOff, null, 0);
           case AVG_BACKWARD -> ScalarPoolKernels.avgBackwardPlane(g, p, a, aOff, b, bOff, accumulate);
           case GLOBAL -> b[bOff + p] = VectorConvKernels.sum(a, aOff + p * planeCells, planeCells) / planeCells;
@@ -402,6 +403,102 @@ final class VectorPoolKernels {
       IntVector.fromArray(SI, ti, k).intoArray(argmax, ao + k);
     }
     return true;
+  }
+
+  /** {@code -Dkiln.pool.vectorScatter=false} keeps the scalar scatter of 2x2 max pooling's backward (for measuring). */
+  private static final boolean VECTOR_SCATTER = !"false".equals(System.getProperty("kiln.pool.vectorScatter"));
+
+  /** -1 in the even lanes, 0 in the odd ones. */
+  private static final int[] EVEN_LANES = new int[L];
+
+  /** Lanes {@code 0, 0, 1, 1, ...} up to L/2 - 1, and {@code L/2, L/2, ...} up to L - 1: each lane twice. */
+  private static final VectorShuffle<Integer> TWICE_LOW, TWICE_HIGH;
+
+  static {
+    int[] low = new int[L], high = new int[L];
+    for (int lane = 0; lane < L; lane++) {
+      EVEN_LANES[lane] = lane % 2 == 0 ? -1 : 0;
+      low[lane] = lane / 2;
+      high[lane] = L / 2 + lane / 2;
+    }
+    TWICE_LOW = VectorShuffle.fromArray(SI, low, 0);
+    TWICE_HIGH = VectorShuffle.fromArray(SI, high, 0);
+  }
+
+  /**
+   * Plane p of a max pooling's backward: dx overwritten (or added to, with accumulate) with each output
+   * cell's gradient at its winner, the folded ReLU derivative applied at the pooled output y when y is
+   * not null. A 2x2 stride-2 unpadded pooling whose rows hold at least L windows, overwriting, takes
+   * {@link #scatter2x2}; everything else, and a plane holding an index outside its channel (which it
+   * then reports), the scalar scatter.
+   */
+  static void maxBackwardPlane(Pool2dGeometry g, int p, float[] dy, int dyOff, int[] argmax, int argOff, float[] y,
+      int yOff, float[] dx, int dxOff, boolean accumulate) {
+    if (!accumulate && VECTOR_SCATTER && POOL_2X2_FAST && is2x2Stride2(g) && g.outW() >= L
+        && scatter2x2(g, p, dy, dyOff, argmax, argOff, y, yOff, dx, dxOff)) {
+      return;
+    }
+    if (y == null) {
+      ScalarPoolKernels.maxBackwardPlane(g, p, dy, dyOff, argmax, argOff, dx, dxOff, accumulate);
+    } else {
+      ScalarPoolKernels.maxBackwardReluPlane(g, p, dy, dyOff, argmax, argOff, y, yOff, dx, dxOff);
+    }
+  }
+
+  /**
+   * The scalar scatter of a 2x2 stride-2 plane (windows that do not overlap), L windows at a time and
+   * without a branch or a mask: each window's winner is one of its four cells, so the winner's offset
+   * from the window's first cell (0, 1, inW or inW + 1) selects, with all-ones masks, which of four
+   * vectors gets the window's gradient (with the ReLU derivative, {@link ScalarPoolKernels#reluSelect}'s
+   * bit rule, when y is not null); the two vectors of a row are interleaved into 2L cells of dx, and +0
+   * is added, as the scalar scatter adds each gradient to a zeroed cell (so a -0 gradient lands as +0).
+   * The cells no window covers (a last odd row or column) are zeroed. Bitwise the scalar scatter's dx.
+   * Returns false, dx then being redone by the caller, when an index is not one of its window's cells.
+   */
+  private static boolean scatter2x2(Pool2dGeometry g, int p, float[] dy, int dyOff, int[] argmax, int argOff,
+      float[] y, int yOff, float[] dx, int dxOff) {
+    int c = g.c(), inW = g.inW(), inHw = g.inH() * inW, oh = g.outH(), ow = g.outW();
+    int base = p % c * inHw, xp = dxOff + p / c * g.inSize() + base, o = p * oh * ow;
+    IntVector even = IntVector.fromArray(SI, EVEN_LANES, 0), odd = even.not();
+    IntVector twiceLane = IntVector.fromArray(SI, TWICE_LANE, 0);
+    IntVector outside = IntVector.zero(SI);
+    for (int i = 0; i < oh; i++) {
+      int rel = base + 2 * i * inW, row = xp + 2 * i * inW, yr = o + i * ow;
+      for (int j0 = 0; j0 < ow; j0 += L) {
+        int j = Math.min(j0, ow - L);
+        IntVector code = IntVector.fromArray(SI, argmax, argOff + yr + j).sub(twiceLane.add(rel + 2 * j));
+        IntVector gb = FloatVector.fromArray(S, dy, dyOff + yr + j).reinterpretAsInts();
+        if (y != null) {
+          IntVector yb = FloatVector.fromArray(S, y, yOff + yr + j).reinterpretAsInts();
+          IntVector positive = yb.sub(1).or(yb).lanewise(VectorOperators.ASHR, 31).not();
+          IntVector nan = yb.and(0x7fffffff).neg().add(0x7f800000).lanewise(VectorOperators.ASHR, 31);
+          gb = gb.and(positive.or(nan));
+        }
+        // All ones where the winner is the cell at that offset: t | -t has its sign bit set unless t is 0.
+        IntVector t0 = code, t1 = code.sub(1), t2 = code.sub(inW), t3 = code.sub(inW + 1);
+        IntVector e0 = t0.or(t0.neg()).lanewise(VectorOperators.ASHR, 31).not();
+        IntVector e1 = t1.or(t1.neg()).lanewise(VectorOperators.ASHR, 31).not();
+        IntVector e2 = t2.or(t2.neg()).lanewise(VectorOperators.ASHR, 31).not();
+        IntVector e3 = t3.or(t3.neg()).lanewise(VectorOperators.ASHR, 31).not();
+        outside = outside.or(e0.or(e1).or(e2).or(e3).not());
+        IntVector v0 = gb.and(e0), v1 = gb.and(e1), v2 = gb.and(e2), v3 = gb.and(e3);
+        int at = row + 2 * j;
+        v0.rearrange(TWICE_LOW).and(even).or(v1.rearrange(TWICE_LOW).and(odd)).reinterpretAsFloats().add(0f)
+            .intoArray(dx, at);
+        v0.rearrange(TWICE_HIGH).and(even).or(v1.rearrange(TWICE_HIGH).and(odd)).reinterpretAsFloats().add(0f)
+            .intoArray(dx, at + L);
+        v2.rearrange(TWICE_LOW).and(even).or(v3.rearrange(TWICE_LOW).and(odd)).reinterpretAsFloats().add(0f)
+            .intoArray(dx, at + inW);
+        v2.rearrange(TWICE_HIGH).and(even).or(v3.rearrange(TWICE_HIGH).and(odd)).reinterpretAsFloats().add(0f)
+            .intoArray(dx, at + inW + L);
+      }
+      if (2 * ow < inW) {
+        Arrays.fill(dx, row + 2 * ow, row + inW, 0f);
+        Arrays.fill(dx, row + inW + 2 * ow, row + 2 * inW, 0f);
+      }
+    }
+    Arrays.fill(dx, xp + 2 * oh * inW, xp + inHw, 0f);
+    return outside.reduceLanes(VectorOperators.OR) == 0;
   }
 
   /** {@code -Dkiln.pool.branchFreeArgmax=false} keeps the compare-and-branch argmax (for measuring). */

@@ -276,6 +276,72 @@ class PoolKernelsTest {
     }
   }
 
+  /**
+   * The backward of 2x2 stride-2 max pooling (the vector scatter where rows hold a vector of windows or
+   * more) is bitwise the scalar scatter, plain and with the folded ReLU derivative (at the pooled
+   * output), with dy holding signed zeros (a -0 gradient lands as +0), infinities and NaN payloads and
+   * y holding zeros of both signs, negatives and NaN, on planes whose last odd row and column no window
+   * covers, on 1 to 3 threads; a winner outside its window's channel is reported.
+   */
+  @Test
+  void scatterOf2x2WindowsIsBitwiseTheScalarScatter() {
+    int before = Parallelism.threads();
+    try {
+      Random rnd = new Random(29);
+      float[] special = {0f, -0f, Float.NaN, Float.intBitsToFloat(0x7fc00123), Float.POSITIVE_INFINITY,
+          Float.NEGATIVE_INFINITY, -1f, 1e-30f, -3.5f};
+      Pool2dGeometry[] shapes = {
+        new Pool2dGeometry(3, 26, 26, 2, 2, 2, 2, 0, 0, 0, 0), // FashionCnn's pool1: 13 windows a row
+        new Pool2dGeometry(2, 35, 33, 2, 2, 2, 2, 0, 0, 0, 0), // 17x16, the last row and column uncovered
+        new Pool2dGeometry(4, 11, 11, 2, 2, 2, 2, 0, 0, 0, 0), // pool2: 5 a row, the scalar scatter
+        new Pool2dGeometry(1, 4, 70, 2, 2, 2, 2, 0, 0, 0, 0), // 2x35
+      };
+      for (Pool2dGeometry g : shapes) {
+        for (int n : new int[] {1, 3}) {
+          int in = n * g.inSize(), out = n * g.outSize(), dyOff = 3, aOff = 5, yOff = 2, xOff = 4;
+          float[] x = Reference.random(rnd, in);
+          for (int i = 0; i < in; i += 7) {
+            x[i] = special[(i / 7) % special.length];
+          }
+          float[] pooled = new float[yOff + out];
+          int[] arg = new int[aOff + out];
+          PoolKernels.maxForward(g, n, x, 0, pooled, yOff, arg, aOff);
+          float[] dy = embedded(rnd, dyOff, out);
+          for (int k = 0; k < out; k += 3) {
+            dy[dyOff + k] = special[(k / 3) % special.length];
+          }
+          float[] plain = new float[xOff + in + 3], relu = plain.clone();
+          ScalarPoolKernels.maxBackward(g, n, dy, dyOff, arg, aOff, plain, xOff, false);
+          for (int p = 0; p < n * g.c(); p++) {
+            ScalarPoolKernels.maxBackwardReluPlane(g, p, dy, dyOff, arg, aOff, pooled, yOff, relu, xOff);
+          }
+          for (int threads = 1; threads <= 3; threads++) {
+            Parallelism.setThreads(threads);
+            String what = g + " n=" + n + " threads=" + threads;
+            float[] dx = embedded(rnd, xOff, in), dxRelu = embedded(rnd, xOff, in);
+            PoolKernels.maxBackward(g, n, dy, dyOff, arg, aOff, dx, xOff, false);
+            PoolKernels.maxBackwardFolded(g, n, dy, dyOff, arg, aOff, Activation.RELU, pooled, yOff, dxRelu, xOff);
+            for (int i = 0; i < in; i++) {
+              assertEquals(Float.floatToRawIntBits(plain[xOff + i]), Float.floatToRawIntBits(dx[xOff + i]),
+                  what + " dx[" + i + "]: scalar " + plain[xOff + i] + ", vector " + dx[xOff + i]);
+              assertEquals(Float.floatToRawIntBits(relu[xOff + i]), Float.floatToRawIntBits(dxRelu[xOff + i]),
+                  what + " folded dx[" + i + "]: scalar " + relu[xOff + i] + ", vector " + dxRelu[xOff + i]);
+            }
+            assertSentinels(dx, xOff, in);
+            assertSentinels(dxRelu, xOff, in);
+          }
+          int[] wrong = arg.clone();
+          wrong[aOff + out - 1] = -1; // the last window's winner outside its channel
+          IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+              () -> PoolKernels.maxBackward(g, n, dy, dyOff, wrong, aOff, new float[in], 0, false));
+          assertTrue(e.getMessage().contains("max pooling index"), e.getMessage());
+        }
+      }
+    } finally {
+      Parallelism.setThreads(before);
+    }
+  }
+
   @Test
   void resultsAreBitwiseIdenticalForOneAndTwoThreads() {
     int before = Parallelism.threads();
