@@ -42,7 +42,7 @@ public interface Emit {
    * Whether this backward is the input-gradient pass: the backward of the inference forward, from
    * the output's gradient down to the network input's, for the gradient of exactly what
    * {@code predict} computes. It runs right after {@code forward(n, false)} (with every layer's
-   * output written: no inference-only fusion), so:
+   * output written: no fusion that leaves a layer's output unstored), so:
    *
    * <ul>
    *   <li>no parameter gradient is written (the gradient arena stays as training left it);

@@ -153,8 +153,9 @@ public abstract class CompiledModel implements Model {
 
   /**
    * Whether the running inference forward must write every layer's output ({@code layerOutput} and
-   * the input-gradient pass read them): generated forward passes then skip their inference-only
-   * fusions (a convolution pooled tile by tile, whose own output is otherwise never stored).
+   * the input-gradient pass read them): generated forward passes then skip their fusions that leave
+   * a layer's output unstored (a convolution pooled tile by tile, at inference and, where no backward
+   * reads its output, in training).
    */
   protected final boolean keepsLayerOutputs() {
     return keepLayerOutputs;
