@@ -94,7 +94,7 @@ final class VectorPoolKernels {
 
   /**
    * Splits the planes into tasks of whole planes (each plane is one task's, so any split gives the same
-   * result); {@code y} is the pooled input a folded backward reads, else null.
+   * result); {@code y} is the pooled output a folded backward reads, else null.
    */
   private static void run(int mode, Pool2dGeometry g, int planes, int planeCells, float[] a, int aOff,
       float[] b, int bOff, int[] idx, int idxOff, boolean accumulate, float[] y, int yOff) {
