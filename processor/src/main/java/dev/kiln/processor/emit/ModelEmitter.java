@@ -349,8 +349,8 @@ public final class ModelEmitter {
     List<CodeBlock> blocks = new ArrayList<>();
     for (Node n : order) {
       EmitContext e = new EmitContext(forward ? Pass.FORWARD : Pass.TRAINING_BACKWARD);
-      Fusion.Pooling pooling = forward ? plan.pooled().get(n) : null;
-      if (pooling != null) {
+      Fusion.Pooling pooling = plan.pooled().get(n);
+      if (forward && pooling != null) {
         Node pool = pooling.pool();
         // layerOutput and the input-gradient pass read the convolution's whole output, and so does
         // training's backward unless the pair is fused in training too.
@@ -362,8 +362,8 @@ public final class ModelEmitter {
         e.end();
       } else if (forward) {
         n.op().forward(n, e);
-      } else if (plan.pooled().containsKey(n) && plan.pooled().get(n).backward()) {
-        ((Conv2DOp) n.op()).backwardPooled(n, plan.pooled().get(n).pool(), e);
+      } else if (pooling != null && pooling.backward()) {
+        ((Conv2DOp) n.op()).backwardPooled(n, pooling.pool(), e);
       } else {
         n.op().backward(n, e);
       }

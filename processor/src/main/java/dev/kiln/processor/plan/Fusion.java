@@ -144,7 +144,7 @@ public record Fusion(
           Activation act = effective.get(node).activation();
           Plan.Fold fold = folds.get(pool);
           boolean training = act == Activation.LINEAR
-              || (act == Activation.RELU && fold != null && fold.producer() == node && fold.dropout() == null);
+              || (act == Activation.RELU && fold != null && fold.producer() == node);
           boolean backward = training && pool.op() instanceof MaxPool2DOp && needsGrad.contains(node)
               && !needsGrad.contains(node.input()) && !needsGrad.contains(Plan.owner(node.input()));
           pooled.put(node, new Pooling(pool, training, backward));

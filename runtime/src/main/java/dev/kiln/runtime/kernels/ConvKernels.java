@@ -95,10 +95,7 @@ public final class ConvKernels {
   private static void forwardPooled(boolean max, Conv2dGeometry g, Pool2dGeometry pool, int n, float[] x, int xOff,
       float[] w, int wOff, float[] b, int bOff, Activation act, float alpha, float[] y, int yOff, float[] z, int zOff,
       float[] p, int pOff, int[] argmax, int argOff) {
-    if (pool.c() != g.outC() || pool.inH() != g.outH() || pool.inW() != g.outW()) {
-      throw new IllegalArgumentException("conv2d + pool2d: the pooling reads [" + pool.c() + ", " + pool.inH() + ", "
-          + pool.inW() + "] but the convolution writes [" + g.outC() + ", " + g.outH() + ", " + g.outW() + "]");
-    }
+    checkPoolReads(g, pool);
     if (!Backend.VECTOR || !VectorConvKernels.fusesPooling(g, pool, act, z != null)) {
       forward(g, n, x, xOff, w, wOff, b, bOff, act, alpha, y, yOff, z, zOff);
       if (max) {
@@ -112,6 +109,14 @@ public final class ConvKernels {
     Checks.range("p", p, pOff, n, pool.outSize());
     Checks.optionalRange("argmax", argmax, argOff, n, pool.outSize());
     VectorConvKernels.forwardPooled(max, g, pool, n, x, xOff, w, wOff, b, bOff, act, p, pOff, argmax, argOff);
+  }
+
+  /** A fused call's pooling must read the convolution's output. */
+  private static void checkPoolReads(Conv2dGeometry g, Pool2dGeometry pool) {
+    if (pool.c() != g.outC() || pool.inH() != g.outH() || pool.inW() != g.outW()) {
+      throw new IllegalArgumentException("conv2d + pool2d: the pooling reads [" + pool.c() + ", " + pool.inH() + ", "
+          + pool.inW() + "] but the convolution writes [" + g.outC() + ", " + g.outH() + ", " + g.outW() + "]");
+    }
   }
 
   /** The argument checks every forward entry point shares: n, and x, w, b (optional) and y against g. */
@@ -195,10 +200,7 @@ public final class ConvKernels {
     if (act != Activation.RELU && act != Activation.LINEAR) {
       throw new IllegalArgumentException("conv2d + max pooling backward folds RELU or nothing, not " + act);
     }
-    if (pool.c() != g.outC() || pool.inH() != g.outH() || pool.inW() != g.outW()) {
-      throw new IllegalArgumentException("conv2d + pool2d: the pooling reads [" + pool.c() + ", " + pool.inH() + ", "
-          + pool.inW() + "] but the convolution writes [" + g.outC() + ", " + g.outH() + ", " + g.outW() + "]");
-    }
+    checkPoolReads(g, pool);
     Checks.dims(n);
     Checks.range("dp", dp, dpOff, n, pool.outSize());
     Checks.range("argmax", argmax, argOff, n, pool.outSize());

@@ -99,20 +99,14 @@ public final class ScalarPoolKernels {
     }
     int lo = ch * inHw, hi = lo + inHw;
     for (int k = p * outHw; k < (p + 1) * outHw; k++) {
-      int idx = checkedWinner(argmax, argOff, k, lo, hi);
+      int idx = argmax[argOff + k];
+      if (idx < lo || idx >= hi) {
+        throw new IllegalArgumentException("max pooling index " + idx + " of output cell " + k
+            + " is outside its channel [" + lo + ", " + hi + ")");
+      }
       float d = dy[dyOff + k];
       dx[xs + idx] += y == null ? d : reluSelect(y[yOff + k], d);
     }
-  }
-
-  /** The winner argmax[argOff + k] of output cell k, checked to lie in its channel's cells [lo, hi). */
-  private static int checkedWinner(int[] argmax, int argOff, int k, int lo, int hi) {
-    int idx = argmax[argOff + k];
-    if (idx < lo || idx >= hi) {
-      throw new IllegalArgumentException("max pooling index " + idx + " of output cell " + k
-          + " is outside its channel [" + lo + ", " + hi + ")");
-    }
-    return idx;
   }
 
   /**

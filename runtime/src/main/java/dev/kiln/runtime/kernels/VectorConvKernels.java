@@ -549,17 +549,18 @@ final class VectorConvKernels {
       float[] buf, int span, boolean relu, float[] t, int ts, float[] y, int yOff, int[] argmax, int argOff) {
     int ohw = g.outH() * g.outW();
     int pohw = pool == null ? 0 : pool.outH() * pool.outW();
+    // With argmax each plane is copied out to a contiguous one first (in the core's cache): the argmax
+    // loop indexes the plane as the pooling's input tensor lays it out, and a second, row-strided set of
+    // offsets in that loop made it 1.6-2x slower (mispredicted branches instead of conditional moves).
+    // + 2L: the compact argmax reads up to L floats past the plane.
+    float[] plane = max && argmax != null ? scratch(1, ohw + 2 * L) : null;
     for (int f = 0; f < filters; f++) {
       if (pool == null) {
         copyRows(buf, f * span, g.inW(), t, ts + (o0 + f) * ohw, g.outH(), g.outW(), relu);
         continue;
       }
       int yo = s * pool.outSize() + (o0 + f) * pohw;
-      if (max && argmax != null) {
-        // The plane copied out to a contiguous one first (in the core's cache): the argmax loop indexes
-        // the plane as the pooling's input tensor lays it out, and a second, row-strided set of offsets
-        // in that loop made it 1.6-2x slower (mispredicted branches instead of conditional moves).
-        float[] plane = scratch(1, ohw + 2 * L); // + 2L: the compact argmax reads up to L floats past the plane
+      if (plane != null) {
         copyRows(buf, f * span, g.inW(), plane, 0, g.outH(), g.outW(), false);
         int base = (o0 + f) * ohw;
         VectorPoolKernels.maxPlane2x2(pool, plane, -base, base, y, yOff + yo, argmax, argOff + yo);

@@ -212,15 +212,16 @@ final class VectorPoolKernels {
   static void maxPlane2x2(Pool2dGeometry g, float[] x, int xs, int base, float[] y, int yo, int[] argmax, int ao) {
     int inW = g.inW(), oh = g.outH(), ow = g.outW();
     int last = 2 * (oh - 1) * inW + 2 * (ow - 1); // the last window's first cell, from the plane's start
-    if (argmax != null && BRANCH_FREE_ARGMAX && VECTOR_ARGMAX && ow >= L
-        && argmaxVector(inW, oh, ow, x, xs, base, y, yo, argmax, ao)) {
-      return;
-    }
-    // The compact path's last read: the last chunk's fourth load, L floats from its last window's last cell.
-    long lastRead = (long) xs + base + (2L * oh - 1) * inW + 2L * (ow - L / 2) + L;
-    if (argmax != null && BRANCH_FREE_ARGMAX && VECTOR_ARGMAX && ow < L && 2 * ow >= L && oh * ow >= L
-        && lastRead < x.length && argmaxCompact(inW, oh, ow, x, xs, base, y, yo, argmax, ao)) {
-      return;
+    if (argmax != null && BRANCH_FREE_ARGMAX && VECTOR_ARGMAX) {
+      if (ow >= L && argmaxVector(inW, oh, ow, x, xs, base, y, yo, argmax, ao)) {
+        return;
+      }
+      // The compact path's last read: the last chunk's fourth load, L floats from its last window's last cell.
+      long lastRead = (long) xs + base + (2L * oh - 1) * inW + 2L * (ow - L / 2) + L;
+      if (ow < L && 2 * ow >= L && oh * ow >= L && lastRead < x.length
+          && argmaxCompact(inW, oh, ow, x, xs, base, y, yo, argmax, ao)) {
+        return;
+      }
     }
     if (argmax != null && BRANCH_FREE_ARGMAX && last + 1 >= L) {
       pool2x2Vector(true, false, inW, oh, ow, x, xs + base, y, yo);
@@ -269,14 +270,25 @@ final class VectorPoolKernels {
   /** Lanes {@code 1, 3, ..., L-1} in both halves: the odd lanes of a vector in its first L/2 lanes. */
   private static final VectorShuffle<Float> ODDS = S.iotaShuffle(1, 2, true);
 
-  /** -1 in the lower L/2 lanes and 0 in the upper ones; and 2·lane. */
-  private static final int[] LOWER_HALF = new int[L], TWICE_LANE = new int[L];
+  /** Per lane: the lane, twice the lane, -1 in the lower L/2 lanes (else 0), -1 in the even lanes (else 0). */
+  private static final int[] LANE = new int[L], TWICE_LANE = new int[L], LOWER_HALF = new int[L],
+      EVEN_LANES = new int[L];
+
+  /** Lanes {@code 0, 0, 1, 1, ...} up to L/2 - 1, and {@code L/2, L/2, ...} up to L - 1: each lane twice. */
+  private static final VectorShuffle<Integer> TWICE_LOW, TWICE_HIGH;
 
   static {
+    int[] low = new int[L], high = new int[L];
     for (int lane = 0; lane < L; lane++) {
-      LOWER_HALF[lane] = lane < L / 2 ? -1 : 0;
+      LANE[lane] = lane;
       TWICE_LANE[lane] = 2 * lane;
+      LOWER_HALF[lane] = lane < L / 2 ? -1 : 0;
+      EVEN_LANES[lane] = lane % 2 == 0 ? -1 : 0;
+      low[lane] = lane / 2;
+      high[lane] = L / 2 + lane / 2;
     }
+    TWICE_LOW = VectorShuffle.fromArray(SI, low, 0);
+    TWICE_HIGH = VectorShuffle.fromArray(SI, high, 0);
   }
 
   /**
@@ -335,15 +347,6 @@ final class VectorPoolKernels {
   /** Lanes {@code 0, 2, 4, ..., L-2} in both halves, of int lanes: {@link #EVENS} for indices. */
   private static final VectorShuffle<Integer> EVENS_INT = SI.iotaShuffle(0, 2, true);
 
-  /** Lane numbers 0 to L-1. */
-  private static final int[] LANE = new int[L];
-
-  static {
-    for (int lane = 0; lane < L; lane++) {
-      LANE[lane] = lane;
-    }
-  }
-
   /** Per-thread scratch of {@link #argmaxCompact}: the winners' indices of a plane. */
   private static final ThreadLocal<int[][]> INT_PLANE = ThreadLocal.withInitial(() -> new int[1][0]);
 
@@ -380,6 +383,8 @@ final class VectorPoolKernels {
         FloatVector m = v0.max(v1).max(v2).max(v3);
         FloatVector windows = m.rearrange(EVENS); // the odd lanes are no windows: their cells may be anything
         bad = bad.add(windows.sub(windows));
+        // The winner's selection as in argmaxVector, written out again: as a helper method C2 did not inline
+        // it into these loops and boxed the vectors across the call (0.60x).
         IntVector d0 = v0.sub(m).abs().reinterpretAsInts().min(1).neg();
         IntVector d1 = v1.sub(m).abs().reinterpretAsInts().min(1).neg();
         IntVector d2 = v2.sub(m).abs().reinterpretAsInts().min(1).neg();
@@ -407,23 +412,6 @@ final class VectorPoolKernels {
 
   /** {@code -Dkiln.pool.vectorScatter=false} keeps the scalar scatter of 2x2 max pooling's backward (for measuring). */
   private static final boolean VECTOR_SCATTER = !"false".equals(System.getProperty("kiln.pool.vectorScatter"));
-
-  /** -1 in the even lanes, 0 in the odd ones. */
-  private static final int[] EVEN_LANES = new int[L];
-
-  /** Lanes {@code 0, 0, 1, 1, ...} up to L/2 - 1, and {@code L/2, L/2, ...} up to L - 1: each lane twice. */
-  private static final VectorShuffle<Integer> TWICE_LOW, TWICE_HIGH;
-
-  static {
-    int[] low = new int[L], high = new int[L];
-    for (int lane = 0; lane < L; lane++) {
-      EVEN_LANES[lane] = lane % 2 == 0 ? -1 : 0;
-      low[lane] = lane / 2;
-      high[lane] = L / 2 + lane / 2;
-    }
-    TWICE_LOW = VectorShuffle.fromArray(SI, low, 0);
-    TWICE_HIGH = VectorShuffle.fromArray(SI, high, 0);
-  }
 
   /**
    * Plane p of a max pooling's backward: dx overwritten (or added to, with accumulate) with each output
